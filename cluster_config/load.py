@@ -1,0 +1,194 @@
+"""Read one environment's YAML file and turn every problem into one readable line."""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from . import rules
+from .model import ClusterConfig
+
+PATTERN_HINTS = {
+    "name": "3-20 lowercase letters, digits or '-', starting and ending with a letter or digit",
+    "region": "an AWS region such as us-west-2",
+    "capacity_reservation_id": "a capacity reservation id such as cr-0123456789abcdef0",
+    "vpc_id": "a VPC id such as vpc-0123456789abcdef0",
+    "private_subnet_ids": "a subnet id such as subnet-0123456789abcdef0",
+    "admin_principal_arns": "an IAM role or user ARN such as arn:aws:iam::111122223333:role/platform-admin",
+}
+TYPE_NAMES = {
+    "string_type": "a string", "int_type": "an integer", "bool_type": "true or false",
+    "list_type": "a list", "dict_type": "a mapping", "model_type": "a mapping",
+    "float_type": "a number", "int_from_float": "a whole number",
+}
+
+
+class ConfigError(Exception):
+    """A configuration file cannot be used; ``lines`` holds one line per problem."""
+
+    def __init__(self, lines: list[str]):
+        super().__init__("\n".join(lines))
+        self.lines = lines
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    path: Path
+    config: ClusterConfig
+    warnings: list[str] = field(default_factory=list)
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a key written twice in one mapping, which PyYAML silently collapses."""
+
+    def construct_mapping(self, node, deep=False):
+        seen: set = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                mark = key_node.start_mark
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key '{key}' is written twice in the same mapping", mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def load_config(path: str | Path) -> LoadedConfig:
+    path = Path(path)
+    shown = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([f"{shown}: file not found (set CLUSTER_CONFIG or --config to an existing YAML file, e.g. config/default.yaml)"]) from None
+    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
+        raise ConfigError([f"{shown}: cannot read: {exc.strerror if hasattr(exc, 'strerror') and exc.strerror else exc}"]) from None
+
+    try:
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - SafeLoader subclass
+    except yaml.YAMLError as exc:
+        raise ConfigError([f"{shown}: {_yaml_message(exc)}"]) from None
+    if not isinstance(data, dict):
+        got = "an empty file" if data is None else f"a {type(data).__name__}"
+        raise ConfigError([f"{shown}: the top level must be a mapping of keys such as name, region, network (got {got})"])
+
+    try:
+        config = ClusterConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError([f"{shown}: {line}" for line in _pydantic_lines(exc, data)]) from None
+
+    errors, warnings = rules.check(config)
+    if errors:
+        raise ConfigError([f"{shown}: {e.path}: {e.message}" for e in errors])
+    return LoadedConfig(path=path, config=config, warnings=[f"{shown}: {w.path}: {w.message}" for w in warnings])
+
+
+def _yaml_message(exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+    return f"{where}malformed YAML: {problem}"
+
+
+def _dotted(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif "[" in part or "(" in part:
+            continue  # pydantic's validator tags, not user keys
+        else:
+            out += ("." if out else "") + part
+    return out or "(top level)"
+
+
+def _describe(value) -> str:
+    if isinstance(value, bool):
+        return f"{str(value).lower()}, a boolean"
+    if isinstance(value, (int, float)):
+        return f"{value}, a number"
+    if isinstance(value, str):
+        return f"'{value}', a string"
+    if value is None:
+        return "null"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def _model_at(loc: tuple) -> type[BaseModel] | None:
+    """The model class whose fields are valid at ``loc`` (for did-you-mean hints)."""
+    model: type[BaseModel] | None = ClusterConfig
+    for part in loc:
+        if isinstance(part, int) or model is None:
+            continue
+        info = model.model_fields.get(part)
+        if info is None:
+            return None
+        model = _find_model(info.annotation)
+    return model
+
+
+def _find_model(annotation) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    origin = typing.get_origin(annotation)
+    if origin in (list, typing.Union, types.UnionType, typing.Annotated):
+        for arg in typing.get_args(annotation):
+            found = _find_model(arg)
+            if found:
+                return found
+    return None
+
+
+def _pydantic_lines(exc: ValidationError, data: dict) -> list[str]:
+    lines = []
+    for error in exc.errors(include_url=False):
+        loc = tuple(error["loc"])
+        kind = error["type"]
+        value = error.get("input")
+        path = _dotted(loc)
+        field_name = next((p for p in reversed(loc) if isinstance(p, str) and "[" not in p), "")
+        if kind == "missing":
+            message = "required key is missing"
+        elif kind == "extra_forbidden":
+            parent = _model_at(loc[:-1])
+            allowed = sorted(parent.model_fields) if parent else []
+            guess = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+            hint = f"did you mean '{guess[0]}'? " if guess else ""
+            message = f"unknown key; {hint}allowed keys: {', '.join(allowed)}"
+        elif kind in TYPE_NAMES:
+            message = f"expected {TYPE_NAMES[kind]} (got {_describe(value)})"
+            if field_name == "kubernetes_version" and isinstance(value, (int, float)):
+                message += "; quote it, e.g. \"1.34\" (YAML reads 1.30 as the number 1.3)"
+        elif kind == "literal_error":
+            allowed = error["ctx"]["expected"].replace("'", "").replace(" or ", ", ").replace("True", "true").replace("False", "false")
+            message = f"must be one of {allowed} (got {_describe(value)})"
+        elif kind == "string_pattern_mismatch":
+            message = f"must be {PATTERN_HINTS.get(field_name, 'of the documented form')} (got '{value}')"
+        elif kind in ("string_too_short", "string_too_long"):
+            hint = PATTERN_HINTS.get(field_name)
+            message = f"must be {hint}" if hint else error["msg"].lower()
+            message += f" (got '{value}', {len(value)} characters)"
+        elif kind in ("too_short", "too_long"):
+            ctx = error["ctx"]
+            bound = f"at least {ctx['min_length']}" if kind == "too_short" else f"at most {ctx['max_length']}"
+            message = f"needs {bound} entries (got {ctx['actual_length']})"
+        elif kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+            op = {"greater_than_equal": ">=", "less_than_equal": "<=", "greater_than": ">", "less_than": "<"}[kind]
+            bound = next(iter(error["ctx"].values()))
+            message = f"must be {op} {bound} (got {value})"
+        elif kind == "value_error":
+            message = str(error["ctx"]["error"])
+        else:
+            message = f"{error['msg']} (got {_describe(value)})"
+        lines.append(f"{path}: {message}")
+    return lines

@@ -1,0 +1,135 @@
+"""Typed shape of one environment's YAML file.
+
+Only structure and per-field rules live here; rules that relate two fields
+(size ordering, AZ membership, EFA support) are in ``rules.py`` so each
+problem can be reported at the exact path of the field that is wrong.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+NAME_PATTERN = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"
+REGION_PATTERN = r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$"
+
+Name = Annotated[str, StringConstraints(min_length=3, max_length=20, pattern=NAME_PATTERN)]
+GroupName = Annotated[str, StringConstraints(min_length=1, max_length=24, pattern=NAME_PATTERN)]
+Region = Annotated[str, StringConstraints(pattern=REGION_PATTERN)]
+ReservationId = Annotated[str, StringConstraints(pattern=r"^cr-[0-9a-f]{8,17}$")]
+VpcId = Annotated[str, StringConstraints(pattern=r"^vpc-[0-9a-f]{8,17}$")]
+SubnetId = Annotated[str, StringConstraints(pattern=r"^subnet-[0-9a-f]{8,17}$")]
+PrincipalArn = Annotated[str, StringConstraints(pattern=r"^arn:aws[a-z-]*:(iam|sts)::\d{12}:(role|user|assumed-role)/.+$")]
+Size = Annotated[int, Field(ge=0, le=1000)]
+
+KNOWN_VPC_ENDPOINTS = (
+    "s3", "ecr.api", "ecr.dkr", "sts", "logs", "ec2", "elasticloadbalancing",
+    "autoscaling", "eks", "eks-auth", "ssm", "ssmmessages", "ec2messages", "kms",
+)
+CONTROL_PLANE_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
+TAINT_PATTERN = re.compile(
+    r"^(?P<key>[A-Za-z0-9]([-A-Za-z0-9_./]*[A-Za-z0-9])?)(=(?P<value>[-A-Za-z0-9_.]*))?:(?P<effect>NoSchedule|PreferNoSchedule|NoExecute)$"
+)
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+def _cidr(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must be a CIDR such as 10.0.0.0/16, not an empty string")
+    try:
+        network = ipaddress.IPv4Network(value, strict=False)
+    except ValueError:
+        raise ValueError(f"'{value}' is not an IPv4 CIDR such as 10.0.0.0/16") from None
+    if "/" not in value:
+        raise ValueError(f"'{value}' has no prefix length; write it as {network.with_prefixlen}")
+    if str(network) != value:
+        raise ValueError(f"'{value}' has host bits set; did you mean {network.with_prefixlen}?")
+    return value
+
+
+Cidr = Annotated[str, AfterValidator(_cidr)]
+
+
+def _taint(value: str) -> str:
+    if not TAINT_PATTERN.match(value):
+        raise ValueError(
+            f"'{value}' is not a taint of the form key=value:Effect (Effect is NoSchedule, PreferNoSchedule or NoExecute)"
+        )
+    return value
+
+
+TaintText = Annotated[str, AfterValidator(_taint)]
+
+
+class ExistingVpc(Strict):
+    vpc_id: VpcId
+    private_subnet_ids: Annotated[list[SubnetId], Field(min_length=2)]
+
+
+class Network(Strict):
+    vpc_cidr: Cidr = "10.0.0.0/16"
+    availability_zones: Annotated[list[str], Field(min_length=2, max_length=6)]
+    nat_gateways: Literal["single", "one_per_az", "none"] = "single"
+    vpc_endpoints: list[Literal[KNOWN_VPC_ENDPOINTS]] = ["s3", "ecr.api", "ecr.dkr", "sts"]  # type: ignore[valid-type]
+    flow_logs_retention_days: Annotated[int, Field(ge=1, le=3653)] = 90
+    existing_vpc: ExistingVpc | None = None
+
+
+class Cluster(Strict):
+    endpoint_public_access: bool = False
+    endpoint_public_access_cidrs: list[Cidr] = []
+    admin_principal_arns: list[PrincipalArn] = []
+    log_types: list[Literal[CONTROL_PLANE_LOG_TYPES]] = list(CONTROL_PLANE_LOG_TYPES)  # type: ignore[valid-type]
+    log_retention_days: Literal[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] = 90
+    service_ipv4_cidr: Cidr | None = None
+
+
+class SystemNodes(Strict):
+    instance_types: Annotated[list[str], Field(min_length=1)] = ["m6i.large"]
+    min_size: Size = 2
+    max_size: Size = 4
+    desired_size: Size = 2
+    root_volume_gib: Annotated[int, Field(ge=20, le=16384)] = 50
+
+
+class GpuNodeGroup(Strict):
+    name: GroupName
+    instance_type: str
+    min_size: Size = 0
+    max_size: Size = 2
+    desired_size: Size = 0
+    capacity_type: Literal["on_demand", "spot", "capacity_block"] = "on_demand"
+    capacity_reservation_id: ReservationId | None = None
+    availability_zone: str | None = None
+    efa: Literal["auto", True, False] = "auto"
+    ami_type: Literal["al2023", "bottlerocket"] = "al2023"
+    root_volume_gib: Annotated[int, Field(ge=20, le=16384)] = 200
+    labels: dict[str, str] = {}
+    taints: list[TaintText] = []
+
+
+class ClusterConfig(Strict):
+    name: Name
+    region: Region
+    kubernetes_version: str = "1.34"
+    tags: dict[str, str] = {}
+    network: Network
+    cluster: Cluster = Cluster()
+    system_nodes: SystemNodes = SystemNodes()
+    gpu_node_groups: list[GpuNodeGroup] = []
+
+    @field_validator("kubernetes_version")
+    @classmethod
+    def _version(cls, value: str) -> str:
+        match = re.fullmatch(r"1\.(\d+)", value)
+        if not match:
+            raise ValueError(f"'{value}' is not of the form 1.N, e.g. \"1.34\"")
+        if int(match.group(1)) < 30:
+            raise ValueError(f"{value} is below 1.30, the oldest version this project supports")
+        return value

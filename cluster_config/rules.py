@@ -1,0 +1,187 @@
+"""Rules that relate fields to each other, each reported at the field that is wrong."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+
+from .catalog import INSTANCE_TYPES, lookup
+from .model import ClusterConfig, GpuNodeGroup
+
+PRIVATE_RANGES = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"))
+SERVICE_RANGES = PRIVATE_RANGES[:3]
+# Tag keys the project sets on every resource itself.
+PROJECT_TAG_KEYS = ("gpu-eks:cluster", "gpu-eks:managed-by")
+# Endpoints nodes need to join and pull images when the VPC has no NAT route.
+AIR_GAPPED_ENDPOINTS = ("s3", "ecr.api", "ecr.dkr", "sts", "ec2", "eks-auth", "logs")
+# Node labels the project sets from the instance type and EFA layout.
+PROJECT_LABEL_KEYS = ("nvidia.com/gpu.present", "aws.amazon.com/neuron.present", "vpc.amazonaws.com/efa.present")
+LABEL_KEY = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
+LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$")
+
+
+@dataclass(frozen=True)
+class Finding:
+    path: str
+    message: str
+
+
+def efa_enabled(group: GpuNodeGroup) -> bool:
+    instance = lookup(group.instance_type)
+    supported = bool(instance and instance.efa_supported)
+    return supported if group.efa == "auto" else bool(group.efa)
+
+
+def check(config: ClusterConfig) -> tuple[list[Finding], list[Finding]]:
+    """Returns (errors, warnings)."""
+    errors: list[Finding] = []
+    warnings: list[Finding] = []
+    _check_network(config, errors, warnings)
+    _check_cluster(config, errors, warnings)
+    _check_sizes("system_nodes", config.system_nodes, errors)
+    for i, instance_type in enumerate(config.system_nodes.instance_types):
+        if instance_type in INSTANCE_TYPES:
+            errors.append(Finding(f"system_nodes.instance_types[{i}]", f"{instance_type} is an accelerator type; system nodes run operators and should be a CPU type such as m6i.large"))
+        elif not re.fullmatch(r"[a-z][a-z0-9-]*\.[a-z0-9]+", instance_type):
+            errors.append(Finding(f"system_nodes.instance_types[{i}]", f"'{instance_type}' is not an EC2 instance type such as m6i.large"))
+    _check_gpu_groups(config, errors, warnings)
+    _check_tags(config, errors)
+    return errors, warnings
+
+
+def _check_network(config: ClusterConfig, errors: list[Finding], warnings: list[Finding]) -> None:
+    network = config.network
+    az_pattern = re.compile(re.escape(config.region) + r"[a-z]")
+    seen: dict[str, int] = {}
+    for i, az in enumerate(network.availability_zones):
+        path = f"network.availability_zones[{i}]"
+        if not az_pattern.fullmatch(az):
+            errors.append(Finding(path, f"'{az}' is not an availability zone of region {config.region} (expected {config.region}a, {config.region}b, ...)"))
+        if az in seen:
+            errors.append(Finding(path, f"'{az}' is listed twice (also at index {seen[az]})"))
+        seen.setdefault(az, i)
+
+    vpc = ipaddress.IPv4Network(network.vpc_cidr)
+    if network.existing_vpc is not None:
+        for key in ("vpc_cidr", "nat_gateways", "vpc_endpoints", "flow_logs_retention_days"):
+            if key in network.model_fields_set:
+                errors.append(Finding(f"network.{key}", "has no effect with network.existing_vpc (no network stack is made); remove it"))
+        ids = network.existing_vpc.private_subnet_ids
+        for i, subnet in enumerate(ids):
+            if subnet in ids[:i]:
+                errors.append(Finding(f"network.existing_vpc.private_subnet_ids[{i}]", f"'{subnet}' is listed twice"))
+    else:
+        if not any(vpc.subnet_of(r) for r in PRIVATE_RANGES):
+            errors.append(Finding("network.vpc_cidr", f"{vpc} is not a private range; use one inside 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10"))
+        if not 16 <= vpc.prefixlen <= 22:
+            errors.append(Finding("network.vpc_cidr", f"prefix length must be between /16 and /22 (got /{vpc.prefixlen}); smaller VPCs leave too few pod IPs for GPU nodes"))
+        for i, endpoint in enumerate(network.vpc_endpoints):
+            if endpoint in network.vpc_endpoints[:i]:
+                errors.append(Finding(f"network.vpc_endpoints[{i}]", f"'{endpoint}' is listed twice"))
+        if network.nat_gateways == "none":
+            missing = [e for e in AIR_GAPPED_ENDPOINTS if e not in network.vpc_endpoints]
+            if missing:
+                warnings.append(Finding("network.vpc_endpoints", f"with nat_gateways: none nodes reach AWS only through endpoints; missing: {', '.join(missing)}"))
+
+    service = config.cluster.service_ipv4_cidr
+    if service is not None:
+        service_net = ipaddress.IPv4Network(service)
+        if not any(service_net.subnet_of(r) for r in SERVICE_RANGES) or not 12 <= service_net.prefixlen <= 24:
+            errors.append(Finding("cluster.service_ipv4_cidr", f"{service} must lie in 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16 with a prefix between /12 and /24 (EKS rule)"))
+        if network.existing_vpc is None and service_net.overlaps(vpc):
+            errors.append(Finding("cluster.service_ipv4_cidr", f"{service} overlaps network.vpc_cidr {vpc}; Kubernetes service IPs must not collide with VPC addresses"))
+
+
+def _check_cluster(config: ClusterConfig, errors: list[Finding], warnings: list[Finding]) -> None:
+    cluster = config.cluster
+    if cluster.endpoint_public_access:
+        if not cluster.endpoint_public_access_cidrs:
+            errors.append(Finding("cluster.endpoint_public_access_cidrs", "must list at least one CIDR when endpoint_public_access is true (write 0.0.0.0/0 explicitly to open it to the internet)"))
+        for i, cidr in enumerate(cluster.endpoint_public_access_cidrs):
+            if ipaddress.IPv4Network(cidr).prefixlen == 0:
+                warnings.append(Finding(f"cluster.endpoint_public_access_cidrs[{i}]", "0.0.0.0/0 opens the Kubernetes API endpoint to the whole internet"))
+    elif cluster.endpoint_public_access_cidrs:
+        errors.append(Finding("cluster.endpoint_public_access_cidrs", "has no effect while endpoint_public_access is false; remove it or turn public access on"))
+    for i, arn in enumerate(cluster.admin_principal_arns):
+        if arn in cluster.admin_principal_arns[:i]:
+            errors.append(Finding(f"cluster.admin_principal_arns[{i}]", "listed twice"))
+        if ":assumed-role/" in arn:
+            errors.append(Finding(f"cluster.admin_principal_arns[{i}]", "an assumed-role session cannot hold an access entry; use the role ARN arn:aws:iam::<account>:role/<name>"))
+    for i, log_type in enumerate(cluster.log_types):
+        if log_type in cluster.log_types[:i]:
+            errors.append(Finding(f"cluster.log_types[{i}]", f"'{log_type}' is listed twice"))
+
+
+def _check_sizes(path: str, group, errors: list[Finding]) -> None:
+    if group.max_size < 1:
+        errors.append(Finding(f"{path}.max_size", "must be at least 1 (EKS node groups need a maximum of 1 or more)"))
+    if group.min_size > group.max_size:
+        errors.append(Finding(f"{path}.max_size", f"must be >= min_size (got {group.max_size} < {group.min_size})"))
+    elif group.desired_size < group.min_size:
+        errors.append(Finding(f"{path}.desired_size", f"must be >= min_size (got {group.desired_size} < {group.min_size})"))
+    elif group.desired_size > group.max_size:
+        errors.append(Finding(f"{path}.desired_size", f"must be <= max_size (got {group.desired_size} > {group.max_size})"))
+
+
+def _check_gpu_groups(config: ClusterConfig, errors: list[Finding], warnings: list[Finding]) -> None:
+    names: dict[str, int] = {}
+    for i, group in enumerate(config.gpu_node_groups):
+        path = f"gpu_node_groups[{i}]"
+        if group.name in names:
+            errors.append(Finding(f"{path}.name", f"'{group.name}' is already used by gpu_node_groups[{names[group.name]}]; node-group names must be unique"))
+        names.setdefault(group.name, i)
+        _check_sizes(path, group, errors)
+
+        instance = lookup(group.instance_type)
+        if instance is None:
+            known = ", ".join(sorted(INSTANCE_TYPES))
+            errors.append(Finding(f"{path}.instance_type", f"unknown instance type '{group.instance_type}'; known types: {known}"))
+            continue
+
+        if group.efa is True and not instance.efa_supported:
+            with_efa = ", ".join(sorted(n for n, t in INSTANCE_TYPES.items() if t.efa_supported and t.family == instance.family)) or "none in this family"
+            errors.append(Finding(f"{path}.efa", f"{instance.name} does not support EFA (EFA sizes of {instance.family}: {with_efa}); use efa: auto or false"))
+        efa = efa_enabled(group)
+
+        if group.capacity_type == "capacity_block" and group.capacity_reservation_id is None:
+            errors.append(Finding(f"{path}.capacity_reservation_id", "required when capacity_type is capacity_block (the cr-... id of the purchased Capacity Block)"))
+        if group.capacity_type == "spot" and group.capacity_reservation_id is not None:
+            errors.append(Finding(f"{path}.capacity_reservation_id", "cannot be used with capacity_type spot; reservations are on_demand or capacity_block"))
+
+        needs_zone = efa or group.capacity_reservation_id is not None
+        if group.availability_zone is None:
+            if needs_zone:
+                why = "EFA is on" + (" (efa: auto)" if group.efa == "auto" else "") if efa else "a capacity reservation is zonal"
+                errors.append(Finding(f"{path}.availability_zone", f"required because {why}; choose one of {', '.join(config.network.availability_zones)}"))
+        elif group.availability_zone not in config.network.availability_zones:
+            if not group.availability_zone.startswith(config.region):
+                reason = f"is not in region {config.region}"
+            else:
+                reason = "is not one of network.availability_zones"
+            errors.append(Finding(f"{path}.availability_zone", f"'{group.availability_zone}' {reason}; choose one of {', '.join(config.network.availability_zones)}"))
+
+        if instance.accelerator_kind == "neuron" and group.ami_type == "bottlerocket":
+            warnings.append(Finding(f"{path}.ami_type", f"{instance.name} uses the standard Bottlerocket variant (BOTTLEROCKET_x86_64); Neuron components must come from your own daemonsets"))
+
+        for key, value in group.labels.items():
+            if key in PROJECT_LABEL_KEYS:
+                errors.append(Finding(f"{path}.labels.{key}", "is set by the project from the instance type and EFA setting; remove it"))
+            elif not LABEL_KEY.match(key):
+                errors.append(Finding(f"{path}.labels.{key}", "is not a valid Kubernetes label key"))
+            elif key.split("/")[0].endswith(("kubernetes.io", "k8s.io")):
+                errors.append(Finding(f"{path}.labels.{key}", "uses a reserved kubernetes.io/k8s.io prefix, which EKS node groups reject"))
+            if not LABEL_VALUE.match(value):
+                errors.append(Finding(f"{path}.labels.{key}", f"'{value}' is not a valid Kubernetes label value (63 characters of letters, digits, '-', '_', '.')"))
+
+
+def _check_tags(config: ClusterConfig, errors: list[Finding]) -> None:
+    for key, value in config.tags.items():
+        if key in PROJECT_TAG_KEYS:
+            errors.append(Finding(f"tags.{key}", "is set by the project itself; choose another key"))
+        elif key.lower().startswith("aws:"):
+            errors.append(Finding(f"tags.{key}", "the aws: prefix is reserved by AWS"))
+        elif not 1 <= len(key) <= 128:
+            errors.append(Finding(f"tags.{key}", "keys are 1-128 characters"))
+        if len(value) > 256:
+            errors.append(Finding(f"tags.{key}", f"values are at most 256 characters (got {len(value)})"))

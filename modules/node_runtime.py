@@ -1,0 +1,24 @@
+"""Environment for the Node process jsii starts on the first cdktf import."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+
+def silence_node_eol_banner() -> None:
+    """jsii prints a multi-line end-of-life banner on Node 20 on every synth. The
+    variable names one major version; we name the one actually running, so a user
+    who sets their own value keeps it."""
+    if "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION" in os.environ:
+        return
+    node = os.environ.get("JSII_NODE") or shutil.which("node")
+    if not node:
+        return  # jsii will report the missing runtime itself
+    try:
+        version = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return
+    if version.startswith("v"):
+        os.environ["JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"] = version[1:].split(".")[0]

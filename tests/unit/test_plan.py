@@ -1,0 +1,103 @@
+"""Derived layouts, without a synth: EFA interfaces, subnets, AMI types, taints."""
+
+import pytest
+
+from cluster_config.catalog import INSTANCE_TYPES
+from cluster_config.model import ClusterConfig, GpuNodeGroup
+from cluster_config.plan import efa_interface_layout, gpu_node_group_plan, network_plan
+
+
+def layout(instance_type):
+    return [(n.network_card_index, n.device_index, n.interface_type) for n in efa_interface_layout(INSTANCE_TYPES[instance_type])]
+
+
+def efa_count(instance_type):
+    return sum(1 for *_, kind in layout(instance_type) if kind == "efa-only")
+
+
+def test_p5_gets_32_efa_interfaces():
+    assert efa_count("p5.48xlarge") == 32
+    assert layout("p5.48xlarge")[:3] == [(0, 0, "interface"), (0, 1, "efa-only"), (1, 0, "efa-only")]
+    assert layout("p5.48xlarge")[-1] == (31, 0, "efa-only")
+
+
+def test_p5en_gets_16_efa_interfaces():
+    assert efa_count("p5en.48xlarge") == 16
+    assert layout("p5en.48xlarge")[-1] == (15, 0, "efa-only")
+
+
+def test_p6_b300_card_0_is_ena_only():
+    rows = layout("p6-b300.48xlarge")
+    assert rows[0] == (0, 0, "interface")
+    assert [r for r in rows if r[0] == 0] == [(0, 0, "interface")]
+    assert [r[0] for r in rows[1:]] == list(range(1, 17))
+    assert efa_count("p6-b300.48xlarge") == 16
+
+
+def test_p6_b200_matches_the_aws_eks_example():
+    assert layout("p6-b200.48xlarge") == [(0, 0, "interface"), (0, 1, "efa-only")] + [(c, 0, "efa-only") for c in range(1, 8)]
+
+
+def test_single_card_efa_types_put_their_only_efa_on_card_0():
+    assert layout("g5.12xlarge") == [(0, 0, "interface"), (0, 1, "efa-only")]
+
+
+@pytest.mark.parametrize("name", sorted(INSTANCE_TYPES))
+def test_every_layout_has_one_ena_primary_and_the_catalog_efa_count(name):
+    rows = layout(name)
+    instance = INSTANCE_TYPES[name]
+    assert rows[0] == (0, 0, "interface")
+    assert sum(1 for r in rows if r[2] == "interface") == 1
+    assert efa_count(name) == instance.max_efa_interfaces
+    assert all(r[0] < instance.network_cards for r in rows)
+    assert len({(r[0], r[1]) for r in rows}) == len(rows), "two interfaces on one card/device slot"
+
+
+def group(**kwargs):
+    return GpuNodeGroup.model_validate({"name": "g", **kwargs})
+
+
+def test_efa_auto_is_off_where_the_type_has_no_efa():
+    plan = gpu_node_group_plan(group(instance_type="g5.xlarge"))
+    assert not plan.efa and plan.network_interfaces == ()
+    assert "vpc.amazonaws.com/efa.present" not in plan.labels
+
+
+def test_efa_false_wins_over_support():
+    assert not gpu_node_group_plan(group(instance_type="p5.48xlarge", efa=False)).efa
+
+
+def test_trainium_uses_the_neuron_ami_and_taint():
+    plan = gpu_node_group_plan(group(instance_type="trn1.32xlarge"))
+    assert plan.ami_type == "AL2023_x86_64_NEURON"
+    assert [(t.key, t.value, t.eks_effect) for t in plan.taints] == [("aws.amazon.com/neuron", "true", "NO_SCHEDULE")]
+    assert plan.labels["aws.amazon.com/neuron.present"] == "true"
+    assert plan.accelerator_resource == "aws.amazon.com/neuron"
+    assert gpu_node_group_plan(group(instance_type="trn1.32xlarge", ami_type="bottlerocket")).ami_type == "BOTTLEROCKET_x86_64"
+
+
+def test_gpu_defaults_to_the_nvidia_taint_and_user_taints_replace_it():
+    assert [(t.key, t.value, t.effect) for t in gpu_node_group_plan(group(instance_type="g5.xlarge")).taints] == [("nvidia.com/gpu", "true", "NoSchedule")]
+    custom = gpu_node_group_plan(group(instance_type="g5.xlarge", taints=["team=ml:NoExecute"])).taints
+    assert [(t.key, t.value, t.eks_effect) for t in custom] == [("team", "ml", "NO_EXECUTE")]
+
+
+def test_autoscaler_template_tags_advertise_gpus_and_efa_for_scale_from_zero():
+    tags = gpu_node_group_plan(group(instance_type="p5.48xlarge", availability_zone="x")).autoscaler_node_template_tags
+    prefix = "k8s.io/cluster-autoscaler/node-template"
+    assert tags[f"{prefix}/resources/nvidia.com/gpu"] == "8"
+    assert tags[f"{prefix}/resources/vpc.amazonaws.com/efa"] == "32"
+    assert tags[f"{prefix}/label/nvidia.com/gpu.present"] == "true"
+    assert tags[f"{prefix}/taint/nvidia.com/gpu"] == "true:NoSchedule"
+
+
+def test_subnets_split_the_vpc_without_overlap():
+    config = ClusterConfig.model_validate({
+        "name": "abc", "region": "us-west-2",
+        "network": {"vpc_cidr": "10.1.0.0/16", "availability_zones": [f"us-west-2{z}" for z in "abcdef"]},
+    })
+    import ipaddress
+    nets = [ipaddress.IPv4Network(c) for s in network_plan(config).subnets for c in (s.private_cidr, s.public_cidr)]
+    assert all(n.subnet_of(ipaddress.IPv4Network("10.1.0.0/16")) for n in nets)
+    assert not any(a.overlaps(b) for i, a in enumerate(nets) for b in nets[i + 1:])
+    assert network_plan(config).subnets[0].private_cidr == "10.1.0.0/19"

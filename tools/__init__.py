@@ -1,0 +1,1 @@
+"""Developer tooling: terraform environment, benchmarks, rehearsal. Not imported by synth."""

@@ -39,6 +39,10 @@ def main(argv: list[str] | None = None) -> int:
 
     app = build_app(loaded, outdir=args.outdir)
     app.synth()
+    stacks_dir = os.path.join(app.outdir, "stacks")
+    print(f"Synthesized {loaded.path} into {stacks_dir}/:")
+    for stack in sorted(os.listdir(stacks_dir)):
+        print(f"  {stack:<24} {os.path.join(stacks_dir, stack, 'cdk.tf.json')}")
     return 0
 
 

@@ -1,0 +1,34 @@
+# Everything runs from .venv/ in the repo root; the first target that needs it creates it.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+CONFIG ?=
+
+.PHONY: install install-dev synth test test-unit clean
+
+install: $(VENV)/.runtime-installed
+install-dev: $(VENV)/.dev-installed
+
+$(VENV)/.runtime-installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: $(VENV)/.runtime-installed requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+## synth: synthesize the stacks for CONFIG (default: $$CLUSTER_CONFIG or config/default.yaml) into cdktf.out/
+synth: install
+	$(PY) main.py $(if $(CONFIG),--config $(CONFIG))
+
+## test: the whole suite (unit, synth assertions, real terraform validate)
+test: install-dev
+	$(PY) -m pytest
+
+## test-unit: only the fast tests
+test-unit: install-dev
+	$(PY) -m pytest -m "not integration"
+
+clean:
+	rm -rf cdktf.out .pytest_cache

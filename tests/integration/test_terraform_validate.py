@@ -1,0 +1,28 @@
+"""The real terraform and the real hashicorp/aws provider validate every AWS stack."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from tests.conftest import EXAMPLE_CONFIGS
+
+pytestmark = pytest.mark.integration
+
+
+def run(cmd, cwd, env):
+    return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.parametrize("config", EXAMPLE_CONFIGS)
+def test_terraform_validate_passes_on_every_aws_stack(config, synth, terraform_offline):
+    terraform, env = terraform_offline
+    result = synth(config)
+    assert result.stacks, "synth produced no stacks"
+    for name in result.stacks:
+        stack_dir = result.outdir / "stacks" / name
+        init = run([terraform, "init", "-backend=false", "-input=false", "-no-color"], stack_dir, env)
+        assert init.returncode == 0, f"{name}: terraform init failed:\n{init.stderr}"
+        validate = run([terraform, "validate", "-no-color", "-json"], stack_dir, env)
+        assert validate.returncode == 0 and '"valid": true' in validate.stdout, f"{name}:\n{validate.stdout}{validate.stderr}"

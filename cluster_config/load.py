@@ -21,6 +21,7 @@ PATTERN_HINTS = {
     "vpc_id": "a VPC id such as vpc-0123456789abcdef0",
     "private_subnet_ids": "a subnet id such as subnet-0123456789abcdef0",
     "admin_principal_arns": "an IAM role or user ARN such as arn:aws:iam::111122223333:role/platform-admin",
+    "version": "a chart version such as 1.2.3",
 }
 TYPE_NAMES = {
     "string_type": "a string", "int_type": "an integer", "bool_type": "true or false",

@@ -13,6 +13,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from . import charts
+
 NAME_PATTERN = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"
 REGION_PATTERN = r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$"
 
@@ -114,6 +116,30 @@ class GpuNodeGroup(Strict):
     taints: list[TaintText] = []
 
 
+ChartVersion = Annotated[str, StringConstraints(pattern=r"^v?\d+\.\d+\.\d+$")]
+
+
+class TrainingOperator(Strict):
+    """Kubeflow Trainer v2 and the PyTorch runtimes made for each GPU group."""
+
+    enabled: bool = True
+    version: ChartVersion = charts.KUBEFLOW_TRAINER.version
+
+
+class Component(Strict):
+    enabled: bool = True
+    version: ChartVersion | None = None  # None: the project's pin (cluster_config/charts.py)
+
+
+class Platform(Strict):
+    # exec runs `aws eks get-token` (laptops, CI with the AWS CLI); token reads a
+    # short-lived token from aws_eks_cluster_auth (Terraform Cloud runners have no AWS CLI).
+    kubernetes_auth: Literal["exec", "token"] = "exec"
+    nvidia_device_plugin: Component = Component()
+    efa_device_plugin: Component = Component()
+    cluster_autoscaler: Component = Component()
+
+
 class ClusterConfig(Strict):
     name: Name
     region: Region
@@ -123,6 +149,8 @@ class ClusterConfig(Strict):
     cluster: Cluster = Cluster()
     system_nodes: SystemNodes = SystemNodes()
     gpu_node_groups: list[GpuNodeGroup] = []
+    training_operator: TrainingOperator = TrainingOperator()
+    platform: Platform = Platform()
 
     @field_validator("kubernetes_version")
     @classmethod

@@ -6,6 +6,7 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
+from . import charts
 from .catalog import INSTANCE_TYPES, lookup
 from .model import ClusterConfig, GpuNodeGroup
 
@@ -47,6 +48,7 @@ def check(config: ClusterConfig) -> tuple[list[Finding], list[Finding]]:
             errors.append(Finding(f"system_nodes.instance_types[{i}]", f"'{instance_type}' is not an EC2 instance type such as m6i.large"))
     _check_gpu_groups(config, errors, warnings)
     _check_tags(config, errors)
+    _check_platform(config, errors, warnings)
     return errors, warnings
 
 
@@ -185,3 +187,16 @@ def _check_tags(config: ClusterConfig, errors: list[Finding]) -> None:
             errors.append(Finding(f"tags.{key}", "keys are 1-128 characters"))
         if len(value) > 256:
             errors.append(Finding(f"tags.{key}", f"values are at most 256 characters (got {len(value)})"))
+
+
+def _check_platform(config: ClusterConfig, errors: list[Finding], warnings: list[Finding]) -> None:
+    efa = config.platform.efa_device_plugin
+    if efa.version is not None and (charts.version_tuple(efa.version) or (0,)) < charts.EFA_DEVICE_PLUGIN_MINIMUM:
+        errors.append(Finding("platform.efa_device_plugin.version", f"must be >= 0.5.10 (got {efa.version}); earlier releases count NVLink controllers as EFA devices"))
+    autoscaler = config.platform.cluster_autoscaler
+    if autoscaler.enabled and autoscaler.version is None and config.kubernetes_version != charts.CLUSTER_AUTOSCALER_KUBERNETES_MINOR:
+        warnings.append(Finding(
+            "platform.cluster_autoscaler.version",
+            f"the pinned chart runs cluster-autoscaler {charts.CLUSTER_AUTOSCALER.app_version}, made for Kubernetes "
+            f"{charts.CLUSTER_AUTOSCALER_KUBERNETES_MINOR}; set a chart version matching {config.kubernetes_version}",
+        ))

@@ -53,6 +53,7 @@ from cdktf_cdktf_provider_aws.autoscaling_group_tag import AutoscalingGroupTagA 
 from cdktf_cdktf_provider_aws.autoscaling_group_tag import AutoscalingGroupTagTag  # noqa: E402
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup  # noqa: E402
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity  # noqa: E402
+from cdktf_cdktf_provider_aws.data_aws_eks_cluster_auth import DataAwsEksClusterAuth  # noqa: E402
 from cdktf_cdktf_provider_aws.data_aws_partition import DataAwsPartition  # noqa: E402
 from cdktf_cdktf_provider_aws.data_aws_subnets import DataAwsSubnets, DataAwsSubnetsFilter  # noqa: E402
 from cdktf_cdktf_provider_aws.default_security_group import DefaultSecurityGroup  # noqa: E402
@@ -71,6 +72,7 @@ from cdktf_cdktf_provider_aws.eks_cluster import (  # noqa: E402
     EksClusterKubernetesNetworkConfig,
     EksClusterVpcConfig,
 )
+from cdktf_cdktf_provider_aws.eks_pod_identity_association import EksPodIdentityAssociation  # noqa: E402
 from cdktf_cdktf_provider_aws.eks_node_group import (  # noqa: E402
     EksNodeGroup,
     EksNodeGroupLaunchTemplate,
@@ -110,3 +112,7 @@ from cdktf_cdktf_provider_aws.vpc import Vpc  # noqa: E402
 from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint  # noqa: E402
 from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule  # noqa: E402
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule  # noqa: E402
+from cdktf_cdktf_provider_helm.provider import HelmProvider, HelmProviderKubernetes, HelmProviderKubernetesExec  # noqa: E402
+from cdktf_cdktf_provider_helm.release import Release as HelmRelease  # noqa: E402
+from cdktf_cdktf_provider_kubernetes.namespace_v1 import NamespaceV1, NamespaceV1Metadata  # noqa: E402
+from cdktf_cdktf_provider_kubernetes.provider import KubernetesProvider, KubernetesProviderExec  # noqa: E402

@@ -8,11 +8,14 @@ from cluster_config import LoadedConfig
 
 from .cluster_stack import ClusterStack
 from .network_refs import CreatedNetwork, ExistingNetwork
+from modules.platform import platform_releases
+
 from .network_stack import NetworkStack
+from .platform_stack import ClusterAccess, PlatformStack
 
 
 def stack_names(name: str) -> dict[str, str]:
-    return {"network": f"{name}-network", "cluster": f"{name}-cluster"}
+    return {"network": f"{name}-network", "cluster": f"{name}-cluster", "platform": f"{name}-platform"}
 
 
 def build_app(loaded: LoadedConfig, outdir: str | None = None) -> App:
@@ -23,5 +26,14 @@ def build_app(loaded: LoadedConfig, outdir: str | None = None) -> App:
         network = CreatedNetwork(NetworkStack(app, names["network"], config=config).network)
     else:
         network = ExistingNetwork(config.network.existing_vpc)
-    ClusterStack(app, names["cluster"], config=config, network=network)
+    cluster = ClusterStack(app, names["cluster"], config=config, network=network)
+    releases = platform_releases(config)
+    if releases:
+        cp = cluster.control_plane
+        platform = PlatformStack(app, names["platform"], config=config, releases=releases, cluster=ClusterAccess(
+            name=cp.name, endpoint=cp.endpoint, certificate_authority_data=cp.certificate_authority_data,
+        ))
+        # Explicit as well as implied by the references: `cdktf deploy '*'` must
+        # never start Helm before the node groups exist.
+        platform.add_dependency(cluster)
     return app

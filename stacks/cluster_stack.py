@@ -5,10 +5,12 @@ from constructs import Construct
 
 from cluster_config.model import ClusterConfig
 from cluster_config.plan import gpu_node_group_plan, system_nodes_plan
+from modules.autoscaler_identity import AutoscalerIdentity, AutoscalerIdentityProps
 from modules.control_plane import ControlPlane, ControlPlaneProps
 from modules.gpu_node_group import GpuNodeGroup, GpuNodeGroupProps
 from modules.managed_addons import AFTER_NODES, BEFORE_NODES, ManagedAddons, ManagedAddonsProps
 from modules.node_role import NodeRole, NodeRoleProps
+from modules.platform import cluster_autoscaler
 from modules.system_node_group import SystemNodeGroup, SystemNodeGroupProps
 
 from .common import aws_provider
@@ -50,6 +52,11 @@ class ClusterStack(TerraformStack):
                 cluster_name=cp.name, vpc_id=network.vpc_id, node_role_arn=node_role.arn,
                 cluster_security_group_id=cp.security_group_id, subnet_ids=subnet_ids, plan=plan,
             ), depends_on=node_prerequisites))
+
+        if cluster_autoscaler.enabled(config):
+            AutoscalerIdentity(self, "autoscaler_identity", props=AutoscalerIdentityProps(
+                cluster_name=cp.name, namespace=cluster_autoscaler.NAMESPACE, service_account=cluster_autoscaler.SERVICE_ACCOUNT,
+            ), depends_on=before_nodes.addons)
 
         TerraformOutput(self, "cluster_name", value=cp.name)
         TerraformOutput(self, "cluster_endpoint", value=cp.endpoint)

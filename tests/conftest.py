@@ -33,13 +33,15 @@ class Synth:
 _CACHE: dict[str, Synth] = {}
 
 
-def synth_config(config_file: str, tmp_root: Path) -> Synth:
+def synth_config(config_file: str | Path, tmp_root: Path) -> Synth:
+    """``config_file``: a name in config/, or a path to a file a test wrote."""
+    config_file = str(config_file)
     if config_file not in _CACHE:
         import modules  # noqa: F401  (jsii environment before cdktf)
         from cluster_config import load_config
         from stacks.app import build_app
 
-        outdir = tmp_root / Path(config_file).stem
+        outdir = tmp_root / f"{len(_CACHE)}-{Path(config_file).stem}"
         build_app(load_config(CONFIG_DIR / config_file), outdir=str(outdir)).synth()
         stacks = {
             d.name: json.loads((d / "cdk.tf.json").read_text()) for d in sorted((outdir / "stacks").iterdir())

@@ -20,7 +20,11 @@ def test_terraform_validate_passes_on_every_aws_stack(config, synth, terraform_o
     terraform, env = terraform_offline
     result = synth(config)
     assert result.stacks, "synth produced no stacks"
-    for name in result.stacks:
+    aws_stacks = [name for name, stack in result.stacks.items() if set(stack.get("provider", {})) == {"aws"}]
+    # The platform stack needs the kubernetes and helm providers, which have no
+    # offline mirror here; tests/unit/test_platform_stack.py checks it by synth assertions.
+    assert {n for n in result.stacks if n not in aws_stacks} <= {n for n in result.stacks if n.endswith("-platform")}
+    for name in aws_stacks:
         stack_dir = result.outdir / "stacks" / name
         init = run([terraform, "init", "-backend=false", "-input=false", "-no-color"], stack_dir, env)
         assert init.returncode == 0, f"{name}: terraform init failed:\n{init.stderr}"

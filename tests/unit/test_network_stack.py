@@ -59,4 +59,4 @@ def test_outputs_a_user_can_read(default):
 
 def test_bring_your_own_vpc_makes_no_network_stack(synth):
     byo = synth("existing-vpc.yaml")
-    assert sorted(byo.stacks) == ["byovpc-cluster"]
+    assert sorted(byo.stacks) == ["byovpc-cluster", "byovpc-platform"]

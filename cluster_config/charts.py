@@ -1,0 +1,56 @@
+"""Pinned Helm charts for the in-cluster platform, with where each pin was confirmed.
+
+Kept next to the instance catalog (and free of provider imports) because the
+configuration validates user-supplied versions against these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, kw_only=True)
+class Chart:
+    name: str
+    repository: str
+    version: str
+    app_version: str
+    confirmed: str
+
+
+KUBEFLOW_TRAINER = Chart(
+    name="kubeflow-trainer", repository="oci://ghcr.io/kubeflow/charts", version="2.3.0", app_version="v2.3.0",
+    confirmed="kubeflow/trainer charts/kubeflow-trainer/Chart.yaml version 2.3.0 (release PR #3859, 2026-08-05); "
+    "bundles jobset 0.12.0 behind jobset.install",
+)
+NVIDIA_DEVICE_PLUGIN = Chart(
+    name="nvidia-device-plugin", repository="https://nvidia.github.io/k8s-device-plugin", version="0.19.3",
+    app_version="v0.19.3",
+    confirmed="NVIDIA/k8s-device-plugin releases; 0.19.3 was the release downstream projects moved from to 0.20.0 in 2026-08",
+)
+EFA_DEVICE_PLUGIN = Chart(
+    name="aws-efa-k8s-device-plugin", repository="https://aws.github.io/eks-charts", version="v0.5.29",
+    app_version="v0.5.20",
+    confirmed="aws/eks-charts PR #1338 (2026-06-12): chart v0.5.29, appVersion v0.5.20",
+)
+# Plugin releases before 0.5.10 counted the NVLink controllers of p6-b200 as EFA
+# devices (10 instead of 8) and NCCL then failed (AWS EFA team, quoted in
+# aws/sagemaker-hyperpod-cli PR #282).
+EFA_DEVICE_PLUGIN_MINIMUM = (0, 5, 10)
+CLUSTER_AUTOSCALER = Chart(
+    name="cluster-autoscaler", repository="https://kubernetes.github.io/autoscaler", version="9.53.0",
+    app_version="1.34.2",
+    confirmed="kubernetes/autoscaler chart 9.53.0 = cluster-autoscaler 1.34.2, the last 1.34 chart (9.54.0 ships 1.35)",
+)
+# cluster-autoscaler's minor version must match the cluster's.
+CLUSTER_AUTOSCALER_KUBERNETES_MINOR = "1.34"
+
+# The image the built-in kubeflow-trainer torch runtime uses in 2.3.0.
+PYTORCH_IMAGE = "pytorch/pytorch:2.10.0-cuda12.8-cudnn9-runtime"
+
+
+def version_tuple(version: str) -> tuple[int, ...] | None:
+    parts = version.lstrip("v").split(".")
+    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        return None
+    return tuple(int(p) for p in parts)

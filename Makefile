@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 CONFIG ?=
 
-.PHONY: install install-dev synth test test-unit clean
+.PHONY: install install-dev synth test test-unit bench clean
 
 install: $(VENV)/.runtime-installed
 install-dev: $(VENV)/.dev-installed
@@ -29,6 +29,10 @@ test: install-dev
 ## test-unit: only the fast tests
 test-unit: install-dev
 	$(PY) -m pytest -m "not integration"
+
+## bench: synth time and memory against an ordinary-import baseline (RUNS=5; RECORD=1 appends to BENCHMARKS.md)
+bench: install
+	$(PY) tools/bench.py --runs $(or $(RUNS),5) $(if $(RECORD),--record)
 
 clean:
 	rm -rf cdktf.out .pytest_cache

@@ -10,10 +10,11 @@ is written.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 
-from cluster_config import ConfigError, load_config
+from cluster_config import ConfigError, load_config, summary
 
 DEFAULT_CONFIG = "config/default.yaml"
 
@@ -39,11 +40,33 @@ def main(argv: list[str] | None = None) -> int:
 
     app = build_app(loaded, outdir=args.outdir)
     app.synth()
-    stacks_dir = os.path.join(app.outdir, "stacks")
-    print(f"Synthesized {loaded.path} into {stacks_dir}/:")
-    for stack in sorted(os.listdir(stacks_dir)):
-        print(f"  {stack:<24} {os.path.join(stacks_dir, stack, 'cdk.tf.json')}")
+    report_summary(loaded, app.outdir)
     return 0
+
+
+def report_summary(loaded, outdir: str) -> None:
+    """Print the synth summary and keep a copy in <outdir>/summary.txt.
+
+    The cdktf CLI swallows the app's stdout, so under `cdktf synth` (which sets
+    CDKTF_OUTDIR) the summary goes straight to the user's terminal when there is one.
+    """
+    stacks_dir = os.path.join(outdir, "stacks")
+    counts = {}
+    for stack in sorted(os.listdir(stacks_dir)):
+        with open(os.path.join(stacks_dir, stack, "cdk.tf.json")) as handle:
+            resources = json.load(handle).get("resource", {})
+        counts[stack] = sum(len(v) for v in resources.values())
+    text = summary.render(loaded.config, counts, outdir) + "\n"
+    with open(os.path.join(outdir, "summary.txt"), "w") as handle:
+        handle.write(text)
+    if os.environ.get("CDKTF_OUTDIR"):
+        try:
+            with open("/dev/tty", "w") as tty:
+                tty.write(text)
+            return
+        except OSError:
+            pass
+    sys.stdout.write(text)
 
 
 if __name__ == "__main__":

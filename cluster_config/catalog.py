@@ -84,8 +84,9 @@ INSTANCE_TYPES: dict[str, InstanceType] = {
     )
 }
 
-# CPU types for the system node group are priced for the idle-cost estimate only.
-# Same price file as above.
+# CPU types for the system node group, priced for the idle-cost estimate only:
+# AWS's published us-east-1 Linux On-Demand prices. They are not in the team's
+# reference table; a type missing here is shown as unpriced, never guessed.
 CPU_ON_DEMAND_USD_PER_HOUR: dict[str, float] = {
     "m6i.large": 0.096,
     "m6i.xlarge": 0.192,

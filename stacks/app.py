@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from cdktf import App
 
 from cluster_config import LoadedConfig
@@ -20,6 +22,8 @@ def stack_names(name: str) -> dict[str, str]:
 
 def build_app(loaded: LoadedConfig, outdir: str | None = None) -> App:
     config = loaded.config
+    if outdir:
+        Path(outdir).parent.mkdir(parents=True, exist_ok=True)  # cdktf creates only the last level
     app = App(outdir=outdir) if outdir else App()
     names = stack_names(config.name)
     if config.network.existing_vpc is None:

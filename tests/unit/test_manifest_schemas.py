@@ -1,0 +1,81 @@
+"""Core-Kubernetes objects we ship or render, checked against the cluster's Kubernetes schemas.
+
+kubernetes-validate carries the OpenAPI schemas per Kubernetes release. Custom
+resources (TrainJob, ClusterTrainingRuntime) have no schema there, so the pod
+templates inside our runtimes are checked as core PodTemplate objects, and the
+custom resources' own shape is asserted in test_platform_stack.py.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+kubernetes_validate = pytest.importorskip("kubernetes_validate")
+
+from cluster_config import load_config  # noqa: E402
+from modules.platform import context_for  # noqa: E402
+from modules.platform.training_runtimes import pod_template  # noqa: E402
+from tests.conftest import CONFIG_DIR, EXAMPLE_CONFIGS  # noqa: E402
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def validate(obj: dict, version: str) -> None:
+    kubernetes_validate.validate(obj, version, strict=True)
+
+
+@pytest.mark.parametrize("config_file", EXAMPLE_CONFIGS)
+def test_runtime_pod_templates_are_valid_core_pod_templates(config_file):
+    config = load_config(CONFIG_DIR / config_file).config
+    context = context_for(config)
+    for group in context.gpu_groups:
+        template = pod_template(context, group)
+        validate({"apiVersion": "v1", "kind": "PodTemplate", "metadata": {"name": f"torch-{group.name}"}, "template": template},
+                 config.kubernetes_version)
+
+
+def test_a_broken_pod_template_is_caught():
+    with pytest.raises(kubernetes_validate.ValidationError):
+        validate({"apiVersion": "v1", "kind": "PodTemplate", "metadata": {"name": "x"},
+                  "template": {"spec": {"containers": [{"name": "node", "resources": {"limit": {}}}]}}}, "1.34")
+
+
+def rendered_config_maps(kustomization: Path) -> list[dict]:
+    """What `kubectl apply -k` makes of a configMapGenerator (names unhashed, as the examples ask)."""
+    spec = yaml.safe_load(kustomization.read_text())
+    assert spec.get("generatorOptions", {}).get("disableNameSuffixHash") is True, "the runtime mounts a fixed ConfigMap name"
+    maps = []
+    for generator in spec.get("configMapGenerator", []):
+        data = {Path(f).name: (kustomization.parent / f).read_text() for f in generator["files"]}
+        maps.append({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": generator["name"]}, "data": data})
+    return maps
+
+
+def test_example_config_maps_are_valid_and_mount_where_the_runtime_looks():
+    from modules.platform.training_runtimes import CODE_CONFIGMAP
+
+    (config_map,) = rendered_config_maps(EXAMPLES / "code" / "kustomization.yaml")
+    validate(config_map, "1.34")
+    assert config_map["metadata"]["name"] == CODE_CONFIGMAP
+    assert sorted(config_map["data"]) == ["allreduce_bench.py", "train.py"]
+
+
+@pytest.mark.parametrize("example", ["first-job", "nccl-allreduce"])
+def test_example_trainjobs_ask_for_what_the_default_group_has(example):
+    from modules.platform.training_runtimes import CODE_MOUNT, runtime_name
+
+    job = yaml.safe_load((EXAMPLES / example / "trainjob.yaml").read_text())
+    context = context_for(load_config(CONFIG_DIR / "default.yaml").config)
+    (group,) = [g for g in context.gpu_groups if runtime_name(g) == job["spec"]["runtimeRef"]["name"]]
+    expected = {group.accelerator_resource: group.instance.accelerators}
+    if group.efa:
+        expected["vpc.amazonaws.com/efa"] = group.efa_interfaces
+    assert job["spec"]["trainer"]["resourcesPerNode"]["limits"] == expected
+    assert job["spec"]["trainer"]["numNodes"] == 2
+    script = job["spec"]["trainer"]["command"][1]
+    assert script.startswith(CODE_MOUNT + "/") and (EXAMPLES / "code" / Path(script).name).is_file()
+    kustomization = yaml.safe_load((EXAMPLES / example / "kustomization.yaml").read_text())
+    assert kustomization["resources"] == ["../code", "trainjob.yaml"]

@@ -2,12 +2,13 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+TOOLS_VENV := .venv-tools
 CONFIG ?=
 
 .PHONY: install install-dev synth test test-unit bench clean
 
 install: $(VENV)/.runtime-installed
-install-dev: $(VENV)/.dev-installed
+install-dev: $(VENV)/.dev-installed $(TOOLS_VENV)/.installed
 
 $(VENV)/.runtime-installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -16,6 +17,11 @@ $(VENV)/.runtime-installed: requirements.txt
 
 $(VENV)/.dev-installed: $(VENV)/.runtime-installed requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+$(TOOLS_VENV)/.installed: requirements-tools.txt
+	test -x $(TOOLS_VENV)/bin/python || $(PYTHON) -m venv $(TOOLS_VENV)
+	$(TOOLS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-tools.txt
 	touch $@
 
 ## synth: synthesize the stacks for CONFIG (default: $$CLUSTER_CONFIG or config/default.yaml) into cdktf.out/

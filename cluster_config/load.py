@@ -22,6 +22,11 @@ PATTERN_HINTS = {
     "private_subnet_ids": "a subnet id such as subnet-0123456789abcdef0",
     "admin_principal_arns": "an IAM role or user ARN such as arn:aws:iam::111122223333:role/platform-admin",
     "version": "a chart version such as 1.2.3",
+    "bucket": "an S3 bucket name (3-63 lowercase letters, digits, '.', '-')",
+    "key_prefix": "an S3 key prefix such as gpu-eks/prod (no trailing '/')",
+    "organization": "a Terraform Cloud organization name",
+    "workspace_prefix": "letters, digits, '-' or '_' (at most 60)",
+    "dynamodb_table": "a DynamoDB table name",
 }
 TYPE_NAMES = {
     "string_type": "a string", "int_type": "an integer", "bool_type": "true or false",
@@ -97,16 +102,28 @@ def _yaml_message(exc: yaml.YAMLError) -> str:
     return f"{where}malformed YAML: {problem}"
 
 
-def _dotted(loc: tuple) -> str:
-    out = ""
+def _walk(loc: tuple) -> tuple[str, type[BaseModel] | None]:
+    """The user-facing path of a pydantic error location, and the model that holds
+    its last key. Skips what pydantic adds that is not a user key: validator tags and
+    the tag of a discriminated union (backend.s3.bucket is shown as backend.bucket)."""
+    path = ""
+    model: type[BaseModel] | None = ClusterConfig
+    choices: dict[str, type[BaseModel]] = {}
     for part in loc:
         if isinstance(part, int):
-            out += f"[{part}]"
-        elif "[" in part or "(" in part:
-            continue  # pydantic's validator tags, not user keys
-        else:
-            out += ("." if out else "") + part
-    return out or "(top level)"
+            path += f"[{part}]"
+            continue
+        if "[" in part or "(" in part:
+            continue
+        if part in choices:
+            model, choices = choices[part], {}
+            continue
+        path += ("." if path else "") + part
+        info = model.model_fields.get(part) if model else None
+        models = _models_in(info.annotation) if info else []
+        choices = {typing.get_args(m.model_fields["type"].annotation)[0]: m for m in models if "type" in m.model_fields} if len(models) > 1 else {}
+        model = models[0] if len(models) == 1 else None
+    return path or "(top level)", model
 
 
 def _describe(value) -> str:
@@ -125,29 +142,14 @@ def _describe(value) -> str:
     return type(value).__name__
 
 
-def _model_at(loc: tuple) -> type[BaseModel] | None:
-    """The model class whose fields are valid at ``loc`` (for did-you-mean hints)."""
-    model: type[BaseModel] | None = ClusterConfig
-    for part in loc:
-        if isinstance(part, int) or model is None:
-            continue
-        info = model.model_fields.get(part)
-        if info is None:
-            return None
-        model = _find_model(info.annotation)
-    return model
-
-
-def _find_model(annotation) -> type[BaseModel] | None:
+def _models_in(annotation) -> list[type[BaseModel]]:
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    origin = typing.get_origin(annotation)
-    if origin in (list, typing.Union, types.UnionType, typing.Annotated):
+        return [annotation]
+    found: list[type[BaseModel]] = []
+    if typing.get_origin(annotation) in (list, typing.Union, types.UnionType, typing.Annotated):
         for arg in typing.get_args(annotation):
-            found = _find_model(arg)
-            if found:
-                return found
-    return None
+            found += _models_in(arg)
+    return found
 
 
 def _pydantic_lines(exc: ValidationError, data: dict) -> list[str]:
@@ -156,12 +158,12 @@ def _pydantic_lines(exc: ValidationError, data: dict) -> list[str]:
         loc = tuple(error["loc"])
         kind = error["type"]
         value = error.get("input")
-        path = _dotted(loc)
+        path, _ = _walk(loc)
         field_name = next((p for p in reversed(loc) if isinstance(p, str) and "[" not in p), "")
         if kind == "missing":
             message = "required key is missing"
         elif kind == "extra_forbidden":
-            parent = _model_at(loc[:-1])
+            _, parent = _walk(loc[:-1])
             allowed = sorted(parent.model_fields) if parent else []
             guess = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
             hint = f"did you mean '{guess[0]}'? " if guess else ""
@@ -170,6 +172,10 @@ def _pydantic_lines(exc: ValidationError, data: dict) -> list[str]:
             message = f"expected {TYPE_NAMES[kind]} (got {_describe(value)})"
             if field_name == "kubernetes_version" and isinstance(value, (int, float)):
                 message += "; quote it, e.g. \"1.34\" (YAML reads 1.30 as the number 1.3)"
+        elif kind == "union_tag_invalid":
+            message = f"must be one of {error['ctx']['expected_tags'].replace(chr(39), '')} (got {_describe(error['ctx']['tag'])})"
+        elif kind == "union_tag_not_found":
+            message = "needs a type: local, s3 or cloud"
         elif kind == "literal_error":
             allowed = error["ctx"]["expected"].replace("'", "").replace(" or ", ", ").replace("True", "true").replace("False", "false")
             message = f"must be one of {allowed} (got {_describe(value)})"

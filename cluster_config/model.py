@@ -140,6 +140,32 @@ class Platform(Strict):
     cluster_autoscaler: Component = Component()
 
 
+class LocalBackend(Strict):
+    type: Literal["local"] = "local"
+
+
+class S3Backend(Strict):
+    type: Literal["s3"]
+    bucket: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")]
+    key_prefix: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9!_.*'()/-]*[A-Za-z0-9_.*'()-]$")] | None = None
+    region: Region | None = None  # default: the cluster's region
+    # S3-native locking (use_lockfile) needs Terraform >= 1.10; a DynamoDB table
+    # serves older Terraform during a migration.
+    dynamodb_table: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{3,255}$")] | None = None
+    kms_key_id: str | None = None
+
+
+class CloudBackend(Strict):
+    type: Literal["cloud"]
+    organization: Annotated[str, StringConstraints(min_length=1, pattern=r"^[A-Za-z0-9_-]+$")]
+    hostname: str = "app.terraform.io"
+    project: str | None = None
+    workspace_prefix: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,60}$")] | None = None  # default: name
+
+
+Backend = Annotated[LocalBackend | S3Backend | CloudBackend, Field(discriminator="type")]
+
+
 class ClusterConfig(Strict):
     name: Name
     region: Region
@@ -151,6 +177,7 @@ class ClusterConfig(Strict):
     gpu_node_groups: list[GpuNodeGroup] = []
     training_operator: TrainingOperator = TrainingOperator()
     platform: Platform = Platform()
+    backend: Backend = LocalBackend()
 
     @field_validator("kubernetes_version")
     @classmethod

@@ -18,7 +18,8 @@ class Network(Construct):
     Private subnets hold nodes and get the internal-ELB role tag; public subnets
     hold NAT gateways and internet-facing load balancers and never assign public
     IPs on launch. The default security group is emptied so nothing can use it by
-    accident, and all traffic is recorded by VPC flow logs.
+    accident, and all traffic is recorded by VPC flow logs into a log group
+    encrypted with its own rotating KMS key.
     """
 
     def __init__(self, scope: Construct, id_: str, *, plan: NetworkPlan) -> None:
@@ -107,8 +108,30 @@ class Network(Construct):
                 )
 
     def _flow_logs(self, plan: NetworkPlan) -> None:
+        account = aws.DataAwsCallerIdentity(self, "account")
+        partition = aws.DataAwsPartition(self, "partition").partition
+        log_group_name = f"/aws/vpc/{plan.name}/flow-logs"
+        key = aws.KmsKey(
+            self, "flow_logs_key", description=f"{plan.name} VPC flow logs", enable_key_rotation=True,
+            deletion_window_in_days=30,
+            policy=policy_document(
+                {
+                    "Sid": "AccountAdministers", "Effect": "Allow",
+                    "Principal": {"AWS": f"arn:{partition}:iam::{account.account_id}:root"},
+                    "Action": "kms:*", "Resource": "*",
+                },
+                {
+                    "Sid": "CloudWatchLogsEncryptsFlowLogs", "Effect": "Allow",
+                    "Principal": {"Service": f"logs.{plan.region}.amazonaws.com"},
+                    "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                    "Resource": "*",
+                    "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:{partition}:logs:{plan.region}:{account.account_id}:log-group:{log_group_name}"}},
+                },
+            ),
+        )
+        aws.KmsAlias(self, "flow_logs_key_alias", name=f"alias/{plan.name}-flow-logs", target_key_id=key.key_id)
         log_group = aws.CloudwatchLogGroup(
-            self, "flow_logs", name=f"/aws/vpc/{plan.name}/flow-logs", retention_in_days=plan.flow_logs_retention_days,
+            self, "flow_logs", name=log_group_name, retention_in_days=plan.flow_logs_retention_days, kms_key_id=key.arn,
         )
         role = aws.IamRole(
             self, "flow_logs_role", name_prefix=f"{plan.name}-flow-logs-",

@@ -13,13 +13,14 @@ from modules.node_role import NodeRole, NodeRoleProps
 from modules.platform import cluster_autoscaler
 from modules.system_node_group import SystemNodeGroup, SystemNodeGroupProps
 
-from .common import aws_provider
+from .common import aws_provider, state_backend
 from .network_refs import NetworkRefs
 
 
 class ClusterStack(TerraformStack):
     def __init__(self, scope: Construct, id_: str, *, config: ClusterConfig, network: NetworkRefs) -> None:
         super().__init__(scope, id_)
+        state_backend(self, config, "cluster")
         aws_provider(self, config)
         c = config.cluster
         self.control_plane = cp = ControlPlane(self, "control_plane", props=ControlPlaneProps(

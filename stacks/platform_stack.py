@@ -10,7 +10,7 @@ from modules import bindings
 from modules.helm_release import HelmRelease
 from modules.platform import ReleaseSpec
 
-from .common import aws_provider
+from .common import aws_provider, state_backend
 
 PREINSTALLED_NAMESPACES = ("kube-system", "default")
 
@@ -28,6 +28,7 @@ class PlatformStack(TerraformStack):
     def __init__(self, scope: Construct, id_: str, *, config: ClusterConfig, cluster: ClusterAccess,
                  releases: list[ReleaseSpec]) -> None:
         super().__init__(scope, id_)
+        state_backend(self, config, "platform")
         ca_certificate = Fn.base64decode(cluster.certificate_authority_data)
         if config.platform.kubernetes_auth == "token":
             aws_provider(self, config)

@@ -5,10 +5,10 @@ PY := $(VENV)/bin/python
 TOOLS_VENV := .venv-tools
 CONFIG ?=
 
-.PHONY: install install-dev synth test test-unit bench clean
+.PHONY: install install-dev synth test test-unit bench rehearse clean
 
 install: $(VENV)/.runtime-installed
-install-dev: $(VENV)/.dev-installed $(TOOLS_VENV)/.installed
+install-dev: $(VENV)/.dev-installed $(TOOLS_VENV)/.installed node_modules/.installed
 
 $(VENV)/.runtime-installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ $(VENV)/.dev-installed: $(VENV)/.runtime-installed requirements-dev.txt
 $(TOOLS_VENV)/.installed: requirements-tools.txt
 	test -x $(TOOLS_VENV)/bin/python || $(PYTHON) -m venv $(TOOLS_VENV)
 	$(TOOLS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-tools.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 ## synth: synthesize the stacks for CONFIG (default: $$CLUSTER_CONFIG or config/default.yaml) into cdktf.out/
@@ -40,5 +44,9 @@ test-unit: install-dev
 bench: install
 	$(PY) tools/bench.py --runs $(or $(RUNS),5) $(if $(RECORD),--record)
 
+## rehearse: deploy, re-plan and destroy the AWS stacks on moto, offline (CLUSTER_CONFIG or CONFIG picks the file)
+rehearse: $(VENV)/.dev-installed node_modules/.installed
+	$(PY) tools/rehearse.py $(if $(CONFIG),--config $(CONFIG))
+
 clean:
-	rm -rf cdktf.out .pytest_cache
+	rm -rf cdktf.out .pytest_cache .rehearsal

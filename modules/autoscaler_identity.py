@@ -15,6 +15,9 @@ class AutoscalerIdentityProps:
     cluster_name: str
     namespace: str
     service_account: str
+    region: str
+    account_id: str
+    partition: str
 
 
 class AutoscalerIdentity(Construct):
@@ -32,18 +35,23 @@ class AutoscalerIdentity(Construct):
             self, "policy", role=self.role.id, name="cluster-autoscaler",
             policy=policy_document(
                 {
+                    # These actions have no resource-level permissions in IAM.
                     "Sid": "Discover", "Effect": "Allow", "Resource": "*",
                     "Action": [
                         "autoscaling:DescribeAutoScalingGroups", "autoscaling:DescribeAutoScalingInstances",
                         "autoscaling:DescribeLaunchConfigurations", "autoscaling:DescribeScalingActivities",
                         "autoscaling:DescribeTags", "ec2:DescribeImages", "ec2:DescribeInstanceTypes",
                         "ec2:DescribeLaunchTemplateVersions", "ec2:GetInstanceTypesFromInstanceRequirements",
-                        "eks:DescribeNodegroup",
                     ],
                 },
                 {
-                    "Sid": "ScaleOwnGroups", "Effect": "Allow", "Resource": "*",
+                    "Sid": "ReadOwnNodeGroups", "Effect": "Allow", "Action": "eks:DescribeNodegroup",
+                    "Resource": f"arn:{props.partition}:eks:{props.region}:{props.account_id}:nodegroup/{props.cluster_name}/*/*",
+                },
+                {
+                    "Sid": "ScaleOwnGroups", "Effect": "Allow",
                     "Action": ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"],
+                    "Resource": f"arn:{props.partition}:autoscaling:{props.region}:{props.account_id}:autoScalingGroup:*:autoScalingGroupName/*",
                     "Condition": {"StringEquals": {f"aws:ResourceTag/k8s.io/cluster-autoscaler/{props.cluster_name}": "owned"}},
                 },
             ),

@@ -46,6 +46,7 @@ class ControlPlane(Construct):
         account = aws.DataAwsCallerIdentity(self, "account")
         partition = aws.DataAwsPartition(self, "partition")
         self.partition = partition.partition
+        self.account_id = account.account_id
         account_root = f"arn:{partition.partition}:iam::{account.account_id}:root"
         log_group_name = f"/aws/eks/{props.name}/cluster"
 
@@ -116,9 +117,10 @@ class ControlPlane(Construct):
                 self, f"admin_{i}", cluster_name=self.cluster.name, principal_arn=arn, type="STANDARD",
             )
             aws.EksAccessPolicyAssociation(
-                self, f"admin_{i}_policy", cluster_name=self.cluster.name, principal_arn=entry.principal_arn,
+                self, f"admin_{i}_policy", cluster_name=self.cluster.name, principal_arn=arn,
                 policy_arn=CLUSTER_ADMIN_POLICY,
                 access_scope=aws.EksAccessPolicyAssociationAccessScope(type="cluster"),
+                depends_on=[entry],
             )
 
         self.oidc_provider = aws.IamOpenidConnectProvider(

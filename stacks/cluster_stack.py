@@ -57,6 +57,7 @@ class ClusterStack(TerraformStack):
         if cluster_autoscaler.enabled(config):
             AutoscalerIdentity(self, "autoscaler_identity", props=AutoscalerIdentityProps(
                 cluster_name=cp.name, namespace=cluster_autoscaler.NAMESPACE, service_account=cluster_autoscaler.SERVICE_ACCOUNT,
+                region=config.region, account_id=cp.account_id, partition=cp.partition,
             ), depends_on=before_nodes.addons)
 
         TerraformOutput(self, "cluster_name", value=cp.name)

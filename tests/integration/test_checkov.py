@@ -79,3 +79,22 @@ def test_every_aws_stack_passes_checkov(config, synth, checkov):
         expected = {rid for kind, items in stack.get("resource", {}).items() if kind in MUST_BE_SCANNED for rid in items}
         missing = expected - scanned_names(report)
         assert expected and not missing, f"{name}: checkov did not scan {sorted(missing)}"
+
+
+@pytest.mark.parametrize("config", ["default.yaml", "p5-efa.yaml"])
+def test_the_real_plan_passes_checkov_with_every_resource_scanned(config, rehearse, checkov):
+    result = rehearse(config)
+    assert result["report"] is not None, result["stderr"][-2000:]
+    for name in result["report"]["stacks"]:
+        plan = result["workdir"] / "cdktf.out" / "stacks" / name / "full-plan.json"
+        proc = subprocess.run(
+            [checkov, "--config-file", str(CHECKOV_CONFIG), "--framework", "terraform_plan", "-f", str(plan), "-o", "json"],
+            capture_output=True, text=True, timeout=600,
+        )
+        assert proc.returncode in (0, 1), proc.stderr[-2000:]
+        report = json.loads(proc.stdout)
+        managed = [c for c in json.loads(plan.read_text())["resource_changes"] if c["mode"] == "managed"]
+        assert report["summary"]["parsing_errors"] == 0
+        assert report["summary"]["resource_count"] == len(managed), f"{name}: checkov saw fewer resources than the plan has"
+        failed = [(c["check_id"], c["resource"]) for c in report["results"]["failed_checks"]]
+        assert failed == [], f"{name}: {failed}"

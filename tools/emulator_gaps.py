@@ -1,0 +1,57 @@
+"""Where moto 5.2.1 (server mode) differs from AWS for the resources our stacks make.
+
+This is the one list of rehearsal adjustments. Each entry says what moto does that
+forces it. tools/rehearse.py turns it into Terraform override files that only the
+rehearsal writes; the synthesized production JSON never changes.
+"""
+
+from __future__ import annotations
+
+# Resource types moto cannot create. The rehearsal plans them (the full plan) and
+# then sets count = 0 for the apply; the summary names every one.
+SKIPPED: dict[str, str] = {
+    "aws_eks_addon": "moto has no EKS add-on API: CreateAddon answers an HTML 404",
+    "aws_eks_access_entry": "moto has no EKS access-entry API: CreateAccessEntry answers an HTML 404",
+    "aws_eks_access_policy_association": "moto has no EKS access-policy API: AssociateAccessPolicy answers an HTML 404",
+    "aws_eks_pod_identity_association": "moto has no EKS Pod Identity API: CreatePodIdentityAssociation answers an HTML 404",
+    "aws_placement_group": "moto does not implement CreatePlacementGroup (NotImplementedError, HTTP 500)",
+    "aws_autoscaling_group_tag": "moto's EKS node groups name an Auto Scaling group that does not exist; tagging it raises KeyError (HTTP 500)",
+}
+
+# Attributes moto reads back differently from what was written; without these the
+# second plan would show changes that real AWS would not.
+IGNORED: dict[str, tuple[tuple[str, ...], str]] = {
+    "aws_eks_cluster": (
+        ("access_config",),
+        "DescribeCluster returns no accessConfig, so bootstrap_cluster_creator_admin_permissions would force a "
+        "replacement; an in-place update cannot fix it (moto's UpdateClusterConfig answers {} and provider 5.100.0 panics)",
+    ),
+    "aws_eks_node_group": (
+        ("remote_access", "update_config"),
+        "DescribeNodegroup invents remoteAccess {ec2SshKey: eksKeypair} (forces replacement) and drops updateConfig",
+    ),
+    "aws_launch_template": (
+        ("tag_specifications",),
+        "moto stores the launch-template TagSpecification the provider sends for the template's own tags and returns it as a fourth entry",
+    ),
+    "aws_vpc_security_group_ingress_rule": (
+        ("referenced_security_group_id", "description"),
+        "a rule that references a security group reads back as <account>/<sg-id> and without its description; "
+        "ModifySecurityGroupRules then fails on protocol -1",
+    ),
+    "aws_vpc_security_group_egress_rule": (
+        ("referenced_security_group_id", "description"),
+        "same as the ingress rule",
+    ),
+}
+
+# Blocks that point at a skipped resource. An override cannot delete a block, so the
+# rehearsal replaces it with an empty one and ignores it on the second plan (moto
+# reads an empty placement back as no block at all).
+DETACHED_BLOCKS: dict[str, tuple[str, str]] = {
+    # The launch template names the placement group, which moto cannot create.
+    "aws_launch_template": ("placement", "aws_placement_group"),
+}
+
+# The AWS services the stacks call, all served by one moto endpoint.
+ENDPOINT_SERVICES = ("autoscaling", "ec2", "eks", "iam", "kms", "logs", "s3", "sts")

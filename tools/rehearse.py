@@ -1,0 +1,344 @@
+"""`make rehearse`: deploy, re-plan and destroy the AWS stacks on an AWS emulator, offline.
+
+    python tools/rehearse.py [--config config/default.yaml] [--workdir .rehearsal]
+
+1. Start moto on 127.0.0.1 (free port); it is stopped on any exit.
+2. Synthesize with the real cdktf CLI.
+3. Per AWS stack, in dependency order: a full `terraform plan` with nothing left out,
+   then `cdktf deploy` with the documented emulator gaps applied.
+4. `terraform plan -detailed-exitcode` on each stack: it must report no changes.
+5. `cdktf destroy`, then ask the emulator whether anything of ours is left.
+6. A summary table; the same figures in <workdir>/report.json.
+
+Everything emulator-specific lives in *_override.tf.json files that only this
+script writes (endpoints, local state, count = 0, ignore_changes); the synthesized
+cdk.tf.json files are checked to be unchanged at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from cluster_config import ConfigError, load_config  # noqa: E402
+from tools import emulator_gaps as gaps  # noqa: E402
+from tools.emulator import MotoServer  # noqa: E402
+from tools.terraform_env import find_mirror, find_terraform, offline_env, write_cli_config  # noqa: E402
+
+PROGRESS_MARKERS = ("Creation complete", "Destruction complete", "Modifications complete", "Apply complete",
+                    "Destroy complete", "Error", "error:")
+
+
+class RehearsalError(Exception):
+    pass
+
+
+@dataclass
+class StackReport:
+    name: str
+    planned: int = 0
+    applied: int = 0
+    skipped: list[dict] = field(default_factory=list)
+    drifted: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+class Rehearsal:
+    def __init__(self, config_path: str, workdir: Path):
+        self.config_path = config_path
+        self.workdir = workdir
+        self.out = workdir / "cdktf.out"
+        self.state_dir = workdir / "state"
+        self.reports: dict[str, StackReport] = {}
+        self.timings: dict[str, float] = {}
+        self.leftovers: list[str] = []
+
+    # ---- helpers -------------------------------------------------------------
+    def log(self, message: str) -> None:
+        print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+    def run(self, command: list[str], cwd: Path, *, check: bool = True, stream: bool = False, ok=(0,)) -> subprocess.CompletedProcess:
+        if not stream:
+            result = subprocess.run(command, cwd=cwd, env=self.env, capture_output=True, text=True)
+        else:
+            lines = []
+            with subprocess.Popen(command, cwd=cwd, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as proc:
+                for line in proc.stdout:
+                    lines.append(line)
+                    if any(marker in line for marker in PROGRESS_MARKERS):
+                        print("    " + line.strip()[:160], flush=True)
+            result = subprocess.CompletedProcess(command, proc.returncode, "".join(lines), "")
+        if check and result.returncode not in ok:
+            tail = (result.stdout + result.stderr)[-4000:]
+            raise RehearsalError(f"{' '.join(command[:4])} ... failed with exit {result.returncode} in {cwd}:\n{tail}")
+        return result
+
+    def timed(self, phase: str, stack: str | None = None):
+        rehearsal = self
+
+        class _Timer:
+            def __enter__(self):
+                self.start = time.perf_counter()
+                rehearsal.log(f"{phase}{' ' + stack if stack else ''} ...")
+
+            def __exit__(self, *exc):
+                seconds = time.perf_counter() - self.start
+                if stack:
+                    rehearsal.reports[stack].seconds[phase] = seconds
+                else:
+                    rehearsal.timings[phase] = seconds
+
+        return _Timer()
+
+    # ---- phases --------------------------------------------------------------
+    def prepare(self) -> None:
+        loaded = load_config(self.config_path)
+        self.config = loaded.config
+        if self.config.network.existing_vpc is not None:
+            raise RehearsalError("a bring-your-own-VPC configuration cannot be rehearsed: its VPC and subnets do not exist in the emulator")
+        terraform = find_terraform()
+        mirror, how = find_mirror()
+        if terraform is None or mirror is None:
+            raise RehearsalError(f"terraform and the provider mirror are needed: {'terraform not on PATH' if terraform is None else how}")
+        self.terraform = terraform
+        self.cdktf = ROOT / "node_modules" / ".bin" / "cdktf"
+        if not self.cdktf.exists():
+            raise RehearsalError("the cdktf CLI is not installed; run `npm ci` (package.json pins cdktf-cli 0.21.0)")
+        if self.workdir.exists():
+            shutil.rmtree(self.workdir)
+        self.state_dir.mkdir(parents=True)
+        cli_config = write_cli_config(mirror, self.workdir)
+        self.env = offline_env(cli_config)
+        self.env.update(CLUSTER_CONFIG=str(self.config_path), CHECKPOINT_DISABLE="1", CI="1", FORCE_COLOR="0",
+                        AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_EC2_METADATA_DISABLED="true")
+        self.log(f"config {self.config_path}; terraform {terraform}; provider mirror {how}")
+
+    def synth(self) -> None:
+        with self.timed("synth"):
+            self.run([str(self.cdktf), "synth", "--output", str(self.out)], ROOT)
+        manifest = json.loads((self.out / "manifest.json").read_text())["stacks"]
+        order: list[str] = []
+
+        def visit(name):
+            for dep in manifest[name]["dependencies"]:
+                visit(dep)
+            if name not in order:
+                order.append(name)
+
+        for name in sorted(manifest):
+            visit(name)
+        self.stacks = {name: self.out / "stacks" / name for name in order}
+        self.aws_stacks = [n for n, d in self.stacks.items() if set(self.document(n).get("provider", {})) == {"aws"}]
+        self.fingerprints = self.fingerprint()
+        for name in self.aws_stacks:
+            self.reports[name] = StackReport(name)
+        left_out = [n for n in self.stacks if n not in self.aws_stacks]
+        self.log(f"AWS stacks to rehearse: {', '.join(self.aws_stacks)}" + (f"; not rehearsed (needs a real cluster): {', '.join(left_out)}" if left_out else ""))
+
+    def document(self, stack: str) -> dict:
+        return json.loads((self.stacks[stack] / "cdk.tf.json").read_text())
+
+    def fingerprint(self) -> dict[str, str]:
+        return {n: hashlib.sha256((d / "cdk.tf.json").read_bytes()).hexdigest() for n, d in self.stacks.items()}
+
+    def write_environment_overrides(self, stack: str, endpoint: str) -> None:
+        """Endpoints, fake credentials, and local state inside the work directory."""
+        doc = self.document(stack)
+        provider = {
+            "access_key": "test", "secret_key": "test", "skip_credentials_validation": True,
+            "skip_metadata_api_check": True, "skip_requesting_account_id": True, "skip_region_validation": True,
+            "s3_use_path_style": True,
+            # moto answers unimplemented actions with HTTP 500, which the SDK's default of 25
+            # retries stretches into many minutes; a few retries still ride out the
+            # dropped connections moto's development server sometimes produces.
+            "max_retries": 5,
+            "endpoints": [{service: endpoint for service in gaps.ENDPOINT_SERVICES}],
+        }
+        override = {
+            "provider": {"aws": [provider]},
+            "terraform": {"backend": {"local": {"path": str(self.state_dir / f"{stack}.tfstate")}}},
+        }
+        remote = doc.get("data", {}).get("terraform_remote_state", {})
+        if remote:
+            override["data"] = {"terraform_remote_state": {
+                key: {"backend": "local", "config": {"path": str(self.state_dir / f"{key.removeprefix('cross-stack-reference-input-')}.tfstate")}}
+                for key in remote
+            }}
+        (self.stacks[stack] / "rehearsal_environment_override.tf.json").write_text(json.dumps(override, indent=2))
+
+    def write_gap_overrides(self, stack: str) -> None:
+        doc = self.document(stack)
+        resources: dict[str, dict] = {}
+        report = self.reports[stack]
+        for kind, items in doc.get("resource", {}).items():
+            for name, body in items.items():
+                entry: dict = {}
+                ignored = set(gaps.IGNORED.get(kind, ((), ""))[0])
+                if kind in gaps.SKIPPED:
+                    entry["count"] = 0
+                    report.skipped.append({"address": f"{kind}.{name}", "reason": gaps.SKIPPED[kind]})
+                if kind in gaps.DETACHED_BLOCKS:
+                    block, target = gaps.DETACHED_BLOCKS[kind]
+                    if f"{target}." in json.dumps(body.get(block, "")):
+                        entry[block] = {}
+                        ignored.add(block)
+                if ignored:
+                    existing = body.get("lifecycle", {}).get("ignore_changes", [])
+                    entry["lifecycle"] = {"ignore_changes": sorted(set(existing) | ignored)}
+                if entry:
+                    resources.setdefault(kind, {})[name] = entry
+        (self.stacks[stack] / "rehearsal_gaps_override.tf.json").write_text(json.dumps({"resource": resources}, indent=2))
+
+    def terraform_cmd(self, stack: str, *args: str, **kwargs) -> subprocess.CompletedProcess:
+        return self.run([self.terraform, *args], self.stacks[stack], **kwargs)
+
+    def full_plan(self, stack: str) -> None:
+        with self.timed("full plan", stack):
+            self.terraform_cmd(stack, "init", "-input=false", "-no-color")
+            self.terraform_cmd(stack, "plan", "-input=false", "-no-color", "-out=full.tfplan")
+            shown = self.terraform_cmd(stack, "show", "-json", "full.tfplan")
+        (self.stacks[stack] / "full-plan.json").write_text(shown.stdout)
+        changes = json.loads(shown.stdout).get("resource_changes", [])
+        self.reports[stack].planned = sum(1 for c in changes if c["mode"] == "managed" and "create" in c["change"]["actions"])
+
+    def deploy(self, stack: str) -> None:
+        with self.timed("apply", stack):
+            self.run([str(self.cdktf), "deploy", stack, "--skip-synth", "--skip-provider-lock", "--auto-approve",
+                      "--ignore-missing-stack-dependencies",
+                      "--output", str(self.out)], ROOT, stream=True)
+        listed = self.terraform_cmd(stack, "state", "list").stdout.split()
+        self.reports[stack].applied = sum(1 for a in listed if not a.startswith("data."))
+
+    def replan(self, stack: str) -> None:
+        with self.timed("second plan", stack):
+            result = self.terraform_cmd(stack, "plan", "-input=false", "-no-color", "-detailed-exitcode", "-out=replan.tfplan", ok=(0, 2))
+        if result.returncode == 2:
+            shown = json.loads(self.terraform_cmd(stack, "show", "-json", "replan.tfplan").stdout)
+            self.reports[stack].drifted = [
+                f"{c['address']} ({'/'.join(c['change']['actions'])})" for c in shown.get("resource_changes", [])
+                if c["change"]["actions"] not in (["no-op"], ["read"])
+            ]
+
+    def destroy(self, stack: str) -> None:
+        with self.timed("destroy", stack):
+            self.run([str(self.cdktf), "destroy", stack, "--skip-synth", "--auto-approve", "--output", str(self.out),
+                      "--ignore-missing-stack-dependencies"],
+                     ROOT, stream=True)
+
+    def find_leftovers(self, endpoint: str) -> None:
+        import boto3
+
+        name = self.config.name
+        session = boto3.session.Session(aws_access_key_id="test", aws_secret_access_key="test", region_name=self.config.region)
+
+        def client(service):
+            return session.client(service, endpoint_url=endpoint)
+
+        ours = [{"Name": "tag:gpu-eks:cluster", "Values": [name]}]
+        ec2 = client("ec2")
+        self.leftovers += [f"VPC {v['VpcId']}" for v in ec2.describe_vpcs(Filters=ours)["Vpcs"]]
+        self.leftovers += [f"subnet {s['SubnetId']}" for s in ec2.describe_subnets(Filters=ours)["Subnets"]]
+        self.leftovers += [f"security group {g['GroupId']}" for g in ec2.describe_security_groups(Filters=ours)["SecurityGroups"]]
+        self.leftovers += [f"launch template {t['LaunchTemplateId']}" for t in ec2.describe_launch_templates(Filters=ours)["LaunchTemplates"]]
+        eks = client("eks")
+        for cluster in eks.list_clusters()["clusters"]:
+            self.leftovers.append(f"EKS cluster {cluster}")
+            self.leftovers += [f"node group {g}" for g in eks.list_nodegroups(clusterName=cluster)["nodegroups"]]
+        iam = client("iam")
+        self.leftovers += [f"IAM role {r['RoleName']}" for r in iam.list_roles()["Roles"] if r["RoleName"].startswith(f"{name}-")]
+        kms = client("kms")
+        for key in kms.list_keys()["Keys"]:
+            meta = kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]
+            if meta["KeyState"] != "PendingDeletion" and meta.get("Description", "").startswith(f"{name} "):
+                self.leftovers.append(f"KMS key {key['KeyId']} ({meta['KeyState']})")
+        logs = client("logs")
+        for prefix in (f"/aws/eks/{name}/", f"/aws/vpc/{name}/"):
+            self.leftovers += [f"log group {g['logGroupName']}" for g in logs.describe_log_groups(logGroupNamePrefix=prefix)["logGroups"]]
+
+    # ---- the whole run -------------------------------------------------------
+    def execute(self) -> dict:
+        started = time.perf_counter()
+        self.prepare()
+        with MotoServer(self.workdir / "moto.log") as moto:
+            self.log(f"moto serving on {moto.url}")
+            self.synth()
+            for stack in self.aws_stacks:
+                self.write_environment_overrides(stack, moto.url)
+                self.full_plan(stack)
+                self.write_gap_overrides(stack)
+                self.deploy(stack)
+            for stack in self.aws_stacks:
+                self.replan(stack)
+            for stack in reversed(self.aws_stacks):
+                self.destroy(stack)
+            with self.timed("leftover check"):
+                self.find_leftovers(moto.url)
+        unchanged = self.fingerprint() == self.fingerprints
+        result = {
+            "config": str(self.config_path),
+            "stacks": {n: vars(r) for n, r in self.reports.items()},
+            "leftovers": self.leftovers,
+            "production_json_unchanged": unchanged,
+            "timings": self.timings,
+            "total_seconds": time.perf_counter() - started,
+        }
+        result["ok"] = unchanged and not self.leftovers and not any(r.drifted for r in self.reports.values())
+        return result
+
+
+def render(result: dict) -> str:
+    rows = [f"{'stack':<22} {'planned':>7} {'applied':>7} {'skipped':>7} {'drifted':>7}   seconds (full plan / apply / 2nd plan / destroy)"]
+    for name, r in result["stacks"].items():
+        s = r["seconds"]
+        seconds = " / ".join(f"{s.get(p, 0):.0f}" for p in ("full plan", "apply", "second plan", "destroy"))
+        rows.append(f"{name:<22} {r['planned']:>7} {r['applied']:>7} {len(r['skipped']):>7} {len(r['drifted']):>7}   {seconds}")
+    out = ["", "Rehearsal summary", *rows, ""]
+    skipped = [s for r in result["stacks"].values() for s in r["skipped"]]
+    if skipped:
+        out.append("Skipped (the emulator cannot create them; see tools/emulator_gaps.py):")
+        out += [f"  {s['address']}: {s['reason']}" for s in skipped]
+    for name, r in result["stacks"].items():
+        if r["drifted"]:
+            out.append(f"DRIFT in {name}: " + ", ".join(r["drifted"]))
+    out.append("Left after destroy: " + (", ".join(result["leftovers"]) or "nothing"))
+    out.append("Synthesized JSON unchanged by the rehearsal: " + ("yes" if result["production_json_unchanged"] else "NO"))
+    out.append(f"synth {result['timings'].get('synth', 0):.0f} s; total {result['total_seconds']:.0f} s; "
+               + ("REHEARSAL PASSED" if result["ok"] else "REHEARSAL FAILED"))
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--config", default=os.environ.get("CLUSTER_CONFIG") or "config/default.yaml")
+    parser.add_argument("--workdir", default=".rehearsal", type=Path)
+    args = parser.parse_args(argv)
+    rehearsal = Rehearsal(args.config, args.workdir.resolve())
+    try:
+        result = rehearsal.execute()
+    except ConfigError as error:
+        print("\n".join(error.lines), file=sys.stderr)
+        return 2
+    except RehearsalError as error:
+        print(f"rehearsal failed: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("rehearsal interrupted; the emulator was stopped", file=sys.stderr)
+        return 130
+    (args.workdir / "report.json").write_text(json.dumps(result, indent=2))
+    print(render(result))
+    return 0 if result["ok"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

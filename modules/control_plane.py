@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from constructs import Construct
 
 from . import bindings as aws
-from .policy import assume_role_policy, policy_document
+from .policy import assume_role_policy, log_group_key_policy, policy_document
 
 CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
 
@@ -47,24 +47,16 @@ class ControlPlane(Construct):
         partition = aws.DataAwsPartition(self, "partition")
         self.partition = partition.partition
         self.account_id = account.account_id
-        account_root = f"arn:{partition.partition}:iam::{account.account_id}:root"
         log_group_name = f"/aws/eks/{props.name}/cluster"
 
         self.key = aws.KmsKey(
             self, "key", description=f"{props.name} EKS secrets and control-plane logs",
             enable_key_rotation=True, deletion_window_in_days=30,
-            policy=policy_document(
-                {
-                    "Sid": "AccountAdministers", "Effect": "Allow", "Principal": {"AWS": account_root},
-                    "Action": "kms:*", "Resource": "*",
-                },
-                {
-                    "Sid": "CloudWatchLogsEncryptsClusterLogs", "Effect": "Allow",
-                    "Principal": {"Service": f"logs.{props.region}.amazonaws.com"},
-                    "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
-                    "Resource": "*",
-                    "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:{partition.partition}:logs:{props.region}:{account.account_id}:log-group:{log_group_name}"}},
-                },
+            # Secrets encryption needs no statement of its own: the cluster role is
+            # granted the key in its IAM policy, which the account statement allows.
+            policy=log_group_key_policy(
+                partition=partition.partition, account_id=account.account_id, region=props.region,
+                log_group_name=log_group_name,
             ),
         )
         aws.KmsAlias(self, "key_alias", name=f"alias/{props.name}-eks", target_key_id=self.key.key_id)

@@ -7,7 +7,7 @@ from constructs import Construct
 from cluster_config.plan import NetworkPlan
 
 from . import bindings as aws
-from .policy import assume_role_policy, policy_document
+from .policy import assume_role_policy, log_group_key_policy, policy_document
 
 GATEWAY_ENDPOINTS = {"s3"}
 
@@ -114,19 +114,8 @@ class Network(Construct):
         key = aws.KmsKey(
             self, "flow_logs_key", description=f"{plan.name} VPC flow logs", enable_key_rotation=True,
             deletion_window_in_days=30,
-            policy=policy_document(
-                {
-                    "Sid": "AccountAdministers", "Effect": "Allow",
-                    "Principal": {"AWS": f"arn:{partition}:iam::{account.account_id}:root"},
-                    "Action": "kms:*", "Resource": "*",
-                },
-                {
-                    "Sid": "CloudWatchLogsEncryptsFlowLogs", "Effect": "Allow",
-                    "Principal": {"Service": f"logs.{plan.region}.amazonaws.com"},
-                    "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
-                    "Resource": "*",
-                    "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:{partition}:logs:{plan.region}:{account.account_id}:log-group:{log_group_name}"}},
-                },
+            policy=log_group_key_policy(
+                partition=partition, account_id=account.account_id, region=plan.region, log_group_name=log_group_name,
             ),
         )
         aws.KmsAlias(self, "flow_logs_key_alias", name=f"alias/{plan.name}-flow-logs", target_key_id=key.key_id)

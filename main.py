@@ -62,7 +62,7 @@ def report_summary(loaded, outdir: str) -> None:
     if os.environ.get("CDKTF_OUTDIR"):
         try:
             with open("/dev/tty", "w") as tty:
-                tty.write(text)
+                tty.write("\n" + text)  # after the CLI's spinner line
             return
         except OSError:
             pass

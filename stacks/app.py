@@ -10,10 +10,11 @@ from cluster_config import LoadedConfig
 
 from .cluster_stack import ClusterStack
 from .network_refs import CreatedNetwork, ExistingNetwork
+from modules.cluster_access import ClusterAccessProps
 from modules.platform import platform_releases
 
 from .network_stack import NetworkStack
-from .platform_stack import ClusterAccess, PlatformStack
+from .platform_stack import PlatformStack
 
 
 def stack_names(name: str) -> dict[str, str]:
@@ -34,8 +35,9 @@ def build_app(loaded: LoadedConfig, outdir: str | None = None) -> App:
     releases = platform_releases(config)
     if releases:
         cp = cluster.control_plane
-        platform = PlatformStack(app, names["platform"], config=config, releases=releases, cluster=ClusterAccess(
-            name=cp.name, endpoint=cp.endpoint, certificate_authority_data=cp.certificate_authority_data,
+        platform = PlatformStack(app, names["platform"], config=config, releases=releases, cluster=ClusterAccessProps(
+            cluster_name=cp.name, endpoint=cp.endpoint, certificate_authority_data=cp.certificate_authority_data,
+            region=config.region, auth=config.platform.kubernetes_auth,
         ))
         # Explicit as well as implied by the references: `cdktf deploy '*'` must
         # never start Helm before the node groups exist.

@@ -143,9 +143,11 @@ def test_token_auth_for_terraform_cloud(synth):
     providers = result.stack("platform")["provider"]
     (kubernetes,) = providers["kubernetes"]
     (helm,) = providers["helm"]
-    assert kubernetes["token"] == "${data.aws_eks_cluster_auth.auth.token}" and "exec" not in kubernetes
-    assert helm["kubernetes"]["token"] == "${data.aws_eks_cluster_auth.auth.token}" and "exec" not in helm["kubernetes"]
-    assert "aws_eks_cluster_auth" in result.stack("platform")["data"]
+    (auth_name,) = result.stack("platform")["data"]["aws_eks_cluster_auth"]
+    token = f"${{data.aws_eks_cluster_auth.{auth_name}.token}}"
+    assert kubernetes["token"] == token and "exec" not in kubernetes
+    assert helm["kubernetes"]["token"] == token and "exec" not in helm["kubernetes"]
+    assert "aws" in providers, "the token data source needs the aws provider"
 
 
 def test_platform_stack_is_absent_when_everything_is_off(synth, tmp_path):

@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -20,3 +21,19 @@ def test_synth_prints_the_summary_and_saves_it(tmp_path):
         assert stack in result.stdout
     assert (outdir / "summary.txt").read_text() == result.stdout
     assert "Node 20 is end-of-life" not in result.stderr
+
+
+def test_a_bad_config_is_rejected_in_a_small_fraction_of_a_synth(tmp_path):
+    """Loose on purpose (the benchmark's target is 5%): a ratio, never an absolute time."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: demo\nregion: us-west-2\nnetwork: {availability_zones: [us-west-2a, us-west-2b]}\nsystem_nodes: {min_size: 3, max_size: 1}\n")
+
+    def timed(*args, expect):
+        started = time.perf_counter()
+        result = subprocess.run([sys.executable, "main.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert result.returncode == expect, result.stderr
+        return time.perf_counter() - started
+
+    synth = timed("--outdir", str(tmp_path / "out"), expect=0)
+    reject = timed("--config", str(bad), "--outdir", str(tmp_path / "bad-out"), expect=2)
+    assert reject / synth < 0.25, f"rejecting took {reject:.2f}s against {synth:.2f}s for a synth"

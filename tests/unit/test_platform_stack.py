@@ -6,6 +6,7 @@ import pytest
 import yaml
 
 from cluster_config import charts
+from tests.conftest import CONFIG_DIR
 
 
 
@@ -23,7 +24,7 @@ def releases(result) -> dict[str, dict]:
 
 
 def write_config(tmp_path, **overrides):
-    data = yaml.safe_load(open("config/default.yaml"))
+    data = yaml.safe_load((CONFIG_DIR / "default.yaml").read_text())
     data.update(overrides)
     path = tmp_path / "custom.yaml"
     path.write_text(yaml.safe_dump(data))

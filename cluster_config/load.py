@@ -16,7 +16,8 @@ from .model import ClusterConfig
 
 PATTERN_HINTS = {
     "name": "3-20 lowercase letters, digits or '-', starting and ending with a letter or digit",
-    "region": "an AWS region such as us-west-2",
+    "region": "an AWS region of the commercial partition such as us-west-2 (China and GovCloud are not supported)",
+    "image": "a container image reference such as registry/repository:tag",
     "capacity_reservation_id": "a capacity reservation id such as cr-0123456789abcdef0",
     "vpc_id": "a VPC id such as vpc-0123456789abcdef0",
     "private_subnet_ids": "a subnet id such as subnet-0123456789abcdef0",

@@ -16,11 +16,19 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 from . import charts
 
 NAME_PATTERN = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"
-REGION_PATTERN = r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$"
+REGION_PATTERN = r"^[a-z]{2}(-gov)?-[a-z]+-\d$"
 
 Name = Annotated[str, StringConstraints(min_length=3, max_length=20, pattern=NAME_PATTERN)]
 GroupName = Annotated[str, StringConstraints(min_length=1, max_length=24, pattern=NAME_PATTERN)]
-Region = Annotated[str, StringConstraints(pattern=REGION_PATTERN)]
+def _commercial_region(value: str) -> str:
+    # ARNs, service principals and endpoint names are built for the "aws" partition;
+    # China and GovCloud would each need their own.
+    if value.startswith(("cn-", "us-gov-")):
+        raise ValueError(f"'{value}' is outside the commercial AWS partition; China and GovCloud regions are not supported")
+    return value
+
+
+Region = Annotated[str, StringConstraints(pattern=REGION_PATTERN), AfterValidator(_commercial_region)]
 ReservationId = Annotated[str, StringConstraints(pattern=r"^cr-[0-9a-f]{8,17}$")]
 VpcId = Annotated[str, StringConstraints(pattern=r"^vpc-[0-9a-f]{8,17}$")]
 SubnetId = Annotated[str, StringConstraints(pattern=r"^subnet-[0-9a-f]{8,17}$")]
@@ -59,10 +67,14 @@ Cidr = Annotated[str, AfterValidator(_cidr)]
 
 
 def _taint(value: str) -> str:
-    if not TAINT_PATTERN.match(value):
+    match = TAINT_PATTERN.match(value)
+    if not match:
         raise ValueError(
             f"'{value}' is not a taint of the form key=value:Effect (Effect is NoSchedule, PreferNoSchedule or NoExecute)"
         )
+    prefix, _, name = match["key"].rpartition("/")
+    if len(name) > 63 or len(prefix) > 253 or len(match["value"] or "") > 63:
+        raise ValueError(f"'{value}': taint names and values are at most 63 characters (a key prefix at most 253)")
     return value
 
 
@@ -124,6 +136,9 @@ class TrainingOperator(Strict):
 
     enabled: bool = True
     version: ChartVersion = charts.KUBEFLOW_TRAINER.version
+    # The container image of the per-group runtimes. NCCL uses EFA only if the image
+    # carries libfabric and aws-ofi-nccl; the default PyTorch image does not.
+    image: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._/:@-]*$", max_length=255)] = charts.PYTORCH_IMAGE
 
 
 class Component(Strict):

@@ -78,6 +78,17 @@ class GpuNodeGroupPlan:
     taints: tuple[Taint, ...]
 
     @property
+    def cluster_placement_group(self) -> bool:
+        """EFA groups go in a cluster placement group, except on reserved capacity:
+        an ODCR cannot be moved into a placement group made after it, and a
+        Capacity Block is already co-located by EC2."""
+        return self.efa and self.capacity_reservation_id is None
+
+    @property
+    def bottlerocket(self) -> bool:
+        return self.ami_type.startswith("BOTTLEROCKET")
+
+    @property
     def efa_interfaces(self) -> int:
         return sum(1 for n in self.network_interfaces if n.interface_type == "efa-only")
 
@@ -103,6 +114,11 @@ class SystemNodesPlan:
     max_size: int
     desired_size: int
     root_volume_gib: int
+
+
+def node_group_name(cluster_name: str, group_name: str) -> str:
+    """The EKS node group name; the platform's selectors match it via eks.amazonaws.com/nodegroup."""
+    return f"{cluster_name}-{group_name}"
 
 
 def efa_interface_layout(instance: InstanceType) -> tuple[NetworkInterface, ...]:

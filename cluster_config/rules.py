@@ -15,7 +15,7 @@ SERVICE_RANGES = PRIVATE_RANGES[:3]
 # Tag keys the project sets on every resource itself.
 PROJECT_TAG_KEYS = ("gpu-eks:cluster", "gpu-eks:managed-by")
 # Endpoints nodes need to join and pull images when the VPC has no NAT route.
-AIR_GAPPED_ENDPOINTS = ("s3", "ecr.api", "ecr.dkr", "sts", "ec2", "eks-auth", "logs")
+AIR_GAPPED_ENDPOINTS = ("s3", "ecr.api", "ecr.dkr", "sts", "ec2", "eks", "eks-auth", "logs", "autoscaling")
 # Node labels the project sets from the instance type and EFA layout.
 PROJECT_LABEL_KEYS = ("nvidia.com/gpu.present", "aws.amazon.com/neuron.present", "vpc.amazonaws.com/efa.present")
 LABEL_KEY = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
@@ -76,8 +76,9 @@ def _check_network(config: ClusterConfig, errors: list[Finding], warnings: list[
     else:
         if not any(vpc.subnet_of(r) for r in PRIVATE_RANGES):
             errors.append(Finding("network.vpc_cidr", f"{vpc} is not a private range; use one inside 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10"))
-        if not 16 <= vpc.prefixlen <= 22:
-            errors.append(Finding("network.vpc_cidr", f"prefix length must be between /16 and /22 (got /{vpc.prefixlen}); smaller VPCs leave too few pod IPs for GPU nodes"))
+        if not 16 <= vpc.prefixlen <= 21:
+            errors.append(Finding("network.vpc_cidr", f"prefix length must be between /16 and /21 (got /{vpc.prefixlen}); smaller VPCs leave too few pod IPs "
+                                  "for GPU nodes and public subnets below the /27 a load balancer needs"))
         for i, endpoint in enumerate(network.vpc_endpoints):
             if endpoint in network.vpc_endpoints[:i]:
                 errors.append(Finding(f"network.vpc_endpoints[{i}]", f"'{endpoint}' is listed twice"))
@@ -85,6 +86,8 @@ def _check_network(config: ClusterConfig, errors: list[Finding], warnings: list[
             missing = [e for e in AIR_GAPPED_ENDPOINTS if e not in network.vpc_endpoints]
             if missing:
                 warnings.append(Finding("network.vpc_endpoints", f"with nat_gateways: none nodes reach AWS only through endpoints; missing: {', '.join(missing)}"))
+            warnings.append(Finding("network.nat_gateways", "none: nodes cannot pull the platform's charts and images from ghcr.io, registry.k8s.io, "
+                                    "nvcr.io or docker.io; mirror them into ECR or the platform stack will not install"))
 
     service = config.cluster.service_ipv4_cidr
     if service is not None:
@@ -105,6 +108,11 @@ def _check_cluster(config: ClusterConfig, errors: list[Finding], warnings: list[
                 warnings.append(Finding(f"cluster.endpoint_public_access_cidrs[{i}]", "0.0.0.0/0 opens the Kubernetes API endpoint to the whole internet"))
     elif cluster.endpoint_public_access_cidrs:
         errors.append(Finding("cluster.endpoint_public_access_cidrs", "has no effect while endpoint_public_access is false; remove it or turn public access on"))
+    else:
+        platform = config.platform
+        if config.training_operator.enabled or any(c.enabled for c in (platform.nvidia_device_plugin, platform.efa_device_plugin, platform.cluster_autoscaler)):
+            warnings.append(Finding("cluster.endpoint_public_access", "false: apply the platform stack from inside the VPC (VPN, bastion or an in-VPC runner); "
+                                    "its kubernetes and helm providers need the API endpoint"))
     for i, arn in enumerate(cluster.admin_principal_arns):
         if arn in cluster.admin_principal_arns[:i]:
             errors.append(Finding(f"cluster.admin_principal_arns[{i}]", "listed twice"))
@@ -163,6 +171,9 @@ def _check_gpu_groups(config: ClusterConfig, errors: list[Finding], warnings: li
                 reason = "is not one of network.availability_zones"
             errors.append(Finding(f"{path}.availability_zone", f"'{group.availability_zone}' {reason}; choose one of {', '.join(config.network.availability_zones)}"))
 
+        if instance.accelerator_kind == "neuron":
+            warnings.append(Finding(f"{path}.instance_type", f"{instance.name}: the platform stack installs no Neuron device plugin and no Trainium "
+                                    "training runtime yet; install the Neuron Helm chart before scheduling aws.amazon.com/neuron"))
         if instance.accelerator_kind == "neuron" and group.ami_type == "bottlerocket":
             warnings.append(Finding(f"{path}.ami_type", f"{instance.name} uses the standard Bottlerocket variant (BOTTLEROCKET_x86_64); Neuron components must come from your own daemonsets"))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import catalog
+from . import catalog, charts
 from .model import ClusterConfig
 from .plan import gpu_node_group_plan
 
@@ -83,6 +83,16 @@ def render(config: ClusterConfig, stacks: dict[str, int], outdir: str) -> str:
     out.append("Next:")
     out.append("  npx cdktf deploy '*'                         # network, cluster, platform in order (after `npm ci`)")
     out.append(f"  aws eks update-kubeconfig --region {config.region} --name {config.name}")
-    if config.training_operator.enabled and config.gpu_node_groups:
-        out.append("  kubectl apply -k examples/first-job          # a 2-node PyTorch DDP TrainJob (see README)")
+    nvidia = [g for g in config.gpu_node_groups if catalog.INSTANCE_TYPES[g.instance_type].accelerator_kind == "nvidia"]
+    if config.training_operator.enabled and nvidia:
+        if any(g.name == "a10g" for g in nvidia):
+            out.append("  kubectl apply -k examples/first-job          # a 2-node PyTorch DDP TrainJob (see README)")
+        else:
+            out.append("  # examples/first-job targets torch-a10g; point runtimeRef and resourcesPerNode at one of:")
+            for group in nvidia:
+                plan = gpu_node_group_plan(group)
+                efa = f", vpc.amazonaws.com/efa: {plan.efa_interfaces}" if plan.efa else ""
+                out.append(f"  #   torch-{group.name}: nvidia.com/gpu: {plan.instance.accelerators}{efa}")
+        if any(gpu_node_group_plan(g).efa for g in nvidia) and config.training_operator.image == charts.PYTORCH_IMAGE:
+            out.append("  # NCCL uses EFA only with libfabric and aws-ofi-nccl in the image; set training_operator.image (README)")
     return "\n".join(out)

@@ -9,7 +9,7 @@ packages directly. Two reasons:
   ``cdktf_cdktf_provider_aws.vpc`` loads only that submodule and the package's
   jsii assembly (``_jsii``), never the package ``__init__``. The bindings are
   frozen (cdktf was archived upstream in December 2025), so the layout this
-  relies on cannot change under us; tests/unit/test_fast_imports.py proves the
+  relies on cannot change under us; tests/integration/test_fast_imports.py proves the
   synthesized JSON is byte-identical to an ordinary import.
 * Portability. A later move to the community fork (CDK Terrain) changes the
   package names here and nowhere else.

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from cdktf import TerraformResourceLifecycle
 from constructs import Construct
 
-from cluster_config.plan import GpuNodeGroupPlan
+from cluster_config.plan import GpuNodeGroupPlan, node_group_name
 
 from . import bindings as aws
 from .node_launch_template import NodeLaunchTemplate, NodeLaunchTemplateProps
@@ -25,8 +25,9 @@ class GpuNodeGroupProps:
 class GpuNodeGroup(Construct):
     """A GPU node group that can sit at zero nodes.
 
-    With EFA on, the group lives in one subnet and a cluster placement group, and
-    its launch template lists the full interface layout from the catalog. Each
+    With EFA on, the group lives in one subnet and (unless it runs on reserved
+    capacity) a cluster placement group, and its launch template lists the full
+    interface layout from the catalog. Each
     interface carries an EFA security group (all traffic to and from itself, which
     EFA's OS bypass needs) and the cluster security group, because EKS stops adding
     the latter once a template lists interfaces.
@@ -39,9 +40,9 @@ class GpuNodeGroup(Construct):
     def __init__(self, scope: Construct, id_: str, *, props: GpuNodeGroupProps, depends_on: list) -> None:
         super().__init__(scope, id_)
         plan = props.plan
-        name = f"{props.cluster_name}-{plan.name}"
+        name = node_group_name(props.cluster_name, plan.name)
 
-        security_group_ids: tuple[str, ...] = ()
+        interface_security_group_ids: tuple[str, ...] = ()
         placement_group_name = None
         if plan.efa:
             efa_sg = aws.SecurityGroup(
@@ -56,7 +57,8 @@ class GpuNodeGroup(Construct):
                 self, "efa_out", security_group_id=efa_sg.id, referenced_security_group_id=efa_sg.id, ip_protocol="-1",
                 description="All traffic to nodes in this EFA group (EFA OS bypass)",
             )
-            security_group_ids = (efa_sg.id, props.cluster_security_group_id)
+            interface_security_group_ids = (efa_sg.id, props.cluster_security_group_id)
+        if plan.cluster_placement_group:
             placement_group_name = aws.PlacementGroup(
                 self, "placement", name=name, strategy="cluster", tags={"Name": name},
             ).name
@@ -64,9 +66,9 @@ class GpuNodeGroup(Construct):
         template = NodeLaunchTemplate(self, "template", props=NodeLaunchTemplateProps(
             name=name,
             root_volume_gib=plan.root_volume_gib,
-            data_device_name="/dev/xvdb" if plan.ami_type.startswith("BOTTLEROCKET") else "/dev/xvda",
+            data_device_name="/dev/xvdb" if plan.bottlerocket else "/dev/xvda",
             network_interfaces=plan.network_interfaces,
-            security_group_ids=security_group_ids,
+            interface_security_group_ids=interface_security_group_ids,
             placement_group_name=placement_group_name,
             capacity_reservation_id=plan.capacity_reservation_id,
             capacity_block=plan.capacity_type == "CAPACITY_BLOCK",

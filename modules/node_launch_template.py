@@ -19,11 +19,11 @@ class NodeLaunchTemplateProps:
     # AL2023 keeps images on the root volume (/dev/xvda); Bottlerocket keeps them
     # on its data volume (/dev/xvdb), so that is the one that must be large.
     data_device_name: str = "/dev/xvda"
-    # With an EFA layout, security groups move onto each interface (EC2 rejects
-    # SecurityGroupIds next to NetworkInterfaces); without one EKS adds the
-    # cluster security group itself.
+    # Security groups go on each interface of an EFA layout (EC2 rejects
+    # SecurityGroupIds next to NetworkInterfaces). Without a layout none are set
+    # and EKS attaches the cluster security group itself.
     network_interfaces: tuple[NetworkInterface, ...] = ()
-    security_group_ids: tuple[str, ...] = ()
+    interface_security_group_ids: tuple[str, ...] = ()
     placement_group_name: str | None = None
     capacity_reservation_id: str | None = None
     capacity_block: bool = False
@@ -50,7 +50,7 @@ class NodeLaunchTemplate(Construct):
                 network_card_index=n.network_card_index,
                 device_index=n.device_index,
                 interface_type=n.interface_type,
-                security_groups=list(props.security_group_ids),
+                security_groups=list(props.interface_security_group_ids),
                 delete_on_termination="true",
             )
             for n in props.network_interfaces
@@ -68,7 +68,6 @@ class NodeLaunchTemplate(Construct):
                 ),
             )],
             network_interfaces=interfaces or None,
-            vpc_security_group_ids=None if interfaces else (list(props.security_group_ids) or None),
             placement=aws.LaunchTemplatePlacement(group_name=props.placement_group_name) if props.placement_group_name else None,
             capacity_reservation_specification=reservation,
             instance_market_options=(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from constructs import Construct
 
@@ -35,6 +35,7 @@ class ExistingNetwork:
     so single-AZ groups look it up at plan time."""
 
     vpc: ExistingVpc
+    _lookups: dict[str, list[str]] = field(default_factory=dict, compare=False)
 
     @property
     def vpc_id(self) -> str:
@@ -45,14 +46,16 @@ class ExistingNetwork:
         return list(self.vpc.private_subnet_ids)
 
     def subnet_ids_in(self, scope: Construct, availability_zone: str) -> list[str]:
-        found = aws.DataAwsSubnets(
-            scope, f"private_subnets_{availability_zone}",
-            filter=[
-                aws.DataAwsSubnetsFilter(name="subnet-id", values=self.private_subnet_ids),
-                aws.DataAwsSubnetsFilter(name="availability-zone", values=[availability_zone]),
-            ],
-        )
-        return found.ids
+        """One lookup per AZ, shared by every group in that AZ."""
+        if availability_zone not in self._lookups:
+            self._lookups[availability_zone] = aws.DataAwsSubnets(
+                scope, f"private_subnets_{availability_zone}",
+                filter=[
+                    aws.DataAwsSubnetsFilter(name="subnet-id", values=self.private_subnet_ids),
+                    aws.DataAwsSubnetsFilter(name="availability-zone", values=[availability_zone]),
+                ],
+            ).ids
+        return self._lookups[availability_zone]
 
 
 NetworkRefs = CreatedNetwork | ExistingNetwork

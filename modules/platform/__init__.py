@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from cluster_config.model import ClusterConfig
-from cluster_config.plan import GpuNodeGroupPlan, Taint, gpu_node_group_plan
+from cluster_config.plan import GpuNodeGroupPlan, Taint, gpu_node_group_plan, node_group_name
 
 SYSTEM_NODE_SELECTOR = {"gpu-eks/role": "system"}
 NODEGROUP_LABEL = "eks.amazonaws.com/nodegroup"  # set by EKS on every managed node
@@ -40,7 +40,7 @@ class PlatformContext:
         return self.config.name
 
     def node_group_name(self, group: GpuNodeGroupPlan) -> str:
-        return f"{self.config.name}-{group.name}"
+        return node_group_name(self.config.name, group.name)
 
 
 def context_for(config: ClusterConfig) -> PlatformContext:

@@ -22,11 +22,11 @@ def release(context: PlatformContext) -> ReleaseSpec | None:
             "keys": ["node.kubernetes.io/instance-type"],
             "values": sorted(n for n, t in INSTANCE_TYPES.items() if t.efa_supported),
         },
+        # The chart pins its image apart from its own version, and older charts ship
+        # images below 0.5.10 (see charts.EFA_DEVICE_PLUGIN_MINIMUM): always run the
+        # plugin release we checked, whatever chart version is chosen.
+        "image": {"tag": charts.EFA_DEVICE_PLUGIN.app_version},
     }
-    if component.version is None:
-        # The chart pins its image separately from appVersion; keep it at the
-        # release we checked (>= 0.5.10, see charts.EFA_DEVICE_PLUGIN_MINIMUM).
-        values["image"] = {"tag": charts.EFA_DEVICE_PLUGIN.app_version}
     return ReleaseSpec(
         name="aws-efa-k8s-device-plugin", namespace="kube-system", chart=charts.EFA_DEVICE_PLUGIN.name,
         repository=charts.EFA_DEVICE_PLUGIN.repository, version=component.version or charts.EFA_DEVICE_PLUGIN.version,

@@ -15,7 +15,7 @@ def release(context: PlatformContext) -> ReleaseSpec | None:
     component = context.config.platform.nvidia_device_plugin
     groups = [
         g for g in context.gpu_groups
-        if g.instance.accelerator_kind == "nvidia" and not g.ami_type.startswith("BOTTLEROCKET")
+        if g.instance.accelerator_kind == "nvidia" and not g.bottlerocket
     ]
     if not component.enabled or not groups:
         return None

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cluster_config import charts
 from cluster_config.plan import GpuNodeGroupPlan
 
 from . import NODEGROUP_LABEL, PlatformContext, ReleaseSpec, toleration
@@ -43,7 +42,7 @@ def pod_template(context: PlatformContext, group: GpuNodeGroupPlan) -> dict:
             "tolerations": [toleration(t) for t in group.taints],
             "containers": [{
                 "name": "node",
-                "image": charts.PYTORCH_IMAGE,
+                "image": context.config.training_operator.image,
                 "env": env,
                 "resources": {"limits": resources, "requests": resources},
                 "volumeMounts": [
@@ -80,10 +79,13 @@ def runtime(context: PlatformContext, group: GpuNodeGroupPlan) -> dict:
 
 
 def release(context: PlatformContext) -> ReleaseSpec | None:
-    if not context.config.training_operator.enabled or not context.gpu_groups:
+    # Trainium needs torch-neuronx and the Neuron device plugin, neither of which
+    # the platform installs yet (the configuration warns), so it gets no runtime.
+    groups = [g for g in context.gpu_groups if g.instance.accelerator_kind == "nvidia"]
+    if not context.config.training_operator.enabled or not groups:
         return None
     return ReleaseSpec(
         name="training-runtimes", namespace=NAMESPACE, chart=str(CHART_DIR), version=None,
-        values={"manifests": [runtime(context, g) for g in context.gpu_groups]},
+        values={"manifests": [runtime(context, g) for g in groups]},
         after=(TRAINER_RELEASE,),
     )

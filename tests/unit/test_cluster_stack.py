@@ -139,6 +139,28 @@ def test_capacity_block_and_targeted_odcr_as_eks_and_ec2_want_them(synth):
     assert odcr_template["capacity_reservation_specification"]["capacity_reservation_target"]["capacity_reservation_id"] == "cr-0fedcba9876543210"
 
 
+def test_reserved_capacity_gets_no_new_placement_group(synth):
+    """An ODCR cannot join a placement group made after it; a Capacity Block is already co-located."""
+    cb = synth("capacity-block.yaml")
+    assert "aws_placement_group" not in cb.stack("cluster")["resource"]
+    for suffix in ("h200-block", "a100-odcr"):
+        assert "placement" not in template_of(cb, node_group(cb, suffix))
+
+
+def test_existing_vpc_groups_in_one_az_share_one_subnet_lookup(synth, tmp_path):
+    import yaml
+
+    from tests.conftest import CONFIG_DIR
+
+    data = yaml.safe_load((CONFIG_DIR / "existing-vpc.yaml").read_text())
+    data["gpu_node_groups"].append({"name": "l4-more", "instance_type": "g6.12xlarge", "availability_zone": "eu-west-1b"})
+    path = tmp_path / "two-in-one-az.yaml"
+    path.write_text(yaml.safe_dump(data))
+    result = synth(path)
+    assert len(result.stack("cluster")["data"]["aws_subnets"]) == 1
+    assert node_group(result, "l4-more")["subnet_ids"] == node_group(result, "-l4")["subnet_ids"]
+
+
 def test_bottlerocket_uses_the_nvidia_variant_and_sizes_its_data_volume(synth):
     br = synth("bottlerocket.yaml")
     group = node_group(br, "l40s")

@@ -18,16 +18,14 @@ def synth_one(build) -> str:
     return CdktfTesting.synth(stack)
 
 
-def test_launch_template_without_interfaces_keeps_security_groups_at_the_top_level():
-    out = synth_one(lambda scope: NodeLaunchTemplate(scope, "lt", props=NodeLaunchTemplateProps(
-        name="x", root_volume_gib=100, security_group_ids=("sg-1",),
-    )))
+def test_launch_template_without_interfaces_leaves_security_groups_to_eks():
+    out = synth_one(lambda scope: NodeLaunchTemplate(scope, "lt", props=NodeLaunchTemplateProps(name="x", root_volume_gib=100)))
     assert CdktfTesting.to_have_resource_with_properties(out, "aws_launch_template", {
-        "vpc_security_group_ids": ["sg-1"],
         "metadata_options": {"http_tokens": "required", "http_put_response_hop_limit": 1},
+        "block_device_mappings": [{"device_name": "/dev/xvda", "ebs": {"volume_size": 100, "volume_type": "gp3", "encrypted": "true"}}],
     })
     (template,) = json.loads(out)["resource"]["aws_launch_template"].values()
-    assert "network_interfaces" not in template
+    assert "network_interfaces" not in template and "vpc_security_group_ids" not in template
 
 
 def test_gpu_node_group_without_efa_has_no_placement_group_or_interfaces():

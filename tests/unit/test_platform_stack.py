@@ -118,6 +118,24 @@ def test_p5_runtime_requests_32_efa_with_gpudirect_rdma(synth):
     assert {"name": "FI_EFA_USE_DEVICE_RDMA", "value": "1"} in container["env"]
 
 
+def test_runtime_image_is_configurable(synth, tmp_path):
+    path = write_config(tmp_path, training_operator={"image": "registry.example.com/ml/pytorch-efa:2.9"})
+    (runtime,) = releases(synth(path))["training-runtimes"]["parsed_values"]["manifests"]
+    container = runtime["spec"]["template"]["spec"]["replicatedJobs"][0]["template"]["spec"]["template"]["spec"]["containers"][0]
+    assert container["image"] == "registry.example.com/ml/pytorch-efa:2.9"
+
+
+def test_trainium_gets_no_cuda_runtime(synth):
+    assert "training-runtimes" not in releases(synth("trainium.yaml"))
+
+
+def test_efa_plugin_image_stays_pinned_when_the_chart_version_is_chosen(synth, tmp_path):
+    path = write_config(tmp_path, platform={"efa_device_plugin": {"version": "v0.5.30"}})
+    release = releases(synth(path))["aws-efa-k8s-device-plugin"]
+    assert release["version"] == "v0.5.30"
+    assert release["parsed_values"]["image"]["tag"] == charts.EFA_DEVICE_PLUGIN.app_version
+
+
 def test_bottlerocket_gets_no_nvidia_plugin_but_keeps_efa(synth):
     names = sorted(releases(synth("bottlerocket.yaml")))
     assert "nvidia-device-plugin" not in names and "aws-efa-k8s-device-plugin" in names

@@ -8,16 +8,14 @@ from dataclasses import dataclass
 
 from . import charts
 from .catalog import INSTANCE_TYPES, lookup
-from .model import ClusterConfig, GpuNodeGroup
+from .model import ClusterConfig
+from .names import PROJECT_LABEL_KEYS, PROJECT_TAG_KEYS
+from .plan.nodes import efa_enabled
 
 PRIVATE_RANGES = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"))
 SERVICE_RANGES = PRIVATE_RANGES[:3]
-# Tag keys the project sets on every resource itself.
-PROJECT_TAG_KEYS = ("gpu-eks:cluster", "gpu-eks:managed-by")
 # Endpoints nodes need to join and pull images when the VPC has no NAT route.
 AIR_GAPPED_ENDPOINTS = ("s3", "ecr.api", "ecr.dkr", "sts", "ec2", "eks", "eks-auth", "logs", "autoscaling")
-# Node labels the project sets from the instance type and EFA layout.
-PROJECT_LABEL_KEYS = ("nvidia.com/gpu.present", "aws.amazon.com/neuron.present", "vpc.amazonaws.com/efa.present")
 LABEL_KEY = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
 LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$")
 
@@ -26,12 +24,6 @@ LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$")
 class Finding:
     path: str
     message: str
-
-
-def efa_enabled(group: GpuNodeGroup) -> bool:
-    instance = lookup(group.instance_type)
-    supported = bool(instance and instance.efa_supported)
-    return supported if group.efa == "auto" else bool(group.efa)
 
 
 def check(config: ClusterConfig) -> tuple[list[Finding], list[Finding]]:

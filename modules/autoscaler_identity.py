@@ -6,8 +6,10 @@ from dataclasses import dataclass
 
 from constructs import Construct
 
+from cluster_config import names
+
 from . import bindings as aws
-from .policy import assume_role_policy, policy_document
+from .iam import assume_role_policy, auto_scaling_groups_arn, node_groups_arn, policy_document
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -25,14 +27,14 @@ class AutoscalerIdentity(Construct):
     lets it learn a managed group's labels and taints while the group is at zero),
     and write access only to Auto Scaling groups EKS tagged as owned by this cluster."""
 
-    def __init__(self, scope: Construct, id_: str, *, props: AutoscalerIdentityProps, depends_on: list) -> None:
+    def __init__(self, scope: Construct, id_: str, *, props: AutoscalerIdentityProps, depends_on=()) -> None:
         super().__init__(scope, id_)
         self.role = aws.IamRole(
             self, "role", name_prefix=f"{props.cluster_name}-autoscaler-",
             assume_role_policy=assume_role_policy("pods.eks.amazonaws.com", actions=("sts:AssumeRole", "sts:TagSession")),
         )
         aws.IamRolePolicy(
-            self, "policy", role=self.role.id, name="cluster-autoscaler",
+            self, "policy", role=self.role.id, name=props.service_account,  # named after its only user
             policy=policy_document(
                 {
                     # These actions have no resource-level permissions in IAM.
@@ -46,17 +48,17 @@ class AutoscalerIdentity(Construct):
                 },
                 {
                     "Sid": "ReadOwnNodeGroups", "Effect": "Allow", "Action": "eks:DescribeNodegroup",
-                    "Resource": f"arn:{props.partition}:eks:{props.region}:{props.account_id}:nodegroup/{props.cluster_name}/*/*",
+                    "Resource": node_groups_arn(props.partition, props.region, props.account_id, props.cluster_name),
                 },
                 {
                     "Sid": "ScaleOwnGroups", "Effect": "Allow",
                     "Action": ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"],
-                    "Resource": f"arn:{props.partition}:autoscaling:{props.region}:{props.account_id}:autoScalingGroup:*:autoScalingGroupName/*",
-                    "Condition": {"StringEquals": {f"aws:ResourceTag/k8s.io/cluster-autoscaler/{props.cluster_name}": "owned"}},
+                    "Resource": auto_scaling_groups_arn(props.partition, props.region, props.account_id),
+                    "Condition": {"StringEquals": {f"aws:ResourceTag/{names.autoscaler_owner_tag(props.cluster_name)}": "owned"}},
                 },
             ),
         )
         aws.EksPodIdentityAssociation(
             self, "association", cluster_name=props.cluster_name, namespace=props.namespace,
-            service_account=props.service_account, role_arn=self.role.arn, depends_on=depends_on,
+            service_account=props.service_account, role_arn=self.role.arn, depends_on=list(depends_on),
         )

@@ -27,11 +27,11 @@ class ClusterAccess(Construct):
     AWS CLI; that token lives about 15 minutes, so it needs the aws provider in
     the same stack."""
 
-    def __init__(self, scope: Construct, id_: str, *, props: ClusterAccessProps) -> None:
+    def __init__(self, scope: Construct, id_: str, *, props: ClusterAccessProps, depends_on=()) -> None:
         super().__init__(scope, id_)
         ca_certificate = Fn.base64decode(props.certificate_authority_data)
         if props.auth == "token":
-            token = bindings.DataAwsEksClusterAuth(self, "auth", name=props.cluster_name).token
+            token = bindings.DataAwsEksClusterAuth(self, "auth", name=props.cluster_name, depends_on=list(depends_on) or None).token
             bindings.KubernetesProvider(scope, "kubernetes", host=props.endpoint, cluster_ca_certificate=ca_certificate, token=token)
             bindings.HelmProvider(scope, "helm", kubernetes=bindings.HelmProviderKubernetes(
                 host=props.endpoint, cluster_ca_certificate=ca_certificate, token=token,

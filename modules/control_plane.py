@@ -6,24 +6,17 @@ from dataclasses import dataclass
 
 from constructs import Construct
 
-from . import bindings as aws
-from .policy import assume_role_policy, log_group_key_policy, policy_document
+from cluster_config.plan.control_plane import ControlPlanePlan
 
-CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+from . import bindings as aws
+from .encrypted_log_group import EncryptedLogGroup, EncryptedLogGroupProps
+from .iam import assume_role_policy, eks_access_policy_arn, managed_policy_arn, policy_document
 
 
 @dataclass(frozen=True, kw_only=True)
 class ControlPlaneProps:
-    name: str
-    region: str
-    kubernetes_version: str
+    plan: ControlPlanePlan
     subnet_ids: list[str]
-    endpoint_public_access: bool
-    endpoint_public_access_cidrs: tuple[str, ...]
-    admin_principal_arns: tuple[str, ...]
-    log_types: tuple[str, ...]
-    log_retention_days: int
-    service_ipv4_cidr: str | None
 
 
 class ControlPlane(Construct):
@@ -41,37 +34,30 @@ class ControlPlane(Construct):
       internet; the public endpoint is opt-in and CIDR-restricted.
     """
 
-    def __init__(self, scope: Construct, id_: str, *, props: ControlPlaneProps) -> None:
+    def __init__(self, scope: Construct, id_: str, *, props: ControlPlaneProps, depends_on=()) -> None:
         super().__init__(scope, id_)
+        plan = props.plan
         account = aws.DataAwsCallerIdentity(self, "account")
         partition = aws.DataAwsPartition(self, "partition")
         self.partition = partition.partition
         self.account_id = account.account_id
-        log_group_name = f"/aws/eks/{props.name}/cluster"
 
-        self.key = aws.KmsKey(
-            self, "key", description=f"{props.name} EKS secrets and control-plane logs",
-            enable_key_rotation=True, deletion_window_in_days=30,
-            # Secrets encryption needs no statement of its own: the cluster role is
-            # granted the key in its IAM policy, which the account statement allows.
-            policy=log_group_key_policy(
-                partition=partition.partition, account_id=account.account_id, region=props.region,
-                log_group_name=log_group_name,
-            ),
-        )
-        aws.KmsAlias(self, "key_alias", name=f"alias/{props.name}-eks", target_key_id=self.key.key_id)
-
-        log_group = aws.CloudwatchLogGroup(
-            self, "logs", name=log_group_name, retention_in_days=props.log_retention_days, kms_key_id=self.key.arn,
-        )
+        # Secrets encryption needs no key-policy statement of its own: the cluster role
+        # is granted the key in its IAM policy, which the account statement allows.
+        logs = EncryptedLogGroup(self, "logs", props=EncryptedLogGroupProps(
+            log_group_name=plan.log_group_name, retention_days=plan.log_retention_days,
+            key_description=f"{plan.name} EKS secrets and control-plane logs", key_alias=f"{plan.name}-eks",
+            key_construct_id="key", partition=partition.partition, account_id=account.account_id, region=plan.region,
+        ))
+        self.key = logs.key
 
         self.role = aws.IamRole(
-            self, "role", name_prefix=f"{props.name}-cluster-",
+            self, "role", name_prefix=f"{plan.name}-cluster-",
             assume_role_policy=assume_role_policy("eks.amazonaws.com", actions=("sts:AssumeRole", "sts:TagSession")),
         )
         cluster_policy = aws.IamRolePolicyAttachment(
             self, "role_cluster_policy", role=self.role.name,
-            policy_arn=f"arn:{partition.partition}:iam::aws:policy/AmazonEKSClusterPolicy",
+            policy_arn=managed_policy_arn(partition.partition, "AmazonEKSClusterPolicy"),
         )
         key_use = aws.IamRolePolicy(
             self, "role_key_use", role=self.role.id, name="encrypt-secrets",
@@ -83,34 +69,35 @@ class ControlPlane(Construct):
         )
 
         self.cluster = aws.EksCluster(
-            self, "cluster", name=props.name, version=props.kubernetes_version, role_arn=self.role.arn,
+            self, "cluster", name=plan.name, version=plan.kubernetes_version, role_arn=self.role.arn,
             vpc_config=aws.EksClusterVpcConfig(
                 subnet_ids=props.subnet_ids,
                 endpoint_private_access=True,
-                endpoint_public_access=props.endpoint_public_access,
-                public_access_cidrs=list(props.endpoint_public_access_cidrs) if props.endpoint_public_access else None,
+                endpoint_public_access=plan.endpoint_public_access,
+                public_access_cidrs=list(plan.endpoint_public_access_cidrs) if plan.endpoint_public_access else None,
             ),
             encryption_config=aws.EksClusterEncryptionConfig(
                 resources=["secrets"], provider=aws.EksClusterEncryptionConfigProvider(key_arn=self.key.arn),
             ),
-            enabled_cluster_log_types=list(props.log_types),
+            enabled_cluster_log_types=list(plan.log_types),
             access_config=aws.EksClusterAccessConfig(
                 authentication_mode="API", bootstrap_cluster_creator_admin_permissions=True,
             ),
             kubernetes_network_config=(
-                aws.EksClusterKubernetesNetworkConfig(service_ipv4_cidr=props.service_ipv4_cidr)
-                if props.service_ipv4_cidr else None
+                aws.EksClusterKubernetesNetworkConfig(service_ipv4_cidr=plan.service_ipv4_cidr)
+                if plan.service_ipv4_cidr else None
             ),
-            depends_on=[log_group, cluster_policy, key_use],
+            depends_on=[logs.log_group, cluster_policy, key_use, *depends_on],
         )
 
-        for i, arn in enumerate(props.admin_principal_arns):
+        admin_policy = eks_access_policy_arn(plan.partition, "AmazonEKSClusterAdminPolicy")
+        for i, arn in enumerate(plan.admin_principal_arns):
             entry = aws.EksAccessEntry(
                 self, f"admin_{i}", cluster_name=self.cluster.name, principal_arn=arn, type="STANDARD",
             )
             aws.EksAccessPolicyAssociation(
                 self, f"admin_{i}_policy", cluster_name=self.cluster.name, principal_arn=arn,
-                policy_arn=CLUSTER_ADMIN_POLICY,
+                policy_arn=admin_policy,
                 access_scope=aws.EksAccessPolicyAssociationAccessScope(type="cluster"),
                 depends_on=[entry],
             )

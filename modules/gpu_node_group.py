@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from cdktf import TerraformResourceLifecycle
 from constructs import Construct
 
-from cluster_config.plan import GpuNodeGroupPlan, node_group_name
+from cluster_config import names
+from cluster_config.plan.nodes import GpuNodeGroupPlan
 
 from . import bindings as aws
 from .node_launch_template import NodeLaunchTemplate, NodeLaunchTemplateProps
+
 
 @dataclass(frozen=True, kw_only=True)
 class GpuNodeGroupProps:
@@ -37,10 +39,11 @@ class GpuNodeGroup(Construct):
     on the group's Auto Scaling group; EKS does not copy node-group tags there.
     """
 
-    def __init__(self, scope: Construct, id_: str, *, props: GpuNodeGroupProps, depends_on: list) -> None:
+    def __init__(self, scope: Construct, id_: str, *, props: GpuNodeGroupProps, depends_on=()) -> None:
         super().__init__(scope, id_)
         plan = props.plan
-        name = node_group_name(props.cluster_name, plan.name)
+        # Built from the cluster resource's name, not the plan's literal, so the group depends on the cluster.
+        name = names.node_group_name(props.cluster_name, plan.name)
 
         interface_security_group_ids: tuple[str, ...] = ()
         placement_group_name = None
@@ -79,7 +82,7 @@ class GpuNodeGroup(Construct):
             node_role_arn=props.node_role_arn, subnet_ids=props.subnet_ids,
             instance_types=[plan.instance.name], ami_type=plan.ami_type, capacity_type=plan.capacity_type,
             scaling_config=aws.EksNodeGroupScalingConfig(
-                min_size=plan.min_size, max_size=plan.max_size, desired_size=plan.desired_size,
+                min_size=plan.scaling.min_size, max_size=plan.scaling.max_size, desired_size=plan.scaling.desired_size,
             ),
             update_config=aws.EksNodeGroupUpdateConfig(max_unavailable=1),
             launch_template=aws.EksNodeGroupLaunchTemplate(id=template.id, version=template.latest_version),
@@ -87,7 +90,7 @@ class GpuNodeGroup(Construct):
             taint=[aws.EksNodeGroupTaint(key=t.key, value=t.value or None, effect=t.eks_effect) for t in plan.taints],
             # cluster-autoscaler owns the desired size once the group exists.
             lifecycle=TerraformResourceLifecycle(ignore_changes=["scaling_config[0].desired_size"]),
-            depends_on=depends_on,
+            depends_on=list(depends_on),
         )
 
         asg_name = self.node_group.resources.get(0).autoscaling_groups.get(0).name

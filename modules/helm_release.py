@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import yaml
 from cdktf import AssetType, TerraformAsset
 from constructs import Construct
 
+from cluster_config.releases.release_spec import ReleaseSpec
+
 from . import bindings
-from .platform import ReleaseSpec
+
+
+@dataclass(frozen=True, kw_only=True)
+class HelmReleaseProps:
+    spec: ReleaseSpec
 
 
 class HelmRelease(Construct):
@@ -16,8 +24,9 @@ class HelmRelease(Construct):
     release in state; a local chart is copied into the stack as an asset so the
     synthesized stack is self-contained (Terraform Cloud uploads only that folder)."""
 
-    def __init__(self, scope: Construct, id_: str, *, spec: ReleaseSpec, depends_on: list) -> None:
+    def __init__(self, scope: Construct, id_: str, *, props: HelmReleaseProps, depends_on=()) -> None:
         super().__init__(scope, id_)
+        spec = props.spec
         chart = spec.chart
         if spec.repository is None:
             chart = TerraformAsset(self, "chart", path=spec.chart, type=AssetType.DIRECTORY).path
@@ -25,5 +34,5 @@ class HelmRelease(Construct):
             self, "this", name=spec.name, namespace=spec.namespace, chart=chart, repository=spec.repository,
             version=spec.version, values=[yaml.safe_dump(spec.values, sort_keys=True)],
             create_namespace=spec.create_namespace, atomic=True, wait=True, timeout=spec.timeout_seconds,
-            depends_on=depends_on or None,
+            depends_on=list(depends_on) or None,
         )

@@ -26,13 +26,13 @@ class ManagedAddons(Construct):
     cluster's Kubernetes version; conflicts with self-managed copies are
     overwritten on create and preserved on update."""
 
-    def __init__(self, scope: Construct, id_: str, *, props: ManagedAddonsProps, depends_on: list | None = None) -> None:
+    def __init__(self, scope: Construct, id_: str, *, props: ManagedAddonsProps, depends_on=()) -> None:
         super().__init__(scope, id_)
         self.addons = [
             aws.EksAddon(
                 self, addon.replace("-", "_"), cluster_name=props.cluster_name, addon_name=addon,
                 resolve_conflicts_on_create="OVERWRITE", resolve_conflicts_on_update="PRESERVE",
-                depends_on=depends_on,
+                depends_on=list(depends_on) or None,
             )
             for addon in props.addons
         ]

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from constructs import Construct
 
-from cluster_config.plan import NetworkPlan
+from dataclasses import dataclass
+
+from cluster_config import names
+from cluster_config.plan.network import NetworkPlan
 
 from . import bindings as aws
-from .policy import assume_role_policy, log_group_key_policy, policy_document
+from .encrypted_log_group import EncryptedLogGroup, EncryptedLogGroupProps
+from .iam import assume_role_policy, policy_document
 
 GATEWAY_ENDPOINTS = {"s3"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class NetworkProps:
+    plan: NetworkPlan
 
 
 class Network(Construct):
@@ -22,8 +31,9 @@ class Network(Construct):
     encrypted with its own rotating KMS key.
     """
 
-    def __init__(self, scope: Construct, id_: str, *, plan: NetworkPlan) -> None:
+    def __init__(self, scope: Construct, id_: str, *, props: NetworkProps, depends_on=()) -> None:
         super().__init__(scope, id_)
+        plan = props.plan
         name = plan.name
         self.vpc = aws.Vpc(
             self, "vpc", cidr_block=plan.vpc_cidr, enable_dns_hostnames=True, enable_dns_support=True,
@@ -37,12 +47,12 @@ class Network(Construct):
             az = subnet.availability_zone
             self.private_subnets[az] = aws.Subnet(
                 self, f"private_{az}", vpc_id=self.vpc.id, availability_zone=az, cidr_block=subnet.private_cidr,
-                tags={"Name": f"{name}-private-{az}", "kubernetes.io/role/internal-elb": "1"},
+                tags={"Name": f"{name}-private-{az}", names.INTERNAL_ELB_SUBNET_TAG: "1"},
             )
             self.public_subnets[az] = aws.Subnet(
                 self, f"public_{az}", vpc_id=self.vpc.id, availability_zone=az, cidr_block=subnet.public_cidr,
                 map_public_ip_on_launch=False,
-                tags={"Name": f"{name}-public-{az}", "kubernetes.io/role/elb": "1"},
+                tags={"Name": f"{name}-public-{az}", names.PUBLIC_ELB_SUBNET_TAG: "1"},
             )
 
         igw = aws.InternetGateway(self, "igw", vpc_id=self.vpc.id, tags={"Name": f"{name}-igw"})
@@ -51,8 +61,8 @@ class Network(Construct):
         for az, subnet in self.public_subnets.items():
             aws.RouteTableAssociation(self, f"public_{az}_rta", subnet_id=subnet.id, route_table_id=public_rt.id)
 
-        azs = [s.availability_zone for s in plan.subnets]
-        nat_azs = {"single": azs[:1], "one_per_az": azs, "none": []}[plan.nat_gateways]
+        azs = list(plan.availability_zones)
+        nat_azs = azs[:plan.nat_gateway_count]
         nat_by_az = {}
         for az in nat_azs:
             eip = aws.Eip(self, f"nat_{az}_eip", domain="vpc", tags={"Name": f"{name}-nat-{az}"}, depends_on=[igw])
@@ -110,18 +120,11 @@ class Network(Construct):
     def _flow_logs(self, plan: NetworkPlan) -> None:
         account = aws.DataAwsCallerIdentity(self, "account")
         partition = aws.DataAwsPartition(self, "partition").partition
-        log_group_name = f"/aws/vpc/{plan.name}/flow-logs"
-        key = aws.KmsKey(
-            self, "flow_logs_key", description=f"{plan.name} VPC flow logs", enable_key_rotation=True,
-            deletion_window_in_days=30,
-            policy=log_group_key_policy(
-                partition=partition, account_id=account.account_id, region=plan.region, log_group_name=log_group_name,
-            ),
-        )
-        aws.KmsAlias(self, "flow_logs_key_alias", name=f"alias/{plan.name}-flow-logs", target_key_id=key.key_id)
-        log_group = aws.CloudwatchLogGroup(
-            self, "flow_logs", name=log_group_name, retention_in_days=plan.flow_logs_retention_days, kms_key_id=key.arn,
-        )
+        log_group = EncryptedLogGroup(self, "flow_logs", props=EncryptedLogGroupProps(
+            log_group_name=f"/aws/vpc/{plan.name}/flow-logs", retention_days=plan.flow_logs_retention_days,
+            key_description=f"{plan.name} VPC flow logs", key_alias=f"{plan.name}-flow-logs", key_construct_id="flow_logs_key",
+            partition=partition, account_id=account.account_id, region=plan.region,
+        )).log_group
         role = aws.IamRole(
             self, "flow_logs_role", name_prefix=f"{plan.name}-flow-logs-",
             assume_role_policy=assume_role_policy("vpc-flow-logs.amazonaws.com"),

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from cdktf import Token
 from constructs import Construct
 
-from cluster_config.plan import NetworkInterface
+from cluster_config.plan.nodes import NetworkInterface
 
 from . import bindings as aws
 
@@ -36,7 +36,7 @@ class NodeLaunchTemplate(Construct):
     accelerated AMI matching the node group's ``ami_type`` and Kubernetes version.
     """
 
-    def __init__(self, scope: Construct, id_: str, *, props: NodeLaunchTemplateProps) -> None:
+    def __init__(self, scope: Construct, id_: str, *, props: NodeLaunchTemplateProps, depends_on=()) -> None:
         super().__init__(scope, id_)
         reservation = None
         if props.capacity_reservation_id:
@@ -77,6 +77,7 @@ class NodeLaunchTemplate(Construct):
                 aws.LaunchTemplateTagSpecifications(resource_type=kind, tags={"Name": props.name})
                 for kind in ("instance", "volume", "network-interface")
             ],
+            depends_on=list(depends_on) or None,
         )
 
     @property

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from constructs import Construct
 
 from . import bindings as aws
-from .policy import assume_role_policy
+from .iam import assume_role_policy, managed_policy_arn
 
 # Least privilege for a managed node: join the cluster, pull images (pull-only,
 # not the broader ReadOnly policy), and let the VPC CNI attach ENIs. The CNI
@@ -23,15 +23,14 @@ class NodeRoleProps:
 
 
 class NodeRole(Construct):
-    def __init__(self, scope: Construct, id_: str, *, props: NodeRoleProps) -> None:
+    def __init__(self, scope: Construct, id_: str, *, props: NodeRoleProps, depends_on=()) -> None:
         super().__init__(scope, id_)
         self.role = aws.IamRole(
             self, "role", name_prefix=f"{props.name}-node-", assume_role_policy=assume_role_policy("ec2.amazonaws.com"),
+            depends_on=list(depends_on) or None,
         )
         self.attachments = [
-            aws.IamRolePolicyAttachment(
-                self, policy, role=self.role.name, policy_arn=f"arn:{props.partition}:iam::aws:policy/{policy}",
-            )
+            aws.IamRolePolicyAttachment(self, policy, role=self.role.name, policy_arn=managed_policy_arn(props.partition, policy))
             for policy in NODE_POLICIES
         ]
 

@@ -7,13 +7,11 @@ from dataclasses import dataclass
 from cdktf import TerraformResourceLifecycle
 from constructs import Construct
 
-from cluster_config.plan import SystemNodesPlan
+from cluster_config import names
+from cluster_config.plan.nodes import SystemNodesPlan
 
 from . import bindings as aws
 from .node_launch_template import NodeLaunchTemplate, NodeLaunchTemplateProps
-
-SYSTEM_ROLE_LABEL = "gpu-eks/role"
-
 
 @dataclass(frozen=True, kw_only=True)
 class SystemNodeGroupProps:
@@ -24,23 +22,24 @@ class SystemNodeGroupProps:
 
 
 class SystemNodeGroup(Construct):
-    """Spread over every private subnet; labelled ``gpu-eks/role=system`` so the
+    """Spread over every private subnet; labelled (``names.SYSTEM_NODE_LABELS``) so the
     platform components can be pinned here and keep GPU nodes free to scale to zero."""
 
-    def __init__(self, scope: Construct, id_: str, *, props: SystemNodeGroupProps, depends_on: list) -> None:
+    def __init__(self, scope: Construct, id_: str, *, props: SystemNodeGroupProps, depends_on=()) -> None:
         super().__init__(scope, id_)
-        name = f"{props.cluster_name}-system"
-        template = NodeLaunchTemplate(self, "template", props=NodeLaunchTemplateProps(name=name, root_volume_gib=props.plan.root_volume_gib))
+        plan = props.plan
+        name = names.system_node_group_name(props.cluster_name)
+        template = NodeLaunchTemplate(self, "template", props=NodeLaunchTemplateProps(name=name, root_volume_gib=plan.root_volume_gib))
         self.node_group = aws.EksNodeGroup(
             self, "this", cluster_name=props.cluster_name, node_group_name_prefix=f"{name}-",
             node_role_arn=props.node_role_arn, subnet_ids=props.subnet_ids,
-            instance_types=list(props.plan.instance_types), ami_type="AL2023_x86_64_STANDARD", capacity_type="ON_DEMAND",
+            instance_types=list(plan.instance_types), ami_type=plan.ami_type, capacity_type=plan.capacity_type,
             scaling_config=aws.EksNodeGroupScalingConfig(
-                min_size=props.plan.min_size, max_size=props.plan.max_size, desired_size=props.plan.desired_size,
+                min_size=plan.scaling.min_size, max_size=plan.scaling.max_size, desired_size=plan.scaling.desired_size,
             ),
             update_config=aws.EksNodeGroupUpdateConfig(max_unavailable=1),
             launch_template=aws.EksNodeGroupLaunchTemplate(id=template.id, version=template.latest_version),
-            labels={SYSTEM_ROLE_LABEL: "system"},
+            labels=dict(plan.labels),
             lifecycle=TerraformResourceLifecycle(create_before_destroy=True, ignore_changes=["scaling_config[0].desired_size"]),
-            depends_on=depends_on,
+            depends_on=list(depends_on),
         )

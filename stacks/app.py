@@ -1,4 +1,4 @@
-"""Builds the cdktf App for one configuration."""
+"""Builds the cdktf App from a plan: one stack per role, wired by cross-stack references."""
 
 from __future__ import annotations
 
@@ -6,38 +6,26 @@ from pathlib import Path
 
 from cdktf import App
 
-from cluster_config import LoadedConfig
+from cluster_config.plan import ClusterPlan
+from modules.cluster_access import ClusterAccessProps
 
 from .cluster_stack import ClusterStack
-from .network_refs import CreatedNetwork, ExistingNetwork
-from modules.cluster_access import ClusterAccessProps
-from modules.platform import platform_releases
-
 from .network_stack import NetworkStack
 from .platform_stack import PlatformStack
 
 
-def stack_names(name: str) -> dict[str, str]:
-    return {"network": f"{name}-network", "cluster": f"{name}-cluster", "platform": f"{name}-platform"}
-
-
-def build_app(loaded: LoadedConfig, outdir: str | None = None) -> App:
-    config = loaded.config
+def build_app(plan: ClusterPlan, outdir: str | None = None) -> App:
+    """Stacks see only the plan (``cluster_config.plan.build_plan``), never the configuration."""
     if outdir:
         Path(outdir).parent.mkdir(parents=True, exist_ok=True)  # cdktf creates only the last level
     app = App(outdir=outdir) if outdir else App()
-    names = stack_names(config.name)
-    if config.network.existing_vpc is None:
-        network = CreatedNetwork(NetworkStack(app, names["network"], config=config).network)
-    else:
-        network = ExistingNetwork(config.network.existing_vpc)
-    cluster = ClusterStack(app, names["cluster"], config=config, network=network)
-    releases = platform_releases(config)
-    if releases:
+    network = NetworkStack(app, plan.stack_name("network"), plan=plan).refs if plan.network else None
+    cluster = ClusterStack(app, plan.stack_name("cluster"), plan=plan, network=network)
+    if plan.platform.releases:
         cp = cluster.control_plane
-        platform = PlatformStack(app, names["platform"], config=config, releases=releases, cluster=ClusterAccessProps(
+        platform = PlatformStack(app, plan.stack_name("platform"), plan=plan, cluster=ClusterAccessProps(
             cluster_name=cp.name, endpoint=cp.endpoint, certificate_authority_data=cp.certificate_authority_data,
-            region=config.region, auth=config.platform.kubernetes_auth,
+            region=plan.region, auth=plan.platform.auth,
         ))
         # Explicit as well as implied by the references: `cdktf deploy '*'` must
         # never start Helm before the node groups exist.

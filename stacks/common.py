@@ -5,37 +5,34 @@ from __future__ import annotations
 from cdktf import CloudBackend, NamedCloudWorkspace, S3Backend, TerraformStack
 from constructs import Construct
 
-from cluster_config.model import ClusterConfig, CloudBackend as CloudBackendConfig, S3Backend as S3BackendConfig
-from cluster_config.plan import default_tags
-from modules import bindings as aws
+from cluster_config.plan import ClusterPlan, StackRole
+from cluster_config.plan.backend import CloudBackendPlan, S3BackendPlan
+from modules.aws_access import AwsAccess, AwsAccessProps
 
 
-def aws_provider(scope: Construct, config: ClusterConfig) -> aws.AwsProvider:
-    return aws.AwsProvider(
-        scope, "aws", region=config.region, default_tags=[aws.AwsProviderDefaultTags(tags=default_tags(config))],
-    )
+def aws_access(scope: Construct, plan: ClusterPlan) -> AwsAccess:
+    return AwsAccess(scope, "aws", props=AwsAccessProps(region=plan.region, default_tags=plan.tags))
 
 
-def state_backend(stack: TerraformStack, config: ClusterConfig, role: str) -> None:
+def state_backend(stack: TerraformStack, plan: ClusterPlan, role: StackRole) -> None:
     """One state per stack. cdktf reads the same backend settings for the
     terraform_remote_state data sources behind cross-stack references.
 
-    local: cdktf's default (terraform.<stack>.tfstate beside the stack).
+    local: cdktf's default (terraform.<stack>.tfstate).
     s3: encrypted, locked with S3's own lock file (Terraform >= 1.10; cdktf 0.21's
         S3Backend has no parameter for it, hence the override), and optionally DynamoDB.
     cloud: one named workspace per stack, <prefix>-<role>; cross-stack references
         work only with named workspaces.
     """
-    backend = config.backend
-    if isinstance(backend, S3BackendConfig):
-        prefix = backend.key_prefix or f"gpu-eks/{config.name}"
+    backend = plan.backend
+    if isinstance(backend, S3BackendPlan):
         S3Backend(
-            stack, bucket=backend.bucket, key=f"{prefix}/{role}.tfstate", region=backend.region or config.region,
+            stack, bucket=backend.bucket, key=backend.key(role), region=backend.region,
             encrypt=True, kms_key_id=backend.kms_key_id, dynamodb_table=backend.dynamodb_table,
         )
         stack.add_override("terraform.backend.s3.use_lockfile", True)
-    elif isinstance(backend, CloudBackendConfig):
+    elif isinstance(backend, CloudBackendPlan):
         CloudBackend(
             stack, hostname=backend.hostname, organization=backend.organization,
-            workspaces=NamedCloudWorkspace(f"{backend.workspace_prefix or config.name}-{role}", backend.project),
+            workspaces=NamedCloudWorkspace(backend.workspace(role), backend.project),
         )

@@ -3,36 +3,32 @@ from __future__ import annotations
 from cdktf import TerraformStack
 from constructs import Construct
 
-from cluster_config.model import ClusterConfig
+from cluster_config.plan import ClusterPlan
 from modules.cluster_access import ClusterAccess, ClusterAccessProps
-from modules.helm_release import HelmRelease
-from modules.platform import ReleaseSpec
-from modules.platform_namespace import PlatformNamespace
+from modules.helm_release import HelmRelease, HelmReleaseProps
+from modules.platform_namespace import PlatformNamespace, PlatformNamespaceProps
 
-from .common import aws_provider, state_backend
-
-PREINSTALLED_NAMESPACES = ("kube-system", "default")
+from .common import aws_access, state_backend
 
 
 class PlatformStack(TerraformStack):
     """Helm releases in dependency order; namespaces other than the built-in ones are
     made first with the kubernetes provider."""
 
-    def __init__(self, scope: Construct, id_: str, *, config: ClusterConfig, cluster: ClusterAccessProps,
-                 releases: list[ReleaseSpec]) -> None:
+    def __init__(self, scope: Construct, id_: str, *, plan: ClusterPlan, cluster: ClusterAccessProps) -> None:
         super().__init__(scope, id_)
-        state_backend(self, config, "platform")
+        state_backend(self, plan, "platform")
         if cluster.auth == "token":
-            aws_provider(self, config)
+            aws_access(self, plan)
         ClusterAccess(self, "cluster_access", props=cluster)
 
         namespaces = {
-            name: PlatformNamespace(self, f"namespace_{name.replace('-', '_')}", name=name).namespace
-            for name in sorted({r.namespace for r in releases} - set(PREINSTALLED_NAMESPACES))
+            name: PlatformNamespace(self, f"namespace_{name.replace('-', '_')}", props=PlatformNamespaceProps(name=name)).namespace
+            for name in plan.platform.namespaces_to_create
         }
         installed: dict[str, HelmRelease] = {}
-        for spec in releases:
+        for spec in plan.platform.releases:
             depends_on = [installed[name].release for name in spec.after]
             if spec.namespace in namespaces:
                 depends_on.append(namespaces[spec.namespace])
-            installed[spec.name] = HelmRelease(self, spec.name.replace("-", "_"), spec=spec, depends_on=depends_on)
+            installed[spec.name] = HelmRelease(self, spec.name.replace("-", "_"), props=HelmReleaseProps(spec=spec), depends_on=depends_on)

@@ -39,10 +39,11 @@ def synth_config(config_file: str | Path, tmp_root: Path) -> Synth:
     if config_file not in _CACHE:
         import modules  # noqa: F401  (jsii environment before cdktf)
         from cluster_config import load_config
+        from cluster_config.plan import build_plan
         from stacks.app import build_app
 
         outdir = tmp_root / f"{len(_CACHE)}-{Path(config_file).stem}"
-        build_app(load_config(CONFIG_DIR / config_file), outdir=str(outdir)).synth()
+        build_app(build_plan(load_config(CONFIG_DIR / config_file).config), outdir=str(outdir)).synth()
         stacks = {
             d.name: json.loads((d / "cdk.tf.json").read_text()) for d in sorted((outdir / "stacks").iterdir())
         }

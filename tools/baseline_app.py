@@ -9,9 +9,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from modules.node_runtime import silence_node_eol_banner  # noqa: E402
-
-silence_node_eol_banner()  # the same Node environment as the real synth
+import modules  # noqa: E402,F401  (the same jsii Node environment as the real synth)
 
 import cdktf  # noqa: E402
 import cdktf_cdktf_provider_aws  # noqa: E402,F401

@@ -31,7 +31,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from cluster_config import ConfigError, load_config  # noqa: E402
+from cluster_config import ConfigError, load_config, names  # noqa: E402
+from cluster_config.plan import build_plan  # noqa: E402
 from tools import emulator_gaps as gaps  # noqa: E402
 from tools.emulator import MotoServer  # noqa: E402
 from tools.terraform_env import find_mirror, find_terraform, offline_env, write_cli_config  # noqa: E402
@@ -103,9 +104,8 @@ class Rehearsal:
 
     # ---- phases --------------------------------------------------------------
     def prepare(self) -> None:
-        loaded = load_config(self.config_path)
-        self.config = loaded.config
-        if self.config.network.existing_vpc is not None:
+        self.plan = build_plan(load_config(self.config_path).config)
+        if self.plan.existing_vpc is not None:
             raise RehearsalError("a bring-your-own-VPC configuration cannot be rehearsed: its VPC and subnets do not exist in the emulator")
         terraform = find_terraform()
         mirror, how = find_mirror()
@@ -239,13 +239,13 @@ class Rehearsal:
     def find_leftovers(self, endpoint: str) -> None:
         import boto3
 
-        name = self.config.name
-        session = boto3.session.Session(aws_access_key_id="test", aws_secret_access_key="test", region_name=self.config.region)
+        name = self.plan.name
+        session = boto3.session.Session(aws_access_key_id="test", aws_secret_access_key="test", region_name=self.plan.region)
 
         def client(service):
             return session.client(service, endpoint_url=endpoint)
 
-        ours = [{"Name": "tag:gpu-eks:cluster", "Values": [name]}]
+        ours = [{"Name": f"tag:{names.CLUSTER_TAG_KEY}", "Values": [name]}]
         ec2 = client("ec2")
         self.leftovers += [f"VPC {v['VpcId']}" for v in ec2.describe_vpcs(Filters=ours)["Vpcs"]]
         self.leftovers += [f"subnet {s['SubnetId']}" for s in ec2.describe_subnets(Filters=ours)["Subnets"]]

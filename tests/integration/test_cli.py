@@ -6,7 +6,10 @@ import time
 
 import pytest
 
+import yaml
+
 from tests.conftest import ROOT
+from tests.unit.test_config_errors import gpu, setter, variant
 
 pytestmark = pytest.mark.integration
 
@@ -37,3 +40,35 @@ def test_a_bad_config_is_rejected_in_a_small_fraction_of_a_synth(tmp_path):
     synth = timed("--outdir", str(tmp_path / "out"), expect=0)
     reject = timed("--config", str(bad), "--outdir", str(tmp_path / "bad-out"), expect=2)
     assert reject / synth < 0.25, f"rejecting took {reject:.2f}s against {synth:.2f}s for a synth"
+
+
+def test_cli_exits_2_with_no_traceback_and_no_output(tmp_path):
+    path = tmp_path / "x.yaml"
+    path.write_text(yaml.safe_dump(variant(gpu(min_size=2, max_size=1, desired_size=2))))
+    outdir = tmp_path / "out"
+    result = subprocess.run(
+        [sys.executable, "main.py", "--config", str(path), "--outdir", str(outdir)],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr == f"{path}: gpu_node_groups[0].max_size: must be >= min_size (got 1 < 2)\n"
+    assert result.stdout == ""
+    assert not outdir.exists()
+
+
+def test_cluster_config_env_var_selects_the_file(tmp_path):
+    path = tmp_path / "x.yaml"
+    path.write_text(yaml.safe_dump(variant(setter("network", "vpc_cidr", value="bad"))))
+    result = subprocess.run(
+        [sys.executable, "main.py", "--outdir", str(tmp_path / "out")], cwd=ROOT, capture_output=True, text=True,
+        env={"PATH": "/usr/bin:/bin", "CLUSTER_CONFIG": str(path)}, timeout=60,
+    )
+    assert result.returncode == 2 and result.stderr.startswith(f"{path}: network.vpc_cidr:")
+
+
+def test_validation_plan_and_report_never_import_provider_bindings():
+    code = "import sys, cluster_config, report; from cluster_config.plan import build_plan; " \
+           "report.render(build_plan(cluster_config.load_config('config/default.yaml').config), {}, 'out'); " \
+           "print(sorted(m for m in sys.modules if m.startswith(('cdktf', 'jsii', 'constructs', 'modules', 'stacks'))))"
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"

@@ -7,7 +7,7 @@ from cdktf import TerraformStack
 from cdktf import Testing as CdktfTesting
 
 from cluster_config.model import GpuNodeGroup as GroupConfig
-from cluster_config.plan import gpu_node_group_plan
+from cluster_config.plan.nodes import gpu_node_group_plan
 from modules.gpu_node_group import GpuNodeGroup, GpuNodeGroupProps
 from modules.node_launch_template import NodeLaunchTemplate, NodeLaunchTemplateProps
 
@@ -29,11 +29,11 @@ def test_launch_template_without_interfaces_leaves_security_groups_to_eks():
 
 
 def test_gpu_node_group_without_efa_has_no_placement_group_or_interfaces():
-    plan = gpu_node_group_plan(GroupConfig.model_validate({"name": "g", "instance_type": "g6.xlarge", "capacity_type": "spot"}))
+    plan = gpu_node_group_plan(GroupConfig.model_validate({"name": "g", "instance_type": "g6.xlarge", "capacity_type": "spot"}), "c")
     out = json.loads(synth_one(lambda scope: GpuNodeGroup(scope, "g", props=GpuNodeGroupProps(
         cluster_name="c", vpc_id="vpc-1", node_role_arn="arn:role", cluster_security_group_id="sg-c",
         subnet_ids=["subnet-a", "subnet-b"], plan=plan,
-    ), depends_on=[])))
+    ))))
     resources = out["resource"]
     assert "aws_placement_group" not in resources and "aws_security_group" not in resources
     (template,) = resources["aws_launch_template"].values()

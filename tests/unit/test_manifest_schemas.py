@@ -15,9 +15,9 @@ import yaml
 
 kubernetes_validate = pytest.importorskip("kubernetes_validate")
 
-from cluster_config import load_config  # noqa: E402
-from modules.platform import context_for  # noqa: E402
-from modules.platform.training_runtimes import pod_template  # noqa: E402
+from cluster_config import load_config, names  # noqa: E402
+from cluster_config.plan import build_plan  # noqa: E402
+from cluster_config.releases.training_runtimes import CODE_CONFIGMAP, CODE_MOUNT, pod_template  # noqa: E402
 from tests.conftest import CONFIG_DIR, EXAMPLE_CONFIGS  # noqa: E402
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -29,12 +29,11 @@ def validate(obj: dict, version: str) -> None:
 
 @pytest.mark.parametrize("config_file", EXAMPLE_CONFIGS)
 def test_runtime_pod_templates_are_valid_core_pod_templates(config_file):
-    config = load_config(CONFIG_DIR / config_file).config
-    context = context_for(config)
-    for group in context.gpu_groups:
-        template = pod_template(context, group)
-        validate({"apiVersion": "v1", "kind": "PodTemplate", "metadata": {"name": f"torch-{group.name}"}, "template": template},
-                 config.kubernetes_version)
+    plan = build_plan(load_config(CONFIG_DIR / config_file).config)
+    for group in plan.gpu_groups:
+        template = pod_template(plan.platform.settings, group)
+        validate({"apiVersion": "v1", "kind": "PodTemplate", "metadata": {"name": names.runtime_name(group.name)}, "template": template},
+                 plan.kubernetes_version)
 
 
 def test_a_broken_pod_template_is_caught():
@@ -55,8 +54,6 @@ def rendered_config_maps(kustomization: Path) -> list[dict]:
 
 
 def test_example_config_maps_are_valid_and_mount_where_the_runtime_looks():
-    from modules.platform.training_runtimes import CODE_CONFIGMAP
-
     (config_map,) = rendered_config_maps(EXAMPLES / "code" / "kustomization.yaml")
     validate(config_map, "1.34")
     assert config_map["metadata"]["name"] == CODE_CONFIGMAP
@@ -65,15 +62,11 @@ def test_example_config_maps_are_valid_and_mount_where_the_runtime_looks():
 
 @pytest.mark.parametrize("example", ["first-job", "nccl-allreduce"])
 def test_example_trainjobs_ask_for_what_the_default_group_has(example):
-    from modules.platform.training_runtimes import CODE_MOUNT, runtime_name
-
     job = yaml.safe_load((EXAMPLES / example / "trainjob.yaml").read_text())
-    context = context_for(load_config(CONFIG_DIR / "default.yaml").config)
-    (group,) = [g for g in context.gpu_groups if runtime_name(g) == job["spec"]["runtimeRef"]["name"]]
-    expected = {group.accelerator_resource: group.instance.accelerators}
-    if group.efa:
-        expected["vpc.amazonaws.com/efa"] = group.efa_interfaces
-    assert job["spec"]["trainer"]["resourcesPerNode"]["limits"] == expected
+    plan = build_plan(load_config(CONFIG_DIR / "default.yaml").config)
+    (group,) = [g for g in plan.gpu_groups if names.runtime_name(g.name) == job["spec"]["runtimeRef"]["name"]]
+    assert job["spec"]["trainer"]["resourcesPerNode"]["limits"] == {"nvidia.com/gpu": 4, "vpc.amazonaws.com/efa": 1}
+    assert job["spec"]["trainer"]["resourcesPerNode"]["limits"] == group.resources_per_node
     assert job["spec"]["trainer"]["numNodes"] == 2
     script = job["spec"]["trainer"]["command"][1]
     assert script.startswith(CODE_MOUNT + "/") and (EXAMPLES / "code" / Path(script).name).is_file()

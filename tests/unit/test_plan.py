@@ -4,7 +4,8 @@ import pytest
 
 from cluster_config.catalog import INSTANCE_TYPES
 from cluster_config.model import ClusterConfig, GpuNodeGroup
-from cluster_config.plan import efa_interface_layout, gpu_node_group_plan, network_plan
+from cluster_config.plan.network import network_plan
+from cluster_config.plan.nodes import efa_interface_layout, gpu_node_group_plan
 
 
 def layout(instance_type):
@@ -57,33 +58,37 @@ def group(**kwargs):
     return GpuNodeGroup.model_validate({"name": "g", **kwargs})
 
 
+def plan_of(group_config):
+    return gpu_node_group_plan(group_config, "c")
+
+
 def test_efa_auto_is_off_where_the_type_has_no_efa():
-    plan = gpu_node_group_plan(group(instance_type="g5.xlarge"))
+    plan = plan_of(group(instance_type="g5.xlarge"))
     assert not plan.efa and plan.network_interfaces == ()
     assert "vpc.amazonaws.com/efa.present" not in plan.labels
 
 
 def test_efa_false_wins_over_support():
-    assert not gpu_node_group_plan(group(instance_type="p5.48xlarge", efa=False)).efa
+    assert not plan_of(group(instance_type="p5.48xlarge", efa=False)).efa
 
 
 def test_trainium_uses_the_neuron_ami_and_taint():
-    plan = gpu_node_group_plan(group(instance_type="trn1.32xlarge"))
+    plan = plan_of(group(instance_type="trn1.32xlarge"))
     assert plan.ami_type == "AL2023_x86_64_NEURON"
     assert [(t.key, t.value, t.eks_effect) for t in plan.taints] == [("aws.amazon.com/neuron", "true", "NO_SCHEDULE")]
     assert plan.labels["aws.amazon.com/neuron.present"] == "true"
     assert plan.accelerator_resource == "aws.amazon.com/neuron"
-    assert gpu_node_group_plan(group(instance_type="trn1.32xlarge", ami_type="bottlerocket")).ami_type == "BOTTLEROCKET_x86_64"
+    assert plan_of(group(instance_type="trn1.32xlarge", ami_type="bottlerocket")).ami_type == "BOTTLEROCKET_x86_64"
 
 
 def test_gpu_defaults_to_the_nvidia_taint_and_user_taints_replace_it():
-    assert [(t.key, t.value, t.effect) for t in gpu_node_group_plan(group(instance_type="g5.xlarge")).taints] == [("nvidia.com/gpu", "true", "NoSchedule")]
-    custom = gpu_node_group_plan(group(instance_type="g5.xlarge", taints=["team=ml:NoExecute"])).taints
+    assert [(t.key, t.value, t.effect) for t in plan_of(group(instance_type="g5.xlarge")).taints] == [("nvidia.com/gpu", "true", "NoSchedule")]
+    custom = plan_of(group(instance_type="g5.xlarge", taints=["team=ml:NoExecute"])).taints
     assert [(t.key, t.value, t.eks_effect) for t in custom] == [("team", "ml", "NO_EXECUTE")]
 
 
 def test_autoscaler_template_tags_advertise_gpus_and_efa_for_scale_from_zero():
-    tags = gpu_node_group_plan(group(instance_type="p5.48xlarge", availability_zone="x")).autoscaler_node_template_tags
+    tags = plan_of(group(instance_type="p5.48xlarge", availability_zone="x")).autoscaler_node_template_tags
     prefix = "k8s.io/cluster-autoscaler/node-template"
     assert tags[f"{prefix}/resources/nvidia.com/gpu"] == "8"
     assert tags[f"{prefix}/resources/vpc.amazonaws.com/efa"] == "32"
@@ -97,7 +102,7 @@ def test_subnets_split_the_vpc_without_overlap():
         "network": {"vpc_cidr": "10.1.0.0/16", "availability_zones": [f"us-west-2{z}" for z in "abcdef"]},
     })
     import ipaddress
-    nets = [ipaddress.IPv4Network(c) for s in network_plan(config).subnets for c in (s.private_cidr, s.public_cidr)]
+    nets = [ipaddress.IPv4Network(c) for s in network_plan(config.name, config.region, config.network).subnets for c in (s.private_cidr, s.public_cidr)]
     assert all(n.subnet_of(ipaddress.IPv4Network("10.1.0.0/16")) for n in nets)
     assert not any(a.overlaps(b) for i, a in enumerate(nets) for b in nets[i + 1:])
-    assert network_plan(config).subnets[0].private_cidr == "10.1.0.0/19"
+    assert network_plan(config.name, config.region, config.network).subnets[0].private_cidr == "10.1.0.0/19"

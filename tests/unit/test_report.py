@@ -2,12 +2,14 @@
 
 import pytest
 
-from cluster_config import catalog, load_config, summary
+import report
+from cluster_config import catalog, load_config
+from cluster_config.plan import build_plan
 from tests.conftest import CONFIG_DIR
 
 
 def render(config_file, stacks=None):
-    return summary.render(load_config(CONFIG_DIR / config_file).config, stacks or {"x-network": 1}, "cdktf.out")
+    return report.render(build_plan(load_config(CONFIG_DIR / config_file).config), stacks or {"x-network": 1}, "cdktf.out")
 
 
 def test_default_idle_cost_is_control_plane_one_nat_and_two_system_nodes():
@@ -33,7 +35,7 @@ def test_capacity_blocks_are_flagged_and_unknown_prices_are_not_guessed(tmp_path
     assert "Spot and Capacity Block groups are shown at On-Demand prices" in text
     trn2 = tmp_path / "trn2.yaml"
     trn2.write_text((CONFIG_DIR / "trainium.yaml").read_text().replace("trn1.32xlarge", "trn2.48xlarge"))
-    text = summary.render(load_config(trn2).config, {}, "out")
+    text = report.render(build_plan(load_config(trn2).config), {}, "out")
     assert "(no price for gpu trn1 (trn2.48xlarge))" in text
 
 

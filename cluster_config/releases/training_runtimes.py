@@ -11,38 +11,37 @@ Terraform plan as the CRDs that define them.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cluster_config.plan import GpuNodeGroupPlan
+from .. import names
+from .kubeflow_trainer import RELEASE_NAME as TRAINER_RELEASE
+from .release_spec import ReleaseSpec, toleration
 
-from . import NODEGROUP_LABEL, PlatformContext, ReleaseSpec, toleration
-from .kubeflow_trainer import NAMESPACE, RELEASE_NAME as TRAINER_RELEASE
+if TYPE_CHECKING:
+    from ..plan.nodes import GpuNodeGroupPlan
+    from ..plan.platform import PlatformSettings
 
 CHART_DIR = Path(__file__).resolve().parents[2] / "charts" / "manifests"
 CODE_CONFIGMAP = "training-code"  # optional; the examples put their scripts here
 CODE_MOUNT = "/workspace/code"
 
 
-def runtime_name(group: GpuNodeGroupPlan) -> str:
-    return f"torch-{group.name}"
-
-
-def pod_template(context: PlatformContext, group: GpuNodeGroupPlan) -> dict:
-    resources = {group.accelerator_resource: group.instance.accelerators}
+def pod_template(settings: PlatformSettings, group: GpuNodeGroupPlan) -> dict:
+    resources = group.resources_per_node
     env = []
     if group.efa:
-        resources["vpc.amazonaws.com/efa"] = group.efa_interfaces
         env.append({"name": "FI_PROVIDER", "value": "efa"})
-        if group.instance.nvlink and group.instance.accelerator_kind == "nvidia":
+        if group.instance.nvlink and group.nvidia:
             # p4d/p5/p6 support GPUDirect RDMA over EFA; the g types do not.
             env.append({"name": "FI_EFA_USE_DEVICE_RDMA", "value": "1"})
     return {
         "metadata": {"labels": {"trainer.kubeflow.org/trainjob-ancestor-step": "trainer"}},
         "spec": {
-            "nodeSelector": {NODEGROUP_LABEL: context.node_group_name(group)},
+            "nodeSelector": {names.NODEGROUP_LABEL: group.node_group_name},
             "tolerations": [toleration(t) for t in group.taints],
             "containers": [{
                 "name": "node",
-                "image": context.config.training_operator.image,
+                "image": settings.trainer.image,
                 "env": env,
                 "resources": {"limits": resources, "requests": resources},
                 "volumeMounts": [
@@ -60,32 +59,32 @@ def pod_template(context: PlatformContext, group: GpuNodeGroupPlan) -> dict:
     }
 
 
-def runtime(context: PlatformContext, group: GpuNodeGroupPlan) -> dict:
+def runtime(settings: PlatformSettings, group: GpuNodeGroupPlan) -> dict:
     return {
         "apiVersion": "trainer.kubeflow.org/v1alpha1",
         "kind": "ClusterTrainingRuntime",
-        "metadata": {"name": runtime_name(group), "labels": {"trainer.kubeflow.org/framework": "torch"}},
+        "metadata": {"name": names.runtime_name(group.name), "labels": {"trainer.kubeflow.org/framework": "torch"}},
         "spec": {
             "mlPolicy": {"numNodes": 1, "torch": {}},
             "template": {"spec": {"replicatedJobs": [{
                 "name": "node",
                 "template": {
                     "metadata": {"labels": {"trainer.kubeflow.org/trainjob-ancestor-step": "trainer"}},
-                    "spec": {"template": pod_template(context, group)},
+                    "spec": {"template": pod_template(settings, group)},
                 },
             }]}},
         },
     }
 
 
-def release(context: PlatformContext) -> ReleaseSpec | None:
+def release(settings: PlatformSettings, groups: tuple[GpuNodeGroupPlan, ...]) -> ReleaseSpec | None:
     # Trainium needs torch-neuronx and the Neuron device plugin, neither of which
     # the platform installs yet (the configuration warns), so it gets no runtime.
-    groups = [g for g in context.gpu_groups if g.instance.accelerator_kind == "nvidia"]
-    if not context.config.training_operator.enabled or not groups:
+    served = [g for g in groups if g.nvidia]
+    if not settings.trainer.enabled or not served:
         return None
     return ReleaseSpec(
-        name="training-runtimes", namespace=NAMESPACE, chart=str(CHART_DIR), version=None,
-        values={"manifests": [runtime(context, g) for g in groups]},
+        name="training-runtimes", namespace=names.TRAINER_NAMESPACE, chart=str(CHART_DIR), version=None,
+        values={"manifests": [runtime(settings, g) for g in served]},
         after=(TRAINER_RELEASE,),
     )

@@ -1,0 +1,71 @@
+"""The project's vocabulary: every name the AWS side and the in-cluster side must agree on.
+
+A node label written on a node group and read by a device plugin's nodeSelector, a
+service account named in a Pod Identity association and in a Helm chart, a runtime
+name in a ClusterTrainingRuntime and in an example TrainJob: each is spelled here
+once and imported on both sides, so the two can never drift apart.
+"""
+
+from __future__ import annotations
+
+# Node labels the project sets on GPU and Trainium groups (users may not set them).
+GPU_PRESENT_LABEL = "nvidia.com/gpu.present"
+NEURON_PRESENT_LABEL = "aws.amazon.com/neuron.present"
+EFA_PRESENT_LABEL = "vpc.amazonaws.com/efa.present"
+PROJECT_LABEL_KEYS = (GPU_PRESENT_LABEL, NEURON_PRESENT_LABEL, EFA_PRESENT_LABEL)
+
+# The system node group's label; every platform controller's nodeSelector uses it.
+SYSTEM_ROLE_LABEL = "gpu-eks/role"
+SYSTEM_NODE_LABELS = {SYSTEM_ROLE_LABEL: "system"}
+
+# Labels EKS and Kubernetes set on every node.
+NODEGROUP_LABEL = "eks.amazonaws.com/nodegroup"
+INSTANCE_TYPE_LABEL = "node.kubernetes.io/instance-type"
+
+# Extended resources the device plugins advertise and the runtimes request.
+NVIDIA_GPU_RESOURCE = "nvidia.com/gpu"
+NEURON_RESOURCE = "aws.amazon.com/neuron"
+EFA_RESOURCE = "vpc.amazonaws.com/efa"
+
+# The taint a group gets when the user writes none: only pods that ask for the
+# accelerator land on these expensive nodes.
+DEFAULT_NVIDIA_TAINT = f"{NVIDIA_GPU_RESOURCE}=true:NoSchedule"
+DEFAULT_NEURON_TAINT = f"{NEURON_RESOURCE}=true:NoSchedule"
+
+# Namespaces and service accounts.
+KUBE_SYSTEM_NAMESPACE = "kube-system"
+TRAINER_NAMESPACE = "kubeflow-system"
+PREINSTALLED_NAMESPACES = (KUBE_SYSTEM_NAMESPACE, "default")
+AUTOSCALER_NAMESPACE = KUBE_SYSTEM_NAMESPACE
+AUTOSCALER_SERVICE_ACCOUNT = "cluster-autoscaler"
+
+# Tag keys the project sets on every AWS resource itself.
+CLUSTER_TAG_KEY = "gpu-eks:cluster"
+MANAGED_BY_TAG_KEY = "gpu-eks:managed-by"
+PROJECT_TAG_KEYS = (CLUSTER_TAG_KEY, MANAGED_BY_TAG_KEY)
+
+# Subnet tags the AWS Load Balancer Controller and the in-tree service controller read.
+INTERNAL_ELB_SUBNET_TAG = "kubernetes.io/role/internal-elb"
+PUBLIC_ELB_SUBNET_TAG = "kubernetes.io/role/elb"
+
+# cluster-autoscaler's AWS provider reads these from Auto Scaling group tags.
+AUTOSCALER_NODE_TEMPLATE_TAG = "k8s.io/cluster-autoscaler/node-template"
+
+
+def autoscaler_owner_tag(cluster_name: str) -> str:
+    """The tag EKS puts on every Auto Scaling group of a managed node group of this cluster."""
+    return f"k8s.io/cluster-autoscaler/{cluster_name}"
+
+
+def node_group_name(cluster_name: str, group_name: str) -> str:
+    """The EKS node group of a GPU group; the platform selects its nodes through NODEGROUP_LABEL."""
+    return f"{cluster_name}-{group_name}"
+
+
+def system_node_group_name(cluster_name: str) -> str:
+    return f"{cluster_name}-system"
+
+
+def runtime_name(group_name: str) -> str:
+    """The ClusterTrainingRuntime a TrainJob names to run on this GPU group."""
+    return f"torch-{group_name}"

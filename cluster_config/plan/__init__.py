@@ -1,0 +1,96 @@
+"""The plan: everything the stacks build, derived once from a validated configuration.
+
+``build_plan`` is the only reader of ``ClusterConfig`` after validation. Stacks,
+constructs, Helm release specs and the synth summary all read the ``ClusterPlan``
+it returns, so each derived fact (an EFA layout, a label, a price) has one source.
+Nothing here imports cdktf or provider bindings: the plan is tested without a synth.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from .. import names
+from ..model import ClusterConfig
+from ..releases import (
+    cluster_autoscaler,
+    efa_device_plugin,
+    kubeflow_trainer,
+    nvidia_device_plugin,
+    training_runtimes,
+)
+from .backend import BackendPlan, backend_plan
+from .control_plane import ControlPlanePlan, control_plane_plan
+from .costs import CostPlan, cost_plan
+from .network import ExistingVpcPlan, NetworkPlan, network_plan
+from .nodes import GpuNodeGroupPlan, SystemNodesPlan, gpu_node_group_plan, system_nodes_plan
+from .platform import PlatformPlan, platform_settings
+
+# Install order: the runtimes wait for Trainer's CRDs (see training_runtimes.py).
+PLATFORM_COMPONENTS = (kubeflow_trainer, training_runtimes, nvidia_device_plugin, efa_device_plugin, cluster_autoscaler)
+StackRole = Literal["network", "cluster", "platform"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class AutoscalerIdentityPlan:
+    """The Kubernetes identity cluster-autoscaler runs as; the cluster stack gives it AWS access."""
+
+    namespace: str = names.AUTOSCALER_NAMESPACE
+    service_account: str = names.AUTOSCALER_SERVICE_ACCOUNT
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClusterPlan:
+    name: str
+    region: str
+    partition: str
+    kubernetes_version: str
+    tags: dict[str, str] = field(hash=False)  # every AWS resource's tags (the provider's default_tags)
+    backend: BackendPlan
+    network: NetworkPlan | None  # None: the user brings a VPC
+    existing_vpc: ExistingVpcPlan | None
+    control_plane: ControlPlanePlan
+    system_nodes: SystemNodesPlan
+    gpu_groups: tuple[GpuNodeGroupPlan, ...]
+    autoscaler_identity: AutoscalerIdentityPlan | None
+    platform: PlatformPlan
+    costs: CostPlan
+
+    def stack_name(self, role: StackRole) -> str:
+        return f"{self.name}-{role}"
+
+
+def partition_of(region: str) -> str:
+    """The ARN partition. The config admits only commercial regions (see model.Region)."""
+    return "aws"
+
+
+def build_plan(config: ClusterConfig) -> ClusterPlan:
+    name, region = config.name, config.region
+    network = None if config.network.existing_vpc else network_plan(name, region, config.network)
+    existing = config.network.existing_vpc
+    existing_vpc = ExistingVpcPlan(vpc_id=existing.vpc_id, private_subnet_ids=tuple(existing.private_subnet_ids)) if existing else None
+    system_nodes = system_nodes_plan(config.system_nodes)
+    gpu_groups = tuple(gpu_node_group_plan(g, name) for g in config.gpu_node_groups)
+    settings = platform_settings(cluster_name=name, region=region, operator=config.training_operator, platform=config.platform)
+    releases = tuple(spec for spec in (c.release(settings, gpu_groups) for c in PLATFORM_COMPONENTS) if spec is not None)
+    return ClusterPlan(
+        name=name,
+        region=region,
+        partition=partition_of(region),
+        kubernetes_version=config.kubernetes_version,
+        tags={**config.tags, names.CLUSTER_TAG_KEY: name, names.MANAGED_BY_TAG_KEY: "cdktf"},
+        backend=backend_plan(config.backend, name=name, region=region),
+        network=network,
+        existing_vpc=existing_vpc,
+        control_plane=control_plane_plan(
+            name=name, region=region, partition=partition_of(region), kubernetes_version=config.kubernetes_version,
+            cluster=config.cluster,
+        ),
+        system_nodes=system_nodes,
+        gpu_groups=gpu_groups,
+        autoscaler_identity=AutoscalerIdentityPlan() if settings.cluster_autoscaler.enabled else None,
+        platform=PlatformPlan(auth=config.platform.kubernetes_auth, settings=settings, releases=releases),
+        costs=cost_plan(network=network, system_nodes=system_nodes, gpu_groups=gpu_groups),
+    )

@@ -1,0 +1,56 @@
+"""What the cluster costs per hour at its minimum and maximum sizes, from catalog list prices."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .. import catalog
+from .network import NetworkPlan
+from .nodes import GpuNodeGroupPlan, SystemNodesPlan
+
+
+@dataclass(frozen=True, kw_only=True)
+class CostLine:
+    label: str
+    count_idle: int
+    count_full: int
+    unit_usd: float | None  # None: no published price; shown unpriced, never guessed
+
+
+@dataclass(frozen=True, kw_only=True)
+class CostPlan:
+    lines: tuple[CostLine, ...]
+    price_region: str = catalog.PRICE_REGION
+    price_source: str = catalog.PRICE_SOURCE
+
+    def total(self, at: str) -> tuple[float, list[str]]:
+        """(dollars per hour, labels without a price) at "idle" (min sizes) or "full" (max sizes)."""
+        total, unpriced = 0.0, []
+        for line in self.lines:
+            count = line.count_idle if at == "idle" else line.count_full
+            if not count:
+                continue
+            if line.unit_usd is None:
+                unpriced.append(line.label)
+            else:
+                total += count * line.unit_usd
+        return total, unpriced
+
+
+def cost_plan(*, network: NetworkPlan | None, system_nodes: SystemNodesPlan,
+              gpu_groups: tuple[GpuNodeGroupPlan, ...]) -> CostPlan:
+    lines = [CostLine(label="EKS control plane", count_idle=1, count_full=1, unit_usd=catalog.EKS_CONTROL_PLANE_USD_PER_HOUR)]
+    if network is not None and network.nat_gateway_count:
+        nats = network.nat_gateway_count
+        lines.append(CostLine(label="NAT gateway", count_idle=nats, count_full=nats, unit_usd=catalog.NAT_GATEWAY_USD_PER_HOUR))
+    system_type = system_nodes.instance_types[0]
+    lines.append(CostLine(
+        label=f"system nodes ({system_type})", count_idle=system_nodes.scaling.min_size,
+        count_full=system_nodes.scaling.max_size, unit_usd=catalog.CPU_ON_DEMAND_USD_PER_HOUR.get(system_type),
+    ))
+    for group in gpu_groups:
+        lines.append(CostLine(
+            label=f"gpu {group.name} ({group.instance.name})", count_idle=group.scaling.min_size,
+            count_full=group.scaling.max_size, unit_usd=group.instance.on_demand_usd_per_hour,
+        ))
+    return CostPlan(lines=tuple(lines))

@@ -1,0 +1,188 @@
+"""What each node group is: instance facts, EFA interface layout, AMI, labels, taints, scaling."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from .. import catalog, names
+from ..catalog import InstanceType
+from ..model import TAINT_PATTERN, GpuNodeGroup, SystemNodes
+
+EKS_TAINT_EFFECTS = {"NoSchedule": "NO_SCHEDULE", "PreferNoSchedule": "PREFER_NO_SCHEDULE", "NoExecute": "NO_EXECUTE"}
+EKS_CAPACITY_TYPES = {"on_demand": "ON_DEMAND", "spot": "SPOT", "capacity_block": "CAPACITY_BLOCK"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Scaling:
+    min_size: int
+    max_size: int
+    desired_size: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class NetworkInterface:
+    network_card_index: int
+    device_index: int
+    interface_type: Literal["interface", "efa-only"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Taint:
+    key: str
+    value: str
+    effect: str  # Kubernetes spelling, e.g. NoSchedule
+
+    @property
+    def eks_effect(self) -> str:
+        return EKS_TAINT_EFFECTS[self.effect]
+
+
+@dataclass(frozen=True, kw_only=True)
+class GpuNodeGroupPlan:
+    name: str
+    node_group_name: str
+    instance: InstanceType
+    scaling: Scaling
+    capacity_type: Literal["ON_DEMAND", "SPOT", "CAPACITY_BLOCK"]
+    capacity_reservation_id: str | None
+    availability_zone: str | None
+    efa: bool
+    network_interfaces: tuple[NetworkInterface, ...]
+    ami_type: str
+    root_volume_gib: int
+    labels: dict[str, str] = field(hash=False)
+    taints: tuple[Taint, ...]
+
+    @property
+    def cluster_placement_group(self) -> bool:
+        """EFA groups go in a cluster placement group, except on reserved capacity:
+        an ODCR cannot be moved into a placement group made after it, and a
+        Capacity Block is already co-located by EC2."""
+        return self.efa and self.capacity_reservation_id is None
+
+    @property
+    def bottlerocket(self) -> bool:
+        return self.ami_type.startswith("BOTTLEROCKET")
+
+    @property
+    def nvidia(self) -> bool:
+        return self.instance.accelerator_kind == "nvidia"
+
+    @property
+    def efa_interfaces(self) -> int:
+        return sum(1 for n in self.network_interfaces if n.interface_type == "efa-only")
+
+    @property
+    def accelerator_resource(self) -> str:
+        return names.NVIDIA_GPU_RESOURCE if self.nvidia else names.NEURON_RESOURCE
+
+    @property
+    def resources_per_node(self) -> dict[str, int]:
+        """The extended resources one node advertises, and a whole-node pod requests."""
+        resources = {self.accelerator_resource: self.instance.accelerators}
+        if self.efa:
+            resources[names.EFA_RESOURCE] = self.efa_interfaces
+        return resources
+
+    @property
+    def autoscaler_node_template_tags(self) -> dict[str, str]:
+        """What a node of this group would carry, for cluster-autoscaler's scale-from-zero."""
+        prefix = names.AUTOSCALER_NODE_TEMPLATE_TAG
+        tags = {f"{prefix}/label/{k}": v for k, v in self.labels.items()}
+        tags.update({f"{prefix}/taint/{t.key}": f"{t.value}:{t.effect}" for t in self.taints})
+        tags.update({f"{prefix}/resources/{resource}": str(count) for resource, count in self.resources_per_node.items()})
+        return tags
+
+
+@dataclass(frozen=True, kw_only=True)
+class SystemNodesPlan:
+    """CPU nodes for the platform's controllers; the label is what their nodeSelectors match."""
+
+    instance_types: tuple[str, ...]
+    scaling: Scaling
+    root_volume_gib: int
+    labels: dict[str, str] = field(hash=False)
+    ami_type: str = "AL2023_x86_64_STANDARD"
+    capacity_type: str = "ON_DEMAND"
+
+
+def scaling(group: GpuNodeGroup | SystemNodes) -> Scaling:
+    return Scaling(min_size=group.min_size, max_size=group.max_size, desired_size=group.desired_size)
+
+
+def efa_enabled(group: GpuNodeGroup) -> bool:
+    """``efa: auto`` means on wherever the type supports it; an unknown type has none."""
+    instance = catalog.lookup(group.instance_type)
+    supported = bool(instance and instance.efa_supported)
+    return supported if group.efa == "auto" else bool(group.efa)
+
+
+def efa_interface_layout(instance: InstanceType) -> tuple[NetworkInterface, ...]:
+    """AWS's current layout: ENA primary on card 0/device 0, EFA-only everywhere else.
+
+    The primary interface cannot be EFA-only. If card 0 carries EFA, its EFA-only
+    interface goes at device 1; every further card gets one EFA-only interface at
+    device 0, up to the instance's EFA maximum (one EFA per card).
+    Source: EC2 user guide, "Maximize network bandwidth on instances with multiple
+    network cards"; EKS user guide P6-B200 launch-template example.
+    """
+    layout = [NetworkInterface(network_card_index=0, device_index=0, interface_type="interface")]
+    remaining = instance.max_efa_interfaces
+    if instance.card0_supports_efa and remaining:
+        layout.append(NetworkInterface(network_card_index=0, device_index=1, interface_type="efa-only"))
+        remaining -= 1
+    for card in range(1, instance.network_cards):
+        if not remaining:
+            break
+        layout.append(NetworkInterface(network_card_index=card, device_index=0, interface_type="efa-only"))
+        remaining -= 1
+    return tuple(layout)
+
+
+def ami_type(instance: InstanceType, family: str) -> str:
+    if instance.accelerator_kind == "neuron":
+        return "AL2023_x86_64_NEURON" if family == "al2023" else "BOTTLEROCKET_x86_64"
+    return "AL2023_x86_64_NVIDIA" if family == "al2023" else "BOTTLEROCKET_x86_64_NVIDIA"
+
+
+def parse_taint(text: str) -> Taint:
+    match = TAINT_PATTERN.match(text)
+    assert match, text  # validated in model.py
+    return Taint(key=match["key"], value=match["value"] or "", effect=match["effect"])
+
+
+def _taints(group: GpuNodeGroup, instance: InstanceType) -> tuple[Taint, ...]:
+    default = names.DEFAULT_NVIDIA_TAINT if instance.accelerator_kind == "nvidia" else names.DEFAULT_NEURON_TAINT
+    return tuple(parse_taint(text) for text in group.taints or [default])
+
+
+def gpu_node_group_plan(group: GpuNodeGroup, cluster_name: str) -> GpuNodeGroupPlan:
+    instance = catalog.INSTANCE_TYPES[group.instance_type]
+    efa = efa_enabled(group)
+    labels = dict(group.labels)
+    labels[names.GPU_PRESENT_LABEL if instance.accelerator_kind == "nvidia" else names.NEURON_PRESENT_LABEL] = "true"
+    if efa:
+        labels[names.EFA_PRESENT_LABEL] = "true"
+    return GpuNodeGroupPlan(
+        name=group.name,
+        node_group_name=names.node_group_name(cluster_name, group.name),
+        instance=instance,
+        scaling=scaling(group),
+        capacity_type=EKS_CAPACITY_TYPES[group.capacity_type],
+        capacity_reservation_id=group.capacity_reservation_id,
+        availability_zone=group.availability_zone,
+        efa=efa,
+        network_interfaces=efa_interface_layout(instance) if efa else (),
+        ami_type=ami_type(instance, group.ami_type),
+        root_volume_gib=group.root_volume_gib,
+        labels=labels,
+        taints=_taints(group, instance),
+    )
+
+
+def system_nodes_plan(system: SystemNodes) -> SystemNodesPlan:
+    return SystemNodesPlan(
+        instance_types=tuple(system.instance_types), scaling=scaling(system), root_volume_gib=system.root_volume_gib,
+        labels=dict(names.SYSTEM_NODE_LABELS),
+    )

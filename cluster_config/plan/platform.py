@@ -1,0 +1,59 @@
+"""The in-cluster platform: which components are on, at which chart versions, and their Helm releases."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from .. import charts, names
+from ..model import Platform, TrainingOperator
+from ..releases.release_spec import ReleaseSpec
+
+
+@dataclass(frozen=True, kw_only=True)
+class ComponentPlan:
+    enabled: bool
+    version: str  # the user's chart version, else the project's pin
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrainerPlan:
+    enabled: bool
+    version: str
+    image: str  # of the per-group runtimes
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlatformSettings:
+    """What the release specs are derived from, besides the GPU groups."""
+
+    cluster_name: str
+    region: str
+    trainer: TrainerPlan
+    nvidia_device_plugin: ComponentPlan
+    efa_device_plugin: ComponentPlan
+    cluster_autoscaler: ComponentPlan
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlatformPlan:
+    auth: Literal["exec", "token"]
+    settings: PlatformSettings
+    releases: tuple[ReleaseSpec, ...]  # in install order; empty: no platform stack
+
+    @property
+    def namespaces_to_create(self) -> tuple[str, ...]:
+        return tuple(sorted({r.namespace for r in self.releases} - set(names.PREINSTALLED_NAMESPACES)))
+
+
+def platform_settings(*, cluster_name: str, region: str, operator: TrainingOperator, platform: Platform) -> PlatformSettings:
+    def component(settings, chart: charts.Chart) -> ComponentPlan:
+        return ComponentPlan(enabled=settings.enabled, version=settings.version or chart.version)
+
+    return PlatformSettings(
+        cluster_name=cluster_name, region=region,
+        trainer=TrainerPlan(enabled=operator.enabled, version=operator.version, image=operator.image),
+        nvidia_device_plugin=component(platform.nvidia_device_plugin, charts.NVIDIA_DEVICE_PLUGIN),
+        efa_device_plugin=component(platform.efa_device_plugin, charts.EFA_DEVICE_PLUGIN),
+        cluster_autoscaler=component(platform.cluster_autoscaler, charts.CLUSTER_AUTOSCALER),
+    )

@@ -1,0 +1,42 @@
+"""cluster-autoscaler: scales GPU node groups up from zero and back down when idle.
+
+Its AWS permissions come through EKS Pod Identity: the cluster stack associates a
+role with the service account named in ``names``, which this chart creates.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .. import charts, names
+from .release_spec import ReleaseSpec
+
+if TYPE_CHECKING:
+    from ..plan.nodes import GpuNodeGroupPlan
+    from ..plan.platform import PlatformSettings
+
+
+def release(settings: PlatformSettings, groups: tuple[GpuNodeGroupPlan, ...]) -> ReleaseSpec | None:
+    component = settings.cluster_autoscaler
+    if not component.enabled:
+        return None
+    return ReleaseSpec(
+        name=charts.CLUSTER_AUTOSCALER.name, namespace=names.AUTOSCALER_NAMESPACE, chart=charts.CLUSTER_AUTOSCALER.name,
+        repository=charts.CLUSTER_AUTOSCALER.repository, version=component.version,
+        values={
+            "cloudProvider": "aws",
+            "awsRegion": settings.region,
+            "autoDiscovery": {"clusterName": settings.cluster_name},
+            "rbac": {"serviceAccount": {"create": True, "name": names.AUTOSCALER_SERVICE_ACCOUNT}},
+            "nodeSelector": names.SYSTEM_NODE_LABELS,
+            "extraArgs": {
+                "balance-similar-node-groups": "true",
+                # Picks the group that wastes the fewest GPUs for the pending pods.
+                "expander": "least-waste",
+                # kube-system pods other than daemonsets must not pin an idle GPU node.
+                "skip-nodes-with-system-pods": "false",
+                "scale-down-unneeded-time": "10m",
+                "scale-down-delay-after-add": "10m",
+            },
+        },
+    )

@@ -1,0 +1,144 @@
+"""The layering rules, read from the source: configuration, then plan, then constructs, then stacks.
+
+Each rule is checked on the syntax tree, so a violation is found without running anything.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import importlib
+import inspect
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+PRODUCTION = [
+    p for p in sorted(ROOT.glob("*.py")) + sorted(ROOT.glob("[cmst]*/**/*.py"))
+    if not p.is_relative_to(ROOT / "tests") and ".venv" not in p.parts
+]
+MODULE_SUPPORT = {"__init__", "bindings", "iam"}  # every other file in modules/ is one construct
+
+
+def tree(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(), filename=str(path))
+
+
+def imported_modules(path: Path) -> set[str]:
+    found = set()
+    package = ".".join(path.relative_to(ROOT).with_suffix("").parts[:-1])
+    for node in ast.walk(tree(path)):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*parts, base] if base else parts)
+            found.add(base)
+            found.update(f"{base}.{alias.name}" for alias in node.names)
+    return found
+
+
+def relative(path: Path) -> str:
+    return str(path.relative_to(ROOT))
+
+
+def in_(folder: str) -> list[Path]:
+    return [p for p in PRODUCTION if relative(p).startswith(folder)]
+
+
+def test_the_rules_look_at_real_files():
+    assert len(in_("modules/")) > 10 and len(in_("cluster_config/")) > 10 and len(in_("stacks/")) >= 5
+
+
+def test_only_bindings_imports_provider_packages():
+    offenders = [relative(p) for p in PRODUCTION
+                 if relative(p) not in ("modules/bindings.py", "tools/baseline_app.py")
+                 and any(m.startswith("cdktf_cdktf_provider") for m in imported_modules(p))]
+    assert offenders == []
+
+
+def test_configuration_and_plan_import_no_cdktf():
+    offenders = [relative(p) for p in in_("cluster_config/") + [ROOT / "report.py"]
+                 if any(m.split(".")[0] in ("cdktf", "constructs", "jsii", "modules", "stacks") for m in imported_modules(p))]
+    assert offenders == []
+
+
+def test_nothing_below_the_app_reads_the_configuration():
+    """Stacks, constructs, release specs and the report read the plan, never ClusterConfig."""
+    below = in_("modules/") + in_("stacks/") + in_("cluster_config/releases/") + [ROOT / "report.py"]
+    offenders = [relative(p) for p in below
+                 if any(m.startswith(("cluster_config.model", "cluster_config.load", "cluster_config.rules")) for m in imported_modules(p))
+                 or "ClusterConfig" in p.read_text()]
+    assert offenders == []
+
+
+def test_modules_holds_constructs_only():
+    """Every file in modules/ but the support modules defines constructs and their props, nothing else."""
+    import modules  # noqa: F401  (jsii environment)
+    from constructs import Construct
+
+    checked = 0
+    for path in in_("modules/"):
+        if path.stem in MODULE_SUPPORT:
+            continue
+        module = importlib.import_module(f"modules.{path.stem}")
+        classes = {n: c for n, c in vars(module).items() if inspect.isclass(c) and c.__module__ == module.__name__}
+        constructs = {n for n in classes if not n.endswith("Props")}
+        assert constructs, f"{relative(path)} defines no construct"
+        for name in constructs:
+            construct, props = classes[name], classes.get(f"{name}Props")
+            assert props is not None, f"{name} has no {name}Props"
+            assert dataclasses.is_dataclass(props) and props.__dataclass_params__.frozen, name
+            assert all(f.kw_only for f in dataclasses.fields(props)), name
+            parameters = inspect.signature(construct.__init__).parameters
+            assert list(parameters)[:3] == ["self", "scope", "id_"], name
+            assert parameters["props"].kind is inspect.Parameter.KEYWORD_ONLY, name
+            assert parameters["depends_on"].default == (), name
+            # A resource group that adds to its caller's scope says why in its docstring.
+            if not issubclass(construct, Construct):
+                assert "addresses" in (construct.__doc__ or ""), f"{name} is not a Construct and does not say why"
+            checked += 1
+    assert checked >= 12
+
+
+def _string_constants(path: Path) -> list[tuple[int, str]]:
+    """String literals, docstrings excluded."""
+    module = tree(path)
+    docstrings = set()
+    for node in ast.walk(module):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef)) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                docstrings.add(id(first.value))
+    return [(n.lineno, n.value) for n in ast.walk(module)
+            if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docstrings]
+
+
+def shared_names() -> list[str]:
+    from cluster_config import names
+
+    constants = {k: v for k, v in vars(names).items() if k.isupper()}
+    values = [v for v in constants.values() if isinstance(v, str)]
+    values += [k for v in constants.values() if isinstance(v, dict) for k in v]
+    # Names built by a function: their fixed part.
+    values += [names.runtime_name(""), names.autoscaler_owner_tag("")]
+    return values
+
+
+# Both sides of every shared name: the AWS constructs and stacks, the plan, the release specs, the report.
+BOTH_SIDES = [p for p in in_("modules/") + in_("stacks/") + in_("cluster_config/plan/") + in_("cluster_config/releases/")
+              + [ROOT / "report.py"]]
+
+
+def test_the_vocabulary_is_what_both_sides_share():
+    assert {"nvidia.com/gpu", "vpc.amazonaws.com/efa", "gpu-eks/role", "kube-system", "torch-"} <= set(shared_names())
+
+
+@pytest.mark.parametrize("path", BOTH_SIDES, ids=relative)
+def test_shared_names_are_spelled_only_in_names_py(path):
+    spelled = [(line, text) for line, text in _string_constants(path) for name in shared_names() if name in text]
+    assert spelled == [], f"use cluster_config.names instead of {spelled}"

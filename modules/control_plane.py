@@ -38,8 +38,6 @@ class ControlPlane(Construct):
         super().__init__(scope, id_)
         plan = props.plan
         account = aws.DataAwsCallerIdentity(self, "account")
-        partition = aws.DataAwsPartition(self, "partition")
-        self.partition = partition.partition
         self.account_id = account.account_id
 
         # Secrets encryption needs no key-policy statement of its own: the cluster role
@@ -47,7 +45,7 @@ class ControlPlane(Construct):
         logs = EncryptedLogGroup(self, "logs", props=EncryptedLogGroupProps(
             log_group_name=plan.log_group_name, retention_days=plan.log_retention_days,
             key_description=f"{plan.name} EKS secrets and control-plane logs", key_alias=f"{plan.name}-eks",
-            key_construct_id="key", partition=partition.partition, account_id=account.account_id, region=plan.region,
+            key_construct_id="key", partition=plan.partition, account_id=account.account_id, region=plan.region,
         ))
         self.key = logs.key
 
@@ -57,7 +55,7 @@ class ControlPlane(Construct):
         )
         cluster_policy = aws.IamRolePolicyAttachment(
             self, "role_cluster_policy", role=self.role.name,
-            policy_arn=managed_policy_arn(partition.partition, "AmazonEKSClusterPolicy"),
+            policy_arn=managed_policy_arn(plan.partition, "AmazonEKSClusterPolicy"),
         )
         key_use = aws.IamRolePolicy(
             self, "role_key_use", role=self.role.id, name="encrypt-secrets",

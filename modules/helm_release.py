@@ -13,6 +13,14 @@ from cluster_config.releases.release_spec import ReleaseSpec
 from . import bindings
 
 
+class _PlainDumper(yaml.SafeDumper):
+    """Writes a value used twice (a shared nodeSelector) out twice instead of as a
+    YAML anchor and alias, so the values read the same in a plan diff as in the spec."""
+
+    def ignore_aliases(self, data) -> bool:
+        return True
+
+
 @dataclass(frozen=True, kw_only=True)
 class HelmReleaseProps:
     spec: ReleaseSpec
@@ -32,7 +40,7 @@ class HelmRelease(Construct):
             chart = TerraformAsset(self, "chart", path=spec.chart, type=AssetType.DIRECTORY).path
         self.release = bindings.HelmRelease(
             self, "this", name=spec.name, namespace=spec.namespace, chart=chart, repository=spec.repository,
-            version=spec.version, values=[yaml.safe_dump(spec.values, sort_keys=True)],
+            version=spec.version, values=[yaml.dump(spec.values, Dumper=_PlainDumper, sort_keys=True)],
             create_namespace=spec.create_namespace, atomic=True, wait=True, timeout=spec.timeout_seconds,
             depends_on=list(depends_on) or None,
         )

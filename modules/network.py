@@ -119,11 +119,10 @@ class Network(Construct):
 
     def _flow_logs(self, plan: NetworkPlan) -> None:
         account = aws.DataAwsCallerIdentity(self, "account")
-        partition = aws.DataAwsPartition(self, "partition").partition
         log_group = EncryptedLogGroup(self, "flow_logs", props=EncryptedLogGroupProps(
             log_group_name=f"/aws/vpc/{plan.name}/flow-logs", retention_days=plan.flow_logs_retention_days,
             key_description=f"{plan.name} VPC flow logs", key_alias=f"{plan.name}-flow-logs", key_construct_id="flow_logs_key",
-            partition=partition, account_id=account.account_id, region=plan.region,
+            partition=plan.partition, account_id=account.account_id, region=plan.region,
         )).log_group
         role = aws.IamRole(
             self, "flow_logs_role", name_prefix=f"{plan.name}-flow-logs-",

@@ -29,7 +29,7 @@ class ClusterStack(TerraformStack):
             plan=plan.control_plane, subnet_ids=network.private_subnet_ids,
         ))
         before_nodes = ManagedAddons(self, "addons_before_nodes", props=ManagedAddonsProps(cluster_name=cp.name, addons=BEFORE_NODES))
-        node_role = NodeRole(self, "node_role", props=NodeRoleProps(name=plan.name, partition=cp.partition))
+        node_role = NodeRole(self, "node_role", props=NodeRoleProps(name=plan.name, partition=plan.partition))
         node_prerequisites = [*node_role.attachments, *before_nodes.addons]
 
         system = SystemNodeGroup(self, "system_nodes", props=SystemNodeGroupProps(
@@ -50,7 +50,7 @@ class ClusterStack(TerraformStack):
             AutoscalerIdentity(self, "autoscaler_identity", props=AutoscalerIdentityProps(
                 cluster_name=cp.name, namespace=plan.autoscaler_identity.namespace,
                 service_account=plan.autoscaler_identity.service_account,
-                region=plan.region, account_id=cp.account_id, partition=cp.partition,
+                region=plan.region, account_id=cp.account_id, partition=plan.partition,
             ), depends_on=before_nodes.addons)
 
         TerraformOutput(self, "cluster_name", value=cp.name)

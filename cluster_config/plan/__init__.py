@@ -62,13 +62,14 @@ class ClusterPlan:
 
 
 def partition_of(region: str) -> str:
-    """The ARN partition. The config admits only commercial regions (see model.Region)."""
+    """The ARN partition, known at synth time, so ARNs need no data source. The config
+    admits only commercial regions (model.Region); this is the one place to extend."""
     return "aws"
 
 
 def build_plan(config: ClusterConfig) -> ClusterPlan:
-    name, region = config.name, config.region
-    network = None if config.network.existing_vpc else network_plan(name, region, config.network)
+    name, region, partition = config.name, config.region, partition_of(config.region)
+    network = None if config.network.existing_vpc else network_plan(name, region, partition, config.network)
     existing = config.network.existing_vpc
     existing_vpc = ExistingVpcPlan(vpc_id=existing.vpc_id, private_subnet_ids=tuple(existing.private_subnet_ids)) if existing else None
     system_nodes = system_nodes_plan(config.system_nodes)
@@ -78,14 +79,14 @@ def build_plan(config: ClusterConfig) -> ClusterPlan:
     return ClusterPlan(
         name=name,
         region=region,
-        partition=partition_of(region),
+        partition=partition,
         kubernetes_version=config.kubernetes_version,
         tags={**config.tags, names.CLUSTER_TAG_KEY: name, names.MANAGED_BY_TAG_KEY: "cdktf"},
         backend=backend_plan(config.backend, name=name, region=region),
         network=network,
         existing_vpc=existing_vpc,
         control_plane=control_plane_plan(
-            name=name, region=region, partition=partition_of(region), kubernetes_version=config.kubernetes_version,
+            name=name, region=region, partition=partition, kubernetes_version=config.kubernetes_version,
             cluster=config.cluster,
         ),
         system_nodes=system_nodes,

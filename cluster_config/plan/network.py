@@ -22,6 +22,7 @@ class SubnetPlan:
 class NetworkPlan:
     name: str
     region: str
+    partition: str
     vpc_cidr: str
     subnets: tuple[SubnetPlan, ...]
     nat_gateways: Literal["single", "one_per_az", "none"]
@@ -46,7 +47,7 @@ class ExistingVpcPlan:
     private_subnet_ids: tuple[str, ...]
 
 
-def network_plan(name: str, region: str, network: Network) -> NetworkPlan:
+def network_plan(name: str, region: str, partition: str, network: Network) -> NetworkPlan:
     """Private subnets take the first eighths of the VPC (one /19 each in a /16);
     public subnets share the last eighth, since they hold only NAT gateways and
     load balancers."""
@@ -60,6 +61,7 @@ def network_plan(name: str, region: str, network: Network) -> NetworkPlan:
     return NetworkPlan(
         name=name,
         region=region,
+        partition=partition,
         vpc_cidr=network.vpc_cidr,
         subnets=subnets,
         nat_gateways=network.nat_gateways,

@@ -102,7 +102,7 @@ def test_subnets_split_the_vpc_without_overlap():
         "network": {"vpc_cidr": "10.1.0.0/16", "availability_zones": [f"us-west-2{z}" for z in "abcdef"]},
     })
     import ipaddress
-    nets = [ipaddress.IPv4Network(c) for s in network_plan(config.name, config.region, config.network).subnets for c in (s.private_cidr, s.public_cidr)]
+    nets = [ipaddress.IPv4Network(c) for s in network_plan(config.name, config.region, "aws", config.network).subnets for c in (s.private_cidr, s.public_cidr)]
     assert all(n.subnet_of(ipaddress.IPv4Network("10.1.0.0/16")) for n in nets)
     assert not any(a.overlaps(b) for i, a in enumerate(nets) for b in nets[i + 1:])
-    assert network_plan(config.name, config.region, config.network).subnets[0].private_cidr == "10.1.0.0/19"
+    assert network_plan(config.name, config.region, "aws", config.network).subnets[0].private_cidr == "10.1.0.0/19"

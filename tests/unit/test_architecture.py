@@ -87,7 +87,7 @@ def test_modules_holds_constructs_only():
             continue
         module = importlib.import_module(f"modules.{path.stem}")
         classes = {n: c for n, c in vars(module).items() if inspect.isclass(c) and c.__module__ == module.__name__}
-        constructs = {n for n in classes if not n.endswith("Props")}
+        constructs = {n for n in classes if not n.endswith("Props") and not n.startswith("_")}
         assert constructs, f"{relative(path)} defines no construct"
         for name in constructs:
             construct, props = classes[name], classes.get(f"{name}Props")

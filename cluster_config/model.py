@@ -102,6 +102,8 @@ class Cluster(Strict):
     log_types: list[Literal[CONTROL_PLANE_LOG_TYPES]] = list(CONTROL_PLANE_LOG_TYPES)  # type: ignore[valid-type]
     log_retention_days: Literal[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] = 90
     service_ipv4_cidr: Cidr | None = None
+    # EKS node auto repair on every node group, fed by the node monitoring agent.
+    node_repair: bool = True
 
 
 class SystemNodes(Strict):

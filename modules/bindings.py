@@ -62,7 +62,7 @@ from cdktf_cdktf_provider_aws.eks_access_policy_association import (  # noqa: E4
     EksAccessPolicyAssociation,
     EksAccessPolicyAssociationAccessScope,
 )
-from cdktf_cdktf_provider_aws.eks_addon import EksAddon  # noqa: E402
+from cdktf_cdktf_provider_aws.eks_addon import EksAddon, EksAddonPodIdentityAssociation  # noqa: E402
 from cdktf_cdktf_provider_aws.eks_cluster import (  # noqa: E402
     EksCluster,
     EksClusterAccessConfig,
@@ -75,6 +75,7 @@ from cdktf_cdktf_provider_aws.eks_pod_identity_association import EksPodIdentity
 from cdktf_cdktf_provider_aws.eks_node_group import (  # noqa: E402
     EksNodeGroup,
     EksNodeGroupLaunchTemplate,
+    EksNodeGroupNodeRepairConfig,
     EksNodeGroupScalingConfig,
     EksNodeGroupTaint,
     EksNodeGroupUpdateConfig,

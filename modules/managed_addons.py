@@ -1,38 +1,44 @@
-"""EKS managed add-ons, split by whether they must exist before nodes join."""
+"""EKS managed add-ons of one install phase."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 
 from constructs import Construct
 
-from . import bindings as aws
+from cluster_config.plan.addons import AddonPlan
 
-# vpc-cni must be running before a node can become Ready; the Pod Identity agent
-# must be there before any workload asks for credentials. coredns needs nodes to
-# schedule on, so it waits for the system node group.
-BEFORE_NODES = ("vpc-cni", "eks-pod-identity-agent", "kube-proxy")
-AFTER_NODES = ("coredns",)
+from . import bindings as aws
 
 
 @dataclass(frozen=True, kw_only=True)
 class ManagedAddonsProps:
     cluster_name: str
-    addons: tuple[str, ...]
+    addons: tuple[AddonPlan, ...]
+    # Role ARN per add-on name, for the add-ons that name a service account.
+    role_arns: dict[str, str] = field(default_factory=dict, hash=False)
 
 
 class ManagedAddons(Construct):
     """Versions are left to EKS, which installs the default version for the
     cluster's Kubernetes version; conflicts with self-managed copies are
-    overwritten on create and preserved on update."""
+    overwritten on create and preserved on update. An add-on that needs AWS access
+    gets it through a Pod Identity association on the add-on itself."""
 
     def __init__(self, scope: Construct, id_: str, *, props: ManagedAddonsProps, depends_on=()) -> None:
         super().__init__(scope, id_)
-        self.addons = [
-            aws.EksAddon(
-                self, addon.replace("-", "_"), cluster_name=props.cluster_name, addon_name=addon,
+        self.addons = []
+        for addon in props.addons:
+            identity = None
+            if addon.service_account:
+                identity = [aws.EksAddonPodIdentityAssociation(
+                    role_arn=props.role_arns[addon.name], service_account=addon.service_account,
+                )]
+            self.addons.append(aws.EksAddon(
+                self, addon.name.replace("-", "_"), cluster_name=props.cluster_name, addon_name=addon.name,
                 resolve_conflicts_on_create="OVERWRITE", resolve_conflicts_on_update="PRESERVE",
+                configuration_values=json.dumps(addon.configuration, sort_keys=True) if addon.configuration else None,
+                pod_identity_association=identity,
                 depends_on=list(depends_on) or None,
-            )
-            for addon in props.addons
-        ]
+            ))

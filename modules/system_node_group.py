@@ -38,6 +38,8 @@ class SystemNodeGroup(Construct):
                 min_size=plan.scaling.min_size, max_size=plan.scaling.max_size, desired_size=plan.scaling.desired_size,
             ),
             update_config=aws.EksNodeGroupUpdateConfig(max_unavailable=1),
+            # EKS replaces a node whose monitoring agent reports a fault it cannot recover.
+            node_repair_config=aws.EksNodeGroupNodeRepairConfig(enabled=True) if plan.node_repair else None,
             launch_template=aws.EksNodeGroupLaunchTemplate(id=template.id, version=template.latest_version),
             labels=dict(plan.labels),
             lifecycle=TerraformResourceLifecycle(create_before_destroy=True, ignore_changes=["scaling_config[0].desired_size"]),

@@ -8,7 +8,7 @@ from modules.autoscaler_identity import AutoscalerIdentity, AutoscalerIdentityPr
 from modules.control_plane import ControlPlane, ControlPlaneProps
 from modules.existing_subnets import ExistingSubnets, ExistingSubnetsProps
 from modules.gpu_node_group import GpuNodeGroup, GpuNodeGroupProps
-from modules.managed_addons import AFTER_NODES, BEFORE_NODES, ManagedAddons, ManagedAddonsProps
+from modules.managed_addons import ManagedAddons, ManagedAddonsProps
 from modules.node_role import NodeRole, NodeRoleProps
 from modules.system_node_group import SystemNodeGroup, SystemNodeGroupProps
 
@@ -28,7 +28,9 @@ class ClusterStack(TerraformStack):
         self.control_plane = cp = ControlPlane(self, "control_plane", props=ControlPlaneProps(
             plan=plan.control_plane, subnet_ids=network.private_subnet_ids,
         ))
-        before_nodes = ManagedAddons(self, "addons_before_nodes", props=ManagedAddonsProps(cluster_name=cp.name, addons=BEFORE_NODES))
+        before_nodes = ManagedAddons(self, "addons_before_nodes", props=ManagedAddonsProps(
+            cluster_name=cp.name, addons=tuple(a for a in plan.addons if a.before_nodes),
+        ))
         node_role = NodeRole(self, "node_role", props=NodeRoleProps(name=plan.name, partition=plan.partition))
         node_prerequisites = [*node_role.attachments, *before_nodes.addons]
 
@@ -36,8 +38,9 @@ class ClusterStack(TerraformStack):
             cluster_name=cp.name, node_role_arn=node_role.arn, subnet_ids=network.private_subnet_ids,
             plan=plan.system_nodes,
         ), depends_on=node_prerequisites)
-        ManagedAddons(self, "addons_after_nodes", props=ManagedAddonsProps(cluster_name=cp.name, addons=AFTER_NODES),
-                      depends_on=[system.node_group])
+        ManagedAddons(self, "addons_after_nodes", props=ManagedAddonsProps(
+            cluster_name=cp.name, addons=tuple(a for a in plan.addons if not a.before_nodes),
+        ), depends_on=[system.node_group])
 
         for group in plan.gpu_groups:
             GpuNodeGroup(self, f"gpu_{group.name}", props=GpuNodeGroupProps(

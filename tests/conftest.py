@@ -55,3 +55,23 @@ def synth_config(config_file: str | Path, tmp_root: Path) -> Synth:
 def synth(tmp_path_factory):
     root = tmp_path_factory.mktemp("synth")
     return lambda config_file: synth_config(config_file, root)
+
+
+@pytest.fixture
+def config_variant(tmp_path):
+    """Writes a copy of an example config with ``edit`` applied to its parsed data; returns the path."""
+    import yaml
+
+    counter = iter(range(1000))
+
+    def make(base: str = "default.yaml", edit=None, name: str | None = None) -> Path:
+        data = yaml.safe_load((CONFIG_DIR / base).read_text())
+        if callable(edit):
+            edit(data)
+        elif edit:
+            data.update(edit)
+        path = tmp_path / (name or f"variant-{next(counter)}.yaml")
+        path.write_text(yaml.safe_dump(data))
+        return path
+
+    return make

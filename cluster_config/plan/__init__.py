@@ -20,6 +20,7 @@ from ..releases import (
     nvidia_device_plugin,
     training_runtimes,
 )
+from .addons import AddonPlan, addons_plan
 from .backend import BackendPlan, backend_plan
 from .control_plane import ControlPlanePlan, control_plane_plan
 from .costs import CostPlan, cost_plan
@@ -51,6 +52,7 @@ class ClusterPlan:
     network: NetworkPlan | None  # None: the user brings a VPC
     existing_vpc: ExistingVpcPlan | None
     control_plane: ControlPlanePlan
+    addons: tuple[AddonPlan, ...]
     system_nodes: SystemNodesPlan
     gpu_groups: tuple[GpuNodeGroupPlan, ...]
     autoscaler_identity: AutoscalerIdentityPlan | None
@@ -72,8 +74,9 @@ def build_plan(config: ClusterConfig) -> ClusterPlan:
     network = None if config.network.existing_vpc else network_plan(name, region, partition, config.network)
     existing = config.network.existing_vpc
     existing_vpc = ExistingVpcPlan(vpc_id=existing.vpc_id, private_subnet_ids=tuple(existing.private_subnet_ids)) if existing else None
-    system_nodes = system_nodes_plan(config.system_nodes)
-    gpu_groups = tuple(gpu_node_group_plan(g, name) for g in config.gpu_node_groups)
+    node_repair = config.cluster.node_repair
+    system_nodes = system_nodes_plan(config.system_nodes, node_repair=node_repair)
+    gpu_groups = tuple(gpu_node_group_plan(g, name, node_repair=node_repair) for g in config.gpu_node_groups)
     settings = platform_settings(cluster_name=name, region=region, operator=config.training_operator, platform=config.platform)
     releases = tuple(spec for spec in (c.release(settings, gpu_groups) for c in PLATFORM_COMPONENTS) if spec is not None)
     return ClusterPlan(
@@ -89,6 +92,7 @@ def build_plan(config: ClusterConfig) -> ClusterPlan:
             name=name, region=region, partition=partition, kubernetes_version=config.kubernetes_version,
             cluster=config.cluster,
         ),
+        addons=addons_plan(node_repair=node_repair),
         system_nodes=system_nodes,
         gpu_groups=gpu_groups,
         autoscaler_identity=AutoscalerIdentityPlan() if settings.cluster_autoscaler.enabled else None,

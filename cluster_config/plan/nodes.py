@@ -53,6 +53,7 @@ class GpuNodeGroupPlan:
     root_volume_gib: int
     labels: dict[str, str] = field(hash=False)
     taints: tuple[Taint, ...]
+    node_repair: bool
 
     @property
     def cluster_placement_group(self) -> bool:
@@ -103,6 +104,7 @@ class SystemNodesPlan:
     scaling: Scaling
     root_volume_gib: int
     labels: dict[str, str] = field(hash=False)
+    node_repair: bool
     ami_type: str = "AL2023_x86_64_STANDARD"
     capacity_type: str = "ON_DEMAND"
 
@@ -157,7 +159,7 @@ def _taints(group: GpuNodeGroup, instance: InstanceType) -> tuple[Taint, ...]:
     return tuple(parse_taint(text) for text in group.taints or [default])
 
 
-def gpu_node_group_plan(group: GpuNodeGroup, cluster_name: str) -> GpuNodeGroupPlan:
+def gpu_node_group_plan(group: GpuNodeGroup, cluster_name: str, *, node_repair: bool = True) -> GpuNodeGroupPlan:
     instance = catalog.INSTANCE_TYPES[group.instance_type]
     efa = efa_enabled(group)
     labels = dict(group.labels)
@@ -178,11 +180,12 @@ def gpu_node_group_plan(group: GpuNodeGroup, cluster_name: str) -> GpuNodeGroupP
         root_volume_gib=group.root_volume_gib,
         labels=labels,
         taints=_taints(group, instance),
+        node_repair=node_repair,
     )
 
 
-def system_nodes_plan(system: SystemNodes) -> SystemNodesPlan:
+def system_nodes_plan(system: SystemNodes, *, node_repair: bool = True) -> SystemNodesPlan:
     return SystemNodesPlan(
         instance_types=tuple(system.instance_types), scaling=scaling(system), root_volume_gib=system.root_volume_gib,
-        labels=dict(names.SYSTEM_NODE_LABELS),
+        labels=dict(names.SYSTEM_NODE_LABELS), node_repair=node_repair,
     )

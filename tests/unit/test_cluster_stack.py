@@ -57,8 +57,9 @@ def test_admin_principals_get_cluster_admin_access_entries(synth):
 
 def test_managed_addons_and_oidc(default):
     addons = {a["addon_name"]: a for a in default.resources("cluster", "aws_eks_addon").values()}
-    assert sorted(addons) == ["coredns", "eks-pod-identity-agent", "kube-proxy", "vpc-cni"]
-    assert any("aws_eks_node_group" in d for d in addons["coredns"]["depends_on"])
+    assert sorted(addons) == ["coredns", "eks-node-monitoring-agent", "eks-pod-identity-agent", "kube-proxy", "vpc-cni"]
+    for after_nodes in ("coredns", "eks-node-monitoring-agent"):
+        assert any("aws_eks_node_group" in d for d in addons[after_nodes]["depends_on"])
     (oidc,) = default.resources("cluster", "aws_iam_openid_connect_provider").values()
     assert oidc["client_id_list"] == ["sts.amazonaws.com"]
 
@@ -199,3 +200,15 @@ def test_cluster_outputs(default):
     for name in ("cluster_name", "cluster_endpoint", "cluster_certificate_authority_data", "oidc_issuer_url", "kubeconfig_command"):
         assert name in outputs
     assert outputs["kubeconfig_command"]["value"].startswith("aws eks update-kubeconfig --region us-west-2 --name ${")
+
+
+def test_every_node_group_repairs_itself_by_default(default):
+    groups = default.resources("cluster", "aws_eks_node_group").values()
+    assert len(groups) == 2
+    assert all(g["node_repair_config"] == {"enabled": True} for g in groups)
+
+
+def test_node_repair_can_be_turned_off(synth, config_variant):
+    result = synth(config_variant(edit=lambda d: d.setdefault("cluster", {}).update(node_repair=False)))
+    assert all("node_repair_config" not in g for g in result.resources("cluster", "aws_eks_node_group").values())
+    assert "eks-node-monitoring-agent" not in {a["addon_name"] for a in result.resources("cluster", "aws_eks_addon").values()}

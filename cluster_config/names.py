@@ -12,7 +12,12 @@ from __future__ import annotations
 GPU_PRESENT_LABEL = "nvidia.com/gpu.present"
 NEURON_PRESENT_LABEL = "aws.amazon.com/neuron.present"
 EFA_PRESENT_LABEL = "vpc.amazonaws.com/efa.present"
-PROJECT_LABEL_KEYS = (GPU_PRESENT_LABEL, NEURON_PRESENT_LABEL, EFA_PRESENT_LABEL)
+# cluster-autoscaler's AWS provider treats a node with this label as a GPU node that
+# is not ready until its device plugin advertises the GPUs; without it, a new node
+# looks ready but empty and the autoscaler adds a second one (kubernetes/autoscaler
+# cluster-autoscaler/cloudprovider/aws/README.md, "Special note on GPU instances").
+ACCELERATOR_LABEL = "k8s.amazonaws.com/accelerator"
+PROJECT_LABEL_KEYS = (GPU_PRESENT_LABEL, NEURON_PRESENT_LABEL, EFA_PRESENT_LABEL, ACCELERATOR_LABEL)
 
 # The system node group's label; every platform controller's nodeSelector uses it.
 SYSTEM_ROLE_LABEL = "gpu-eks/role"

@@ -142,6 +142,12 @@ def efa_interface_layout(instance: InstanceType) -> tuple[NetworkInterface, ...]
     return tuple(layout)
 
 
+def accelerator_label_value(instance: InstanceType) -> str:
+    """``NVIDIA A100 40GB`` -> ``nvidia-a100-40gb``: cluster-autoscaler reads the label's
+    presence; the value names the GPU model for people and for per-model limits."""
+    return "-".join(instance.accelerator.lower().split())
+
+
 def ami_type(instance: InstanceType, family: str) -> str:
     if instance.accelerator_kind == "neuron":
         return "AL2023_x86_64_NEURON" if family == "al2023" else "BOTTLEROCKET_x86_64"
@@ -163,7 +169,11 @@ def gpu_node_group_plan(group: GpuNodeGroup, cluster_name: str, *, node_repair: 
     instance = catalog.INSTANCE_TYPES[group.instance_type]
     efa = efa_enabled(group)
     labels = dict(group.labels)
-    labels[names.GPU_PRESENT_LABEL if instance.accelerator_kind == "nvidia" else names.NEURON_PRESENT_LABEL] = "true"
+    if instance.accelerator_kind == "nvidia":
+        labels[names.GPU_PRESENT_LABEL] = "true"
+        labels[names.ACCELERATOR_LABEL] = accelerator_label_value(instance)
+    else:
+        labels[names.NEURON_PRESENT_LABEL] = "true"
     if efa:
         labels[names.EFA_PRESENT_LABEL] = "true"
     return GpuNodeGroupPlan(

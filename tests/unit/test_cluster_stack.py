@@ -122,6 +122,7 @@ def test_scale_from_zero_tags_on_the_auto_scaling_group(synth):
     assert tags["k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/gpu"] == "8"
     assert tags["k8s.io/cluster-autoscaler/node-template/resources/vpc.amazonaws.com/efa"] == "32"
     assert tags["k8s.io/cluster-autoscaler/node-template/label/workload"] == "training"
+    assert tags["k8s.io/cluster-autoscaler/node-template/label/k8s.amazonaws.com/accelerator"] == "nvidia-h100"
 
 
 def test_capacity_block_and_targeted_odcr_as_eks_and_ec2_want_them(synth):

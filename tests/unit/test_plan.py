@@ -106,3 +106,12 @@ def test_subnets_split_the_vpc_without_overlap():
     assert all(n.subnet_of(ipaddress.IPv4Network("10.1.0.0/16")) for n in nets)
     assert not any(a.overlaps(b) for i, a in enumerate(nets) for b in nets[i + 1:])
     assert network_plan(config.name, config.region, "aws", config.network).subnets[0].private_cidr == "10.1.0.0/19"
+
+
+def test_nvidia_groups_carry_the_accelerator_label_cluster_autoscaler_reads():
+    """Without it a new GPU node looks ready before its GPUs are advertised, and the autoscaler adds another."""
+    p5 = plan_of(group(instance_type="p5.48xlarge", availability_zone="x"))
+    assert p5.labels["k8s.amazonaws.com/accelerator"] == "nvidia-h100"
+    assert p5.autoscaler_node_template_tags["k8s.io/cluster-autoscaler/node-template/label/k8s.amazonaws.com/accelerator"] == "nvidia-h100"
+    assert plan_of(group(instance_type="p4d.24xlarge", availability_zone="x")).labels["k8s.amazonaws.com/accelerator"] == "nvidia-a100-40gb"
+    assert "k8s.amazonaws.com/accelerator" not in plan_of(group(instance_type="trn1.32xlarge", availability_zone="x")).labels

@@ -28,6 +28,9 @@ PATTERN_HINTS = {
     "organization": "a Terraform Cloud organization name",
     "workspace_prefix": "letters, digits, '-' or '_' (at most 60)",
     "dynamodb_table": "a DynamoDB table name",
+    "namespaces": "a Kubernetes namespace name (lowercase letters, digits and '-', at most 63)",
+    "import_path": "an S3 URI such as s3://my-datasets/imagenet",
+    "bucket_name": "an S3 bucket name (3-63 lowercase letters, digits, '.', '-')",
 }
 TYPE_NAMES = {
     "string_type": "a string", "int_type": "an integer", "bool_type": "true or false",

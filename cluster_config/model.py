@@ -131,6 +131,7 @@ class GpuNodeGroup(Strict):
 
 
 ChartVersion = Annotated[str, StringConstraints(pattern=r"^v?\d+\.\d+\.\d+$")]
+Namespace = Annotated[str, StringConstraints(min_length=1, max_length=63, pattern=NAME_PATTERN)]
 
 
 class TrainingOperator(Strict):
@@ -141,6 +142,11 @@ class TrainingOperator(Strict):
     # The container image of the per-group runtimes. NCCL uses EFA only if the image
     # carries libfabric and aws-ofi-nccl; the default PyTorch image does not.
     image: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._/:@-]*$", max_length=255)] = charts.PYTORCH_IMAGE
+    # Where TrainJobs run: each gets the shared-storage claims the runtimes mount.
+    namespaces: Annotated[list[Namespace], Field(min_length=1)] = ["default"]
+    # Times the JobSet of a TrainJob is restarted after a pod fails (a node lost, an
+    # OOM), each time resuming from the newest checkpoint; then the TrainJob fails.
+    max_restarts: Annotated[int, Field(ge=0, le=100)] = 3
 
 
 class Component(Strict):
@@ -155,6 +161,33 @@ class Platform(Strict):
     nvidia_device_plugin: Component = Component()
     efa_device_plugin: Component = Component()
     cluster_autoscaler: Component = Component()
+
+
+class FsxLustre(Strict):
+    """A shared dataset file system, created in one AZ of the cluster's VPC."""
+
+    enabled: bool = False
+    storage_capacity_gib: Annotated[int, Field(ge=1200, le=2_073_600)] = 1200
+    deployment_type: Literal["PERSISTENT_2", "SCRATCH_2"] = "PERSISTENT_2"
+    throughput_mib_per_tib: Literal[125, 250, 500, 1000] | None = None  # PERSISTENT_2 only; default 250
+    availability_zone: str | None = None  # default: the first EFA group's AZ, else the first AZ
+    import_path: Annotated[str, StringConstraints(pattern=r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$")] | None = None
+
+
+class Checkpoints(Strict):
+    """A versioned, KMS-encrypted bucket the training pods mount at /checkpoints."""
+
+    enabled: bool = True
+    bucket_name: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")] | None = None
+    noncurrent_version_days: Annotated[int, Field(ge=1, le=3650)] = 30
+
+
+class Storage(Strict):
+    # raid0: instance-store NVMe disks become one array for kubelet and containerd,
+    # so images and emptyDir scratch live on it; none: they stay on the EBS root volume.
+    local_nvme: Literal["raid0", "none"] = "raid0"
+    fsx_lustre: FsxLustre = FsxLustre()
+    checkpoints: Checkpoints = Checkpoints()
 
 
 class LocalBackend(Strict):
@@ -194,6 +227,7 @@ class ClusterConfig(Strict):
     gpu_node_groups: list[GpuNodeGroup] = []
     training_operator: TrainingOperator = TrainingOperator()
     platform: Platform = Platform()
+    storage: Storage = Storage()
     backend: Backend = LocalBackend()
 
     @field_validator("kubernetes_version")

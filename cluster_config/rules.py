@@ -41,6 +41,8 @@ def check(config: ClusterConfig) -> tuple[list[Finding], list[Finding]]:
     _check_gpu_groups(config, errors, warnings)
     _check_tags(config, errors)
     _check_platform(config, errors, warnings)
+    _check_training(config, errors)
+    _check_storage(config, errors)
     return errors, warnings
 
 
@@ -146,6 +148,9 @@ def _check_gpu_groups(config: ClusterConfig, errors: list[Finding], warnings: li
             errors.append(Finding(f"{path}.efa", f"{instance.name} does not support EFA (EFA sizes of {instance.family}: {with_efa}); use efa: auto or false"))
         efa = efa_enabled(group)
 
+        if group.capacity_type == "capacity_block" and not instance.capacity_block:
+            allowed = ", ".join(sorted(n for n, t in INSTANCE_TYPES.items() if t.capacity_block))
+            errors.append(Finding(f"{path}.capacity_type", f"Capacity Blocks for ML are not sold for {instance.name}; they are for {allowed}"))
         if group.capacity_type == "capacity_block" and group.capacity_reservation_id is None:
             errors.append(Finding(f"{path}.capacity_reservation_id", "required when capacity_type is capacity_block (the cr-... id of the purchased Capacity Block)"))
         if group.capacity_type == "spot" and group.capacity_reservation_id is not None:
@@ -203,3 +208,31 @@ def _check_platform(config: ClusterConfig, errors: list[Finding], warnings: list
             f"the pinned chart runs cluster-autoscaler {charts.CLUSTER_AUTOSCALER.app_version}, made for Kubernetes "
             f"{charts.CLUSTER_AUTOSCALER_KUBERNETES_MINOR}; set a chart version matching {config.kubernetes_version}",
         ))
+
+
+def _check_training(config: ClusterConfig, errors: list[Finding]) -> None:
+    namespaces = config.training_operator.namespaces
+    for i, namespace in enumerate(namespaces):
+        if namespace in namespaces[:i]:
+            errors.append(Finding(f"training_operator.namespaces[{i}]", f"'{namespace}' is listed twice"))
+        elif namespace.startswith("kube-"):
+            errors.append(Finding(f"training_operator.namespaces[{i}]", f"'{namespace}': kube- namespaces are reserved for Kubernetes itself"))
+
+
+# FSx for Lustre sizes: 1.2 TiB, 2.4 TiB, then steps of 2.4 TiB, for PERSISTENT_2 and SCRATCH_2
+# alike (FSx API CreateFileSystem, StorageCapacity).
+FSX_CAPACITY_STEP_GIB = 2400
+
+
+def _check_storage(config: ClusterConfig, errors: list[Finding]) -> None:
+    fsx = config.storage.fsx_lustre
+    path = "storage.fsx_lustre"
+    if fsx.storage_capacity_gib != 1200 and fsx.storage_capacity_gib % FSX_CAPACITY_STEP_GIB:
+        below = fsx.storage_capacity_gib // FSX_CAPACITY_STEP_GIB * FSX_CAPACITY_STEP_GIB or 1200
+        errors.append(Finding(f"{path}.storage_capacity_gib", f"{fsx.storage_capacity_gib} is not a size FSx for Lustre offers: "
+                                                              f"1200, or a multiple of 2400 (nearest: {below} or {below + FSX_CAPACITY_STEP_GIB if below > 1200 else 2400})"))
+    if fsx.deployment_type == "SCRATCH_2" and fsx.throughput_mib_per_tib is not None:
+        errors.append(Finding(f"{path}.throughput_mib_per_tib", "applies to PERSISTENT_2 only; SCRATCH_2 has a fixed 200 MB/s per TiB (remove it)"))
+    zones = config.network.availability_zones
+    if fsx.availability_zone is not None and fsx.availability_zone not in zones:
+        errors.append(Finding(f"{path}.availability_zone", f"'{fsx.availability_zone}' is not one of network.availability_zones ({', '.join(zones)})"))

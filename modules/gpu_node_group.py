@@ -66,6 +66,11 @@ class GpuNodeGroup(Construct):
                 self, "placement", name=name, strategy="cluster", tags={"Name": name},
             ).name
 
+        # For Capacity Blocks EKS takes the instance type from the launch template and
+        # rejects a group that also lists instance types (EKS user guide, "Create a
+        # managed node group with Capacity Blocks for ML"; terraform-aws-modules/eks,
+        # modules/eks-managed-node-group: instance_types = null for CAPACITY_BLOCK).
+        capacity_block = plan.capacity_type == "CAPACITY_BLOCK"
         template = NodeLaunchTemplate(self, "template", props=NodeLaunchTemplateProps(
             name=name,
             root_volume_gib=plan.root_volume_gib,
@@ -74,13 +79,14 @@ class GpuNodeGroup(Construct):
             interface_security_group_ids=interface_security_group_ids,
             placement_group_name=placement_group_name,
             capacity_reservation_id=plan.capacity_reservation_id,
-            capacity_block=plan.capacity_type == "CAPACITY_BLOCK",
+            capacity_block=capacity_block,
+            instance_type=plan.instance.name if capacity_block else None,
         ))
 
         self.node_group = aws.EksNodeGroup(
             self, "this", cluster_name=props.cluster_name, node_group_name=name,
             node_role_arn=props.node_role_arn, subnet_ids=props.subnet_ids,
-            instance_types=[plan.instance.name], ami_type=plan.ami_type, capacity_type=plan.capacity_type,
+            instance_types=None if capacity_block else [plan.instance.name], ami_type=plan.ami_type, capacity_type=plan.capacity_type,
             scaling_config=aws.EksNodeGroupScalingConfig(
                 min_size=plan.scaling.min_size, max_size=plan.scaling.max_size, desired_size=plan.scaling.desired_size,
             ),

@@ -27,6 +27,9 @@ class NodeLaunchTemplateProps:
     placement_group_name: str | None = None
     capacity_reservation_id: str | None = None
     capacity_block: bool = False
+    # Set only where EKS wants the type in the template rather than on the group
+    # (Capacity Blocks); otherwise the node group names its instance types.
+    instance_type: str | None = None
 
 
 class NodeLaunchTemplate(Construct):
@@ -56,7 +59,7 @@ class NodeLaunchTemplate(Construct):
             for n in props.network_interfaces
         ]
         self.template = aws.LaunchTemplate(
-            self, "this", name_prefix=f"{props.name}-", update_default_version=True,
+            self, "this", name_prefix=f"{props.name}-", update_default_version=True, instance_type=props.instance_type,
             metadata_options=aws.LaunchTemplateMetadataOptions(
                 http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=1,
                 instance_metadata_tags="disabled",

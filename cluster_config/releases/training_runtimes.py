@@ -31,7 +31,7 @@ def pod_template(settings: PlatformSettings, group: GpuNodeGroupPlan) -> dict:
     env = []
     if group.efa:
         env.append({"name": "FI_PROVIDER", "value": "efa"})
-        if group.instance.nvlink and group.nvidia:
+        if group.instance.gpudirect_rdma:
             # p4d/p5/p6 support GPUDirect RDMA over EFA; the g types do not.
             env.append({"name": "FI_EFA_USE_DEVICE_RDMA", "value": "1"})
     return {

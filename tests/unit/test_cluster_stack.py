@@ -213,3 +213,13 @@ def test_node_repair_can_be_turned_off(synth, config_variant):
     result = synth(config_variant(edit=lambda d: d.setdefault("cluster", {}).update(node_repair=False)))
     assert all("node_repair_config" not in g for g in result.resources("cluster", "aws_eks_node_group").values())
     assert "eks-node-monitoring-agent" not in {a["addon_name"] for a in result.resources("cluster", "aws_eks_addon").values()}
+
+
+def test_capacity_block_names_its_instance_type_in_the_launch_template_only(synth):
+    """EKS rejects a CAPACITY_BLOCK node group that lists instance_types; the type goes in the template."""
+    cb = synth("capacity-block.yaml")
+    block = node_group(cb, "h200-block")
+    assert "instance_types" not in block
+    assert template_of(cb, block)["instance_type"] == "p5en.48xlarge"
+    odcr = node_group(cb, "a100-odcr")
+    assert odcr["instance_types"] == ["p4d.24xlarge"] and "instance_type" not in template_of(cb, odcr)

@@ -55,6 +55,7 @@ CASES = {
     "efa on a type without it": (gpu(instance_type="g5.xlarge", efa=True), "gpu_node_groups[0].efa: g5.xlarge does not support EFA"),
     "unknown instance type": (gpu(instance_type="p9.96xlarge"), "gpu_node_groups[0].instance_type: unknown instance type 'p9.96xlarge'; known types: g4dn.12xlarge"),
     "capacity block without reservation": (gpu(capacity_type="capacity_block"), "gpu_node_groups[0].capacity_reservation_id: required when capacity_type is capacity_block"),
+    "capacity block for a type AWS does not sell them for": (gpu(capacity_type="capacity_block", capacity_reservation_id="cr-0123456789abcdef0"), "gpu_node_groups[0].capacity_type: Capacity Blocks for ML are not sold for g5.12xlarge; they are for p4d.24xlarge, p4de.24xlarge, p5.48xlarge"),
     "spot with a reservation": (gpu(capacity_type="spot", capacity_reservation_id="cr-0123456789abcdef0"), "gpu_node_groups[0].capacity_reservation_id: cannot be used with capacity_type spot"),
     "malformed reservation id": (gpu(capacity_reservation_id="reservation-1"), "gpu_node_groups[0].capacity_reservation_id: must be a capacity reservation id such as cr-"),
     "empty cidr": (setter("cluster", "endpoint_public_access_cidrs", value=[""]), "cluster.endpoint_public_access_cidrs[0]: must be a CIDR such as 10.0.0.0/16, not an empty string"),

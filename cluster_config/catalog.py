@@ -102,6 +102,19 @@ CPU_ON_DEMAND_USD_PER_HOUR: dict[str, float] = {
 EKS_CONTROL_PLANE_USD_PER_HOUR = 0.10  # standard support; extended support is $0.60 in total
 NAT_GATEWAY_USD_PER_HOUR = 0.045  # us-east-1, before data processing ($0.045/GB)
 
+# FSx for Lustre storage, us-east-1, per GB-month, by deployment type and throughput tier
+# (MB/s per TiB). SCRATCH_2 and PERSISTENT_2/125 are from the AWS Price List API as quoted
+# on 2026-07-13; the 250/500/1000 tiers are the FSx pricing page's published figures,
+# not re-confirmed from a stored copy this round.
+FSX_LUSTRE_USD_PER_GB_MONTH: dict[tuple[str, int | None], float] = {
+    ("SCRATCH_2", None): 0.140,
+    ("PERSISTENT_2", 125): 0.145,
+    ("PERSISTENT_2", 250): 0.210,
+    ("PERSISTENT_2", 500): 0.340,
+    ("PERSISTENT_2", 1000): 0.600,
+}
+HOURS_PER_MONTH = 730
+
 
 def lookup(name: str) -> InstanceType | None:
     return INSTANCE_TYPES.get(name)

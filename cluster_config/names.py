@@ -44,6 +44,17 @@ PREINSTALLED_NAMESPACES = (KUBE_SYSTEM_NAMESPACE, "default")
 AUTOSCALER_NAMESPACE = KUBE_SYSTEM_NAMESPACE
 AUTOSCALER_SERVICE_ACCOUNT = "cluster-autoscaler"
 
+# Shared storage: the EKS add-ons' CSI drivers, and the claims every training namespace
+# gets and the runtimes mount (Mountpoint for Amazon S3 runs as this service account;
+# Pod Identity gives it the bucket).
+S3_CSI_DRIVER = "s3.csi.aws.com"
+FSX_CSI_DRIVER = "fsx.csi.aws.com"
+MOUNTPOINT_SERVICE_ACCOUNT = "s3-csi-driver-sa"
+CHECKPOINTS_CLAIM = "checkpoints"
+FSX_CLAIM = "fsx"
+# JobSet labels every pod with the name of its JobSet, which Trainer names after the TrainJob.
+JOBSET_NAME_LABEL = "jobset.sigs.k8s.io/jobset-name"
+
 # Tag keys the project sets on every AWS resource itself.
 CLUSTER_TAG_KEY = "gpu-eks:cluster"
 MANAGED_BY_TAG_KEY = "gpu-eks:managed-by"

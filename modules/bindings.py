@@ -81,6 +81,12 @@ from cdktf_cdktf_provider_aws.eks_node_group import (  # noqa: E402
     EksNodeGroupUpdateConfig,
 )
 from cdktf_cdktf_provider_aws.flow_log import FlowLog  # noqa: E402
+from cdktf_cdktf_provider_aws.fsx_data_repository_association import (  # noqa: E402
+    FsxDataRepositoryAssociation,
+    FsxDataRepositoryAssociationS3,
+    FsxDataRepositoryAssociationS3AutoImportPolicy,
+)
+from cdktf_cdktf_provider_aws.fsx_lustre_file_system import FsxLustreFileSystem  # noqa: E402
 from cdktf_cdktf_provider_aws.iam_openid_connect_provider import IamOpenidConnectProvider  # noqa: E402
 from cdktf_cdktf_provider_aws.iam_role import IamRole  # noqa: E402
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy  # noqa: E402
@@ -106,6 +112,29 @@ from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTag
 from cdktf_cdktf_provider_aws.route import Route  # noqa: E402
 from cdktf_cdktf_provider_aws.route_table import RouteTable  # noqa: E402
 from cdktf_cdktf_provider_aws.route_table_association import RouteTableAssociation  # noqa: E402
+from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket  # noqa: E402
+from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (  # noqa: E402
+    S3BucketLifecycleConfiguration,
+    S3BucketLifecycleConfigurationRule,
+    S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload,
+    S3BucketLifecycleConfigurationRuleFilter,
+    S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration,
+)
+from cdktf_cdktf_provider_aws.s3_bucket_ownership_controls import (  # noqa: E402
+    S3BucketOwnershipControls,
+    S3BucketOwnershipControlsRule,
+)
+from cdktf_cdktf_provider_aws.s3_bucket_policy import S3BucketPolicy  # noqa: E402
+from cdktf_cdktf_provider_aws.s3_bucket_public_access_block import S3BucketPublicAccessBlock  # noqa: E402
+from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration import (  # noqa: E402
+    S3BucketServerSideEncryptionConfigurationA as S3BucketServerSideEncryptionConfiguration,
+    S3BucketServerSideEncryptionConfigurationRuleA as S3BucketServerSideEncryptionConfigurationRule,
+    S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA as S3BucketServerSideEncryptionByDefault,
+)
+from cdktf_cdktf_provider_aws.s3_bucket_versioning import (  # noqa: E402
+    S3BucketVersioningA as S3BucketVersioning,
+    S3BucketVersioningVersioningConfiguration,
+)
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup  # noqa: E402
 from cdktf_cdktf_provider_aws.subnet import Subnet  # noqa: E402
 from cdktf_cdktf_provider_aws.vpc import Vpc  # noqa: E402
@@ -113,6 +142,6 @@ from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint  # noqa: E402
 from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule  # noqa: E402
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule  # noqa: E402
 from cdktf_cdktf_provider_helm.provider import HelmProvider, HelmProviderKubernetes, HelmProviderKubernetesExec  # noqa: E402
-from cdktf_cdktf_provider_helm.release import Release as HelmRelease  # noqa: E402
+from cdktf_cdktf_provider_helm.release import Release as HelmRelease, ReleaseSet as HelmReleaseSet  # noqa: E402
 from cdktf_cdktf_provider_kubernetes.namespace_v1 import NamespaceV1, NamespaceV1Metadata  # noqa: E402
 from cdktf_cdktf_provider_kubernetes.provider import KubernetesProvider, KubernetesProviderExec  # noqa: E402

@@ -81,6 +81,7 @@ class GpuNodeGroup(Construct):
             capacity_reservation_id=plan.capacity_reservation_id,
             capacity_block=capacity_block,
             instance_type=plan.instance.name if capacity_block else None,
+            user_data=plan.user_data,
         ))
 
         self.node_group = aws.EksNodeGroup(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import yaml
 from cdktf import AssetType, TerraformAsset
@@ -24,6 +24,7 @@ class _PlainDumper(yaml.SafeDumper):
 @dataclass(frozen=True, kw_only=True)
 class HelmReleaseProps:
     spec: ReleaseSpec
+    inputs: dict[str, str] = field(default_factory=dict, hash=False)  # a value for each of spec.inputs
 
 
 class HelmRelease(Construct):
@@ -35,12 +36,15 @@ class HelmRelease(Construct):
     def __init__(self, scope: Construct, id_: str, *, props: HelmReleaseProps, depends_on=()) -> None:
         super().__init__(scope, id_)
         spec = props.spec
+        if set(props.inputs) != set(spec.inputs):
+            raise ValueError(f"release {spec.name} needs inputs {sorted(spec.inputs)}, got {sorted(props.inputs)}")
         chart = spec.chart
         if spec.repository is None:
             chart = TerraformAsset(self, "chart", path=spec.chart, type=AssetType.DIRECTORY).path
         self.release = bindings.HelmRelease(
             self, "this", name=spec.name, namespace=spec.namespace, chart=chart, repository=spec.repository,
             version=spec.version, values=[yaml.dump(spec.values, Dumper=_PlainDumper, sort_keys=True)],
+            set=[bindings.HelmReleaseSet(name=f"inputs.{name}", value=props.inputs[name], type="string") for name in spec.inputs] or None,
             create_namespace=spec.create_namespace, atomic=True, wait=True, timeout=spec.timeout_seconds,
             depends_on=list(depends_on) or None,
         )

@@ -45,6 +45,15 @@ def auto_scaling_groups_arn(partition: str, region: str, account_id: str) -> str
     return f"arn:{partition}:autoscaling:{region}:{account_id}:autoScalingGroup:*:autoScalingGroupName/*"
 
 
+def account_key_policy(*, partition: str, account_id: str) -> str:
+    """The account administers a key through IAM; who may use it is said in IAM policies."""
+    return policy_document({
+        "Sid": "AccountAdministers", "Effect": "Allow",
+        "Principal": {"AWS": account_root_arn(partition, account_id)},
+        "Action": "kms:*", "Resource": "*",
+    })
+
+
 def log_group_key_policy(*, partition: str, account_id: str, region: str, log_group_name: str) -> str:
     """Key policy for a customer-managed key that encrypts one CloudWatch log group.
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 
 from cdktf import Token
@@ -30,6 +31,7 @@ class NodeLaunchTemplateProps:
     # Set only where EKS wants the type in the template rather than on the group
     # (Capacity Blocks); otherwise the node group names its instance types.
     instance_type: str | None = None
+    user_data: str | None = None  # plain text; EKS merges its own bootstrap settings into it
 
 
 class NodeLaunchTemplate(Construct):
@@ -60,6 +62,7 @@ class NodeLaunchTemplate(Construct):
         ]
         self.template = aws.LaunchTemplate(
             self, "this", name_prefix=f"{props.name}-", update_default_version=True, instance_type=props.instance_type,
+            user_data=base64.b64encode(props.user_data.encode()).decode() if props.user_data else None,
             metadata_options=aws.LaunchTemplateMetadataOptions(
                 http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=1,
                 instance_metadata_tags="disabled",

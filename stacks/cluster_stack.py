@@ -1,19 +1,23 @@
 from __future__ import annotations
 
-from cdktf import TerraformOutput, TerraformStack
+from cdktf import Fn, TerraformOutput, TerraformStack
 from constructs import Construct
 
 from cluster_config.plan import ClusterPlan
+from cluster_config import names
 from modules.autoscaler_identity import AutoscalerIdentity, AutoscalerIdentityProps
+from modules.checkpoint_bucket import CheckpointBucket, CheckpointBucketProps
 from modules.control_plane import ControlPlane, ControlPlaneProps
 from modules.existing_subnets import ExistingSubnets, ExistingSubnetsProps
 from modules.gpu_node_group import GpuNodeGroup, GpuNodeGroupProps
+from modules.lustre_file_system import LustreFileSystem, LustreFileSystemProps
 from modules.managed_addons import ManagedAddons, ManagedAddonsProps
 from modules.node_role import NodeRole, NodeRoleProps
+from modules.pod_identity_role import PodIdentityRole, PodIdentityRoleProps
 from modules.system_node_group import SystemNodeGroup, SystemNodeGroupProps
 
 from .common import aws_access, state_backend
-from .network_refs import NetworkRefs
+from .network_refs import NetworkRefs, StorageRefs
 
 
 class ClusterStack(TerraformStack):
@@ -38,8 +42,10 @@ class ClusterStack(TerraformStack):
             cluster_name=cp.name, node_role_arn=node_role.arn, subnet_ids=network.private_subnet_ids,
             plan=plan.system_nodes,
         ), depends_on=node_prerequisites)
+        self.storage = self._storage(plan, network, cp)
         ManagedAddons(self, "addons_after_nodes", props=ManagedAddonsProps(
             cluster_name=cp.name, addons=tuple(a for a in plan.addons if not a.before_nodes),
+            role_arns=self._addon_roles,
         ), depends_on=[system.node_group])
 
         for group in plan.gpu_groups:
@@ -65,10 +71,41 @@ class ClusterStack(TerraformStack):
         TerraformOutput(self, "kubeconfig_command", value=f"aws eks update-kubeconfig --region {plan.region} --name {cp.name}",
                         description="Run this to point kubectl at the cluster")
 
+    def _storage(self, plan: ClusterPlan, network: NetworkRefs, cp: ControlPlane) -> StorageRefs:
+        """The checkpoint bucket with the Mountpoint driver's role, and the Lustre file system."""
+        self._addon_roles: dict[str, str] = {}
+        refs = StorageRefs()
+        if plan.storage.checkpoints is not None:
+            bucket = CheckpointBucket(self, "checkpoint_bucket", props=CheckpointBucketProps(
+                cluster_name=plan.name, bucket_name=plan.storage.checkpoints.bucket_name, region=plan.region,
+                partition=plan.partition, account_id=cp.account_id,
+                noncurrent_version_days=plan.storage.checkpoints.noncurrent_version_days,
+            ))
+            driver = PodIdentityRole(self, "mountpoint_role", props=PodIdentityRoleProps(
+                name_prefix=f"{plan.name}-mountpoint-", partition=plan.partition, statements=bucket.read_write_statements(),
+            ))
+            mountpoint = next(a for a in plan.addons if a.service_account == names.MOUNTPOINT_SERVICE_ACCOUNT)
+            self._addon_roles[mountpoint.name] = driver.arn
+            refs = StorageRefs(checkpoint_bucket=bucket.name)
+            TerraformOutput(self, "checkpoint_bucket_name", value=bucket.name, description="S3 bucket the training pods mount at /checkpoints")
+        fsx = plan.storage.fsx
+        if fsx is not None:
+            lustre = LustreFileSystem(self, "lustre", props=LustreFileSystemProps(
+                cluster_name=plan.name, plan=fsx, vpc_id=network.vpc_id,
+                subnet_id=Fn.element(network.subnet_ids_in(fsx.availability_zone), 0),
+                client_security_group_id=cp.security_group_id, partition=plan.partition, account_id=cp.account_id,
+            ))
+            refs = StorageRefs(checkpoint_bucket=refs.checkpoint_bucket, fsx_id=lustre.id, fsx_dns_name=lustre.dns_name,
+                               fsx_mount_name=lustre.mount_name)
+            TerraformOutput(self, "fsx_file_system_id", value=lustre.id, description="FSx for Lustre file system the pods mount at /fsx")
+        return refs
+
     def _existing_network(self, plan: ClusterPlan) -> NetworkRefs:
         existing = plan.existing_vpc
         assert existing is not None
         zones = tuple(dict.fromkeys(g.availability_zone for g in plan.gpu_groups if g.availability_zone))
+        if plan.storage.fsx is not None and plan.storage.fsx.availability_zone not in zones:
+            zones += (plan.storage.fsx.availability_zone,)
         lookup = ExistingSubnets(self, "private_subnets", props=ExistingSubnetsProps(
             private_subnet_ids=existing.private_subnet_ids, availability_zones=zones,
         ))

@@ -19,6 +19,7 @@ from ..releases import (
     kubeflow_trainer,
     nvidia_device_plugin,
     training_runtimes,
+    training_storage,
 )
 from .addons import AddonPlan, addons_plan
 from .backend import BackendPlan, backend_plan
@@ -27,9 +28,11 @@ from .costs import CostPlan, cost_plan
 from .network import ExistingVpcPlan, NetworkPlan, network_plan
 from .nodes import GpuNodeGroupPlan, SystemNodesPlan, gpu_node_group_plan, system_nodes_plan
 from .platform import PlatformPlan, platform_settings
+from .storage import StoragePlan, storage_plan
 
 # Install order: the runtimes wait for Trainer's CRDs (see training_runtimes.py).
-PLATFORM_COMPONENTS = (kubeflow_trainer, training_runtimes, nvidia_device_plugin, efa_device_plugin, cluster_autoscaler)
+PLATFORM_COMPONENTS = (kubeflow_trainer, training_storage, training_runtimes, nvidia_device_plugin, efa_device_plugin,
+                       cluster_autoscaler)
 StackRole = Literal["network", "cluster", "platform"]
 
 
@@ -56,6 +59,7 @@ class ClusterPlan:
     system_nodes: SystemNodesPlan
     gpu_groups: tuple[GpuNodeGroupPlan, ...]
     autoscaler_identity: AutoscalerIdentityPlan | None
+    storage: StoragePlan
     platform: PlatformPlan
     costs: CostPlan
 
@@ -76,8 +80,17 @@ def build_plan(config: ClusterConfig) -> ClusterPlan:
     existing_vpc = ExistingVpcPlan(vpc_id=existing.vpc_id, private_subnet_ids=tuple(existing.private_subnet_ids)) if existing else None
     node_repair = config.cluster.node_repair
     system_nodes = system_nodes_plan(config.system_nodes, node_repair=node_repair)
-    gpu_groups = tuple(gpu_node_group_plan(g, name, node_repair=node_repair) for g in config.gpu_node_groups)
-    settings = platform_settings(cluster_name=name, region=region, operator=config.training_operator, platform=config.platform)
+    raid0 = config.storage.local_nvme == "raid0"
+    lustre = config.storage.fsx_lustre.enabled
+    gpu_groups = tuple(gpu_node_group_plan(g, name, node_repair=node_repair, local_nvme_raid0=raid0, lustre_client=lustre)
+                       for g in config.gpu_node_groups)
+    storage = storage_plan(
+        config.storage, zones=tuple(config.network.availability_zones),
+        efa_zones=tuple(g.availability_zone for g in gpu_groups if g.efa and g.availability_zone),
+        training_namespaces=tuple(config.training_operator.namespaces),
+    )
+    settings = platform_settings(cluster_name=name, region=region, storage=storage, operator=config.training_operator,
+                                 platform=config.platform)
     releases = tuple(spec for spec in (c.release(settings, gpu_groups) for c in PLATFORM_COMPONENTS) if spec is not None)
     return ClusterPlan(
         name=name,
@@ -92,10 +105,11 @@ def build_plan(config: ClusterConfig) -> ClusterPlan:
             name=name, region=region, partition=partition, kubernetes_version=config.kubernetes_version,
             cluster=config.cluster,
         ),
-        addons=addons_plan(node_repair=node_repair),
+        addons=addons_plan(node_repair=node_repair, checkpoints=storage.checkpoints is not None, fsx=storage.fsx is not None),
         system_nodes=system_nodes,
         gpu_groups=gpu_groups,
         autoscaler_identity=AutoscalerIdentityPlan() if settings.cluster_autoscaler.enabled else None,
+        storage=storage,
         platform=PlatformPlan(auth=config.platform.kubernetes_auth, settings=settings, releases=releases),
-        costs=cost_plan(network=network, system_nodes=system_nodes, gpu_groups=gpu_groups),
+        costs=cost_plan(network=network, system_nodes=system_nodes, gpu_groups=gpu_groups, storage=storage),
     )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .. import names
+
 
 @dataclass(frozen=True, kw_only=True)
 class AddonPlan:
@@ -18,7 +20,7 @@ class AddonPlan:
     service_account: str | None = None
 
 
-def addons_plan(*, node_repair: bool) -> tuple[AddonPlan, ...]:
+def addons_plan(*, node_repair: bool, checkpoints: bool, fsx: bool) -> tuple[AddonPlan, ...]:
     addons = [
         AddonPlan(name="vpc-cni", before_nodes=True),
         AddonPlan(name="eks-pod-identity-agent", before_nodes=True),
@@ -29,4 +31,12 @@ def addons_plan(*, node_repair: bool) -> tuple[AddonPlan, ...]:
         # Reports GPU (XID, NVLink), network, kernel, storage and container-runtime
         # faults as node conditions, which node auto repair acts on.
         addons.append(AddonPlan(name="eks-node-monitoring-agent", before_nodes=False))
+    if checkpoints:
+        # Mounts the checkpoint bucket; its node plugin makes the S3 calls, with the
+        # role the cluster stack scopes to that bucket.
+        addons.append(AddonPlan(name="aws-mountpoint-s3-csi-driver", before_nodes=False,
+                                service_account=names.MOUNTPOINT_SERVICE_ACCOUNT))
+    if fsx:
+        # Mounts the Lustre file system; static volumes need no AWS access of their own.
+        addons.append(AddonPlan(name="aws-fsx-csi-driver", before_nodes=False))
     return tuple(addons)

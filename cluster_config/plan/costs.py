@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from .. import catalog
 from .network import NetworkPlan
 from .nodes import GpuNodeGroupPlan, SystemNodesPlan
+from .storage import StoragePlan
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -38,7 +39,7 @@ class CostPlan:
 
 
 def cost_plan(*, network: NetworkPlan | None, system_nodes: SystemNodesPlan,
-              gpu_groups: tuple[GpuNodeGroupPlan, ...]) -> CostPlan:
+              gpu_groups: tuple[GpuNodeGroupPlan, ...], storage: StoragePlan) -> CostPlan:
     lines = [CostLine(label="EKS control plane", count_idle=1, count_full=1, unit_usd=catalog.EKS_CONTROL_PLANE_USD_PER_HOUR)]
     if network is not None and network.nat_gateway_count:
         nats = network.nat_gateway_count
@@ -52,5 +53,13 @@ def cost_plan(*, network: NetworkPlan | None, system_nodes: SystemNodesPlan,
         lines.append(CostLine(
             label=f"gpu {group.name} ({group.instance.name})", count_idle=group.scaling.min_size,
             count_full=group.scaling.max_size, unit_usd=group.instance.on_demand_usd_per_hour,
+        ))
+    fsx = storage.fsx
+    if fsx is not None:
+        per_gb_month = catalog.FSX_LUSTRE_USD_PER_GB_MONTH[(fsx.deployment_type, fsx.throughput_mib_per_tib)]
+        tier = f"/{fsx.throughput_mib_per_tib}" if fsx.throughput_mib_per_tib else ""
+        lines.append(CostLine(
+            label=f"FSx Lustre {fsx.storage_capacity_gib} GiB {fsx.deployment_type}{tier}", count_idle=1, count_full=1,
+            unit_usd=round(fsx.storage_capacity_gib * per_gb_month / catalog.HOURS_PER_MONTH, 4),
         ))
     return CostPlan(lines=tuple(lines))

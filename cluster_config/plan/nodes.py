@@ -54,6 +54,29 @@ class GpuNodeGroupPlan:
     labels: dict[str, str] = field(hash=False)
     taints: tuple[Taint, ...]
     node_repair: bool
+    # The instance-store NVMe disks, assembled as one RAID0 array for kubelet and
+    # containerd (images and emptyDir scratch); False: they stay unused.
+    local_nvme_raid0: bool = False
+    # Pods mount the FSx for Lustre file system; AL2023 nodes need the Lustre client,
+    # which the EKS AMI does not ship (Bottlerocket has it built in).
+    lustre_client: bool = False
+
+    @property
+    def user_data(self) -> str | None:
+        """Launch-template user data; EKS merges its own bootstrap settings into it."""
+        if self.bottlerocket:
+            return BOTTLEROCKET_EPHEMERAL_STORAGE if self.local_nvme_raid0 else None
+        parts = []
+        if self.local_nvme_raid0:
+            parts.append(("application/node.eks.aws", AL2023_LOCAL_STORAGE_RAID0))
+        if self.lustre_client:
+            parts.append(('text/x-shellscript; charset="us-ascii"', AL2023_LUSTRE_CLIENT))
+        return mime_multipart(parts) if parts else None
+
+    @property
+    def scratch_gb(self) -> int | None:
+        """Local scratch per node on the NVMe array; None: scratch shares the EBS root volume."""
+        return self.instance.instance_store_gb if self.local_nvme_raid0 else None
 
     @property
     def cluster_placement_group(self) -> bool:
@@ -107,6 +130,47 @@ class SystemNodesPlan:
     node_repair: bool
     ami_type: str = "AL2023_x86_64_STANDARD"
     capacity_type: str = "ON_DEMAND"
+
+
+# AL2023: nodeadm assembles every instance-store disk into one XFS RAID0 array at
+# /mnt/k8s-disks/0 and bind-mounts kubelet's, containerd's and the pod-log directories
+# onto it, so images and emptyDir volumes live on NVMe; on a type without disks it does
+# nothing (nodeadm API reference, NodeConfig spec.instance.localStorage).
+AL2023_LOCAL_STORAGE_RAID0 = """---
+apiVersion: node.eks.aws/v1alpha1
+kind: NodeConfig
+spec:
+  instance:
+    localStorage:
+      strategy: RAID0
+"""
+
+# The FSx for Lustre user guide's client install for Amazon Linux 2023. dnf reaches the
+# AL2023 repositories (hosted in S3) through NAT or the S3 gateway endpoint.
+AL2023_LUSTRE_CLIENT = """#!/bin/bash
+set -euo pipefail
+dnf install -y lustre-client
+"""
+
+
+def mime_multipart(parts: list[tuple[str, str]]) -> str:
+    """EKS managed node groups take AL2023 user data only as MIME multipart, and add
+    their own NodeConfig part to it (EKS user guide, "Customize managed nodes with
+    launch templates", AL2023 user data)."""
+    out = ["MIME-Version: 1.0", 'Content-Type: multipart/mixed; boundary="GPUEKS"', ""]
+    for content_type, body in parts:
+        out += ["--GPUEKS", f"Content-Type: {content_type}", "", body]
+    out.append("--GPUEKS--")
+    return "\n".join(out) + "\n"
+
+# Bottlerocket: its own ephemeral-storage API builds the RAID0 array and binds the
+# kubelet, containerd and pod-log directories onto it, before kubelet starts
+# (Bottlerocket settings reference, settings.bootstrap-commands; apiclient ephemeral-storage).
+BOTTLEROCKET_EPHEMERAL_STORAGE = """[settings.bootstrap-commands.k8s-ephemeral-storage]
+commands = [["apiclient", "ephemeral-storage", "init"], ["apiclient", "ephemeral-storage", "bind", "--dirs", "/var/lib/containerd", "/var/lib/kubelet", "/var/log/pods"]]
+essential = true
+mode = "always"
+"""
 
 
 def scaling(group: GpuNodeGroup | SystemNodes) -> Scaling:
@@ -165,7 +229,8 @@ def _taints(group: GpuNodeGroup, instance: InstanceType) -> tuple[Taint, ...]:
     return tuple(parse_taint(text) for text in group.taints or [default])
 
 
-def gpu_node_group_plan(group: GpuNodeGroup, cluster_name: str, *, node_repair: bool = True) -> GpuNodeGroupPlan:
+def gpu_node_group_plan(group: GpuNodeGroup, cluster_name: str, *, node_repair: bool = True,
+                        local_nvme_raid0: bool = True, lustre_client: bool = False) -> GpuNodeGroupPlan:
     instance = catalog.INSTANCE_TYPES[group.instance_type]
     efa = efa_enabled(group)
     labels = dict(group.labels)
@@ -191,6 +256,8 @@ def gpu_node_group_plan(group: GpuNodeGroup, cluster_name: str, *, node_repair: 
         labels=labels,
         taints=_taints(group, instance),
         node_repair=node_repair,
+        local_nvme_raid0=local_nvme_raid0 and instance.instance_store_disks > 0,
+        lustre_client=lustre_client,
     )
 
 

@@ -8,6 +8,7 @@ from typing import Literal
 from .. import charts, names
 from ..model import Platform, TrainingOperator
 from ..releases.release_spec import ReleaseSpec
+from .storage import StoragePlan
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -21,6 +22,7 @@ class TrainerPlan:
     enabled: bool
     version: str
     image: str  # of the per-group runtimes
+    max_restarts: int  # JobSet restarts after a pod failure, each resuming from a checkpoint
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -29,6 +31,7 @@ class PlatformSettings:
 
     cluster_name: str
     region: str
+    storage: StoragePlan
     trainer: TrainerPlan
     nvidia_device_plugin: ComponentPlan
     efa_device_plugin: ComponentPlan
@@ -43,16 +46,22 @@ class PlatformPlan:
 
     @property
     def namespaces_to_create(self) -> tuple[str, ...]:
-        return tuple(sorted({r.namespace for r in self.releases} - set(names.PREINSTALLED_NAMESPACES)))
+        """Release namespaces, and the training namespaces once something runs there."""
+        wanted = {r.namespace for r in self.releases}
+        if self.releases:
+            wanted |= set(self.settings.storage.training_namespaces)
+        return tuple(sorted(wanted - set(names.PREINSTALLED_NAMESPACES)))
 
 
-def platform_settings(*, cluster_name: str, region: str, operator: TrainingOperator, platform: Platform) -> PlatformSettings:
+def platform_settings(*, cluster_name: str, region: str, storage: StoragePlan, operator: TrainingOperator,
+                      platform: Platform) -> PlatformSettings:
     def component(settings, chart: charts.Chart) -> ComponentPlan:
         return ComponentPlan(enabled=settings.enabled, version=settings.version or chart.version)
 
     return PlatformSettings(
-        cluster_name=cluster_name, region=region,
-        trainer=TrainerPlan(enabled=operator.enabled, version=operator.version, image=operator.image),
+        cluster_name=cluster_name, region=region, storage=storage,
+        trainer=TrainerPlan(enabled=operator.enabled, version=operator.version, image=operator.image,
+                            max_restarts=operator.max_restarts),
         nvidia_device_plugin=component(platform.nvidia_device_plugin, charts.NVIDIA_DEVICE_PLUGIN),
         efa_device_plugin=component(platform.efa_device_plugin, charts.EFA_DEVICE_PLUGIN),
         cluster_autoscaler=component(platform.cluster_autoscaler, charts.CLUSTER_AUTOSCALER),

@@ -19,6 +19,11 @@ class ReleaseSpec:
     repository: str | None = None  # None: ``chart`` is a directory in this repo
     create_namespace: bool = False
     after: tuple[str, ...] = ()  # names of releases that must be installed first
+    uses_namespaces: tuple[str, ...] = ()  # namespaces its manifests put objects in, made first
+    # Values known only after the cluster stack is applied (a bucket name, a file
+    # system id), set by the platform stack as ``inputs.<name>``; the local chart's
+    # manifests read them as {{ .Values.inputs.<name> }}.
+    inputs: tuple[str, ...] = ()
     timeout_seconds: int = 600
 
 

@@ -24,11 +24,41 @@ if TYPE_CHECKING:
 CHART_DIR = Path(__file__).resolve().parents[2] / "charts" / "manifests"
 CODE_CONFIGMAP = "training-code"  # optional; the examples put their scripts here
 CODE_MOUNT = "/workspace/code"
+RELEASE_NAME = "training-runtimes"
+
+
+SCRATCH_MOUNT = "/scratch"
+CHECKPOINTS_MOUNT = "/checkpoints"
+FSX_MOUNT = "/fsx"
 
 
 def pod_template(settings: PlatformSettings, group: GpuNodeGroupPlan) -> dict:
     resources = group.resources_per_node
     env = []
+    mounts = [
+        {"name": "dshm", "mountPath": "/dev/shm"},
+        {"name": "code", "mountPath": CODE_MOUNT, "readOnly": True},
+        {"name": "scratch", "mountPath": SCRATCH_MOUNT},
+    ]
+    volumes = [
+        # NCCL and DataLoader workers exchange data through /dev/shm; the
+        # container default of 64 MiB is far too small.
+        {"name": "dshm", "emptyDir": {"medium": "Memory"}},
+        {"name": "code", "configMap": {"name": CODE_CONFIGMAP, "optional": True}},
+        # On the node's NVMe RAID0 array where the group has one (kubelet's directory
+        # lives there), else on the root volume.
+        {"name": "scratch", "emptyDir": {}},
+    ]
+    storage = settings.storage
+    if storage.checkpoints is not None:
+        mounts.append({"name": "checkpoint-bucket", "mountPath": CHECKPOINTS_MOUNT})
+        volumes.append({"name": "checkpoint-bucket", "persistentVolumeClaim": {"claimName": names.CHECKPOINTS_CLAIM}})
+        # One directory per TrainJob, so a restarted job finds its own checkpoints.
+        env.append({"name": "TRAINJOB_NAME", "valueFrom": {"fieldRef": {"fieldPath": f"metadata.labels['{names.JOBSET_NAME_LABEL}']"}}})
+        env.append({"name": "CHECKPOINT_DIR", "value": f"{CHECKPOINTS_MOUNT}/$(TRAINJOB_NAME)"})
+    if storage.fsx is not None:
+        mounts.append({"name": "dataset", "mountPath": FSX_MOUNT})
+        volumes.append({"name": "dataset", "persistentVolumeClaim": {"claimName": names.FSX_CLAIM}})
     if group.efa:
         env.append({"name": "FI_PROVIDER", "value": "efa"})
         if group.instance.gpudirect_rdma:
@@ -44,17 +74,9 @@ def pod_template(settings: PlatformSettings, group: GpuNodeGroupPlan) -> dict:
                 "image": settings.trainer.image,
                 "env": env,
                 "resources": {"limits": resources, "requests": resources},
-                "volumeMounts": [
-                    {"name": "dshm", "mountPath": "/dev/shm"},
-                    {"name": "code", "mountPath": CODE_MOUNT, "readOnly": True},
-                ],
+                "volumeMounts": mounts,
             }],
-            "volumes": [
-                # NCCL and DataLoader workers exchange data through /dev/shm; the
-                # container default of 64 MiB is far too small.
-                {"name": "dshm", "emptyDir": {"medium": "Memory"}},
-                {"name": "code", "configMap": {"name": CODE_CONFIGMAP, "optional": True}},
-            ],
+            "volumes": volumes,
         },
     }
 
@@ -66,13 +88,18 @@ def runtime(settings: PlatformSettings, group: GpuNodeGroupPlan) -> dict:
         "metadata": {"name": names.runtime_name(group.name), "labels": {"trainer.kubeflow.org/framework": "torch"}},
         "spec": {
             "mlPolicy": {"numNodes": 1, "torch": {}},
-            "template": {"spec": {"replicatedJobs": [{
-                "name": "node",
-                "template": {
-                    "metadata": {"labels": {"trainer.kubeflow.org/trainjob-ancestor-step": "trainer"}},
-                    "spec": {"template": pod_template(settings, group)},
-                },
-            }]}},
+            "template": {"spec": {
+                # A pod lost with its node (or OOM-killed) restarts the whole JobSet,
+                # which resumes from the newest checkpoint, up to max_restarts times.
+                "failurePolicy": {"maxRestarts": settings.trainer.max_restarts},
+                "replicatedJobs": [{
+                    "name": "node",
+                    "template": {
+                        "metadata": {"labels": {"trainer.kubeflow.org/trainjob-ancestor-step": "trainer"}},
+                        "spec": {"template": pod_template(settings, group)},
+                    },
+                }],
+            }},
         },
     }
 
@@ -84,7 +111,7 @@ def release(settings: PlatformSettings, groups: tuple[GpuNodeGroupPlan, ...]) ->
     if not settings.trainer.enabled or not served:
         return None
     return ReleaseSpec(
-        name="training-runtimes", namespace=names.TRAINER_NAMESPACE, chart=str(CHART_DIR), version=None,
+        name=RELEASE_NAME, namespace=names.TRAINER_NAMESPACE, chart=str(CHART_DIR), version=None,
         values={"manifests": [runtime(settings, g) for g in served]},
         after=(TRAINER_RELEASE,),
     )

@@ -24,6 +24,7 @@ MUST_BE_SCANNED = {
     "aws_vpc", "aws_subnet", "aws_security_group", "aws_vpc_security_group_ingress_rule",
     "aws_vpc_security_group_egress_rule", "aws_kms_key", "aws_cloudwatch_log_group", "aws_iam_role",
     "aws_iam_role_policy", "aws_eks_cluster", "aws_eks_node_group", "aws_launch_template",
+    "aws_s3_bucket", "aws_fsx_lustre_file_system",
 }
 
 

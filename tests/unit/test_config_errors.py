@@ -56,6 +56,13 @@ CASES = {
     "unknown instance type": (gpu(instance_type="p9.96xlarge"), "gpu_node_groups[0].instance_type: unknown instance type 'p9.96xlarge'; known types: g4dn.12xlarge"),
     "capacity block without reservation": (gpu(capacity_type="capacity_block"), "gpu_node_groups[0].capacity_reservation_id: required when capacity_type is capacity_block"),
     "capacity block for a type AWS does not sell them for": (gpu(capacity_type="capacity_block", capacity_reservation_id="cr-0123456789abcdef0"), "gpu_node_groups[0].capacity_type: Capacity Blocks for ML are not sold for g5.12xlarge; they are for p4d.24xlarge, p4de.24xlarge, p5.48xlarge"),
+    "fsx capacity off the steps": (setter("storage", value={"fsx_lustre": {"enabled": True, "storage_capacity_gib": 3000}}), "storage.fsx_lustre.storage_capacity_gib: 3000 is not a size FSx for Lustre offers: 1200, or a multiple of 2400 (nearest: 2400 or 4800)"),
+    "fsx throughput not offered": (setter("storage", value={"fsx_lustre": {"enabled": True, "throughput_mib_per_tib": 300}}), "storage.fsx_lustre.throughput_mib_per_tib: must be one of 125, 250, 500, 1000 (got 300, a number)"),
+    "fsx throughput on scratch": (setter("storage", value={"fsx_lustre": {"enabled": True, "deployment_type": "SCRATCH_2", "throughput_mib_per_tib": 250}}), "storage.fsx_lustre.throughput_mib_per_tib: applies to PERSISTENT_2 only"),
+    "fsx az outside the network": (setter("storage", value={"fsx_lustre": {"enabled": True, "availability_zone": "us-west-2d"}}), "storage.fsx_lustre.availability_zone: 'us-west-2d' is not one of network.availability_zones"),
+    "fsx import path not s3": (setter("storage", value={"fsx_lustre": {"enabled": True, "import_path": "https://example.com/data"}}), "storage.fsx_lustre.import_path: must be an S3 URI such as s3://my-datasets/imagenet (got 'https://example.com/data')"),
+    "training namespace twice": (setter("training_operator", value={"namespaces": ["default", "ml", "ml"]}), "training_operator.namespaces[2]: 'ml' is listed twice"),
+    "bad training namespace": (setter("training_operator", value={"namespaces": ["ML_Team"]}), "training_operator.namespaces[0]: must be a Kubernetes namespace name"),
     "spot with a reservation": (gpu(capacity_type="spot", capacity_reservation_id="cr-0123456789abcdef0"), "gpu_node_groups[0].capacity_reservation_id: cannot be used with capacity_type spot"),
     "malformed reservation id": (gpu(capacity_reservation_id="reservation-1"), "gpu_node_groups[0].capacity_reservation_id: must be a capacity reservation id such as cr-"),
     "empty cidr": (setter("cluster", "endpoint_public_access_cidrs", value=[""]), "cluster.endpoint_public_access_cidrs[0]: must be a CIDR such as 10.0.0.0/16, not an empty string"),
@@ -133,6 +140,7 @@ EXPECTED_WARNINGS = {
     # A private API endpoint: the platform stack must be applied from inside the VPC.
     "existing-vpc.yaml": ["cluster.endpoint_public_access: false: apply the platform stack from inside the VPC"],
     "p5-efa.yaml": ["cluster.endpoint_public_access: false: apply the platform stack from inside the VPC"],
+    "p5-training.yaml": ["cluster.endpoint_public_access: false: apply the platform stack from inside the VPC"],
     "trainium.yaml": [
         "cluster.endpoint_public_access: false: apply the platform stack from inside the VPC",
         "gpu_node_groups[0].instance_type: trn1.32xlarge: the platform stack installs no Neuron device plugin",

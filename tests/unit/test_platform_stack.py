@@ -34,6 +34,7 @@ def write_config(tmp_path, **overrides):
 def test_default_platform_has_trainer_runtimes_both_plugins_and_the_autoscaler(default):
     assert sorted(releases(default)) == [
         "aws-efa-k8s-device-plugin", "cluster-autoscaler", "kubeflow-trainer", "nvidia-device-plugin", "training-runtimes",
+        "training-storage",
     ]
 
 
@@ -88,7 +89,8 @@ def test_autoscaler_on_system_nodes_discovers_this_cluster(default):
 def test_autoscaler_role_comes_through_pod_identity_in_the_cluster_stack(default):
     (association,) = default.resources("cluster", "aws_eks_pod_identity_association").values()
     assert (association["namespace"], association["service_account"]) == ("kube-system", "cluster-autoscaler")
-    (_,) = [r for r in default.resources("cluster", "aws_iam_role").values() if "pods.eks.amazonaws.com" in r["assume_role_policy"]]
+    (_,) = [r for r in default.resources("cluster", "aws_iam_role").values()
+            if "pods.eks.amazonaws.com" in r["assume_role_policy"] and r["name_prefix"].endswith("-autoscaler-")]
     policies = [p["policy"] for p in default.resources("cluster", "aws_iam_role_policy").values() if p["name"] == "cluster-autoscaler"]
     assert "eks:DescribeNodegroup" in policies[0] and "aws:ResourceTag/k8s.io/cluster-autoscaler/${aws_eks_cluster." in policies[0]
 

@@ -47,3 +47,10 @@ def test_existing_vpc_has_no_nat_cost():
 def test_next_commands(config):
     text = render(config)
     assert "npx cdktf deploy '*'" in text and "aws eks update-kubeconfig --region" in text
+
+
+def test_fsx_is_charged_by_the_hour_at_idle_and_at_full_scale():
+    text = render("p5-training.yaml")
+    # 4800 GiB at $0.34 per GB-month (PERSISTENT_2, 500 MB/s/TiB) over 730 hours
+    (line,) = [l for l in text.splitlines() if "FSx Lustre" in l]
+    assert line.split() == ["FSx", "Lustre", "4800", "GiB", "PERSISTENT_2/500", "1-1", "x", "$2.2356"]

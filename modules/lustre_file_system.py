@@ -1,0 +1,97 @@
+"""A shared FSx for Lustre file system for training data, next to the GPU nodes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from constructs import Construct
+
+from cluster_config.plan.storage import FsxPlan
+
+from . import bindings as aws
+from .iam import account_key_policy
+
+# Lustre's ports: 988 for the LNet/MGS service, 1018-1023 for client connections
+# (FSx for Lustre user guide, "File system access control with Amazon VPC").
+LUSTRE_PORTS = ((988, 988), (1018, 1023))
+
+
+@dataclass(frozen=True, kw_only=True)
+class LustreFileSystemProps:
+    cluster_name: str
+    plan: FsxPlan
+    vpc_id: str
+    subnet_id: str  # a private subnet in plan.availability_zone
+    client_security_group_id: str  # carried by every node (the EKS cluster security group)
+    partition: str
+    account_id: str
+
+
+class LustreFileSystem(Construct):
+    """The file system lives in one private subnet, the AZ of the EFA nodes that read it.
+
+    * Its security group admits Lustre traffic only from the nodes' security group
+      and between the file system's own servers.
+    * PERSISTENT_2 is encrypted with a customer-managed key that rotates; SCRATCH_2
+      takes no customer key (FSx encrypts it with a key of its own).
+    * With ``import_path`` the S3 prefix appears as files: PERSISTENT_2 links it
+      through a data repository association that imports new, changed and deleted
+      objects; SCRATCH_2 through the file system's import path.
+    """
+
+    def __init__(self, scope: Construct, id_: str, *, props: LustreFileSystemProps, depends_on=()) -> None:
+        super().__init__(scope, id_)
+        plan = props.plan
+        name = f"{props.cluster_name}-fsx-lustre"
+        self.security_group = sg = aws.SecurityGroup(
+            self, "sg", name=name, vpc_id=props.vpc_id, description=f"Lustre traffic to {name} from the cluster's nodes",
+            tags={"Name": name},
+        )
+        for low, high in LUSTRE_PORTS:
+            for source, label in ((props.client_security_group_id, "nodes"), (sg.id, "self")):
+                aws.VpcSecurityGroupIngressRule(
+                    self, f"lustre_{low}_from_{label}", security_group_id=sg.id, referenced_security_group_id=source,
+                    ip_protocol="tcp", from_port=low, to_port=high, description=f"Lustre {low}-{high} from the {label}",
+                )
+            aws.VpcSecurityGroupEgressRule(
+                self, f"lustre_{low}_to_self", security_group_id=sg.id, referenced_security_group_id=sg.id,
+                ip_protocol="tcp", from_port=low, to_port=high, description=f"Lustre {low}-{high} between file servers",
+            )
+
+        persistent = plan.deployment_type == "PERSISTENT_2"
+        key = None
+        if persistent:
+            key = aws.KmsKey(
+                self, "key", description=f"{props.cluster_name} FSx for Lustre", enable_key_rotation=True,
+                deletion_window_in_days=30, policy=account_key_policy(partition=props.partition, account_id=props.account_id),
+            )
+            aws.KmsAlias(self, "key_alias", name=f"alias/{name}", target_key_id=key.key_id)
+        scratch_import = plan.import_path if plan.import_path and not persistent else None
+        self.file_system = aws.FsxLustreFileSystem(
+            self, "this", storage_capacity=plan.storage_capacity_gib, deployment_type=plan.deployment_type,
+            per_unit_storage_throughput=plan.throughput_mib_per_tib, subnet_ids=[props.subnet_id],
+            security_group_ids=[sg.id], kms_key_id=key.arn if key else None, file_system_type_version="2.15",
+            data_compression_type="LZ4", import_path=scratch_import,
+            auto_import_policy="NEW_CHANGED_DELETED" if scratch_import else None,
+            tags={"Name": name}, depends_on=list(depends_on) or None,
+        )
+        if plan.data_repository_association:
+            aws.FsxDataRepositoryAssociation(
+                self, "s3_link", file_system_id=self.file_system.id, file_system_path="/",
+                data_repository_path=plan.import_path, batch_import_meta_data_on_create=True,
+                s3=aws.FsxDataRepositoryAssociationS3(auto_import_policy=aws.FsxDataRepositoryAssociationS3AutoImportPolicy(
+                    events=["NEW", "CHANGED", "DELETED"],
+                )),
+            )
+
+    @property
+    def id(self) -> str:
+        return self.file_system.id
+
+    @property
+    def dns_name(self) -> str:
+        return self.file_system.dns_name
+
+    @property
+    def mount_name(self) -> str:
+        return self.file_system.mount_name

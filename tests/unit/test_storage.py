@@ -1,0 +1,147 @@
+"""Data, scratch and checkpoints: the AWS side in the cluster stack, the claims and mounts in the platform stack."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+import yaml
+
+
+@pytest.fixture(scope="module")
+def p5(synth):
+    return synth("p5-training.yaml")
+
+
+@pytest.fixture(scope="module")
+def default(synth):
+    return synth("default.yaml")
+
+
+def releases(result) -> dict[str, dict]:
+    return {r["name"]: {**r, "parsed": yaml.safe_load(r["values"][0])} for r in result.resources("platform", "helm_release").values()}
+
+
+def runtime_pod(result) -> dict:
+    (runtime,) = releases(result)["training-runtimes"]["parsed"]["manifests"]
+    return runtime["spec"]["template"]["spec"]["replicatedJobs"][0]["template"]["spec"]["template"]["spec"]
+
+
+def one(result, kind):
+    (item,) = result.resources("cluster", kind).values()
+    return item
+
+
+def test_checkpoint_bucket_is_private_versioned_kms_encrypted_and_tls_only(default):
+    bucket = one(default, "aws_s3_bucket")
+    assert bucket["bucket"].startswith("demo-checkpoints-${data.aws_caller_identity.") and bucket["bucket"].endswith("-us-west-2")
+    assert bucket["force_destroy"] is False
+    block = one(default, "aws_s3_bucket_public_access_block")
+    assert all(block[k] is True for k in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"))
+    assert one(default, "aws_s3_bucket_versioning")["versioning_configuration"]["status"] == "Enabled"
+    rule = one(default, "aws_s3_bucket_server_side_encryption_configuration")["rule"][0]
+    assert rule["apply_server_side_encryption_by_default"]["sse_algorithm"] == "aws:kms"
+    assert rule["apply_server_side_encryption_by_default"]["kms_master_key_id"].startswith("${aws_kms_key.")
+    assert one(default, "aws_s3_bucket_ownership_controls")["rule"]["object_ownership"] == "BucketOwnerEnforced"
+    policy = one(default, "aws_s3_bucket_policy")["policy"]
+    assert '"aws:SecureTransport": "false"' in policy and '"Effect": "Deny"' in policy
+
+
+def test_old_checkpoint_versions_and_abandoned_uploads_expire(default, p5):
+    for result, days in ((default, 30), (p5, 14)):
+        (rule,) = one(result, "aws_s3_bucket_lifecycle_configuration")["rule"]
+        assert rule["status"] == "Enabled"
+        assert rule["noncurrent_version_expiration"][0]["noncurrent_days"] == days
+        assert rule["abort_incomplete_multipart_upload"][0]["days_after_initiation"] == 7
+
+
+def test_mountpoint_driver_gets_the_bucket_and_only_the_bucket_through_pod_identity(default):
+    addons = {a["addon_name"]: a for a in default.resources("cluster", "aws_eks_addon").values()}
+    association = addons["aws-mountpoint-s3-csi-driver"]["pod_identity_association"]
+    assert association[0]["service_account"] == "s3-csi-driver-sa"
+    role_key = association[0]["role_arn"].split(".")[1]
+    role = default.resources("cluster", "aws_iam_role")[role_key]
+    assert "pods.eks.amazonaws.com" in role["assume_role_policy"]
+    (policy,) = [p["policy"] for p in default.resources("cluster", "aws_iam_role_policy").values() if role_key in p["role"]]
+    assert "s3:PutObject" in policy and "${aws_s3_bucket." in policy and '"Resource": "*"' not in policy
+
+
+def test_every_training_namespace_gets_claims_and_the_runtime_mounts_them(p5):
+    storage = releases(p5)["training-storage"]
+    claims = [(m["metadata"]["namespace"], m["metadata"]["name"]) for m in storage["parsed"]["manifests"] if m["kind"] == "PersistentVolumeClaim"]
+    assert sorted(claims) == [("default", "checkpoints"), ("default", "fsx"), ("research", "checkpoints"), ("research", "fsx")]
+    assert {s["name"] for s in storage["set"]} == {"inputs.checkpointBucket", "inputs.fsxId", "inputs.fsxDnsName", "inputs.fsxMountName"}
+    assert all(s["value"].startswith("${data.terraform_remote_state.") for s in storage["set"])
+    pod = runtime_pod(p5)
+    mounts = {m["mountPath"] for m in pod["containers"][0]["volumeMounts"]}
+    assert {"/scratch", "/checkpoints", "/fsx", "/dev/shm"} <= mounts
+    env = {e["name"]: e for e in pod["containers"][0]["env"]}
+    assert env["CHECKPOINT_DIR"]["value"] == "/checkpoints/$(TRAINJOB_NAME)"
+    assert env["TRAINJOB_NAME"]["valueFrom"]["fieldRef"]["fieldPath"] == "metadata.labels['jobset.sigs.k8s.io/jobset-name']"
+
+
+def test_checkpoint_volumes_see_their_own_namespace_prefix_in_the_bucket_region(p5):
+    volumes = [m for m in releases(p5)["training-storage"]["parsed"]["manifests"]
+               if m["kind"] == "PersistentVolume" and m["spec"]["csi"]["driver"] == "s3.csi.aws.com"]
+    assert {v["metadata"]["name"]: v["spec"]["mountOptions"][0] for v in volumes} == {
+        "checkpoints-default": "prefix default/", "checkpoints-research": "prefix research/"}
+    assert all("region us-east-1" in v["spec"]["mountOptions"] and v["spec"]["persistentVolumeReclaimPolicy"] == "Retain" for v in volumes)
+
+
+def test_training_namespaces_are_made_before_their_claims(p5):
+    namespaces = {n["metadata"]["name"]: k for k, n in p5.resources("platform", "kubernetes_namespace_v1").items()}
+    assert "research" in namespaces and "default" not in namespaces
+    storage = releases(p5)["training-storage"]
+    assert f"kubernetes_namespace_v1.{namespaces['research']}" in storage["depends_on"]
+
+
+def test_a_lost_node_restarts_the_job_up_to_max_restarts(p5, default):
+    for result, restarts in ((p5, 5), (default, 3)):
+        (runtime,) = releases(result)["training-runtimes"]["parsed"]["manifests"]
+        assert runtime["spec"]["template"]["spec"]["failurePolicy"] == {"maxRestarts": restarts}
+
+
+def test_lustre_sits_next_to_the_efa_nodes_encrypted_and_reachable_only_from_nodes(p5):
+    fsx = one(p5, "aws_fsx_lustre_file_system")
+    assert fsx["deployment_type"] == "PERSISTENT_2" and fsx["storage_capacity"] == 4800
+    assert fsx["per_unit_storage_throughput"] == 500 and fsx["kms_key_id"].startswith("${aws_kms_key.")
+    assert "us-east-1a" in fsx["subnet_ids"][0]
+    rules = [r for r in p5.resources("cluster", "aws_vpc_security_group_ingress_rule").values() if "Lustre" in r["description"]]
+    assert sorted((r["from_port"], r["to_port"]) for r in rules) == [(988, 988), (988, 988), (1018, 1023), (1018, 1023)]
+    assert all("cidr_ipv4" not in r for r in rules), "Lustre is open to security groups only, never to a CIDR"
+    link = one(p5, "aws_fsx_data_repository_association")
+    assert link["data_repository_path"] == "s3://example-training-datasets/imagenet"
+    assert link["s3"]["auto_import_policy"]["events"] == ["NEW", "CHANGED", "DELETED"]
+
+
+def test_nvme_groups_assemble_a_raid0_array_for_kubelet_and_containerd(p5):
+    (template,) = [t for t in p5.resources("cluster", "aws_launch_template").values() if "user_data" in t]
+    user_data = base64.b64decode(template["user_data"]).decode()
+    assert "Content-Type: application/node.eks.aws" in user_data and "strategy: RAID0" in user_data
+
+
+def test_bottlerocket_binds_kubelet_and_containerd_to_ephemeral_storage(synth):
+    (template,) = [t for t in synth("bottlerocket.yaml").resources("cluster", "aws_launch_template").values() if "user_data" in t]
+    user_data = base64.b64decode(template["user_data"]).decode()
+    assert '"apiclient", "ephemeral-storage", "init"' in user_data and "/var/lib/kubelet" in user_data
+
+
+def test_local_nvme_none_leaves_user_data_alone(synth, config_variant):
+    result = synth(config_variant(edit=lambda d: d.update(storage={"local_nvme": "none"})))
+    assert all("user_data" not in t for t in result.resources("cluster", "aws_launch_template").values())
+
+
+def test_checkpoints_off_removes_bucket_driver_and_mounts(synth, config_variant):
+    result = synth(config_variant(edit=lambda d: d.update(storage={"checkpoints": {"enabled": False}})))
+    assert "aws_s3_bucket" not in result.stack("cluster")["resource"]
+    assert "aws-mountpoint-s3-csi-driver" not in {a["addon_name"] for a in result.resources("cluster", "aws_eks_addon").values()}
+    assert "training-storage" not in releases(result)
+    assert "/checkpoints" not in {m["mountPath"] for m in runtime_pod(result)["containers"][0]["volumeMounts"]}
+
+
+def test_al2023_nodes_install_the_lustre_client_only_when_fsx_is_on(p5, default):
+    (template,) = [t for t in p5.resources("cluster", "aws_launch_template").values() if "user_data" in t]
+    user_data = base64.b64decode(template["user_data"]).decode()
+    assert user_data.count("--GPUEKS\n") == 2 and "dnf install -y lustre-client" in user_data
+    for template in default.resources("cluster", "aws_launch_template").values():
+        assert "lustre" not in base64.b64decode(template.get("user_data", "")).decode()

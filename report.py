@@ -60,8 +60,8 @@ def render(plan: ClusterPlan, stacks: dict[str, int], outdir: str) -> str:
             for group in nvidia:
                 efa = f", {names.EFA_RESOURCE}: {group.efa_interfaces}" if group.efa else ""
                 out.append(f"  #   {names.runtime_name(group.name)}: {names.NVIDIA_GPU_RESOURCE}: {group.instance.accelerators}{efa}")
-        if any(g.efa for g in nvidia) and trainer.image == charts.PYTORCH_IMAGE:
-            out.append("  # NCCL uses EFA only with libfabric and aws-ofi-nccl in the image; set training_operator.image (README)")
+        if any(g.efa for g in nvidia) and trainer.image != charts.TRAINING_IMAGE:
+            out.append("  # NCCL uses EFA only if your training_operator.image carries libfabric and aws-ofi-nccl (README)")
     return "\n".join(out)
 
 

@@ -45,8 +45,15 @@ CLUSTER_AUTOSCALER = Chart(
 # cluster-autoscaler's minor version must match the cluster's.
 CLUSTER_AUTOSCALER_KUBERNETES_MINOR = "1.34"
 
-# The image the built-in kubeflow-trainer torch runtime uses in 2.3.0.
-PYTORCH_IMAGE = "pytorch/pytorch:2.10.0-cuda12.8-cudnn9-runtime"
+# The default image of the per-group runtimes: AWS's PyTorch Deep Learning Container for
+# EC2/EKS, with PyTorch 2.13, NCCL 2.30.7, the EFA installer 1.49 (libfabric and the AWS
+# NCCL OFI plugin, so collectives go over EFA) and nccl-tests' all_reduce_perf. GA
+# 2026-07-20, patched until 2027-07-20 (aws/deep-learning-containers docs/pytorch/index.md,
+# snapshot 2026-08-21). Trainer 2.3.0's own torch runtime uses
+# pytorch/pytorch:2.13.0-cuda13.0-cudnn9-runtime, which has no libfabric or OFI plugin
+# (charts/kubeflow-trainer/files/runtimes/torch-distributed.yaml at v2.3.0).
+TRAINING_IMAGE = "public.ecr.aws/deep-learning-containers/pytorch:2.13.0-cu133-amzn2023"
+TRAINING_IMAGE_REGISTRY = "public.ecr.aws"
 
 
 def version_tuple(version: str) -> tuple[int, ...] | None:

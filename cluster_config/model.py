@@ -140,8 +140,8 @@ class TrainingOperator(Strict):
     enabled: bool = True
     version: ChartVersion = charts.KUBEFLOW_TRAINER.version
     # The container image of the per-group runtimes. NCCL uses EFA only if the image
-    # carries libfabric and aws-ofi-nccl; the default PyTorch image does not.
-    image: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._/:@-]*$", max_length=255)] = charts.PYTORCH_IMAGE
+    # carries libfabric and aws-ofi-nccl, as the default (an AWS DLC) does.
+    image: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._/:@-]*$", max_length=255)] = charts.TRAINING_IMAGE
     # Where TrainJobs run: each gets the shared-storage claims the runtimes mount.
     namespaces: Annotated[list[Namespace], Field(min_length=1)] = ["default"]
     # Times the JobSet of a TrainJob is restarted after a pod fails (a node lost, an

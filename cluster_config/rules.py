@@ -82,6 +82,11 @@ def _check_network(config: ClusterConfig, errors: list[Finding], warnings: list[
                 warnings.append(Finding("network.vpc_endpoints", f"with nat_gateways: none nodes reach AWS only through endpoints; missing: {', '.join(missing)}"))
             warnings.append(Finding("network.nat_gateways", "none: nodes cannot pull the platform's charts and images from ghcr.io, registry.k8s.io, "
                                     "nvcr.io or docker.io; mirror them into ECR or the platform stack will not install"))
+            operator = config.training_operator
+            if operator.enabled and operator.image.startswith(charts.TRAINING_IMAGE_REGISTRY + "/"):
+                errors.append(Finding("training_operator.image", f"{operator.image} is on {charts.TRAINING_IMAGE_REGISTRY}, which nodes cannot reach "
+                                      "with nat_gateways: none (no VPC endpoint serves it); copy the image into your account's ECR "
+                                      "and set its URI here, which the ecr.api and ecr.dkr endpoints serve"))
 
     service = config.cluster.service_ipv4_cidr
     if service is not None:

@@ -63,6 +63,7 @@ CASES = {
     "fsx import path not s3": (setter("storage", value={"fsx_lustre": {"enabled": True, "import_path": "https://example.com/data"}}), "storage.fsx_lustre.import_path: must be an S3 URI such as s3://my-datasets/imagenet (got 'https://example.com/data')"),
     "training namespace twice": (setter("training_operator", value={"namespaces": ["default", "ml", "ml"]}), "training_operator.namespaces[2]: 'ml' is listed twice"),
     "bad training namespace": (setter("training_operator", value={"namespaces": ["ML_Team"]}), "training_operator.namespaces[0]: must be a Kubernetes namespace name"),
+    "public training image without nat": (setter("network", "nat_gateways", value="none"), "training_operator.image: public.ecr.aws/deep-learning-containers/pytorch:2.13.0-cu133-amzn2023 is on public.ecr.aws, which nodes cannot reach with nat_gateways: none"),
     "spot with a reservation": (gpu(capacity_type="spot", capacity_reservation_id="cr-0123456789abcdef0"), "gpu_node_groups[0].capacity_reservation_id: cannot be used with capacity_type spot"),
     "malformed reservation id": (gpu(capacity_reservation_id="reservation-1"), "gpu_node_groups[0].capacity_reservation_id: must be a capacity reservation id such as cr-"),
     "empty cidr": (setter("cluster", "endpoint_public_access_cidrs", value=[""]), "cluster.endpoint_public_access_cidrs[0]: must be a CIDR such as 10.0.0.0/16, not an empty string"),
@@ -158,6 +159,7 @@ def test_every_example_config_is_valid_with_only_the_expected_warnings(config):
 
 
 def test_nat_none_warns_about_endpoints_and_image_registries(write):
-    loaded = load_config(write(variant(setter("network", "nat_gateways", value="none"))))
+    private_image = setter("training_operator", value={"image": "111122223333.dkr.ecr.us-west-2.amazonaws.com/pytorch:2.13.0-cu133-amzn2023"})
+    loaded = load_config(write(variant(lambda d: (setter("network", "nat_gateways", value="none")(d), private_image(d)))))
     assert any("missing: ec2, eks, eks-auth, logs, autoscaling" in w for w in loaded.warnings), loaded.warnings
     assert any("ghcr.io" in w for w in loaded.warnings)

@@ -20,15 +20,17 @@ def render(plan: ClusterPlan, stacks: dict[str, int], outdir: str) -> str:
     if plan.gpu_groups:
         out.append("")
         out.append("GPU node groups:")
-        header = f"  {'group':<14} {'instance':<18} {'accel/node':>10} {'EFA/node':>8} {'nodes':>7} {'accel':>9}  capacity"
+        header = (f"  {'group':<14} {'instance':<18} {'accel/node':>10} {'EFA/node':>8} {'nodes':>7} {'accel':>9} "
+                  f"{'scratch/node':>14}  capacity")
         out.append(header)
         for group in plan.gpu_groups:
             n = group.instance.accelerators
             low, high = group.scaling.min_size, group.scaling.max_size
             capacity = group.capacity_type.lower() + (" (priced differently)" if group.capacity_type != "ON_DEMAND" else "")
+            scratch = f"{group.scratch_gb:,} GB NVMe" if group.scratch_gb else f"{group.root_volume_gib} GiB EBS"
             out.append(
                 f"  {group.name:<14} {group.instance.name:<18} {n:>10} {group.efa_interfaces:>8} "
-                f"{f'{low}-{high}':>7} {f'{low * n}-{high * n}':>9}  {capacity}"
+                f"{f'{low}-{high}':>7} {f'{low * n}-{high * n}':>9} {scratch:>14}  {capacity}"
             )
 
     costs = plan.costs

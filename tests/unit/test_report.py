@@ -54,3 +54,12 @@ def test_fsx_is_charged_by_the_hour_at_idle_and_at_full_scale():
     # 4800 GiB at $0.34 per GB-month (PERSISTENT_2, 500 MB/s/TiB) over 730 hours
     (line,) = [l for l in text.splitlines() if "FSx Lustre" in l]
     assert line.split() == ["FSx", "Lustre", "4800", "GiB", "PERSISTENT_2/500", "1-1", "x", "$2.2356"]
+
+
+def test_scratch_per_node_is_the_nvme_array_or_the_root_volume(tmp_path):
+    line = next(l for l in render("p5-training.yaml").splitlines() if l.strip().startswith("h100"))
+    assert "30,400 GB NVMe" in line
+    no_nvme = tmp_path / "no-nvme.yaml"
+    no_nvme.write_text((CONFIG_DIR / "default.yaml").read_text() + "storage:\n  local_nvme: none\n")
+    line = next(l for l in report.render(build_plan(load_config(no_nvme).config), {}, "out").splitlines() if l.strip().startswith("a10g"))
+    assert "200 GiB EBS" in line

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import difflib
 import types
 import typing
@@ -88,15 +89,65 @@ def load_config(path: str | Path) -> LoadedConfig:
         got = "an empty file" if data is None else f"a {type(data).__name__}"
         raise ConfigError([f"{shown}: the top level must be a mapping of keys such as name, region, network (got {got})"])
 
+    field_errors: list[str] = []
+    broken: set[str] = set()
     try:
-        config = ClusterConfig.model_validate(data)
+        config: ClusterConfig | None = ClusterConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError([f"{shown}: {line}" for line in _pydantic_lines(exc, data)]) from None
+        field_errors = _pydantic_lines(exc, data)
+        config, broken = _without_broken_fields(data, exc)
 
-    errors, warnings = rules.check(config)
-    if errors:
-        raise ConfigError([f"{shown}: {e.path}: {e.message}" for e in errors])
+    # The cross-field rules run even when some fields are wrong, on the config with
+    # those fields left at their defaults, so one run reports every mistake; a rule
+    # whose finding involves a wrong field is dropped, as it would mislead.
+    errors, warnings = rules.check(config) if config is not None else ([], [])
+    errors = [e for e in errors if not _involves(e, broken)]
+    if field_errors or errors:
+        raise ConfigError([f"{shown}: {line}" for line in field_errors] + [f"{shown}: {e.path}: {e.message}" for e in errors])
     return LoadedConfig(path=path, config=config, warnings=[f"{shown}: {w.path}: {w.message}" for w in warnings])
+
+
+def _without_broken_fields(data: dict, exc: ValidationError) -> tuple[ClusterConfig | None, set[str]]:
+    """The config with every wrong field removed (so its default applies), and the
+    user paths removed; None when a required key is wrong or missing."""
+    data = copy.deepcopy(data)
+    broken: set[str] = set()
+    for _ in range(10):
+        for error in exc.errors(include_url=False):
+            keys = [part for part in error["loc"] if isinstance(part, int) or ("[" not in part and "(" not in part)]
+            if error["type"] == "missing" or not _remove(data, keys):
+                return None, broken
+            broken.add(_walk(tuple(error["loc"]))[0])
+        try:
+            return ClusterConfig.model_validate(data), broken
+        except ValidationError as again:
+            exc = again
+    return None, broken
+
+
+def _remove(data, keys: list) -> bool:
+    """Deletes data[k0][k1]...; False if the path does not lead to a removable key."""
+    target = data
+    for key in keys[:-1]:
+        try:
+            target = target[key]
+        except (KeyError, IndexError, TypeError):
+            return False
+    last = keys[-1] if keys else None
+    if isinstance(target, dict) and last in target:
+        del target[last]
+        return True
+    if isinstance(target, list) and isinstance(last, int) and last < len(target):
+        target.pop(last)  # a wrong list item: the rest of the list is still checked
+        return True
+    return False
+
+
+def _involves(finding: rules.Finding, broken: set[str]) -> bool:
+    def under(path: str, prefix: str) -> bool:
+        return path == prefix or path.startswith((prefix + ".", prefix + "["))
+
+    return any(under(path, b) or under(b, path) for path in (finding.path, *finding.related) for b in broken)
 
 
 def _yaml_message(exc: yaml.YAMLError) -> str:

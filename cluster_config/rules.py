@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import re
 from dataclasses import dataclass
@@ -24,6 +25,9 @@ LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$")
 class Finding:
     path: str
     message: str
+    # Other fields the finding compares with: if one of them is itself wrong, the
+    # finding would mislead and is not reported.
+    related: tuple[str, ...] = ()
 
 
 def check(config: ClusterConfig) -> tuple[list[Finding], list[Finding]]:
@@ -53,7 +57,7 @@ def _check_network(config: ClusterConfig, errors: list[Finding], warnings: list[
     for i, az in enumerate(network.availability_zones):
         path = f"network.availability_zones[{i}]"
         if not az_pattern.fullmatch(az):
-            errors.append(Finding(path, f"'{az}' is not an availability zone of region {config.region} (expected {config.region}a, {config.region}b, ...)"))
+            errors.append(Finding(path, f"'{az}' is not an availability zone of region {config.region} (expected {config.region}a, {config.region}b, ...)", ("region",)))
         if az in seen:
             errors.append(Finding(path, f"'{az}' is listed twice (also at index {seen[az]})"))
         seen.setdefault(az, i)
@@ -94,19 +98,22 @@ def _check_network(config: ClusterConfig, errors: list[Finding], warnings: list[
         if not any(service_net.subnet_of(r) for r in SERVICE_RANGES) or not 12 <= service_net.prefixlen <= 24:
             errors.append(Finding("cluster.service_ipv4_cidr", f"{service} must lie in 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16 with a prefix between /12 and /24 (EKS rule)"))
         if network.existing_vpc is None and service_net.overlaps(vpc):
-            errors.append(Finding("cluster.service_ipv4_cidr", f"{service} overlaps network.vpc_cidr {vpc}; Kubernetes service IPs must not collide with VPC addresses"))
+            errors.append(Finding("cluster.service_ipv4_cidr", f"{service} overlaps network.vpc_cidr {vpc}; Kubernetes service IPs must not collide with VPC addresses",
+                                  ("network.vpc_cidr",)))
 
 
 def _check_cluster(config: ClusterConfig, errors: list[Finding], warnings: list[Finding]) -> None:
     cluster = config.cluster
     if cluster.endpoint_public_access:
         if not cluster.endpoint_public_access_cidrs:
-            errors.append(Finding("cluster.endpoint_public_access_cidrs", "must list at least one CIDR when endpoint_public_access is true (write 0.0.0.0/0 explicitly to open it to the internet)"))
+            errors.append(Finding("cluster.endpoint_public_access_cidrs", "must list at least one CIDR when endpoint_public_access is true (write 0.0.0.0/0 explicitly to open it to the internet)",
+                                  ("cluster.endpoint_public_access",)))
         for i, cidr in enumerate(cluster.endpoint_public_access_cidrs):
             if ipaddress.IPv4Network(cidr).prefixlen == 0:
                 warnings.append(Finding(f"cluster.endpoint_public_access_cidrs[{i}]", "0.0.0.0/0 opens the Kubernetes API endpoint to the whole internet"))
     elif cluster.endpoint_public_access_cidrs:
-        errors.append(Finding("cluster.endpoint_public_access_cidrs", "has no effect while endpoint_public_access is false; remove it or turn public access on"))
+        errors.append(Finding("cluster.endpoint_public_access_cidrs", "has no effect while endpoint_public_access is false; remove it or turn public access on",
+                              ("cluster.endpoint_public_access",)))
     else:
         platform = config.platform
         if config.training_operator.enabled or any(c.enabled for c in (platform.nvidia_device_plugin, platform.efa_device_plugin, platform.cluster_autoscaler)):
@@ -125,12 +132,13 @@ def _check_cluster(config: ClusterConfig, errors: list[Finding], warnings: list[
 def _check_sizes(path: str, group, errors: list[Finding]) -> None:
     if group.max_size < 1:
         errors.append(Finding(f"{path}.max_size", "must be at least 1 (EKS node groups need a maximum of 1 or more)"))
+    sizes = tuple(f"{path}.{k}" for k in ("min_size", "max_size", "desired_size"))
     if group.min_size > group.max_size:
-        errors.append(Finding(f"{path}.max_size", f"must be >= min_size (got {group.max_size} < {group.min_size})"))
+        errors.append(Finding(f"{path}.max_size", f"must be >= min_size (got {group.max_size} < {group.min_size})", sizes))
     elif group.desired_size < group.min_size:
-        errors.append(Finding(f"{path}.desired_size", f"must be >= min_size (got {group.desired_size} < {group.min_size})"))
+        errors.append(Finding(f"{path}.desired_size", f"must be >= min_size (got {group.desired_size} < {group.min_size})", sizes))
     elif group.desired_size > group.max_size:
-        errors.append(Finding(f"{path}.desired_size", f"must be <= max_size (got {group.desired_size} > {group.max_size})"))
+        errors.append(Finding(f"{path}.desired_size", f"must be <= max_size (got {group.desired_size} > {group.max_size})", sizes))
 
 
 def _check_gpu_groups(config: ClusterConfig, errors: list[Finding], warnings: list[Finding]) -> None:
@@ -144,34 +152,38 @@ def _check_gpu_groups(config: ClusterConfig, errors: list[Finding], warnings: li
 
         instance = lookup(group.instance_type)
         if instance is None:
-            known = ", ".join(sorted(INSTANCE_TYPES))
-            errors.append(Finding(f"{path}.instance_type", f"unknown instance type '{group.instance_type}'; known types: {known}"))
+            errors.append(Finding(f"{path}.instance_type", unknown_instance_type(group.instance_type)))
             continue
 
         if group.efa is True and not instance.efa_supported:
             with_efa = ", ".join(sorted(n for n, t in INSTANCE_TYPES.items() if t.efa_supported and t.family == instance.family)) or "none in this family"
-            errors.append(Finding(f"{path}.efa", f"{instance.name} does not support EFA (EFA sizes of {instance.family}: {with_efa}); use efa: auto or false"))
+            errors.append(Finding(f"{path}.efa", f"{instance.name} does not support EFA (EFA sizes of {instance.family}: {with_efa}); use efa: auto or false",
+                                  (f"{path}.instance_type",)))
         efa = efa_enabled(group)
 
         if group.capacity_type == "capacity_block" and not instance.capacity_block:
             allowed = ", ".join(sorted(n for n, t in INSTANCE_TYPES.items() if t.capacity_block))
-            errors.append(Finding(f"{path}.capacity_type", f"Capacity Blocks for ML are not sold for {instance.name}; they are for {allowed}"))
+            errors.append(Finding(f"{path}.capacity_type", f"Capacity Blocks for ML are not sold for {instance.name}; they are for {allowed}",
+                                  (f"{path}.instance_type",)))
+        capacity = (f"{path}.capacity_type",)
         if group.capacity_type == "capacity_block" and group.capacity_reservation_id is None:
-            errors.append(Finding(f"{path}.capacity_reservation_id", "required when capacity_type is capacity_block (the cr-... id of the purchased Capacity Block)"))
+            errors.append(Finding(f"{path}.capacity_reservation_id", "required when capacity_type is capacity_block (the cr-... id of the purchased Capacity Block)", capacity))
         if group.capacity_type == "spot" and group.capacity_reservation_id is not None:
-            errors.append(Finding(f"{path}.capacity_reservation_id", "cannot be used with capacity_type spot; reservations are on_demand or capacity_block"))
+            errors.append(Finding(f"{path}.capacity_reservation_id", "cannot be used with capacity_type spot; reservations are on_demand or capacity_block", capacity))
 
         needs_zone = efa or group.capacity_reservation_id is not None
         if group.availability_zone is None:
             if needs_zone:
                 why = "EFA is on" + (" (efa: auto)" if group.efa == "auto" else "") if efa else "a capacity reservation is zonal"
-                errors.append(Finding(f"{path}.availability_zone", f"required because {why}; choose one of {', '.join(config.network.availability_zones)}"))
+                errors.append(Finding(f"{path}.availability_zone", f"required because {why}; choose one of {', '.join(config.network.availability_zones)}",
+                                      (f"{path}.efa", f"{path}.instance_type", f"{path}.capacity_reservation_id", "network.availability_zones")))
         elif group.availability_zone not in config.network.availability_zones:
             if not group.availability_zone.startswith(config.region):
                 reason = f"is not in region {config.region}"
             else:
                 reason = "is not one of network.availability_zones"
-            errors.append(Finding(f"{path}.availability_zone", f"'{group.availability_zone}' {reason}; choose one of {', '.join(config.network.availability_zones)}"))
+            errors.append(Finding(f"{path}.availability_zone", f"'{group.availability_zone}' {reason}; choose one of {', '.join(config.network.availability_zones)}",
+                                  ("network.availability_zones", "region")))
 
         if instance.accelerator_kind == "neuron":
             warnings.append(Finding(f"{path}.instance_type", f"{instance.name}: the platform stack installs no Neuron device plugin and no Trainium "
@@ -188,6 +200,26 @@ def _check_gpu_groups(config: ClusterConfig, errors: list[Finding], warnings: li
                 errors.append(Finding(f"{path}.labels.{key}", "uses a reserved kubernetes.io/k8s.io prefix, which EKS node groups reject"))
             if not LABEL_VALUE.match(value):
                 errors.append(Finding(f"{path}.labels.{key}", f"'{value}' is not a valid Kubernetes label value (63 characters of letters, digits, '-', '_', '.')"))
+
+
+# EC2 families without accelerators, by their leading letters (general purpose,
+# compute, memory, burstable, storage, high-memory, Graviton-only).
+CPU_FAMILY = re.compile(r"^(m|c|r|t|x|z|i|d|h|a|u)\d")
+
+
+def unknown_instance_type(name: str) -> str:
+    """The message for a type the catalog does not hold: a likely typo, a CPU type, or what exists."""
+    family = name.split(".", 1)[0]
+    if CPU_FAMILY.match(family):
+        return f"{name} has no accelerator; CPU nodes go in system_nodes.instance_types"
+    guess = difflib.get_close_matches(name, INSTANCE_TYPES, n=1, cutoff=0.75)
+    if guess:
+        return f"unknown instance type '{name}'; did you mean '{guess[0]}'?"
+    same_family = sorted(n for n, t in INSTANCE_TYPES.items() if t.family == family)
+    if same_family:
+        return f"unknown instance type '{name}'; {family} sizes: {', '.join(same_family)}"
+    families = sorted({t.family for t in INSTANCE_TYPES.values()})
+    return f"unknown instance type '{name}'; GPU and Trainium families: {', '.join(families)}"
 
 
 def _check_tags(config: ClusterConfig, errors: list[Finding]) -> None:
@@ -237,7 +269,9 @@ def _check_storage(config: ClusterConfig, errors: list[Finding]) -> None:
         errors.append(Finding(f"{path}.storage_capacity_gib", f"{fsx.storage_capacity_gib} is not a size FSx for Lustre offers: "
                                                               f"1200, or a multiple of 2400 (nearest: {below} or {below + FSX_CAPACITY_STEP_GIB if below > 1200 else 2400})"))
     if fsx.deployment_type == "SCRATCH_2" and fsx.throughput_mib_per_tib is not None:
-        errors.append(Finding(f"{path}.throughput_mib_per_tib", "applies to PERSISTENT_2 only; SCRATCH_2 has a fixed 200 MB/s per TiB (remove it)"))
+        errors.append(Finding(f"{path}.throughput_mib_per_tib", "applies to PERSISTENT_2 only; SCRATCH_2 has a fixed 200 MB/s per TiB (remove it)",
+                              (f"{path}.deployment_type",)))
     zones = config.network.availability_zones
     if fsx.availability_zone is not None and fsx.availability_zone not in zones:
-        errors.append(Finding(f"{path}.availability_zone", f"'{fsx.availability_zone}' is not one of network.availability_zones ({', '.join(zones)})"))
+        errors.append(Finding(f"{path}.availability_zone", f"'{fsx.availability_zone}' is not one of network.availability_zones ({', '.join(zones)})",
+                              ("network.availability_zones",)))

@@ -53,7 +53,10 @@ CASES = {
     "public vpc range": (setter("network", "vpc_cidr", value="8.8.0.0/16"), "network.vpc_cidr: 8.8.0.0/16 is not a private range"),
     "vpc too small": (setter("network", "vpc_cidr", value="10.0.0.0/26"), "network.vpc_cidr: prefix length must be between /16 and /21 (got /26)"),
     "efa on a type without it": (gpu(instance_type="g5.xlarge", efa=True), "gpu_node_groups[0].efa: g5.xlarge does not support EFA"),
-    "unknown instance type": (gpu(instance_type="p9.96xlarge"), "gpu_node_groups[0].instance_type: unknown instance type 'p9.96xlarge'; known types: g4dn.12xlarge"),
+    "unknown instance type": (gpu(instance_type="p9.96xlarge"), "gpu_node_groups[0].instance_type: unknown instance type 'p9.96xlarge'; GPU and Trainium families: g4dn, g5, g6, g6e, p4d, p4de, p5"),
+    "misspelled instance type": (gpu(instance_type="p5.48xl"), "gpu_node_groups[0].instance_type: unknown instance type 'p5.48xl'; did you mean 'p5.48xlarge'?"),
+    "unknown size of a known family": (gpu(instance_type="g6e.tiny"), "gpu_node_groups[0].instance_type: unknown instance type 'g6e.tiny'; g6e sizes: g6e.12xlarge, g6e.48xlarge"),
+    "cpu type in a gpu group": (gpu(instance_type="m6i.large"), "gpu_node_groups[0].instance_type: m6i.large has no accelerator; CPU nodes go in system_nodes.instance_types"),
     "capacity block without reservation": (gpu(capacity_type="capacity_block"), "gpu_node_groups[0].capacity_reservation_id: required when capacity_type is capacity_block"),
     "capacity block for a type AWS does not sell them for": (gpu(capacity_type="capacity_block", capacity_reservation_id="cr-0123456789abcdef0"), "gpu_node_groups[0].capacity_type: Capacity Blocks for ML are not sold for g5.12xlarge; they are for p4d.24xlarge, p4de.24xlarge, p5.48xlarge"),
     "fsx capacity off the steps": (setter("storage", value={"fsx_lustre": {"enabled": True, "storage_capacity_gib": 3000}}), "storage.fsx_lustre.storage_capacity_gib: 3000 is not a size FSx for Lustre offers: 1200, or a multiple of 2400 (nearest: 2400 or 4800)"),
@@ -163,3 +166,35 @@ def test_nat_none_warns_about_endpoints_and_image_registries(write):
     loaded = load_config(write(variant(lambda d: (setter("network", "nat_gateways", value="none")(d), private_image(d)))))
     assert any("missing: ec2, eks, eks-auth, logs, autoscaling" in w for w in loaded.warnings), loaded.warnings
     assert any("ghcr.io" in w for w in loaded.warnings)
+
+
+def test_a_wrong_capacity_type_does_not_hide_an_unknown_instance_type(write):
+    path = write(variant(gpu(capacity_type="reserved", instance_type="p5.48xl", availability_zone="us-west-2q")))
+    with pytest.raises(ConfigError) as error:
+        load_config(path)
+    lines = [line.removeprefix(f"{path}: ") for line in error.value.lines]
+    assert lines[0].startswith("gpu_node_groups[0].capacity_type: must be one of on_demand, spot, capacity_block")
+    assert any(line.startswith("gpu_node_groups[0].instance_type: unknown instance type 'p5.48xl'") for line in lines)
+    assert len(lines) == 2, "the AZ is not checked against an instance type that does not exist"
+
+
+def test_field_and_cross_field_problems_come_in_one_run(write):
+    def edit(data):
+        data["network"]["availability_zones"] = ["us-west-2a", "eu-west-1b"]
+        data["network"]["nat_gatways"] = "single"
+        gpu(min_size=3, max_size=1, desired_size=3)(data)
+    path = write(variant(edit))
+    with pytest.raises(ConfigError) as error:
+        load_config(path)
+    lines = [line.removeprefix(f"{path}: ") for line in error.value.lines]
+    assert any(line.startswith("network.nat_gatways: unknown key") for line in lines)
+    assert any(line.startswith("network.availability_zones[1]: 'eu-west-1b' is not an availability zone") for line in lines)
+    assert any(line.startswith("gpu_node_groups[0].max_size: must be >= min_size (got 1 < 3)") for line in lines)
+
+
+def test_a_finding_that_compares_with_a_wrong_field_is_not_reported(write):
+    path = write(variant(gpu(max_size="x", desired_size=3)))
+    with pytest.raises(ConfigError) as error:
+        load_config(path)
+    assert [line.removeprefix(f"{path}: ") for line in error.value.lines] == [
+        "gpu_node_groups[0].max_size: expected an integer (got 'x', a string)"]

@@ -45,6 +45,15 @@ CLUSTER_AUTOSCALER = Chart(
 # cluster-autoscaler's minor version must match the cluster's.
 CLUSTER_AUTOSCALER_KUBERNETES_MINOR = "1.34"
 
+KUEUE = Chart(
+    name="kueue", repository="oci://registry.k8s.io/kueue/charts", version="0.19.2", app_version="v0.19.2",
+    confirmed="kubernetes-sigs/kueue v0.19.2 = 8eab68778fc1 (2026-08-20), charts/kueue/Chart.yaml; its values.yaml "
+    "enables the trainer.kubeflow.org/trainjob integration",
+)
+# The chart's values point at the project's staging registry with pullPolicy Always;
+# releases are published to registry.k8s.io (charts/kueue/README.md).
+KUEUE_IMAGE = "registry.k8s.io/kueue/kueue"
+
 # The default image of the per-group runtimes: AWS's PyTorch Deep Learning Container for
 # EC2/EKS, with PyTorch 2.13, NCCL 2.30.7, the EFA installer 1.49 (libfabric and the AWS
 # NCCL OFI plugin, so collectives go over EFA) and nccl-tests' all_reduce_perf. GA

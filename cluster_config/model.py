@@ -190,6 +190,34 @@ class Storage(Strict):
     checkpoints: Checkpoints = Checkpoints()
 
 
+class Team(Strict):
+    """A team's guaranteed share of the GPUs, in the namespaces it runs jobs in."""
+
+    name: GroupName
+    namespaces: Annotated[list[Namespace], Field(min_length=1)]
+    quota: dict[str, Annotated[int, Field(ge=0)]]  # accelerators per GPU group name
+    can_borrow: bool = True  # use other teams' idle quota (given back when they need it)
+
+
+class Queues(Strict):
+    """Kueue: quotas per GPU group and team, and all-or-nothing starts."""
+
+    enabled: bool = True
+    version: ChartVersion | None = None  # None: the project's pin
+    teams: list[Team] = []
+    # Admit a job only once cluster-autoscaler has provisioned all its nodes
+    # (a ProvisioningRequest per job), so a partial scale-up never holds GPUs idle.
+    all_or_nothing: bool = True
+
+
+class Observability(Strict):
+    # The amazon-cloudwatch-observability add-on: Container Insights with GPU, Neuron
+    # and EFA metrics, and a GPU-fault alarm per group.
+    cloudwatch: bool = True
+    # Send the alarms to a KMS-encrypted SNS topic; subscribe to it yourself.
+    alarm_topic: bool = True
+
+
 class LocalBackend(Strict):
     type: Literal["local"] = "local"
 
@@ -228,6 +256,8 @@ class ClusterConfig(Strict):
     training_operator: TrainingOperator = TrainingOperator()
     platform: Platform = Platform()
     storage: Storage = Storage()
+    queues: Queues = Queues()
+    observability: Observability = Observability()
     backend: Backend = LocalBackend()
 
     @field_validator("kubernetes_version")

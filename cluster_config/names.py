@@ -55,6 +55,10 @@ FSX_CLAIM = "fsx"
 # JobSet labels every pod with the name of its JobSet, which Trainer names after the TrainJob.
 JOBSET_NAME_LABEL = "jobset.sigs.k8s.io/jobset-name"
 
+# Kueue: where it runs, and the label a TrainJob names its queue with.
+KUEUE_NAMESPACE = "kueue-system"
+QUEUE_NAME_LABEL = "kueue.x-k8s.io/queue-name"
+
 # Tag keys the project sets on every AWS resource itself.
 CLUSTER_TAG_KEY = "gpu-eks:cluster"
 MANAGED_BY_TAG_KEY = "gpu-eks:managed-by"

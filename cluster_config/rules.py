@@ -47,6 +47,7 @@ def check(config: ClusterConfig) -> tuple[list[Finding], list[Finding]]:
     _check_platform(config, errors, warnings)
     _check_training(config, errors)
     _check_storage(config, errors)
+    _check_queues(config, errors)
     return errors, warnings
 
 
@@ -275,3 +276,49 @@ def _check_storage(config: ClusterConfig, errors: list[Finding]) -> None:
     if fsx.availability_zone is not None and fsx.availability_zone not in zones:
         errors.append(Finding(f"{path}.availability_zone", f"'{fsx.availability_zone}' is not one of network.availability_zones ({', '.join(zones)})",
                               ("network.availability_zones",)))
+
+
+def _check_queues(config: ClusterConfig, errors: list[Finding]) -> None:
+    groups = {g.name: g for g in config.gpu_node_groups}
+    if config.queues.enabled:
+        for i, group in enumerate(config.gpu_node_groups):
+            # Each group's queue is named after it, beside each namespace's "default" and the teams' "team-<name>".
+            if group.name == "default" or group.name.startswith("team-"):
+                errors.append(Finding(f"gpu_node_groups[{i}].name", f"'{group.name}' would clash with a queue name; "
+                                      "'default' and names starting with 'team-' are taken while queues are enabled"))
+    claimed: dict[str, str] = {}
+    team_names: dict[str, int] = {}
+    totals: dict[str, int] = {}
+    for i, team in enumerate(config.queues.teams):
+        path = f"queues.teams[{i}]"
+        if team.name in team_names:
+            errors.append(Finding(f"{path}.name", f"'{team.name}' is already used by queues.teams[{team_names[team.name]}]"))
+        team_names.setdefault(team.name, i)
+        for j, namespace in enumerate(team.namespaces):
+            if namespace in claimed:
+                errors.append(Finding(f"{path}.namespaces[{j}]", f"'{namespace}' is listed twice (also by {claimed[namespace]}); "
+                                      "a namespace's jobs go to one team's queue"))
+            claimed.setdefault(namespace, f"team {team.name}")
+        for group_name, accelerators in team.quota.items():
+            where = f"{path}.quota.{group_name}"
+            group = groups.get(group_name)
+            if group is None:
+                known = ", ".join(groups) or "none are configured"
+                errors.append(Finding(where, f"'{group_name}' is not a GPU group (gpu_node_groups names: {known})"))
+                continue
+            instance = lookup(group.instance_type)
+            if instance is None:
+                continue
+            most = group.max_size * instance.accelerators
+            totals[group_name] = totals.get(group_name, 0) + accelerators
+            if accelerators > most:
+                errors.append(Finding(where, f"{accelerators} accelerators is more than the group can have "
+                                      f"({group.max_size} nodes x {instance.accelerators} = {most})",
+                                      (f"gpu_node_groups[{list(groups).index(group_name)}].max_size",)))
+    for group_name, total in totals.items():
+        group = groups[group_name]
+        instance = lookup(group.instance_type)
+        most = group.max_size * instance.accelerators
+        if total > most:
+            errors.append(Finding("queues.teams", f"the teams' quotas for {group_name} add up to {total}, more than its {most} "
+                                  "accelerators; a quota is a guarantee, so they must fit"))

@@ -38,6 +38,10 @@ def crd_schema(kind: str, version: str) -> dict:
 
 
 def _strict(schema: dict) -> dict:
+    pattern = schema.get("pattern")
+    if pattern and "(?i)" in pattern[1:]:
+        # Go's RE2 takes an inline flag anywhere; Python only at the start.
+        schema["pattern"] = "(?i)" + pattern.replace("(?i)", "")
     if schema.pop("x-kubernetes-int-or-string", False):
         schema.pop("type", None)
         schema["anyOf"] = [{"type": "integer"}, {"type": "string"}]

@@ -13,10 +13,13 @@ from typing import Literal
 
 from .. import names
 from ..model import ClusterConfig
+from .. import charts
 from ..releases import (
     cluster_autoscaler,
     efa_device_plugin,
     kubeflow_trainer,
+    kueue,
+    kueue_queues,
     nvidia_device_plugin,
     training_runtimes,
     training_storage,
@@ -28,11 +31,12 @@ from .costs import CostPlan, cost_plan
 from .network import ExistingVpcPlan, NetworkPlan, network_plan
 from .nodes import GpuNodeGroupPlan, SystemNodesPlan, gpu_node_group_plan, system_nodes_plan
 from .platform import PlatformPlan, platform_settings
+from .queues import queues_plan
 from .storage import StoragePlan, storage_plan
 
 # Install order: the runtimes wait for Trainer's CRDs (see training_runtimes.py).
 PLATFORM_COMPONENTS = (kubeflow_trainer, training_storage, training_runtimes, nvidia_device_plugin, efa_device_plugin,
-                       cluster_autoscaler)
+                       cluster_autoscaler, kueue, kueue_queues)
 StackRole = Literal["network", "cluster", "platform"]
 
 
@@ -84,13 +88,21 @@ def build_plan(config: ClusterConfig) -> ClusterPlan:
     lustre = config.storage.fsx_lustre.enabled
     gpu_groups = tuple(gpu_node_group_plan(g, name, node_repair=node_repair, local_nvme_raid0=raid0, lustre_client=lustre)
                        for g in config.gpu_node_groups)
+    team_namespaces = [n for team in config.queues.teams for n in team.namespaces] if config.queues.enabled else []
+    training_namespaces = tuple(dict.fromkeys([*config.training_operator.namespaces, *team_namespaces]))
     storage = storage_plan(
         config.storage, zones=tuple(config.network.availability_zones),
         efa_zones=tuple(g.availability_zone for g in gpu_groups if g.efa and g.availability_zone),
-        training_namespaces=tuple(config.training_operator.namespaces),
+        training_namespaces=training_namespaces,
     )
-    settings = platform_settings(cluster_name=name, region=region, storage=storage, operator=config.training_operator,
-                                 platform=config.platform)
+    # Queues need something to queue: the training operator and at least one group.
+    queueing = config.training_operator.enabled
+    queue_plan = queues_plan(
+        config.queues, cluster_name=name, version=config.queues.version or charts.KUEUE.version,
+        groups=gpu_groups if queueing else (), training_namespaces=training_namespaces,
+    )
+    settings = platform_settings(cluster_name=name, region=region, storage=storage, queues=queue_plan,
+                                 operator=config.training_operator, platform=config.platform)
     releases = tuple(spec for spec in (c.release(settings, gpu_groups) for c in PLATFORM_COMPONENTS) if spec is not None)
     return ClusterPlan(
         name=name,

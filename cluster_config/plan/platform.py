@@ -8,6 +8,7 @@ from typing import Literal
 from .. import charts, names
 from ..model import Platform, TrainingOperator
 from ..releases.release_spec import ReleaseSpec
+from .queues import QueuesPlan
 from .storage import StoragePlan
 
 
@@ -32,6 +33,7 @@ class PlatformSettings:
     cluster_name: str
     region: str
     storage: StoragePlan
+    queues: QueuesPlan | None  # None: no Kueue
     trainer: TrainerPlan
     nvidia_device_plugin: ComponentPlan
     efa_device_plugin: ComponentPlan
@@ -53,13 +55,13 @@ class PlatformPlan:
         return tuple(sorted(wanted - set(names.PREINSTALLED_NAMESPACES)))
 
 
-def platform_settings(*, cluster_name: str, region: str, storage: StoragePlan, operator: TrainingOperator,
-                      platform: Platform) -> PlatformSettings:
+def platform_settings(*, cluster_name: str, region: str, storage: StoragePlan, queues: QueuesPlan | None,
+                      operator: TrainingOperator, platform: Platform) -> PlatformSettings:
     def component(settings, chart: charts.Chart) -> ComponentPlan:
         return ComponentPlan(enabled=settings.enabled, version=settings.version or chart.version)
 
     return PlatformSettings(
-        cluster_name=cluster_name, region=region, storage=storage,
+        cluster_name=cluster_name, region=region, storage=storage, queues=queues,
         trainer=TrainerPlan(enabled=operator.enabled, version=operator.version, image=operator.image,
                             max_restarts=operator.max_restarts),
         nvidia_device_plugin=component(platform.nvidia_device_plugin, charts.NVIDIA_DEVICE_PLUGIN),

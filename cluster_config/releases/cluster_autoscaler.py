@@ -20,6 +20,18 @@ def release(settings: PlatformSettings, groups: tuple[GpuNodeGroupPlan, ...]) ->
     component = settings.cluster_autoscaler
     if not component.enabled:
         return None
+    extra_args = {
+        "balance-similar-node-groups": "true",
+        # Picks the group that wastes the fewest GPUs for the pending pods.
+        "expander": "least-waste",
+        # kube-system pods other than daemonsets must not pin an idle GPU node.
+        "skip-nodes-with-system-pods": "false",
+        "scale-down-unneeded-time": "10m",
+        "scale-down-delay-after-add": "10m",
+    }
+    if settings.queues is not None and settings.queues.all_or_nothing:
+        # Kueue's all-or-nothing admission check asks for a job's nodes through ProvisioningRequests.
+        extra_args["enable-provisioning-requests"] = "true"
     return ReleaseSpec(
         name=charts.CLUSTER_AUTOSCALER.name, namespace=names.AUTOSCALER_NAMESPACE, chart=charts.CLUSTER_AUTOSCALER.name,
         repository=charts.CLUSTER_AUTOSCALER.repository, version=component.version,
@@ -29,14 +41,6 @@ def release(settings: PlatformSettings, groups: tuple[GpuNodeGroupPlan, ...]) ->
             "autoDiscovery": {"clusterName": settings.cluster_name},
             "rbac": {"serviceAccount": {"create": True, "name": names.AUTOSCALER_SERVICE_ACCOUNT}},
             "nodeSelector": names.SYSTEM_NODE_LABELS,
-            "extraArgs": {
-                "balance-similar-node-groups": "true",
-                # Picks the group that wastes the fewest GPUs for the pending pods.
-                "expander": "least-waste",
-                # kube-system pods other than daemonsets must not pin an idle GPU node.
-                "skip-nodes-with-system-pods": "false",
-                "scale-down-unneeded-time": "10m",
-                "scale-down-delay-after-add": "10m",
-            },
+            "extraArgs": extra_args,
         },
     )

@@ -55,6 +55,17 @@ def test_every_runtime_is_a_valid_cluster_training_runtime(config):
         assert validate_custom_resource(manifest) == [], manifest["metadata"]["name"]
 
 
+@pytest.mark.parametrize("config", EXAMPLE_CONFIGS)
+def test_every_kueue_object_is_valid(config):
+    queues = releases_of(plans()[config]).get("queues")
+    manifests = queues.values["manifests"] if queues else []
+    for manifest in manifests:
+        assert validate_custom_resource(manifest) == [], (manifest["kind"], manifest["metadata"]["name"])
+    if config == "default.yaml":
+        assert {m["kind"] for m in manifests} == {"ResourceFlavor", "ClusterQueue", "LocalQueue", "AdmissionCheck",
+                                                   "ProvisioningRequestConfig"}
+
+
 @pytest.mark.parametrize("path", sorted((ROOT / "examples").glob("*/trainjob.yaml")), ids=lambda p: p.parent.name)
 def test_every_example_trainjob_is_a_valid_trainjob(path: Path):
     job = yaml.safe_load(path.read_text())

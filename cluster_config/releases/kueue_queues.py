@@ -1,0 +1,99 @@
+"""Kueue's objects for this cluster: a flavor per GPU group, cluster queues with quotas, local queues.
+
+Custom resources, so like the training runtimes they are a second release of
+the local manifests chart that waits for the Kueue release (and its CRDs).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .. import charts, names
+from .release_spec import ReleaseSpec, toleration
+from .training_runtimes import CHART_DIR
+
+if TYPE_CHECKING:
+    from ..plan.nodes import GpuNodeGroupPlan
+    from ..plan.platform import PlatformSettings
+    from ..plan.queues import QueuesPlan
+
+API_VERSION = "kueue.x-k8s.io/v1beta2"
+RELEASE_NAME = "queues"
+PROVISIONING_CHECK = "all-or-nothing"
+# cluster-autoscaler scales every node group a request needs at once, or none
+# (its ProvisioningRequest class for atomic scale-up; see the README for what it guarantees).
+ATOMIC_SCALE_UP_CLASS = "best-effort-atomic-scale-up.autoscaling.x-k8s.io"
+
+
+def flavor(group: GpuNodeGroupPlan) -> dict:
+    return {
+        "apiVersion": API_VERSION, "kind": "ResourceFlavor", "metadata": {"name": group.name},
+        "spec": {
+            # Kueue matches a pod to the flavor whose labels its nodeSelector agrees with,
+            # and adds the labels and tolerations to the pods it admits.
+            "nodeLabels": {names.NODEGROUP_LABEL: group.node_group_name},
+            "tolerations": [toleration(t) for t in group.taints],
+        },
+    }
+
+
+def cluster_queue(queue, queues: QueuesPlan, groups: dict[str, GpuNodeGroupPlan]) -> dict:
+    resource_groups = []
+    for quota in queue.quotas:
+        group = groups[quota.group]
+        resources = []
+        for name, value in quota.resources(group).items():
+            entry = {"name": name, "nominalQuota": value}
+            if quota.borrowing_limit is not None:
+                entry["borrowingLimit"] = 0 if isinstance(value, int) else "0"
+            resources.append(entry)
+        resource_groups.append({"coveredResources": [r["name"] for r in resources],
+                                "flavors": [{"name": group.name, "resources": resources}]})
+    spec = {
+        "cohortName": queues.cohort,
+        "namespaceSelector": {},
+        "queueingStrategy": "BestEffortFIFO",
+        "resourceGroups": resource_groups,
+        # A queue takes back what others borrowed from it, and never preempts for borrowing.
+        "preemption": {"reclaimWithinCohort": "Any", "borrowWithinCohort": {"policy": "Never"},
+                       "withinClusterQueue": "LowerPriority"},
+    }
+    if queues.all_or_nothing:
+        spec["admissionChecksStrategy"] = {"admissionChecks": [{"name": PROVISIONING_CHECK}]}
+    return {"apiVersion": API_VERSION, "kind": "ClusterQueue", "metadata": {"name": queue.name}, "spec": spec}
+
+
+def manifests(settings: PlatformSettings, groups: tuple[GpuNodeGroupPlan, ...]) -> list[dict]:
+    queues = settings.queues
+    by_name = {g.name: g for g in groups}
+    out = [flavor(g) for g in groups]
+    if queues.all_or_nothing:
+        out.append({
+            "apiVersion": API_VERSION, "kind": "ProvisioningRequestConfig", "metadata": {"name": PROVISIONING_CHECK},
+            "spec": {
+                "provisioningClassName": ATOMIC_SCALE_UP_CLASS,
+                # Only pods that ask for accelerators wait for new nodes; CPU pods fit the system nodes.
+                "managedResources": sorted({g.accelerator_resource for g in groups}),
+                "retryStrategy": {"backoffLimitCount": 3, "backoffBaseSeconds": 60, "backoffMaxSeconds": 1800},
+            },
+        })
+        out.append({
+            "apiVersion": API_VERSION, "kind": "AdmissionCheck", "metadata": {"name": PROVISIONING_CHECK},
+            "spec": {"controllerName": "kueue.x-k8s.io/provisioning-request",
+                     "parameters": {"apiGroup": "kueue.x-k8s.io", "kind": "ProvisioningRequestConfig", "name": PROVISIONING_CHECK}},
+        })
+    out += [cluster_queue(q, queues, by_name) for q in queues.cluster_queues]
+    out += [{"apiVersion": API_VERSION, "kind": "LocalQueue", "metadata": {"name": q.name, "namespace": q.namespace},
+             "spec": {"clusterQueue": q.cluster_queue}} for q in queues.local_queues]
+    return out
+
+
+def release(settings: PlatformSettings, groups: tuple[GpuNodeGroupPlan, ...]) -> ReleaseSpec | None:
+    queues = settings.queues
+    if queues is None:
+        return None
+    return ReleaseSpec(
+        name=RELEASE_NAME, namespace=names.KUEUE_NAMESPACE, chart=str(CHART_DIR), version=None,
+        values={"manifests": manifests(settings, groups)}, after=(charts.KUEUE.name,),
+        uses_namespaces=tuple(sorted({q.namespace for q in queues.local_queues})),
+    )

@@ -1,0 +1,95 @@
+"""Kueue: a flavor and a queue per GPU group, team quotas in a cohort, all-or-nothing admission."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from cluster_config import load_config
+from cluster_config.plan import build_plan
+from tests.conftest import CONFIG_DIR
+
+TEAMS = {"teams": [
+    {"name": "research", "namespaces": ["research"], "quota": {"a10g": 4}, "can_borrow": True},
+    {"name": "prod", "namespaces": ["prod", "prod-batch"], "quota": {"a10g": 2}, "can_borrow": False},
+]}
+
+
+def queue_objects(path) -> dict[tuple[str, str], dict]:
+    plan = build_plan(load_config(path).config)
+    (release,) = [r for r in plan.platform.releases if r.name == "queues"]
+    return {(m["kind"], m["metadata"].get("namespace", "") + "/" + m["metadata"]["name"]): m for m in release.values["manifests"]}
+
+
+@pytest.fixture(scope="module")
+def default():
+    return queue_objects(CONFIG_DIR / "default.yaml")
+
+
+def test_each_group_gets_a_flavor_pinned_to_its_nodes_with_its_tolerations(default):
+    flavor = default[("ResourceFlavor", "/a10g")]["spec"]
+    assert flavor["nodeLabels"] == {"eks.amazonaws.com/nodegroup": "demo-a10g"}
+    assert flavor["tolerations"] == [{"key": "nvidia.com/gpu", "operator": "Equal", "value": "true", "effect": "NoSchedule"}]
+
+
+def test_a_group_queue_holds_the_whole_group_at_its_maximum(default):
+    spec = default[("ClusterQueue", "/a10g")]["spec"]
+    (group,) = spec["resourceGroups"]
+    quota = {r["name"]: r["nominalQuota"] for r in group["flavors"][0]["resources"]}
+    # g5.12xlarge: 4 GPUs, 1 EFA, 48 vCPUs, 192 GiB; max_size 2
+    assert quota == {"nvidia.com/gpu": 8, "vpc.amazonaws.com/efa": 2, "cpu": 96, "memory": "384Gi"}
+    assert spec["cohortName"] == "demo"
+    assert spec["admissionChecksStrategy"] == {"admissionChecks": [{"name": "all-or-nothing"}]}
+
+
+def test_every_training_namespace_gets_a_default_queue_and_one_per_group(default):
+    local = {k[1]: v["spec"]["clusterQueue"] for k, v in default.items() if k[0] == "LocalQueue"}
+    assert local == {"default/default": "a10g", "default/a10g": "a10g"}
+
+
+def test_all_or_nothing_asks_the_autoscaler_for_every_node_at_once(default):
+    config = default[("ProvisioningRequestConfig", "/all-or-nothing")]["spec"]
+    assert config["provisioningClassName"] == "best-effort-atomic-scale-up.autoscaling.x-k8s.io"
+    assert config["managedResources"] == ["nvidia.com/gpu"]
+    check = default[("AdmissionCheck", "/all-or-nothing")]["spec"]
+    assert check["controllerName"] == "kueue.x-k8s.io/provisioning-request"
+    plan = build_plan(load_config(CONFIG_DIR / "default.yaml").config)
+    (autoscaler,) = [r for r in plan.platform.releases if r.name == "cluster-autoscaler"]
+    assert autoscaler.values["extraArgs"]["enable-provisioning-requests"] == "true"
+
+
+def test_teams_share_through_a_cohort_and_the_rest_stays_shared(config_variant):
+    objects = queue_objects(config_variant(edit={"queues": TEAMS}))
+    research = objects[("ClusterQueue", "/team-research")]["spec"]["resourceGroups"][0]["flavors"][0]["resources"]
+    assert {r["name"]: r["nominalQuota"] for r in research}["nvidia.com/gpu"] == 4
+    assert all("borrowingLimit" not in r for r in research)
+    prod = objects[("ClusterQueue", "/team-prod")]["spec"]["resourceGroups"][0]["flavors"][0]["resources"]
+    assert {r["name"]: r["borrowingLimit"] for r in prod}["nvidia.com/gpu"] == 0
+    shared = objects[("ClusterQueue", "/a10g")]["spec"]["resourceGroups"][0]["flavors"][0]["resources"]
+    assert {r["name"]: r["nominalQuota"] for r in shared}["nvidia.com/gpu"] == 8 - 4 - 2
+    local = {k[1]: v["spec"]["clusterQueue"] for k, v in objects.items() if k[0] == "LocalQueue"}
+    assert local["research/default"] == "team-research" and local["prod-batch/default"] == "team-prod"
+    assert local["default/a10g"] == "a10g"
+
+
+def test_team_namespaces_get_storage_claims_too(config_variant):
+    plan = build_plan(load_config(config_variant(edit={"queues": TEAMS})).config)
+    assert plan.storage.training_namespaces == ("default", "research", "prod", "prod-batch")
+
+
+def test_no_queues_when_turned_off(config_variant):
+    plan = build_plan(load_config(config_variant(edit={"queues": {"enabled": False}})).config)
+    assert {"kueue", "queues"}.isdisjoint(r.name for r in plan.platform.releases)
+    (autoscaler,) = [r for r in plan.platform.releases if r.name == "cluster-autoscaler"]
+    assert "enable-provisioning-requests" not in autoscaler.values["extraArgs"]
+
+
+def test_kueue_runs_the_released_image_on_the_system_nodes():
+    plan = build_plan(load_config(CONFIG_DIR / "default.yaml").config)
+    (kueue,) = [r for r in plan.platform.releases if r.name == "kueue"]
+    assert (kueue.chart, kueue.repository, kueue.version) == ("kueue", "oci://registry.k8s.io/kueue/charts", "0.19.2")
+    manager = kueue.values["controllerManager"]
+    assert manager["nodeSelector"] == {"gpu-eks/role": "system"}
+    assert manager["manager"]["image"] == {"repository": "registry.k8s.io/kueue/kueue", "tag": "v0.19.2", "pullPolicy": "IfNotPresent"}
+    (objects,) = [r for r in plan.platform.releases if r.name == "queues"]
+    assert objects.after == ("kueue",), "custom resources wait for Kueue's CRDs"

@@ -63,6 +63,24 @@ KUEUE_IMAGE = "registry.k8s.io/kueue/kueue"
 # (charts/kubeflow-trainer/files/runtimes/torch-distributed.yaml at v2.3.0).
 TRAINING_IMAGE = "public.ecr.aws/deep-learning-containers/pytorch:2.13.0-cu133-amzn2023"
 TRAINING_IMAGE_REGISTRY = "public.ecr.aws"
+# The same image in each region's private DLC registry, which the VPC's ecr.api, ecr.dkr
+# and S3 endpoints serve without NAT. Repository "pytorch" (docs/src/data/pytorch/
+# 2.13-cuda-ec2.yml; the release config publishes to the private registries too); account
+# 763104351884 except where listed (docs/reference/region_availability.md).
+TRAINING_IMAGE_PRIVATE = "{account}.dkr.ecr.{region}.amazonaws.com/pytorch:2.13.0-cu133-amzn2023"
+DLC_DEFAULT_ACCOUNT = "763104351884"
+DLC_ACCOUNTS = {
+    "af-south-1": "626614931356", "ap-east-1": "871362719292", "ap-east-2": "975050140332",
+    "ap-south-2": "772153158452", "ap-southeast-3": "907027046896", "ap-southeast-4": "457447274322",
+    "ap-southeast-5": "550225433462", "ap-southeast-6": "633930458069", "ap-southeast-7": "590183813437",
+    "ap-northeast-3": "364406365360", "ca-west-1": "204538143572", "eu-south-1": "692866216735",
+    "eu-south-2": "503227376785", "eu-central-2": "380420809688", "il-central-1": "780543022126",
+    "me-central-1": "914824155844", "me-south-1": "217643126080", "mx-central-1": "637423239942",
+}
+
+
+def private_training_image(region: str) -> str:
+    return TRAINING_IMAGE_PRIVATE.format(account=DLC_ACCOUNTS.get(region, DLC_DEFAULT_ACCOUNT), region=region)
 
 
 def version_tuple(version: str) -> tuple[int, ...] | None:

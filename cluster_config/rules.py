@@ -11,6 +11,8 @@ from . import charts
 from .catalog import INSTANCE_TYPES, lookup
 from .model import ClusterConfig
 from .names import PROJECT_LABEL_KEYS, PROJECT_TAG_KEYS
+from .plan.addons import addresses_per_node
+from .plan.network import network_plan
 from .plan.nodes import efa_enabled
 
 PRIVATE_RANGES = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"))
@@ -48,6 +50,8 @@ def check(config: ClusterConfig) -> tuple[list[Finding], list[Finding]]:
     _check_training(config, errors)
     _check_storage(config, errors)
     _check_queues(config, errors)
+    if not errors and config.network.existing_vpc is None:
+        _check_subnet_room(config, errors, warnings)
     return errors, warnings
 
 
@@ -88,10 +92,14 @@ def _check_network(config: ClusterConfig, errors: list[Finding], warnings: list[
             warnings.append(Finding("network.nat_gateways", "none: nodes cannot pull the platform's charts and images from ghcr.io, registry.k8s.io, "
                                     "nvcr.io or docker.io; mirror them into ECR or the platform stack will not install"))
             operator = config.training_operator
-            if operator.enabled and operator.image.startswith(charts.TRAINING_IMAGE_REGISTRY + "/"):
+            chosen = "image" in operator.model_fields_set
+            if operator.enabled and chosen and operator.image.startswith(charts.TRAINING_IMAGE_REGISTRY + "/"):
                 errors.append(Finding("training_operator.image", f"{operator.image} is on {charts.TRAINING_IMAGE_REGISTRY}, which nodes cannot reach "
-                                      "with nat_gateways: none (no VPC endpoint serves it); copy the image into your account's ECR "
-                                      "and set its URI here, which the ecr.api and ecr.dkr endpoints serve"))
+                                      "with nat_gateways: none (no VPC endpoint serves it); use an ECR image, e.g. the same DLC from "
+                                      f"this region's registry: {charts.private_training_image(config.region)}", ("network.nat_gateways",)))
+            elif operator.enabled and not chosen:
+                warnings.append(Finding("training_operator.image", f"nat_gateways: none: the runtimes use {charts.private_training_image(config.region)}, "
+                                        "the default image from this region's private DLC registry (through the ECR endpoints)"))
 
     service = config.cluster.service_ipv4_cidr
     if service is not None:
@@ -322,3 +330,43 @@ def _check_queues(config: ClusterConfig, errors: list[Finding]) -> None:
         if total > most:
             errors.append(Finding("queues.teams", f"the teams' quotas for {group_name} add up to {total}, more than its {most} "
                                   "accelerators; a quota is a guarantee, so they must fit"))
+
+
+# Above this share of a subnet, prefix delegation can fail to find a free, aligned /28
+# even with addresses left, as single node and EFA interface addresses fragment it.
+SUBNET_FILL_WARNING = 0.75
+
+
+def _check_subnet_room(config: ClusterConfig, errors: list[Finding], warnings: list[Finding]) -> None:
+    """Every node at its group's max_size must find room in its subnet: at least its own
+    address and two /28 prefixes (one in use, one warm) to start, and ideally enough for
+    max-pods pods. An unpinned group is counted spread evenly over the zones."""
+    network = network_plan(config.name, config.region, "aws", config.network)
+    zones = network.availability_zones
+    to_start = {zone: 0 for zone in zones}
+    when_full = {zone: 0 for zone in zones}
+
+    def place(count: int, vcpus: int, pinned: str | None) -> None:
+        for zone in ([pinned] if pinned else zones):
+            nodes = -(-count // (1 if pinned else len(zones)))
+            to_start[zone] += nodes * addresses_per_node(vcpus, pods=1)
+            when_full[zone] += nodes * addresses_per_node(vcpus)
+
+    # System nodes' vCPUs are not in the catalog; count them as small nodes (max-pods 110).
+    place(config.system_nodes.max_size, 2, None)
+    for group in config.gpu_node_groups:
+        instance = lookup(group.instance_type)
+        if instance is not None:
+            place(group.max_size, instance.vcpus, group.availability_zone)
+    for subnet in network.subnets:
+        room = ipaddress.IPv4Network(subnet.private_cidr).num_addresses - 5  # AWS reserves 5 per subnet
+        zone = subnet.availability_zone
+        where = f"private subnet {subnet.private_cidr} ({zone})"
+        if to_start[zone] > room:
+            errors.append(Finding("network.vpc_cidr", f"{where} has {room} addresses; the nodes that can run there at their max_size "
+                                  f"need {to_start[zone]} just to start (two /28 pod prefixes each, prefix delegation); "
+                                  "use a larger VPC or lower max_size"))
+        elif when_full[zone] > SUBNET_FILL_WARNING * room:
+            warnings.append(Finding("network.vpc_cidr", f"{where}: nodes at max_size running max-pods would need {when_full[zone]} of "
+                                    f"its {room} addresses; pod prefixes need free aligned /28 blocks, so pods may stay Pending "
+                                    "in a fuller subnet; a larger VPC avoids it"))

@@ -6,6 +6,24 @@ from dataclasses import dataclass, field
 
 from .. import names
 
+# One /28 kept attached beyond what a node's pods use, as EKS recommends for prefix mode:
+# a new pod gets an address without an EC2 call, and little of the subnet sits idle.
+WARM_PREFIX_TARGET = 1
+PREFIX_SIZE = 16
+
+
+def max_pods(vcpus: int) -> int:
+    """The max-pods EKS managed node groups use with prefix delegation (110 below 30 vCPUs, else 250)."""
+    return 110 if vcpus < 30 else 250
+
+
+def addresses_per_node(vcpus: int, pods: int | None = None) -> int:
+    """Private IPs a node takes from its subnet in prefix mode running ``pods`` pods
+    (default: max-pods): their prefixes, the warm one, and its own address."""
+    pods = max_pods(vcpus) if pods is None else pods
+    prefixes = -(-pods // PREFIX_SIZE) + WARM_PREFIX_TARGET
+    return prefixes * PREFIX_SIZE + 1
+
 
 @dataclass(frozen=True, kw_only=True)
 class AddonPlan:
@@ -22,7 +40,14 @@ class AddonPlan:
 
 def addons_plan(*, node_repair: bool, checkpoints: bool, fsx: bool) -> tuple[AddonPlan, ...]:
     addons = [
-        AddonPlan(name="vpc-cni", before_nodes=True),
+        # Prefix delegation: each ENI slot holds a /28 (16 pod IPs) instead of one IP. On
+        # p5-class nodes card 0 carries the primary ENI and an EFA-only interface, so the
+        # CNI has that one ENI: about 49 pod IPs against kubelet's max-pods of 100
+        # without prefixes (EKS user guide, "Assign more IP addresses to Amazon EKS
+        # nodes with prefixes"; EKS best practices, "Prefix Mode for Linux").
+        AddonPlan(name="vpc-cni", before_nodes=True, configuration={"env": {
+            "ENABLE_PREFIX_DELEGATION": "true", "WARM_PREFIX_TARGET": str(WARM_PREFIX_TARGET),
+        }}),
         AddonPlan(name="eks-pod-identity-agent", before_nodes=True),
         AddonPlan(name="kube-proxy", before_nodes=True),
         AddonPlan(name="coredns", before_nodes=False),

@@ -55,14 +55,23 @@ class PlatformPlan:
         return tuple(sorted(wanted - set(names.PREINSTALLED_NAMESPACES)))
 
 
+def training_image(operator: TrainingOperator, *, region: str, air_gapped: bool) -> str:
+    """The user's image, else the default DLC: from public ECR, or without NAT from the
+    region's private DLC registry, which the VPC's ECR endpoints reach."""
+    if "image" in operator.model_fields_set or not air_gapped:
+        return operator.image
+    return charts.private_training_image(region)
+
+
 def platform_settings(*, cluster_name: str, region: str, storage: StoragePlan, queues: QueuesPlan | None,
-                      operator: TrainingOperator, platform: Platform) -> PlatformSettings:
+                      operator: TrainingOperator, platform: Platform, air_gapped: bool) -> PlatformSettings:
     def component(settings, chart: charts.Chart) -> ComponentPlan:
         return ComponentPlan(enabled=settings.enabled, version=settings.version or chart.version)
 
     return PlatformSettings(
         cluster_name=cluster_name, region=region, storage=storage, queues=queues,
-        trainer=TrainerPlan(enabled=operator.enabled, version=operator.version, image=operator.image,
+        trainer=TrainerPlan(enabled=operator.enabled, version=operator.version,
+                            image=training_image(operator, region=region, air_gapped=air_gapped),
                             max_restarts=operator.max_restarts),
         nvidia_device_plugin=component(platform.nvidia_device_plugin, charts.NVIDIA_DEVICE_PLUGIN),
         efa_device_plugin=component(platform.efa_device_plugin, charts.EFA_DEVICE_PLUGIN),

@@ -66,12 +66,13 @@ CASES = {
     "fsx import path not s3": (setter("storage", value={"fsx_lustre": {"enabled": True, "import_path": "https://example.com/data"}}), "storage.fsx_lustre.import_path: must be an S3 URI such as s3://my-datasets/imagenet (got 'https://example.com/data')"),
     "training namespace twice": (setter("training_operator", value={"namespaces": ["default", "ml", "ml"]}), "training_operator.namespaces[2]: 'ml' is listed twice"),
     "bad training namespace": (setter("training_operator", value={"namespaces": ["ML_Team"]}), "training_operator.namespaces[0]: must be a Kubernetes namespace name"),
-    "public training image without nat": (setter("network", "nat_gateways", value="none"), "training_operator.image: public.ecr.aws/deep-learning-containers/pytorch:2.13.0-cu133-amzn2023 is on public.ecr.aws, which nodes cannot reach with nat_gateways: none"),
+    "public training image without nat": (lambda d: (setter("network", "nat_gateways", value="none")(d), setter("training_operator", value={"image": "public.ecr.aws/deep-learning-containers/pytorch:2.13.0-cu133-amzn2023"})(d)), "training_operator.image: public.ecr.aws/deep-learning-containers/pytorch:2.13.0-cu133-amzn2023 is on public.ecr.aws, which nodes cannot reach with nat_gateways: none (no VPC endpoint serves it); use an ECR image, e.g. the same DLC from this region's registry: 763104351884.dkr.ecr.us-west-2.amazonaws.com/pytorch:2.13.0-cu133-amzn2023"),
     "team quota for an unknown group": (setter("queues", value={"teams": [{"name": "r", "namespaces": ["r"], "quota": {"h100": 8}}]}), "queues.teams[0].quota.h100: 'h100' is not a GPU group (gpu_node_groups names: a10g)"),
     "team quota above the group": (setter("queues", value={"teams": [{"name": "r", "namespaces": ["r"], "quota": {"a10g": 16}}]}), "queues.teams[0].quota.a10g: 16 accelerators is more than the group can have (2 nodes x 4 = 8)"),
     "team namespace twice": (setter("queues", value={"teams": [{"name": "r", "namespaces": ["ml"], "quota": {"a10g": 2}}, {"name": "p", "namespaces": ["ml"], "quota": {"a10g": 2}}]}), "queues.teams[1].namespaces[0]: 'ml' is listed twice (also by team r)"),
     "team quotas over the group": (setter("queues", value={"teams": [{"name": "r", "namespaces": ["r"], "quota": {"a10g": 6}}, {"name": "p", "namespaces": ["p"], "quota": {"a10g": 6}}]}), "queues.teams: the teams' quotas for a10g add up to 12, more than its 8 accelerators"),
     "group named like a queue": (gpu(name="default"), "gpu_node_groups[0].name: 'default' would clash with a queue name"),
+    "subnet too small for pod prefixes": (lambda d: (setter("network", "vpc_cidr", value="10.0.0.0/21")(d), gpu(instance_type="p5.48xlarge", max_size=8)(d)), "network.vpc_cidr: private subnet 10.0.0.0/24 (us-west-2a) has 251 addresses; the nodes that can run there at their max_size need 330 just to start"),
     "spot with a reservation": (gpu(capacity_type="spot", capacity_reservation_id="cr-0123456789abcdef0"), "gpu_node_groups[0].capacity_reservation_id: cannot be used with capacity_type spot"),
     "malformed reservation id": (gpu(capacity_reservation_id="reservation-1"), "gpu_node_groups[0].capacity_reservation_id: must be a capacity reservation id such as cr-"),
     "empty cidr": (setter("cluster", "endpoint_public_access_cidrs", value=[""]), "cluster.endpoint_public_access_cidrs[0]: must be a CIDR such as 10.0.0.0/16, not an empty string"),
@@ -203,3 +204,8 @@ def test_a_finding_that_compares_with_a_wrong_field_is_not_reported(write):
         load_config(path)
     assert [line.removeprefix(f"{path}: ") for line in error.value.lines] == [
         "gpu_node_groups[0].max_size: expected an integer (got 'x', a string)"]
+
+
+def test_a_subnet_that_fills_up_at_max_pods_is_warned_about(write):
+    loaded = load_config(write(variant(setter("network", "vpc_cidr", value="10.0.0.0/21"))))
+    assert any("private subnet 10.0.0.0/24 (us-west-2a): nodes at max_size running max-pods would need" in w for w in loaded.warnings)

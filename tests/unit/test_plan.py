@@ -115,3 +115,30 @@ def test_nvidia_groups_carry_the_accelerator_label_cluster_autoscaler_reads():
     assert p5.autoscaler_node_template_tags["k8s.io/cluster-autoscaler/node-template/label/k8s.amazonaws.com/accelerator"] == "nvidia-h100"
     assert plan_of(group(instance_type="p4d.24xlarge", availability_zone="x")).labels["k8s.amazonaws.com/accelerator"] == "nvidia-a100-40gb"
     assert "k8s.amazonaws.com/accelerator" not in plan_of(group(instance_type="trn1.32xlarge", availability_zone="x")).labels
+
+
+def test_without_nat_the_runtimes_take_the_same_dlc_from_the_regions_private_registry(config_variant):
+    from cluster_config import load_config
+    from cluster_config.plan import build_plan
+
+    def air_gapped(region):
+        def edit(data):
+            data.update(region=region, network={"availability_zones": [f"{region}a", f"{region}b"], "nat_gateways": "none",
+                                                "vpc_endpoints": ["s3", "ecr.api", "ecr.dkr", "sts", "ec2", "eks", "eks-auth", "logs", "autoscaling"]})
+            data["gpu_node_groups"][0]["availability_zone"] = f"{region}a"
+        return build_plan(load_config(config_variant(edit=edit)).config).platform.settings.trainer.image
+
+    assert air_gapped("eu-west-1") == "763104351884.dkr.ecr.eu-west-1.amazonaws.com/pytorch:2.13.0-cu133-amzn2023"
+    assert air_gapped("me-south-1") == "217643126080.dkr.ecr.me-south-1.amazonaws.com/pytorch:2.13.0-cu133-amzn2023"
+    default = build_plan(load_config(config_variant()).config).platform.settings.trainer.image
+    assert default == "public.ecr.aws/deep-learning-containers/pytorch:2.13.0-cu133-amzn2023"
+
+
+def test_prefix_delegation_gives_p5_nodes_room_for_their_pods():
+    from cluster_config.plan.addons import addons_plan, addresses_per_node, max_pods
+
+    (cni,) = [a for a in addons_plan(node_repair=True, checkpoints=False, fsx=False) if a.name == "vpc-cni"]
+    assert cni.configuration == {"env": {"ENABLE_PREFIX_DELEGATION": "true", "WARM_PREFIX_TARGET": "1"}}
+    assert max_pods(192) == 250 and max_pods(4) == 110
+    # 250 pods take 16 /28 prefixes, one more stays warm, and the node has its own address
+    assert addresses_per_node(192) == 17 * 16 + 1

@@ -59,6 +59,11 @@ JOBSET_NAME_LABEL = "jobset.sigs.k8s.io/jobset-name"
 KUEUE_NAMESPACE = "kueue-system"
 QUEUE_NAME_LABEL = "kueue.x-k8s.io/queue-name"
 
+# The CloudWatch observability add-on's agent; Pod Identity gives it CloudWatch access.
+CLOUDWATCH_NAMESPACE = "amazon-cloudwatch"
+CLOUDWATCH_SERVICE_ACCOUNT = "cloudwatch-agent"
+CONTAINER_INSIGHTS = "ContainerInsights"  # the CloudWatch metric namespace
+
 # Tag keys the project sets on every AWS resource itself.
 CLUSTER_TAG_KEY = "gpu-eks:cluster"
 MANAGED_BY_TAG_KEY = "gpu-eks:managed-by"

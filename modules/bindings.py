@@ -52,6 +52,10 @@ for _package in _PACKAGES:
 from cdktf_cdktf_provider_aws.autoscaling_group_tag import AutoscalingGroupTagA as AutoscalingGroupTag
 from cdktf_cdktf_provider_aws.autoscaling_group_tag import AutoscalingGroupTagTag  # noqa: E402
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup  # noqa: E402
+from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import (  # noqa: E402
+    CloudwatchMetricAlarm,
+    CloudwatchMetricAlarmMetricQuery,
+)
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity  # noqa: E402
 from cdktf_cdktf_provider_aws.data_aws_eks_cluster_auth import DataAwsEksClusterAuth  # noqa: E402
 from cdktf_cdktf_provider_aws.data_aws_subnets import DataAwsSubnets, DataAwsSubnetsFilter  # noqa: E402
@@ -136,6 +140,7 @@ from cdktf_cdktf_provider_aws.s3_bucket_versioning import (  # noqa: E402
     S3BucketVersioningVersioningConfiguration,
 )
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup  # noqa: E402
+from cdktf_cdktf_provider_aws.sns_topic import SnsTopic  # noqa: E402
 from cdktf_cdktf_provider_aws.subnet import Subnet  # noqa: E402
 from cdktf_cdktf_provider_aws.vpc import Vpc  # noqa: E402
 from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint  # noqa: E402

@@ -9,6 +9,7 @@ from modules.autoscaler_identity import AutoscalerIdentity, AutoscalerIdentityPr
 from modules.checkpoint_bucket import CheckpointBucket, CheckpointBucketProps
 from modules.control_plane import ControlPlane, ControlPlaneProps
 from modules.existing_subnets import ExistingSubnets, ExistingSubnetsProps
+from modules.gpu_alarms import GpuAlarms, GpuAlarmsProps
 from modules.gpu_node_group import GpuNodeGroup, GpuNodeGroupProps
 from modules.lustre_file_system import LustreFileSystem, LustreFileSystemProps
 from modules.managed_addons import ManagedAddons, ManagedAddonsProps
@@ -43,6 +44,7 @@ class ClusterStack(TerraformStack):
             plan=plan.system_nodes,
         ), depends_on=node_prerequisites)
         self.storage = self._storage(plan, network, cp)
+        self._observability(plan, cp)
         ManagedAddons(self, "addons_after_nodes", props=ManagedAddonsProps(
             cluster_name=cp.name, addons=tuple(a for a in plan.addons if not a.before_nodes),
             role_arns=self._addon_roles,
@@ -70,6 +72,22 @@ class ClusterStack(TerraformStack):
         TerraformOutput(self, "cluster_security_group_id", value=cp.security_group_id)
         TerraformOutput(self, "kubeconfig_command", value=f"aws eks update-kubeconfig --region {plan.region} --name {cp.name}",
                         description="Run this to point kubectl at the cluster")
+
+    def _observability(self, plan: ClusterPlan, cp: ControlPlane) -> None:
+        """The CloudWatch agent's role (Pod Identity, through its add-on) and the GPU alarms."""
+        agent = next((a for a in plan.addons if a.service_account == names.CLOUDWATCH_SERVICE_ACCOUNT), None)
+        if agent is not None:
+            role = PodIdentityRole(self, "cloudwatch_agent_role", props=PodIdentityRoleProps(
+                name_prefix=f"{plan.name}-cloudwatch-", partition=plan.partition, managed_policies=("CloudWatchAgentServerPolicy",),
+            ))
+            self._addon_roles[agent.name] = role.arn
+        if plan.alarms is not None:
+            alarms = GpuAlarms(self, "gpu_alarms", props=GpuAlarmsProps(
+                cluster_name=plan.name, plan=plan.alarms, partition=plan.partition, account_id=cp.account_id,
+            ))
+            if plan.alarms.topic:
+                TerraformOutput(self, "gpu_alarm_topic_arn", value=alarms.topic.arn,
+                                description="SNS topic of the GPU health alarms: subscribe your on-call address")
 
     def _storage(self, plan: ClusterPlan, network: NetworkRefs, cp: ControlPlane) -> StorageRefs:
         """The checkpoint bucket with the Mountpoint driver's role, and the Lustre file system."""

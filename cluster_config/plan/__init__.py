@@ -25,6 +25,7 @@ from ..releases import (
     training_storage,
 )
 from .addons import AddonPlan, addons_plan
+from .alarms import AlarmsPlan, alarms_plan
 from .backend import BackendPlan, backend_plan
 from .control_plane import ControlPlanePlan, control_plane_plan
 from .costs import CostPlan, cost_plan
@@ -60,6 +61,7 @@ class ClusterPlan:
     existing_vpc: ExistingVpcPlan | None
     control_plane: ControlPlanePlan
     addons: tuple[AddonPlan, ...]
+    alarms: AlarmsPlan | None
     system_nodes: SystemNodesPlan
     gpu_groups: tuple[GpuNodeGroupPlan, ...]
     autoscaler_identity: AutoscalerIdentityPlan | None
@@ -118,7 +120,9 @@ def build_plan(config: ClusterConfig) -> ClusterPlan:
             name=name, region=region, partition=partition, kubernetes_version=config.kubernetes_version,
             cluster=config.cluster,
         ),
-        addons=addons_plan(node_repair=node_repair, checkpoints=storage.checkpoints is not None, fsx=storage.fsx is not None),
+        addons=addons_plan(node_repair=node_repair, checkpoints=storage.checkpoints is not None, fsx=storage.fsx is not None,
+                           cloudwatch=config.observability.cloudwatch),
+        alarms=alarms_plan(config.observability, cluster_name=name, groups=gpu_groups),
         system_nodes=system_nodes,
         gpu_groups=gpu_groups,
         autoscaler_identity=AutoscalerIdentityPlan() if settings.cluster_autoscaler.enabled else None,

@@ -38,7 +38,7 @@ class AddonPlan:
     service_account: str | None = None
 
 
-def addons_plan(*, node_repair: bool, checkpoints: bool, fsx: bool) -> tuple[AddonPlan, ...]:
+def addons_plan(*, node_repair: bool, checkpoints: bool, fsx: bool, cloudwatch: bool) -> tuple[AddonPlan, ...]:
     addons = [
         # Prefix delegation: each ENI slot holds a /28 (16 pod IPs) instead of one IP. On
         # p5-class nodes card 0 carries the primary ENI and an EFA-only interface, so the
@@ -64,4 +64,12 @@ def addons_plan(*, node_repair: bool, checkpoints: bool, fsx: bool) -> tuple[Add
     if fsx:
         # Mounts the Lustre file system; static volumes need no AWS access of their own.
         addons.append(AddonPlan(name="aws-fsx-csi-driver", before_nodes=False))
+    if cloudwatch:
+        # Container Insights with enhanced observability: node, pod and container metrics,
+        # with NVIDIA GPU (through the DCGM exporter it runs), Neuron and EFA metrics on by
+        # default; its DaemonSets tolerate every taint, so they reach the GPU nodes too
+        # (CloudWatch user guide, "Install the CloudWatch agent with the Amazon CloudWatch
+        # Observability EKS add-on"; Pod Identity from add-on v3.1.0).
+        addons.append(AddonPlan(name="amazon-cloudwatch-observability", before_nodes=False,
+                                service_account=names.CLOUDWATCH_SERVICE_ACCOUNT))
     return tuple(addons)

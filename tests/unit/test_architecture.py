@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import re
 import importlib
 import inspect
 from pathlib import Path
@@ -124,9 +125,14 @@ def shared_names() -> list[str]:
     constants = {k: v for k, v in vars(names).items() if k.isupper()}
     values = [v for v in constants.values() if isinstance(v, str)]
     values += [k for v in constants.values() if isinstance(v, dict) for k in v]
-    # Names built by a function: their fixed part.
-    values += [names.runtime_name(""), names.autoscaler_owner_tag("")]
     return values
+
+
+def shared_prefixes() -> list[str]:
+    """Names built by a function: their fixed part."""
+    from cluster_config import names
+
+    return [names.runtime_name(""), names.autoscaler_owner_tag("")]
 
 
 # Both sides of every shared name: the AWS constructs and stacks, the plan, the release specs, the report.
@@ -135,17 +141,29 @@ BOTH_SIDES = [p for p in in_("modules/") + in_("stacks/") + in_("cluster_config/
 
 
 def test_the_vocabulary_is_what_both_sides_share():
-    assert {"nvidia.com/gpu", "vpc.amazonaws.com/efa", "gpu-eks/role", "kube-system", "torch-"} <= set(shared_names())
+    assert {"nvidia.com/gpu", "vpc.amazonaws.com/efa", "gpu-eks/role", "kube-system"} <= set(shared_names())
+    assert "torch-" in shared_prefixes()
 
 
-def spells(text: str, name: str) -> bool:
-    """A structured name (a label key, a taint, a prefix) is found inside longer strings
-    too; a plain word such as a claim name only as a whole string."""
-    structured = any(c in name for c in "/.:=-")
-    return name in text if structured else name == text
+def spells(text: str, name: str, *, prefix: bool = False) -> bool:
+    """A structured name (a label key, a taint) is found inside longer strings as a
+    whole token (nvidia.com/gpu in nvidia.com/gpu=true, not in nvidia.com/gpu.present);
+    a plain word such as a claim name only as the whole string; a prefix at a token start."""
+    if not any(c in name for c in "/.:=-"):
+        return name == text
+    end = "" if prefix else r"(?![\w.-])"
+    return re.search(r"(?<![\w.-])" + re.escape(name) + end, text) is not None
 
 
 @pytest.mark.parametrize("path", BOTH_SIDES, ids=relative)
 def test_shared_names_are_spelled_only_in_names_py(path):
     spelled = [(line, text) for line, text in _string_constants(path) for name in shared_names() if spells(text, name)]
+    spelled += [(line, text) for line, text in _string_constants(path) for name in shared_prefixes() if spells(text, name, prefix=True)]
     assert spelled == [], f"use cluster_config.names instead of {spelled}"
+
+
+def test_the_vocabulary_rule_finds_names_inside_strings():
+    assert spells("nvidia.com/gpu=true:NoSchedule", "nvidia.com/gpu")
+    assert not spells("nvidia.com/gpu.present", "nvidia.com/gpu")
+    assert spells("torch-a10g", "torch-", prefix=True) and not spells("pytorch-a10g", "torch-", prefix=True)
+    assert spells("checkpoints", "checkpoints") and not spells("training checkpoints", "checkpoints")

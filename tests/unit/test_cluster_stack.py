@@ -36,7 +36,8 @@ def test_cluster_is_private_first_encrypted_logged_and_uses_access_entries(defau
 
 def test_kms_key_rotates_and_log_group_keeps_90_days_encrypted(default):
     keys = default.resources("cluster", "aws_kms_key").values()
-    assert sorted(k["description"] for k in keys) == ["demo EKS secrets and control-plane logs", "demo training checkpoints"]
+    assert sorted(k["description"] for k in keys) == ["demo EKS secrets and control-plane logs", "demo GPU alarm notifications",
+                                                      "demo training checkpoints"]
     assert all(k["enable_key_rotation"] is True for k in keys)
     (logs,) = default.resources("cluster", "aws_cloudwatch_log_group").values()
     assert logs["name"] == "/aws/eks/demo/cluster" and logs["retention_in_days"] == 90 and "kms_key_id" in logs
@@ -58,8 +59,8 @@ def test_admin_principals_get_cluster_admin_access_entries(synth):
 
 def test_managed_addons_and_oidc(default):
     addons = {a["addon_name"]: a for a in default.resources("cluster", "aws_eks_addon").values()}
-    assert sorted(addons) == ["aws-mountpoint-s3-csi-driver", "coredns", "eks-node-monitoring-agent", "eks-pod-identity-agent",
-                              "kube-proxy", "vpc-cni"]
+    assert sorted(addons) == ["amazon-cloudwatch-observability", "aws-mountpoint-s3-csi-driver", "coredns", "eks-node-monitoring-agent",
+                              "eks-pod-identity-agent", "kube-proxy", "vpc-cni"]
     for after_nodes in ("coredns", "eks-node-monitoring-agent"):
         assert any("aws_eks_node_group" in d for d in addons[after_nodes]["depends_on"])
     (oidc,) = default.resources("cluster", "aws_iam_openid_connect_provider").values()
@@ -67,8 +68,11 @@ def test_managed_addons_and_oidc(default):
 
 
 def test_node_role_is_least_privilege(default):
-    arns = sorted(a["policy_arn"].rsplit("/", 1)[1] for a in default.resources("cluster", "aws_iam_role_policy_attachment").values())
-    assert arns == ["AmazonEC2ContainerRegistryPullOnly", "AmazonEKSClusterPolicy", "AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy"]
+    attachments = default.resources("cluster", "aws_iam_role_policy_attachment").values()
+    node = sorted(a["policy_arn"].rsplit("/", 1)[1] for a in attachments if a["role"].startswith("${aws_iam_role.node_role"))
+    assert node == ["AmazonEC2ContainerRegistryPullOnly", "AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy"]
+    others = sorted(a["policy_arn"].rsplit("/", 1)[1] for a in attachments if not a["role"].startswith("${aws_iam_role.node_role"))
+    assert others == ["AmazonEKSClusterPolicy", "CloudWatchAgentServerPolicy"]
 
 
 def test_every_launch_template_requires_imdsv2_encrypts_gp3_and_has_no_ssh(synth):

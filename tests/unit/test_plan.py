@@ -137,7 +137,7 @@ def test_without_nat_the_runtimes_take_the_same_dlc_from_the_regions_private_reg
 def test_prefix_delegation_gives_p5_nodes_room_for_their_pods():
     from cluster_config.plan.addons import addons_plan, addresses_per_node, max_pods
 
-    (cni,) = [a for a in addons_plan(node_repair=True, checkpoints=False, fsx=False) if a.name == "vpc-cni"]
+    (cni,) = [a for a in addons_plan(node_repair=True, checkpoints=False, fsx=False, cloudwatch=False) if a.name == "vpc-cni"]
     assert cni.configuration == {"env": {"ENABLE_PREFIX_DELEGATION": "true", "WARM_PREFIX_TARGET": "1"}}
     assert max_pods(192) == 250 and max_pods(4) == 110
     # 250 pods take 16 /28 prefixes, one more stays warm, and the node has its own address

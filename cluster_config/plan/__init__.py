@@ -21,6 +21,7 @@ from ..releases import (
     kueue,
     kueue_queues,
     nvidia_device_plugin,
+    provisioning_request_crd,
     training_runtimes,
     training_storage,
 )
@@ -35,9 +36,10 @@ from .platform import PlatformPlan, platform_settings
 from .queues import queues_plan
 from .storage import StoragePlan, storage_plan
 
-# Install order: the runtimes wait for Trainer's CRDs (see training_runtimes.py).
+# Install order: the runtimes wait for Trainer's CRDs, the queues for Kueue's; the
+# ProvisioningRequest API comes before cluster-autoscaler and Kueue, which use it.
 PLATFORM_COMPONENTS = (kubeflow_trainer, training_storage, training_runtimes, nvidia_device_plugin, efa_device_plugin,
-                       cluster_autoscaler, kueue, kueue_queues)
+                       provisioning_request_crd, cluster_autoscaler, kueue, kueue_queues)
 StackRole = Literal["network", "cluster", "platform"]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .. import charts, names
+from . import provisioning_request_crd
 from .release_spec import ReleaseSpec
 
 if TYPE_CHECKING:
@@ -29,9 +30,20 @@ def release(settings: PlatformSettings, groups: tuple[GpuNodeGroupPlan, ...]) ->
         "scale-down-unneeded-time": "10m",
         "scale-down-delay-after-add": "10m",
     }
+    values: dict = {}
+    after: tuple[str, ...] = ()
     if settings.queues is not None and settings.queues.all_or_nothing:
-        # Kueue's all-or-nothing admission check asks for a job's nodes through ProvisioningRequests.
+        # Kueue's all-or-nothing admission check asks for a job's nodes through
+        # ProvisioningRequests; the autoscaler's FAQ asks for JSON with them. Chart 9.53.0
+        # grants no access to these objects (9.57.0 adds it), so the rules are added here.
         extra_args["enable-provisioning-requests"] = "true"
+        extra_args["kube-api-content-type"] = "application/json"
+        values["rbac"] = {"additionalRules": [
+            {"apiGroups": [""], "resources": ["podtemplates"], "verbs": ["get", "list", "watch"]},
+            {"apiGroups": ["autoscaling.x-k8s.io"], "resources": ["provisioningrequests", "provisioningrequests/status"],
+             "verbs": ["get", "list", "watch", "update", "patch"]},
+        ]}
+        after = (provisioning_request_crd.RELEASE_NAME,)
     return ReleaseSpec(
         name=charts.CLUSTER_AUTOSCALER.name, namespace=names.AUTOSCALER_NAMESPACE, chart=charts.CLUSTER_AUTOSCALER.name,
         repository=charts.CLUSTER_AUTOSCALER.repository, version=component.version,
@@ -39,8 +51,9 @@ def release(settings: PlatformSettings, groups: tuple[GpuNodeGroupPlan, ...]) ->
             "cloudProvider": "aws",
             "awsRegion": settings.region,
             "autoDiscovery": {"clusterName": settings.cluster_name},
-            "rbac": {"serviceAccount": {"create": True, "name": names.AUTOSCALER_SERVICE_ACCOUNT}},
+            "rbac": {"serviceAccount": {"create": True, "name": names.AUTOSCALER_SERVICE_ACCOUNT}, **values.get("rbac", {})},
             "nodeSelector": names.SYSTEM_NODE_LABELS,
             "extraArgs": extra_args,
         },
+        after=after,
     )

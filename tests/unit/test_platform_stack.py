@@ -33,8 +33,8 @@ def write_config(tmp_path, **overrides):
 
 def test_default_platform_has_trainer_runtimes_both_plugins_and_the_autoscaler(default):
     assert sorted(releases(default)) == [
-        "aws-efa-k8s-device-plugin", "cluster-autoscaler", "kubeflow-trainer", "kueue", "nvidia-device-plugin", "queues",
-        "training-runtimes", "training-storage",
+        "aws-efa-k8s-device-plugin", "cluster-autoscaler", "kubeflow-trainer", "kueue", "nvidia-device-plugin",
+        "provisioning-request-crd", "queues", "training-runtimes", "training-storage",
     ]
 
 

@@ -93,3 +93,30 @@ def test_kueue_runs_the_released_image_on_the_system_nodes():
     assert manager["manager"]["image"] == {"repository": "registry.k8s.io/kueue/kueue", "tag": "v0.19.2", "pullPolicy": "IfNotPresent"}
     (objects,) = [r for r in plan.platform.releases if r.name == "queues"]
     assert objects.after == ("kueue",), "custom resources wait for Kueue's CRDs"
+
+
+def test_the_provisioning_request_api_exists_before_kueue_and_the_autoscaler_start():
+    """Kueue skips its provisioning controller when the API is missing at start-up."""
+    plan = build_plan(load_config(CONFIG_DIR / "default.yaml").config)
+    releases = {r.name: r for r in plan.platform.releases}
+    (crd,) = releases["provisioning-request-crd"].values["manifests"]
+    assert crd["metadata"]["name"] == "provisioningrequests.autoscaling.x-k8s.io"
+    assert crd["spec"]["versions"][0]["subresources"] == {"status": {}}
+    assert "provisioning-request-crd" in releases["kueue"].after
+    autoscaler = releases["cluster-autoscaler"]
+    assert "provisioning-request-crd" in autoscaler.after
+    rules = autoscaler.values["rbac"]["additionalRules"]
+    assert {"apiGroups": ["autoscaling.x-k8s.io"], "resources": ["provisioningrequests", "provisioningrequests/status"],
+            "verbs": ["get", "list", "watch", "update", "patch"]} in rules
+    assert autoscaler.values["rbac"]["serviceAccount"]["name"] == "cluster-autoscaler"
+    assert autoscaler.values["extraArgs"]["kube-api-content-type"] == "application/json"
+
+
+def test_kueue_requeues_a_job_whose_nodes_did_not_all_come():
+    plan = build_plan(load_config(CONFIG_DIR / "default.yaml").config)
+    (kueue,) = [r for r in plan.platform.releases if r.name == "kueue"]
+    config = yaml.safe_load(kueue.values["managerConfig"]["controllerManagerConfigYaml"])
+    assert config["kind"] == "Configuration" and config["apiVersion"] == "config.kueue.x-k8s.io/v1beta2"
+    assert config["waitForPodsReady"]["timeout"] == "20m"
+    assert config["waitForPodsReady"]["requeuingStrategy"]["timestamp"] == "Eviction"
+    assert "trainer.kubeflow.org/trainjob" in config["integrations"]["frameworks"]

@@ -92,5 +92,10 @@ def system_node_group_name(cluster_name: str) -> str:
 
 
 def runtime_name(group_name: str) -> str:
-    """The ClusterTrainingRuntime a TrainJob names to run on this GPU group."""
+    """The ClusterTrainingRuntime a TrainJob names to run PyTorch on this GPU group."""
     return f"torch-{group_name}"
+
+
+def mpi_runtime_name(group_name: str) -> str:
+    """The ClusterTrainingRuntime for MPI programs (nccl-tests) on this GPU group."""
+    return f"mpi-{group_name}"

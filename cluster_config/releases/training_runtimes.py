@@ -104,6 +104,55 @@ def runtime(settings: PlatformSettings, group: GpuNodeGroupPlan) -> dict:
     }
 
 
+SSH_PORT = 22  # the DLC's sshd port (its tests require 22)
+
+
+def mpi_runtime(settings: PlatformSettings, group: GpuNodeGroupPlan) -> dict:
+    """``mpi-<group>``: Open MPI over SSH, for tools such as nccl-tests' all_reduce_perf.
+
+    Trainer generates the SSH key pair and the hostfile (/etc/mpi/hostfile, in the
+    launcher only). The workers run sshd; the launcher runs the TrainJob's command
+    (mpirun) and, since Trainer puts a TrainJob's resources on the launcher only when
+    it also trains, the workers' GPUs and EFA are set here (Trainer v2.3.0 MPI plugin).
+    """
+    base = pod_template(settings, group)["spec"]
+    worker = base["containers"][0]
+    launcher_container = {"name": "node", "image": worker["image"], "env": worker["env"],
+                          "resources": {"requests": {"cpu": "1", "memory": "2Gi"}}}
+    sshd = {
+        **worker,
+        # The DLC ships sshd but starts none; host keys are made here in case the image has none.
+        "command": ["/bin/bash", "-c", "ssh-keygen -A && mkdir -p /run/sshd && exec /usr/sbin/sshd -De"],
+        "readinessProbe": {"tcpSocket": {"port": SSH_PORT}, "initialDelaySeconds": 5},
+    }
+    placement = {"nodeSelector": base["nodeSelector"], "tolerations": base["tolerations"]}
+    return {
+        "apiVersion": "trainer.kubeflow.org/v1alpha1",
+        "kind": "ClusterTrainingRuntime",
+        "metadata": {"name": names.mpi_runtime_name(group.name), "labels": {"trainer.kubeflow.org/framework": "mpi"}},
+        "spec": {
+            "mlPolicy": {"numNodes": 1, "mpi": {
+                "numProcPerNode": group.instance.accelerators, "mpiImplementation": "OpenMPI",
+                "sshAuthMountPath": "/root/.ssh", "runLauncherAsNode": False,
+            }},
+            "template": {"spec": {
+                # Workers must resolve each other before they are Ready, for mpirun's first ssh.
+                "network": {"publishNotReadyAddresses": True},
+                "successPolicy": {"operator": "All", "targetReplicatedJobs": ["launcher"]},
+                "replicatedJobs": [
+                    {"name": "node", "template": {"spec": {"template": {"spec": {
+                        **placement, "containers": [sshd], "volumes": base["volumes"],
+                    }}}}},
+                    {"name": "launcher", "dependsOn": [{"name": "node", "status": "Ready"}], "template": {
+                        "metadata": {"labels": {"trainer.kubeflow.org/trainjob-ancestor-step": "trainer"}},
+                        "spec": {"template": {"spec": {**placement, "containers": [launcher_container]}}},
+                    }},
+                ],
+            }},
+        },
+    }
+
+
 def release(settings: PlatformSettings, groups: tuple[GpuNodeGroupPlan, ...]) -> ReleaseSpec | None:
     # Trainium needs torch-neuronx and the Neuron device plugin, neither of which
     # the platform installs yet (the configuration warns), so it gets no runtime.
@@ -112,6 +161,6 @@ def release(settings: PlatformSettings, groups: tuple[GpuNodeGroupPlan, ...]) ->
         return None
     return ReleaseSpec(
         name=RELEASE_NAME, namespace=names.TRAINER_NAMESPACE, chart=str(CHART_DIR), version=None,
-        values={"manifests": [runtime(settings, g) for g in served]},
+        values={"manifests": [m for g in served for m in (runtime(settings, g), mpi_runtime(settings, g))]},
         after=(TRAINER_RELEASE,),
     )

@@ -105,7 +105,7 @@ def test_runtime_release_waits_for_the_trainer_so_crds_exist_first(default):
 
 
 def test_training_runtime_tolerates_the_taint_and_requests_gpus_and_efa(default):
-    (runtime,) = releases(default)["training-runtimes"]["parsed_values"]["manifests"]
+    (runtime,) = [m for m in releases(default)["training-runtimes"]["parsed_values"]["manifests"] if m["metadata"]["name"].startswith("torch-")]
     assert runtime["kind"] == "ClusterTrainingRuntime" and runtime["metadata"]["name"] == "torch-a10g"
     pod = runtime["spec"]["template"]["spec"]["replicatedJobs"][0]["template"]["spec"]["template"]["spec"]
     assert pod["tolerations"] == [{"key": "nvidia.com/gpu", "operator": "Equal", "value": "true", "effect": "NoSchedule"}]
@@ -114,7 +114,7 @@ def test_training_runtime_tolerates_the_taint_and_requests_gpus_and_efa(default)
 
 
 def test_p5_runtime_requests_32_efa_with_gpudirect_rdma(synth):
-    (runtime,) = releases(synth("p5-efa.yaml"))["training-runtimes"]["parsed_values"]["manifests"]
+    (runtime,) = [m for m in releases(synth("p5-efa.yaml"))["training-runtimes"]["parsed_values"]["manifests"] if m["metadata"]["name"].startswith("torch-")]
     container = runtime["spec"]["template"]["spec"]["replicatedJobs"][0]["template"]["spec"]["template"]["spec"]["containers"][0]
     assert container["resources"]["limits"] == {"nvidia.com/gpu": 8, "vpc.amazonaws.com/efa": 32}
     assert {"name": "FI_EFA_USE_DEVICE_RDMA", "value": "1"} in container["env"]
@@ -122,7 +122,7 @@ def test_p5_runtime_requests_32_efa_with_gpudirect_rdma(synth):
 
 def test_runtime_image_is_configurable(synth, tmp_path):
     path = write_config(tmp_path, training_operator={"image": "registry.example.com/ml/pytorch-efa:2.9"})
-    (runtime,) = releases(synth(path))["training-runtimes"]["parsed_values"]["manifests"]
+    (runtime,) = [m for m in releases(synth(path))["training-runtimes"]["parsed_values"]["manifests"] if m["metadata"]["name"].startswith("torch-")]
     container = runtime["spec"]["template"]["spec"]["replicatedJobs"][0]["template"]["spec"]["template"]["spec"]["containers"][0]
     assert container["image"] == "registry.example.com/ml/pytorch-efa:2.9"
 
@@ -185,3 +185,19 @@ def test_platform_stack_depends_on_the_cluster_stack(default):
     import json
     manifest = json.loads((default.outdir / "manifest.json").read_text())
     assert manifest["stacks"]["demo-platform"]["dependencies"] == ["demo-cluster"]
+
+
+def test_each_nvidia_group_has_an_mpi_runtime_for_nccl_tests(default):
+    (mpi,) = [m for m in releases(default)["training-runtimes"]["parsed_values"]["manifests"] if m["metadata"]["name"] == "mpi-a10g"]
+    assert mpi["spec"]["mlPolicy"]["mpi"] == {"numProcPerNode": 4, "mpiImplementation": "OpenMPI", "sshAuthMountPath": "/root/.ssh",
+                                              "runLauncherAsNode": False}
+    jobs = {j["name"]: j for j in mpi["spec"]["template"]["spec"]["replicatedJobs"]}
+    worker = jobs["node"]["template"]["spec"]["template"]["spec"]
+    (sshd,) = worker["containers"]
+    assert sshd["name"] == "node" and sshd["command"][-1].endswith("exec /usr/sbin/sshd -De")
+    assert sshd["resources"]["limits"] == {"nvidia.com/gpu": 4, "vpc.amazonaws.com/efa": 1}, "Trainer gives MPI workers no resources"
+    assert sshd["readinessProbe"]["tcpSocket"]["port"] == 22
+    launcher = jobs["launcher"]
+    assert launcher["template"]["metadata"]["labels"] == {"trainer.kubeflow.org/trainjob-ancestor-step": "trainer"}
+    assert launcher["dependsOn"] == [{"name": "node", "status": "Ready"}]
+    assert launcher["template"]["spec"]["template"]["spec"]["nodeSelector"] == {"eks.amazonaws.com/nodegroup": "demo-a10g"}

@@ -50,7 +50,7 @@ def test_every_runtime_is_a_valid_cluster_training_runtime(config):
     plan = plans()[config]
     runtimes = releases_of(plan).get("training-runtimes")
     manifests = runtimes.values["manifests"] if runtimes else []
-    assert len(manifests) == sum(1 for g in plan.gpu_groups if g.nvidia)
+    assert len(manifests) == 2 * sum(1 for g in plan.gpu_groups if g.nvidia), "a torch and an MPI runtime per NVIDIA group"
     for manifest in manifests:
         assert validate_custom_resource(manifest) == [], manifest["metadata"]["name"]
 
@@ -74,7 +74,7 @@ def test_every_example_trainjob_is_a_valid_trainjob(path: Path):
 
 def test_a_misspelled_runtime_field_is_caught():
     plan = plans()["default.yaml"]
-    (runtime,) = releases_of(plan)["training-runtimes"].values["manifests"]
+    (runtime,) = [m for m in releases_of(plan)["training-runtimes"].values["manifests"] if m["metadata"]["name"].startswith("torch-")]
     broken = yaml.safe_load(yaml.safe_dump(runtime))
     broken["spec"]["template"]["spec"]["failurePolicy"] = {"maxRestart": 3}
     broken["spec"]["mlPolicy"]["numNodes"] = "two"

@@ -7,7 +7,9 @@
 3. Per AWS stack, in dependency order: a full `terraform plan` with nothing left out,
    then `cdktf deploy` with the documented emulator gaps applied.
 4. `terraform plan -detailed-exitcode` on each stack: it must report no changes.
-5. `cdktf destroy`, then ask the emulator whether anything of ours is left.
+5. `cdktf destroy`, then ask the emulator whether anything of ours is left (VPCs, subnets,
+   security groups, launch templates, EKS, IAM roles, KMS keys, log groups, S3 buckets, SNS
+   topics, alarms).
 6. A summary table; the same figures in <workdir>/report.json.
 
 Everything emulator-specific lives in *_override.tf.json files that only this
@@ -21,6 +23,7 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -181,13 +184,27 @@ class Rehearsal:
         doc = self.document(stack)
         resources: dict[str, dict] = {}
         report = self.reports[stack]
+        skipped = {f"{kind}.{name}" for kind, items in doc.get("resource", {}).items()
+                   for name, body in items.items() if gaps.skip_reason(kind, body)}
+        outputs = {}
+        for name, output in doc.get("output", {}).items():
+            value, changed = _detach(output.get("value"), skipped)
+            if changed:
+                outputs[name] = {"value": value}
         for kind, items in doc.get("resource", {}).items():
             for name, body in items.items():
                 entry: dict = {}
+                for attribute, value in body.items():
+                    if attribute in ("//", "lifecycle", "depends_on"):
+                        continue
+                    value, changed = _detach(value, skipped)
+                    if changed:
+                        entry[attribute] = value
                 ignored = set(gaps.IGNORED.get(kind, ((), ""))[0])
-                if kind in gaps.SKIPPED:
+                reason = gaps.skip_reason(kind, body)
+                if reason:
                     entry["count"] = 0
-                    report.skipped.append({"address": f"{kind}.{name}", "reason": gaps.SKIPPED[kind]})
+                    report.skipped.append({"address": f"{kind}.{name}", "reason": reason})
                 if kind in gaps.DETACHED_BLOCKS:
                     block, target = gaps.DETACHED_BLOCKS[kind]
                     if f"{target}." in json.dumps(body.get(block, "")):
@@ -198,7 +215,8 @@ class Rehearsal:
                     entry["lifecycle"] = {"ignore_changes": sorted(set(existing) | ignored)}
                 if entry:
                     resources.setdefault(kind, {})[name] = entry
-        (self.stacks[stack] / "rehearsal_gaps_override.tf.json").write_text(json.dumps({"resource": resources}, indent=2))
+        overrides = {"resource": resources, **({"output": outputs} if outputs else {})}
+        (self.stacks[stack] / "rehearsal_gaps_override.tf.json").write_text(json.dumps(overrides, indent=2))
 
     def terraform_cmd(self, stack: str, *args: str, **kwargs) -> subprocess.CompletedProcess:
         return self.run([self.terraform, *args], self.stacks[stack], **kwargs)
@@ -265,6 +283,12 @@ class Rehearsal:
         logs = client("logs")
         for prefix in (f"/aws/eks/{name}/", f"/aws/vpc/{name}/"):
             self.leftovers += [f"log group {g['logGroupName']}" for g in logs.describe_log_groups(logGroupNamePrefix=prefix)["logGroups"]]
+        self.leftovers += [f"S3 bucket {b['Name']}" for b in client("s3").list_buckets().get("Buckets", [])
+                           if b["Name"].startswith(f"{name}-")]
+        self.leftovers += [f"SNS topic {t['TopicArn']}" for t in client("sns").list_topics().get("Topics", [])
+                           if t["TopicArn"].rsplit(":", 1)[1].startswith(f"{name}-")]
+        self.leftovers += [f"alarm {a['AlarmName']}" for a in
+                           client("cloudwatch").describe_alarms(AlarmNamePrefix=f"{name}-").get("MetricAlarms", [])]
 
     # ---- the whole run -------------------------------------------------------
     def execute(self) -> dict:
@@ -295,6 +319,20 @@ class Rehearsal:
         }
         result["ok"] = unchanged and not self.leftovers and not any(r.drifted for r in self.reports.values())
         return result
+
+
+SKIPPED_PLACEHOLDER = "skipped-in-rehearsal"
+
+
+def _detach(value, skipped: set[str]):
+    """``value`` with every kind.name.attr of a skipped resource read as a placeholder string:
+    a resource with count = 0 has no instance to read, and null outputs crash the cdktf CLI."""
+    if not skipped:
+        return value, False
+    text = json.dumps(value)
+    pattern = re.compile(r"(?<![\w.\[])(" + "|".join(re.escape(a) for a in sorted(skipped)) + r")\.(\w+)")
+    new = pattern.sub(lambda m: f'try({m.group(1)}[0].{m.group(2)}, \\"{SKIPPED_PLACEHOLDER}\\")', text)
+    return (json.loads(new), True) if new != text else (value, False)
 
 
 def render(result: dict) -> str:

@@ -82,7 +82,7 @@ def test_every_aws_stack_passes_checkov(config, synth, checkov):
         assert expected and not missing, f"{name}: checkov did not scan {sorted(missing)}"
 
 
-@pytest.mark.parametrize("config", ["default.yaml", "p5-efa.yaml"])
+@pytest.mark.parametrize("config", ["default.yaml", "p5-efa.yaml", "p5-training.yaml"])
 def test_the_real_plan_passes_checkov_with_every_resource_scanned(config, rehearse, checkov):
     result = rehearse(config)
     assert result["report"] is not None, result["stderr"][-2000:]

@@ -13,6 +13,7 @@ import argparse
 import os
 import sys
 
+import job_examples
 import report
 from cluster_config import ConfigError, load_config
 from cluster_config.plan import build_plan
@@ -43,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
 
     app = build_app(plan, outdir=args.outdir)
     app.synth()
+    job_examples.write(plan, app.outdir)
     report.publish(plan, app.outdir)
     return 0
 

@@ -55,13 +55,10 @@ def render(plan: ClusterPlan, stacks: dict[str, int], outdir: str) -> str:
     nvidia = [g for g in plan.gpu_groups if g.nvidia]
     trainer = plan.platform.settings.trainer
     if trainer.enabled and nvidia:
-        if any(g.name == "a10g" for g in nvidia):
-            out.append("  kubectl apply -k examples/first-job          # a 2-node PyTorch DDP TrainJob (see README)")
-        else:
-            out.append(f"  # examples/first-job targets {names.runtime_name('a10g')}; point runtimeRef and resourcesPerNode at one of:")
-            for group in nvidia:
-                efa = f", {names.EFA_RESOURCE}: {group.efa_interfaces}" if group.efa else ""
-                out.append(f"  #   {names.runtime_name(group.name)}: {names.NVIDIA_GPU_RESOURCE}: {group.instance.accelerators}{efa}")
+        for group in nvidia:
+            for example, what in (("first-job", "a distributed PyTorch job"), ("nccl-tests", "all_reduce_perf across nodes")):
+                command = f"kubectl apply -k {outdir}/examples/{group.name}/{example}"
+                out.append(f"  {command:<60} # {group.name}: {what}")
         if any(g.efa for g in nvidia) and trainer.image != charts.TRAINING_IMAGE:
             out.append("  # NCCL uses EFA only if your training_operator.image carries libfabric and aws-ofi-nccl (README)")
     return "\n".join(out)

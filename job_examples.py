@@ -1,0 +1,131 @@
+"""Ready-to-apply example jobs for every GPU group of this synth, derived from the plan.
+
+Each NVIDIA group gets a first distributed job, the NCCL bus-bandwidth check through
+torch.distributed, and nccl-tests' all_reduce_perf through MPI, with the group's
+runtime, accelerator and EFA counts and queue. They are written beside the stacks
+(<outdir>/examples/<group>/<example>/), one `kubectl apply -k` each. The checked-in
+examples/ are what this writes for config/default.yaml.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import yaml
+
+from cluster_config import names
+from cluster_config.plan import ClusterPlan
+from cluster_config.plan.nodes import GpuNodeGroupPlan
+from cluster_config.releases.training_runtimes import CODE_CONFIGMAP, CODE_MOUNT
+
+ROOT = Path(__file__).resolve().parent
+SCRIPTS = ROOT / "examples" / "code"
+EXAMPLE_NODES = 2  # a distributed job needs two nodes to cross the network
+API_VERSION = "trainer.kubeflow.org/v1alpha1"
+
+
+def _nodes(group: GpuNodeGroupPlan) -> int:
+    return min(EXAMPLE_NODES, group.scaling.max_size)
+
+
+def _metadata(plan: ClusterPlan, group: GpuNodeGroupPlan, name: str) -> dict:
+    metadata: dict = {"name": name}
+    queues = plan.platform.settings.queues
+    if queues is not None:
+        metadata["labels"] = {names.QUEUE_NAME_LABEL: queues.queue_for(example_namespace(plan), group.name)}
+    return metadata
+
+
+def example_namespace(plan: ClusterPlan) -> str:
+    return plan.storage.training_namespaces[0]
+
+
+def first_job(plan: ClusterPlan, group: GpuNodeGroupPlan) -> dict:
+    return {
+        "apiVersion": API_VERSION, "kind": "TrainJob", "metadata": _metadata(plan, group, "ddp-first-job"),
+        "spec": {
+            "runtimeRef": {"name": names.runtime_name(group.name)},
+            "trainer": {
+                "numNodes": _nodes(group),
+                "command": ["torchrun", f"{CODE_MOUNT}/train.py", "--steps", "300"],
+                "resourcesPerNode": {"limits": group.resources_per_node},
+            },
+        },
+    }
+
+
+def nccl_allreduce(plan: ClusterPlan, group: GpuNodeGroupPlan) -> dict:
+    return {
+        "apiVersion": API_VERSION, "kind": "TrainJob", "metadata": _metadata(plan, group, "nccl-allreduce"),
+        "spec": {
+            "runtimeRef": {"name": names.runtime_name(group.name)},
+            "trainer": {
+                "numNodes": _nodes(group),
+                "command": ["torchrun", f"{CODE_MOUNT}/allreduce_bench.py", "--max-bytes", "1G"],
+                # The NET/OFI lines of NCCL's log name the efa provider when EFA carries the traffic.
+                "env": [{"name": "NCCL_DEBUG", "value": "INFO"}],
+                "resourcesPerNode": {"limits": group.resources_per_node},
+            },
+        },
+    }
+
+
+def nccl_tests(plan: ClusterPlan, group: GpuNodeGroupPlan) -> dict:
+    """all_reduce_perf, the tool AWS quotes its EFA figures from, across the nodes by mpirun."""
+    gpus = group.instance.accelerators
+    nodes = _nodes(group)
+    command = ["mpirun", "--allow-run-as-root", "--hostfile", "/etc/mpi/hostfile", "-np", str(nodes * gpus), "-N", str(gpus),
+               "--bind-to", "none", "-x", "NCCL_DEBUG=INFO"]
+    if group.efa:
+        command += ["-x", "FI_PROVIDER=efa"]
+    command += ["/usr/local/bin/all_reduce_perf", "-b", "8", "-e", "2G", "-f", "2", "-g", "1"]
+    return {
+        "apiVersion": API_VERSION, "kind": "TrainJob", "metadata": _metadata(plan, group, "nccl-tests"),
+        # The workers' GPUs and EFA come from the runtime; the command runs in its launcher.
+        "spec": {"runtimeRef": {"name": names.mpi_runtime_name(group.name)}, "trainer": {"numNodes": nodes, "command": command}},
+    }
+
+
+EXAMPLES = {"first-job": first_job, "nccl-allreduce": nccl_allreduce, "nccl-tests": nccl_tests}
+USES_SCRIPTS = {"first-job", "nccl-allreduce"}
+
+
+def examples_for(plan: ClusterPlan) -> dict[str, dict[str, dict]]:
+    """group name -> example name -> TrainJob, for every group with runtimes."""
+    if not plan.platform.settings.trainer.enabled:
+        return {}
+    return {g.name: {name: build(plan, g) for name, build in EXAMPLES.items()} for g in plan.gpu_groups if g.nvidia}
+
+
+def kustomization(plan: ClusterPlan, example: str, code_path: str) -> dict:
+    resources = [code_path, "trainjob.yaml"] if example in USES_SCRIPTS else ["trainjob.yaml"]
+    return {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
+            "namespace": example_namespace(plan), "resources": resources}
+
+
+def write(plan: ClusterPlan, outdir: str) -> dict[str, dict[str, Path]]:
+    """Writes <outdir>/examples and returns group -> example -> its directory."""
+    root = Path(outdir) / "examples"
+    shutil.rmtree(root, ignore_errors=True)
+    examples = examples_for(plan)
+    if not examples:
+        return {}
+    code = root / "code"
+    code.mkdir(parents=True)
+    for script in ("train.py", "allreduce_bench.py"):
+        shutil.copy2(SCRIPTS / script, code / script)
+    (code / "kustomization.yaml").write_text(yaml.safe_dump({
+        "apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
+        "namespace": example_namespace(plan), "generatorOptions": {"disableNameSuffixHash": True},
+        "configMapGenerator": [{"name": CODE_CONFIGMAP, "files": ["train.py", "allreduce_bench.py"]}],
+    }, sort_keys=False))
+    written: dict[str, dict[str, Path]] = {}
+    for group, jobs in examples.items():
+        for example, job in jobs.items():
+            directory = root / group / example
+            directory.mkdir(parents=True)
+            (directory / "trainjob.yaml").write_text(yaml.safe_dump(job, sort_keys=False))
+            (directory / "kustomization.yaml").write_text(yaml.safe_dump(kustomization(plan, example, "../../code"), sort_keys=False))
+            written.setdefault(group, {})[example] = directory
+    return written

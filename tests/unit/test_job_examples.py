@@ -1,0 +1,64 @@
+"""The examples each synth writes per GPU group, and the checked-in ones they must equal for the default config."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+import job_examples
+from cluster_config import load_config
+from cluster_config.plan import build_plan
+from tests.conftest import CONFIG_DIR, EXAMPLE_CONFIGS, ROOT
+from tests.upstream import reference_dir, validate_custom_resource
+
+
+def plan_of(config):
+    return build_plan(load_config(CONFIG_DIR / config).config)
+
+
+@pytest.mark.parametrize("example", sorted(job_examples.EXAMPLES))
+def test_the_checked_in_examples_are_what_the_default_config_generates(example):
+    generated = job_examples.examples_for(plan_of("default.yaml"))["a10g"][example]
+    assert yaml.safe_load((ROOT / "examples" / example / "trainjob.yaml").read_text()) == generated
+    kustomization = yaml.safe_load((ROOT / "examples" / example / "kustomization.yaml").read_text())
+    assert kustomization == job_examples.kustomization(plan_of("default.yaml"), example, "../code")
+
+
+def test_every_nvidia_group_of_every_config_gets_examples_for_its_own_runtime_and_counts():
+    for config in EXAMPLE_CONFIGS:
+        plan = plan_of(config)
+        examples = job_examples.examples_for(plan)
+        assert sorted(examples) == sorted(g.name for g in plan.gpu_groups if g.nvidia), config
+        for group in (g for g in plan.gpu_groups if g.nvidia):
+            job = examples[group.name]["first-job"]
+            assert job["spec"]["runtimeRef"]["name"] == f"torch-{group.name}"
+            assert job["spec"]["trainer"]["resourcesPerNode"]["limits"] == group.resources_per_node
+            mpirun = examples[group.name]["nccl-tests"]["spec"]["trainer"]["command"]
+            nodes = examples[group.name]["nccl-tests"]["spec"]["trainer"]["numNodes"]
+            assert mpirun[mpirun.index("-np") + 1] == str(nodes * group.instance.accelerators)
+            assert ("FI_PROVIDER=efa" in mpirun) == group.efa
+
+
+def test_p5_examples_ask_for_8_gpus_and_32_efa_on_two_nodes():
+    job = job_examples.examples_for(plan_of("p5-efa.yaml"))["h100"]["first-job"]
+    assert job["spec"]["trainer"]["numNodes"] == 2
+    assert job["spec"]["trainer"]["resourcesPerNode"]["limits"] == {"nvidia.com/gpu": 8, "vpc.amazonaws.com/efa": 32}
+
+
+@pytest.mark.skipif(reference_dir() is None, reason="the upstream reference files are not beside the checkout")
+@pytest.mark.parametrize("config", EXAMPLE_CONFIGS)
+def test_every_generated_example_is_a_valid_trainjob(config):
+    for jobs in job_examples.examples_for(plan_of(config)).values():
+        for job in jobs.values():
+            assert validate_custom_resource(job) == [], job["metadata"]["name"]
+
+
+def test_the_examples_are_written_beside_the_stacks(tmp_path: Path):
+    written = job_examples.write(plan_of("p5-training.yaml"), str(tmp_path))
+    assert sorted(written["h100"]) == ["first-job", "nccl-allreduce", "nccl-tests"]
+    assert (tmp_path / "examples" / "code" / "train.py").read_text() == (ROOT / "examples" / "code" / "train.py").read_text()
+    job = yaml.safe_load((written["h100"]["first-job"] / "trainjob.yaml").read_text())
+    assert job["metadata"]["labels"] == {"kueue.x-k8s.io/queue-name": "h100"}
+    assert yaml.safe_load((written["h100"]["first-job"] / "kustomization.yaml").read_text())["resources"] == ["../../code", "trainjob.yaml"]

@@ -28,6 +28,26 @@ NVIDIA_DEVICE_PLUGIN = Chart(
     app_version="v0.19.3",
     confirmed="NVIDIA/k8s-device-plugin releases; 0.19.3 was the release downstream projects moved from to 0.20.0 in 2026-08",
 )
+# The EFA device plugin image sits in every region's EKS add-on registry under
+# eks/aws-efa-k8s-device-plugin; the chart names only us-west-2's. The account per
+# region: EKS user guide, "View Amazon container image registries for Amazon EKS
+# add-ons" (add-ons-images), as amazon-eks-ami's get-ecr-uri.sh maps it.
+EKS_REGISTRY_DEFAULT_ACCOUNT = "602401143452"
+EKS_REGISTRY_ACCOUNTS = {
+    "af-south-1": "877085696533", "ap-east-1": "800184023465", "ap-east-2": "533267051163",
+    "ap-south-2": "900889452093", "ap-southeast-3": "296578399912", "ap-southeast-4": "491585149902",
+    "ap-southeast-5": "151610086707", "ap-southeast-6": "333609536671", "ap-southeast-7": "121268973566",
+    "ca-west-1": "761377655185", "eu-central-2": "900612956339", "eu-south-1": "590381155156",
+    "eu-south-2": "455263428931", "il-central-1": "066635153087", "me-central-1": "759879836304",
+    "me-south-1": "558608220178", "mx-central-1": "730335286997",
+}
+
+
+def efa_device_plugin_image(region: str) -> str:
+    account = EKS_REGISTRY_ACCOUNTS.get(region, EKS_REGISTRY_DEFAULT_ACCOUNT)
+    return f"{account}.dkr.ecr.{region}.amazonaws.com/eks/aws-efa-k8s-device-plugin"
+
+
 EFA_DEVICE_PLUGIN = Chart(
     name="aws-efa-k8s-device-plugin", repository="https://aws.github.io/eks-charts", version="v0.5.29",
     app_version="v0.5.20",
@@ -42,8 +62,26 @@ CLUSTER_AUTOSCALER = Chart(
     app_version="1.34.2",
     confirmed="kubernetes/autoscaler chart 9.53.0 = cluster-autoscaler 1.34.2, the last 1.34 chart (9.54.0 ships 1.35)",
 )
-# cluster-autoscaler's minor version must match the cluster's.
-CLUSTER_AUTOSCALER_KUBERNETES_MINOR = "1.34"
+# cluster-autoscaler's minor must match the cluster's (its README: "use the latest Cluster
+# Autoscaler release that corresponds to the minor version of Kubernetes"). The last chart
+# shipping each minor, from the cluster-autoscaler-chart-<version> tags of kubernetes/autoscaler
+# (Chart.yaml appVersion and values image.tag). 9.54.0-9.55.0 say appVersion 1.35.0 but still
+# deploy v1.34.2; 9.55.1 is the first to run 1.35.
+CLUSTER_AUTOSCALER_BY_MINOR: dict[str, tuple[str, str, str]] = {
+    # minor: (chart, cluster-autoscaler, tag commit and date)
+    "1.30": ("9.37.0", "1.30.0", "adea8a0fab7a, 2024-05-07"),
+    "1.31": ("9.44.0", "1.31.0", "3fc72cfbbbdd, 2024-12-29"),
+    "1.32": ("9.46.6", "1.32.0", "13dba1751ce0, 2025-03-31"),
+    "1.33": ("9.51.0", "1.33.0", "9befb31fd94d, 2025-10-10"),
+    "1.34": ("9.53.0", "1.34.2", "a2db9eb71c28, 2025-12-03"),
+    "1.35": ("9.59.0", "1.35.0", "5a0b98e45f89, 2026-07-21"),
+}
+
+
+def cluster_autoscaler_chart(kubernetes_version: str) -> tuple[str, str] | None:
+    """(chart version, cluster-autoscaler version) for the cluster's minor; None: no chart ships it yet."""
+    row = CLUSTER_AUTOSCALER_BY_MINOR.get(kubernetes_version)
+    return (row[0], row[1]) if row else None
 
 KUEUE = Chart(
     name="kueue", repository="oci://registry.k8s.io/kueue/charts", version="0.19.2", app_version="v0.19.2",

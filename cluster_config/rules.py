@@ -248,11 +248,12 @@ def _check_platform(config: ClusterConfig, errors: list[Finding], warnings: list
     if efa.version is not None and (charts.version_tuple(efa.version) or (0,)) < charts.EFA_DEVICE_PLUGIN_MINIMUM:
         errors.append(Finding("platform.efa_device_plugin.version", f"must be >= 0.5.10 (got {efa.version}); earlier releases count NVLink controllers as EFA devices"))
     autoscaler = config.platform.cluster_autoscaler
-    if autoscaler.enabled and autoscaler.version is None and config.kubernetes_version != charts.CLUSTER_AUTOSCALER_KUBERNETES_MINOR:
+    if autoscaler.enabled and autoscaler.version is None and charts.cluster_autoscaler_chart(config.kubernetes_version) is None:
+        newest = max(charts.CLUSTER_AUTOSCALER_BY_MINOR, key=lambda minor: int(minor.split(".")[1]))
         warnings.append(Finding(
             "platform.cluster_autoscaler.version",
-            f"the pinned chart runs cluster-autoscaler {charts.CLUSTER_AUTOSCALER.app_version}, made for Kubernetes "
-            f"{charts.CLUSTER_AUTOSCALER_KUBERNETES_MINOR}; set a chart version matching {config.kubernetes_version}",
+            f"no cluster-autoscaler chart ships Kubernetes {config.kubernetes_version} yet; the newest ({newest}) is used. "
+            f"Set a matching chart version when one is released", ("kubernetes_version",),
         ))
 
 

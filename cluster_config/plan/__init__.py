@@ -105,7 +105,8 @@ def build_plan(config: ClusterConfig) -> ClusterPlan:
         config.queues, cluster_name=name, version=config.queues.version or charts.KUEUE.version,
         groups=gpu_groups if queueing else (), training_namespaces=training_namespaces,
     )
-    settings = platform_settings(cluster_name=name, region=region, storage=storage, queues=queue_plan,
+    settings = platform_settings(cluster_name=name, region=region, kubernetes_version=config.kubernetes_version,
+                                 storage=storage, queues=queue_plan,
                                  operator=config.training_operator, platform=config.platform,
                                  air_gapped=network is not None and network.nat_gateways == "none")
     releases = tuple(spec for spec in (c.release(settings, gpu_groups) for c in PLATFORM_COMPONENTS) if spec is not None)

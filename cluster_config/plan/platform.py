@@ -63,11 +63,15 @@ def training_image(operator: TrainingOperator, *, region: str, air_gapped: bool)
     return charts.private_training_image(region)
 
 
-def platform_settings(*, cluster_name: str, region: str, storage: StoragePlan, queues: QueuesPlan | None,
-                      operator: TrainingOperator, platform: Platform, air_gapped: bool) -> PlatformSettings:
-    def component(settings, chart: charts.Chart) -> ComponentPlan:
-        return ComponentPlan(enabled=settings.enabled, version=settings.version or chart.version)
+def platform_settings(*, cluster_name: str, region: str, kubernetes_version: str, storage: StoragePlan,
+                      queues: QueuesPlan | None, operator: TrainingOperator, platform: Platform,
+                      air_gapped: bool) -> PlatformSettings:
+    def component(settings, chart: charts.Chart, version: str | None = None) -> ComponentPlan:
+        return ComponentPlan(enabled=settings.enabled, version=settings.version or version or chart.version)
 
+    # The autoscaler matching the cluster's minor; a minor no chart ships yet gets the newest.
+    autoscaler = charts.cluster_autoscaler_chart(kubernetes_version) or charts.cluster_autoscaler_chart(
+        max(charts.CLUSTER_AUTOSCALER_BY_MINOR, key=lambda minor: int(minor.split(".")[1])))
     return PlatformSettings(
         cluster_name=cluster_name, region=region, storage=storage, queues=queues,
         trainer=TrainerPlan(enabled=operator.enabled, version=operator.version,
@@ -75,5 +79,5 @@ def platform_settings(*, cluster_name: str, region: str, storage: StoragePlan, q
                             max_restarts=operator.max_restarts),
         nvidia_device_plugin=component(platform.nvidia_device_plugin, charts.NVIDIA_DEVICE_PLUGIN),
         efa_device_plugin=component(platform.efa_device_plugin, charts.EFA_DEVICE_PLUGIN),
-        cluster_autoscaler=component(platform.cluster_autoscaler, charts.CLUSTER_AUTOSCALER),
+        cluster_autoscaler=component(platform.cluster_autoscaler, charts.CLUSTER_AUTOSCALER, autoscaler[0]),
     )

@@ -30,7 +30,9 @@ def release(settings: PlatformSettings, groups: tuple[GpuNodeGroupPlan, ...]) ->
         # The chart pins its image apart from its own version, and older charts ship
         # images below 0.5.10 (see charts.EFA_DEVICE_PLUGIN_MINIMUM): always run the
         # plugin release we checked, whatever chart version is chosen.
-        "image": {"tag": charts.EFA_DEVICE_PLUGIN.app_version},
+        # From this region's EKS registry, not the chart's us-west-2 one: no cross-region
+        # pull, and it works without NAT through the VPC's ECR endpoints.
+        "image": {"repository": charts.efa_device_plugin_image(settings.region), "tag": charts.EFA_DEVICE_PLUGIN.app_version},
     }
     return ReleaseSpec(
         name=charts.EFA_DEVICE_PLUGIN.name, namespace=names.KUBE_SYSTEM_NAMESPACE, chart=charts.EFA_DEVICE_PLUGIN.name,

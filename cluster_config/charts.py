@@ -83,6 +83,18 @@ def cluster_autoscaler_chart(kubernetes_version: str) -> tuple[str, str] | None:
     row = CLUSTER_AUTOSCALER_BY_MINOR.get(kubernetes_version)
     return (row[0], row[1]) if row else None
 
+# AWS's Neuron chart (aws-neuron/neuron-helm-charts, charts/neuron-helm-chart): the Neuron
+# device plugin (aws.amazon.com/neuron, aws.amazon.com/neuroncore), an optional scheduler
+# extension and a node problem detector. 1.10.0 is the newest version seen (a public
+# `helm pull` transcript: chart 1.10.0 pins neuron-device-plugin 2.32.0.0); the values keys
+# set here were read at the repository's commit 14049c2 (chart 1.1.2), the newest copy
+# that could be read. The chart's defaults already tolerate aws.amazon.com/neuron.
+NEURON = Chart(
+    name="neuron-helm-chart", repository="oci://public.ecr.aws/neuron", version="1.10.0", app_version="1.10.0",
+    confirmed="version from a public helm pull transcript (not from the repository); values keys from "
+    "aws-neuron/neuron-helm-charts 14049c2 (chart 1.1.2): devicePlugin.tolerations, scheduler.enabled, npd.enabled",
+)
+
 KUEUE = Chart(
     name="kueue", repository="oci://registry.k8s.io/kueue/charts", version="0.19.2", app_version="v0.19.2",
     confirmed="kubernetes-sigs/kueue v0.19.2 = 8eab68778fc1 (2026-08-20), charts/kueue/Chart.yaml; its values.yaml "
@@ -119,6 +131,17 @@ DLC_ACCOUNTS = {
 
 def private_training_image(region: str) -> str:
     return TRAINING_IMAGE_PRIVATE.format(account=DLC_ACCOUNTS.get(region, DLC_DEFAULT_ACCOUNT), region=region)
+
+
+# Trainium: AWS's Neuron DLC for training (PyTorch 2.9, torch-neuronx, Neuron SDK 2.30.0),
+# the newest row of aws-neuron/deep-learning-containers README (2be9ed1, 2026-08-17),
+# on public ECR, and by the same tag in the regional DLC registries.
+NEURON_TRAINING_IMAGE = "public.ecr.aws/neuron/pytorch-training-neuronx:2.9.0-neuronx-py312-sdk2.30.0-ubuntu24.04"
+NEURON_TRAINING_IMAGE_PRIVATE = "{account}.dkr.ecr.{region}.amazonaws.com/pytorch-training-neuronx:2.9.0-neuronx-py312-sdk2.30.0-ubuntu24.04"
+
+
+def private_neuron_training_image(region: str) -> str:
+    return NEURON_TRAINING_IMAGE_PRIVATE.format(account=DLC_ACCOUNTS.get(region, DLC_DEFAULT_ACCOUNT), region=region)
 
 
 def version_tuple(version: str) -> tuple[int, ...] | None:

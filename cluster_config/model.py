@@ -142,6 +142,8 @@ class TrainingOperator(Strict):
     # The container image of the per-group runtimes. NCCL uses EFA only if the image
     # carries libfabric and aws-ofi-nccl, as the default (an AWS DLC) does.
     image: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._/:@-]*$", max_length=255)] = charts.TRAINING_IMAGE
+    # The image of the Trainium groups' runtimes (torch-neuronx), likewise.
+    neuron_image: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._/:@-]*$", max_length=255)] = charts.NEURON_TRAINING_IMAGE
     # Where TrainJobs run: each gets the shared-storage claims the runtimes mount.
     namespaces: Annotated[list[Namespace], Field(min_length=1)] = ["default"]
     # Times the JobSet of a TrainJob is restarted after a pod fails (a node lost, an
@@ -159,6 +161,7 @@ class Platform(Strict):
     # short-lived token from aws_eks_cluster_auth (Terraform Cloud runners have no AWS CLI).
     kubernetes_auth: Literal["exec", "token"] = "exec"
     nvidia_device_plugin: Component = Component()
+    neuron_device_plugin: Component = Component()
     efa_device_plugin: Component = Component()
     cluster_autoscaler: Component = Component()
 

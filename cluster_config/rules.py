@@ -92,14 +92,19 @@ def _check_network(config: ClusterConfig, errors: list[Finding], warnings: list[
             warnings.append(Finding("network.nat_gateways", "none: nodes cannot pull the platform's charts and images from ghcr.io, registry.k8s.io, "
                                     "nvcr.io or docker.io; mirror them into ECR or the platform stack will not install"))
             operator = config.training_operator
-            chosen = "image" in operator.model_fields_set
-            if operator.enabled and chosen and operator.image.startswith(charts.TRAINING_IMAGE_REGISTRY + "/"):
-                errors.append(Finding("training_operator.image", f"{operator.image} is on {charts.TRAINING_IMAGE_REGISTRY}, which nodes cannot reach "
-                                      "with nat_gateways: none (no VPC endpoint serves it); use an ECR image, e.g. the same DLC from "
-                                      f"this region's registry: {charts.private_training_image(config.region)}", ("network.nat_gateways",)))
-            elif operator.enabled and not chosen:
-                warnings.append(Finding("training_operator.image", f"nat_gateways: none: the runtimes use {charts.private_training_image(config.region)}, "
-                                        "the default image from this region's private DLC registry (through the ECR endpoints)"))
+            kinds = {t.accelerator_kind for g in config.gpu_node_groups if (t := lookup(g.instance_type))}
+            for field, kind, private in (("image", "nvidia", charts.private_training_image),
+                                         ("neuron_image", "neuron", charts.private_neuron_training_image)):
+                if not operator.enabled or kind not in kinds:
+                    continue
+                image = getattr(operator, field)
+                if field in operator.model_fields_set and image.startswith(charts.TRAINING_IMAGE_REGISTRY + "/"):
+                    errors.append(Finding(f"training_operator.{field}", f"{image} is on {charts.TRAINING_IMAGE_REGISTRY}, which nodes cannot reach "
+                                          "with nat_gateways: none (no VPC endpoint serves it); use an ECR image, e.g. the same DLC from "
+                                          f"this region's registry: {private(config.region)}", ("network.nat_gateways",)))
+                elif field not in operator.model_fields_set:
+                    warnings.append(Finding(f"training_operator.{field}", f"nat_gateways: none: the runtimes use {private(config.region)}, "
+                                            "the default image from this region's private DLC registry (through the ECR endpoints)"))
 
     service = config.cluster.service_ipv4_cidr
     if service is not None:
@@ -194,9 +199,6 @@ def _check_gpu_groups(config: ClusterConfig, errors: list[Finding], warnings: li
             errors.append(Finding(f"{path}.availability_zone", f"'{group.availability_zone}' {reason}; choose one of {', '.join(config.network.availability_zones)}",
                                   ("network.availability_zones", "region")))
 
-        if instance.accelerator_kind == "neuron":
-            warnings.append(Finding(f"{path}.instance_type", f"{instance.name}: the platform stack installs no Neuron device plugin and no Trainium "
-                                    "training runtime yet; install the Neuron Helm chart before scheduling aws.amazon.com/neuron"))
         if instance.accelerator_kind == "neuron" and group.ami_type == "bottlerocket":
             warnings.append(Finding(f"{path}.ami_type", f"{instance.name} uses the standard Bottlerocket variant (BOTTLEROCKET_x86_64); Neuron components must come from your own daemonsets"))
 

@@ -20,6 +20,7 @@ from ..releases import (
     kubeflow_trainer,
     kueue,
     kueue_queues,
+    neuron_device_plugin,
     nvidia_device_plugin,
     provisioning_request_crd,
     training_runtimes,
@@ -38,7 +39,8 @@ from .storage import StoragePlan, storage_plan
 
 # Install order: the runtimes wait for Trainer's CRDs, the queues for Kueue's; the
 # ProvisioningRequest API comes before cluster-autoscaler and Kueue, which use it.
-PLATFORM_COMPONENTS = (kubeflow_trainer, training_storage, training_runtimes, nvidia_device_plugin, efa_device_plugin,
+PLATFORM_COMPONENTS = (kubeflow_trainer, training_storage, training_runtimes, nvidia_device_plugin, neuron_device_plugin,
+                       efa_device_plugin,
                        provisioning_request_crd, cluster_autoscaler, kueue, kueue_queues)
 StackRole = Literal["network", "cluster", "platform"]
 

@@ -22,7 +22,8 @@ class ComponentPlan:
 class TrainerPlan:
     enabled: bool
     version: str
-    image: str  # of the per-group runtimes
+    image: str  # of the NVIDIA groups' runtimes
+    neuron_image: str  # of the Trainium groups' runtimes
     max_restarts: int  # JobSet restarts after a pod failure, each resuming from a checkpoint
 
 
@@ -36,6 +37,7 @@ class PlatformSettings:
     queues: QueuesPlan | None  # None: no Kueue
     trainer: TrainerPlan
     nvidia_device_plugin: ComponentPlan
+    neuron_device_plugin: ComponentPlan
     efa_device_plugin: ComponentPlan
     cluster_autoscaler: ComponentPlan
 
@@ -55,12 +57,13 @@ class PlatformPlan:
         return tuple(sorted(wanted - set(names.PREINSTALLED_NAMESPACES)))
 
 
-def training_image(operator: TrainingOperator, *, region: str, air_gapped: bool) -> str:
+def training_image(operator: TrainingOperator, field: str, *, region: str, air_gapped: bool) -> str:
     """The user's image, else the default DLC: from public ECR, or without NAT from the
     region's private DLC registry, which the VPC's ECR endpoints reach."""
-    if "image" in operator.model_fields_set or not air_gapped:
-        return operator.image
-    return charts.private_training_image(region)
+    if field in operator.model_fields_set or not air_gapped:
+        return getattr(operator, field)
+    private = charts.private_training_image if field == "image" else charts.private_neuron_training_image
+    return private(region)
 
 
 def platform_settings(*, cluster_name: str, region: str, kubernetes_version: str, storage: StoragePlan,
@@ -75,9 +78,11 @@ def platform_settings(*, cluster_name: str, region: str, kubernetes_version: str
     return PlatformSettings(
         cluster_name=cluster_name, region=region, storage=storage, queues=queues,
         trainer=TrainerPlan(enabled=operator.enabled, version=operator.version,
-                            image=training_image(operator, region=region, air_gapped=air_gapped),
+                            image=training_image(operator, "image", region=region, air_gapped=air_gapped),
+                            neuron_image=training_image(operator, "neuron_image", region=region, air_gapped=air_gapped),
                             max_restarts=operator.max_restarts),
         nvidia_device_plugin=component(platform.nvidia_device_plugin, charts.NVIDIA_DEVICE_PLUGIN),
+        neuron_device_plugin=component(platform.neuron_device_plugin, charts.NEURON),
         efa_device_plugin=component(platform.efa_device_plugin, charts.EFA_DEVICE_PLUGIN),
         cluster_autoscaler=component(platform.cluster_autoscaler, charts.CLUSTER_AUTOSCALER, autoscaler[0]),
     )

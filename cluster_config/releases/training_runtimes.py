@@ -35,6 +35,7 @@ FSX_MOUNT = "/fsx"
 def pod_template(settings: PlatformSettings, group: GpuNodeGroupPlan) -> dict:
     resources = group.resources_per_node
     env = []
+    image = settings.trainer.image if group.nvidia else settings.trainer.neuron_image
     mounts = [
         {"name": "dshm", "mountPath": "/dev/shm"},
         {"name": "code", "mountPath": CODE_MOUNT, "readOnly": True},
@@ -60,10 +61,17 @@ def pod_template(settings: PlatformSettings, group: GpuNodeGroupPlan) -> dict:
         mounts.append({"name": "dataset", "mountPath": FSX_MOUNT})
         volumes.append({"name": "dataset", "persistentVolumeClaim": {"claimName": names.FSX_CLAIM}})
     if group.efa:
+        # What AWS sets for collectives over EFA (EKS user guide EFA pages; the DLC docs:
+        # without it NCCL may fall back to sockets). The NCCL OFI plugin in the image
+        # tunes the rest per instance type.
         env.append({"name": "FI_PROVIDER", "value": "efa"})
-        if group.instance.gpudirect_rdma:
-            # p4d/p5/p6 support GPUDirect RDMA over EFA; the g types do not.
+        if group.instance.gpudirect_rdma or not group.nvidia:
+            # RDMA reads and writes between devices: p4d/p5/p6 GPUs and Trainium. On a
+            # type without it libfabric aborts the job, so never on the g types.
             env.append({"name": "FI_EFA_USE_DEVICE_RDMA", "value": "1"})
+        if not group.nvidia:
+            # AWS's Trainium EKS samples (aws-neuron-eks-samples, trn1_dist_ddp.py).
+            env.append({"name": "FI_EFA_FORK_SAFE", "value": "1"})
     return {
         "metadata": {"labels": {"trainer.kubeflow.org/trainjob-ancestor-step": "trainer"}},
         "spec": {
@@ -71,7 +79,7 @@ def pod_template(settings: PlatformSettings, group: GpuNodeGroupPlan) -> dict:
             "tolerations": [toleration(t) for t in group.taints],
             "containers": [{
                 "name": "node",
-                "image": settings.trainer.image,
+                "image": image,
                 "env": env,
                 "resources": {"limits": resources, "requests": resources},
                 "volumeMounts": mounts,
@@ -154,13 +162,12 @@ def mpi_runtime(settings: PlatformSettings, group: GpuNodeGroupPlan) -> dict:
 
 
 def release(settings: PlatformSettings, groups: tuple[GpuNodeGroupPlan, ...]) -> ReleaseSpec | None:
-    # Trainium needs torch-neuronx and the Neuron device plugin, neither of which
-    # the platform installs yet (the configuration warns), so it gets no runtime.
-    served = [g for g in groups if g.nvidia]
-    if not settings.trainer.enabled or not served:
+    if not settings.trainer.enabled or not groups:
         return None
+    # nccl-tests is a CUDA program: Trainium groups get the torch runtime only.
+    manifests = [m for g in groups for m in ((runtime(settings, g), mpi_runtime(settings, g)) if g.nvidia else (runtime(settings, g),))]
     return ReleaseSpec(
         name=RELEASE_NAME, namespace=names.TRAINER_NAMESPACE, chart=str(CHART_DIR), version=None,
-        values={"manifests": [m for g in served for m in (runtime(settings, g), mpi_runtime(settings, g))]},
+        values={"manifests": manifests},
         after=(TRAINER_RELEASE,),
     )

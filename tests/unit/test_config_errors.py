@@ -151,10 +151,7 @@ EXPECTED_WARNINGS = {
     "existing-vpc.yaml": ["cluster.endpoint_public_access: false: apply the platform stack from inside the VPC"],
     "p5-efa.yaml": ["cluster.endpoint_public_access: false: apply the platform stack from inside the VPC"],
     "p5-training.yaml": ["cluster.endpoint_public_access: false: apply the platform stack from inside the VPC"],
-    "trainium.yaml": [
-        "cluster.endpoint_public_access: false: apply the platform stack from inside the VPC",
-        "gpu_node_groups[0].instance_type: trn1.32xlarge: the platform stack installs no Neuron device plugin",
-    ],
+    "trainium.yaml": ["cluster.endpoint_public_access: false: apply the platform stack from inside the VPC"],
 }
 
 

@@ -127,8 +127,20 @@ def test_runtime_image_is_configurable(synth, tmp_path):
     assert container["image"] == "registry.example.com/ml/pytorch-efa:2.9"
 
 
-def test_trainium_gets_no_cuda_runtime(synth):
-    assert "training-runtimes" not in releases(synth("trainium.yaml"))
+def test_trainium_gets_a_neuron_runtime_and_the_neuron_device_plugin(synth):
+    trn = releases(synth("trainium.yaml"))
+    (runtime,) = trn["training-runtimes"]["parsed_values"]["manifests"]
+    assert runtime["metadata"]["name"] == "torch-trn1"
+    container = runtime["spec"]["template"]["spec"]["replicatedJobs"][0]["template"]["spec"]["template"]["spec"]["containers"][0]
+    assert container["image"].startswith("public.ecr.aws/neuron/pytorch-training-neuronx:")
+    assert container["resources"]["limits"] == {"aws.amazon.com/neuron": 16, "vpc.amazonaws.com/efa": 8}
+    env = {e["name"]: e["value"] for e in container["env"] if "value" in e}
+    assert {k: env.get(k) for k in ("FI_PROVIDER", "FI_EFA_USE_DEVICE_RDMA", "FI_EFA_FORK_SAFE")} == {
+        "FI_PROVIDER": "efa", "FI_EFA_USE_DEVICE_RDMA": "1", "FI_EFA_FORK_SAFE": "1"}
+    neuron = trn["neuron-helm-chart"]
+    assert (neuron["repository"], neuron["version"]) == ("oci://public.ecr.aws/neuron", "1.10.0")
+    assert {"key": "aws.amazon.com/neuron", "operator": "Exists", "effect": "NoSchedule"} in neuron["parsed_values"]["devicePlugin"]["tolerations"]
+    assert "nvidia-device-plugin" not in trn
 
 
 def test_efa_plugin_image_stays_pinned_when_the_chart_version_is_chosen(synth, tmp_path):

@@ -29,6 +29,23 @@ How the TrainJob runs it
     ``LOCAL_RANK``, ``WORLD_SIZE``, ``MASTER_ADDR`` and ``MASTER_PORT``, which
     ``init_process_group`` (``env://``) consumes here.
 
+Checkpoints and resuming
+    With ``--checkpoint-dir`` (default: ``$CHECKPOINT_DIR``, which the runtimes set to
+    ``/checkpoints/<trainjob>``) rank 0 saves model, optimizer, scheduler, step and
+    RNG state every ``--checkpoint-every`` steps, and every rank resumes from the
+    newest complete checkpoint when it starts; the final JSON line says
+    ``"resumed_from_step": N`` (0 for a fresh start). The data order follows from
+    the seed and the step, so a resumed run reproduces an uninterrupted one.
+
+    The directory may be a Mountpoint for Amazon S3 mount, which writes files
+    sequentially, makes a file visible only when it is closed, and cannot rename,
+    overwrite or delete by default. So each checkpoint is a new file
+    (``step-00000030-<random>.pt``) written in one go, and only after it is closed a separate
+    marker (``step-00000030.done``, naming the file, with its size and SHA-256) says it is
+    complete. A checkpoint without its marker (its writer died) is never loaded; a
+    marked one that does not match its marker stops the job with an error. Old
+    checkpoints are kept; the bucket's lifecycle rules, or you, prune them.
+
 Run locally on CPU (a few seconds)::
 
     OMP_NUM_THREADS=1 torchrun --standalone --nproc-per-node 2 train.py --steps 50
@@ -37,8 +54,11 @@ Run locally on CPU (a few seconds)::
 from __future__ import annotations
 
 import argparse
+import hashlib
+import io
 import json
 import os
+import re
 import sys
 import time
 import traceback
@@ -67,8 +87,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--features", type=int, default=16, help="input dimension (default: %(default)s)")
     p.add_argument("--hidden", type=int, default=64, help="MLP hidden width (default: %(default)s)")
     p.add_argument("--noise", type=float, default=0.05, help="target noise std (default: %(default)s)")
+    p.add_argument("--checkpoint-dir", default=os.environ.get("CHECKPOINT_DIR") or None,
+                   help="save and resume checkpoints here (default: $CHECKPOINT_DIR; unset: no checkpoints)")
+    p.add_argument("--checkpoint-every", type=int, default=50, help="steps between checkpoints (default: %(default)s)")
     args = p.parse_args(argv)
-    for name in ("steps", "batch_size", "log_every", "samples", "features", "hidden"):
+    for name in ("steps", "batch_size", "log_every", "samples", "features", "hidden", "checkpoint_every"):
         if getattr(args, name) < 1:
             p.error(f"--{name.replace('_', '-')} must be >= 1")
     return args
@@ -99,13 +122,68 @@ def make_model(features: int, hidden: int) -> nn.Module:
     )
 
 
-def batches(loader: DataLoader, sampler: DistributedSampler):
-    """Endless batches; a new epoch reshuffles because the sampler's seed mixes in the epoch."""
-    epoch = 0
+def batches(loader: DataLoader, sampler: DistributedSampler, start_step: int = 0):
+    """Endless batches from step ``start_step`` on. A new epoch reshuffles because the
+    sampler's seed mixes in the epoch, so the order depends only on seed and step."""
+    epoch, skip = divmod(start_step, len(loader))
     while True:
         sampler.set_epoch(epoch)
-        yield from loader
-        epoch += 1
+        for index, batch in enumerate(loader):
+            if index >= skip:
+                yield batch
+        epoch, skip = epoch + 1, 0
+
+
+CHECKPOINT = re.compile(r"^step-(\d{8})\.done$")
+
+
+def marker_path(directory: str, step: int) -> str:
+    return os.path.join(directory, f"step-{step:08d}.done")
+
+
+def _write_new(path: str, data: bytes) -> None:
+    # "x": a new file, never an overwrite. fsync before close: on Mountpoint the object
+    # is uploaded and made visible then, and an upload error surfaces here, not later.
+    with open(path, "xb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def save_checkpoint(directory: str, step: int, state: dict) -> None:
+    """Rank 0 only: the checkpoint file, then its completion marker.
+
+    The file's name is new every time (a unique suffix), because an attempt that died
+    mid-write may have left a file of that step behind, which must not be overwritten."""
+    os.makedirs(directory, exist_ok=True)
+    buffer = io.BytesIO()
+    torch.save(state, buffer)
+    data = buffer.getvalue()
+    name = f"step-{step:08d}-{os.urandom(4).hex()}.pt"
+    _write_new(os.path.join(directory, name), data)
+    _write_new(marker_path(directory, step),
+               json.dumps({"step": step, "file": name, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}).encode())
+
+
+def newest_checkpoint(directory: str | None) -> int:
+    """The step of the newest checkpoint that has its marker; 0 when there is none."""
+    if not directory or not os.path.isdir(directory):
+        return 0
+    steps = [int(m.group(1)) for name in os.listdir(directory) if (m := CHECKPOINT.match(name))]
+    return max(steps, default=0)
+
+
+def load_checkpoint(directory: str, step: int) -> dict:
+    marker = marker_path(directory, step)
+    with open(marker) as handle:
+        expected = json.load(handle)
+    path = os.path.join(directory, expected["file"])
+    with open(path, "rb") as handle:
+        data = handle.read()
+    if len(data) != expected["bytes"] or hashlib.sha256(data).hexdigest() != expected["sha256"]:
+        raise RuntimeError(f"checkpoint {path} does not match its marker {marker} "
+                           f"({len(data)} bytes, expected {expected['bytes']}); remove both to resume from an older one")
+    return torch.load(io.BytesIO(data), map_location="cpu", weights_only=False)
 
 
 def mean_across_ranks(value: torch.Tensor, world_size: int) -> float:
@@ -157,10 +235,29 @@ def train(args: argparse.Namespace) -> dict:
     scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=args.steps, eta_min=args.lr * 0.1)
     loss_fn = nn.MSELoss()
 
-    first_loss = final_loss = float("nan")
+    # Rank 0 picks the checkpoint and tells the others, so every rank resumes from the
+    # same one even if a newer one appears while they look.
+    choice = torch.tensor([newest_checkpoint(args.checkpoint_dir) if rank == 0 else 0], dtype=torch.long, device=device)
+    dist.broadcast(choice, src=0)
+    resumed_from_step = int(choice.item())
+    if resumed_from_step:
+        state = load_checkpoint(args.checkpoint_dir, resumed_from_step)
+        model.module.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        first_loss = state["first_loss"]
+        torch.set_rng_state(state["rng"]["cpu"])
+        if torch.cuda.is_available() and state["rng"].get("cuda") is not None:
+            torch.cuda.set_rng_state(state["rng"]["cuda"])
+        if rank == 0:
+            print(f"resumed from step {resumed_from_step} ({args.checkpoint_dir})", flush=True)
+
+    if not resumed_from_step:
+        first_loss = float("nan")
+    final_loss = float("nan")
     started = time.perf_counter()
-    data = batches(loader, sampler)
-    for step in range(1, args.steps + 1):
+    data = batches(loader, sampler, start_step=resumed_from_step)
+    for step in range(resumed_from_step + 1, args.steps + 1):
         x, y = next(data)
         x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
         loss = loss_fn(model(x), y)
@@ -180,11 +277,22 @@ def train(args: argparse.Namespace) -> dict:
                 first_loss = mean_loss
             if step == args.steps:
                 final_loss = mean_loss
+
+        if args.checkpoint_dir and step % args.checkpoint_every == 0 and step < args.steps:
             if rank == 0:
-                print(f"step {step}/{args.steps} loss {mean_loss:.4f}", flush=True)
+                save_checkpoint(args.checkpoint_dir, step, {
+                    "step": step, "first_loss": first_loss, "model": model.module.state_dict(), "optimizer": optimizer.state_dict(),
+                    "scheduler": scheduler.state_dict(),
+                    "rng": {"cpu": torch.get_rng_state(), "cuda": torch.cuda.get_rng_state() if torch.cuda.is_available() else None},
+                })
+            # Nobody runs ahead of a checkpoint that is not complete yet.
+            dist.barrier()
+        if is_log_step and rank == 0:
+            print(f"step {step}/{args.steps} loss {mean_loss:.4f}", flush=True)
 
     return {
         "event": "done",
+        "resumed_from_step": resumed_from_step,
         "first_loss": first_loss,
         "final_loss": final_loss,
         "world_size": world_size,

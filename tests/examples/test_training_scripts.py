@@ -164,3 +164,83 @@ def test_bench_process_exit_code_is_3_below_expected_busbw():
     result = _run([sys.executable, str(BENCH), "--backend", "gloo", "--min-bytes", "4K", "--max-bytes", "4K",
                    "--warmup", "1", "--iters", "2", "--expect-min-busbw", "1e9"], env, BENCH.parent)
     assert result.returncode == 3, describe(result)
+
+
+# ---- checkpoints and resume ------------------------------------------------------
+
+RESUME_ARGS = ("--backend", "gloo", "--steps", "60", "--log-every", "5", "--seed", "0", "--checkpoint-every", "10")
+
+
+def torchrun_until(script: Path, line: str, *args: str) -> str:
+    """Starts torchrun, reads its output until a line starting with ``line`` appears, then SIGKILLs its whole
+    process group (torchrun and every worker, as a lost node would). Returns the output."""
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", str(NPROC), str(script), *args]
+    proc = subprocess.Popen(cmd, cwd=script.parent, env=_clean_env(), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            text=True, start_new_session=True)
+    seen = []
+    try:
+        for out in proc.stdout:
+            seen.append(out)
+            if out.startswith(line):
+                break
+        else:
+            pytest.fail(f"{line!r} never appeared; exit {proc.wait()}:\n{''.join(seen)}")
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    return "".join(seen)
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("uninterrupted")
+    result = torchrun(TRAIN, *RESUME_ARGS, "--checkpoint-dir", str(directory))
+    assert result.returncode == 0, describe(result)
+    return json_event(result, "done")
+
+
+def test_a_killed_run_resumes_from_its_last_checkpoint_and_ends_where_an_uninterrupted_one_does(tmp_path, uninterrupted):
+    killed = torchrun_until(TRAIN, next_log_line(30), *RESUME_ARGS, "--checkpoint-dir", str(tmp_path))
+    assert "step 30/60" in killed
+    resumed = torchrun(TRAIN, *RESUME_ARGS, "--checkpoint-dir", str(tmp_path))
+    assert resumed.returncode == 0, describe(resumed)
+    done = json_event(resumed, "done")
+    assert done["resumed_from_step"] >= 20
+    assert done["steps"] == 60
+    assert done["final_loss"] == pytest.approx(uninterrupted["final_loss"], rel=1e-6)
+    assert done["first_loss"] == pytest.approx(uninterrupted["first_loss"], rel=1e-6)
+    assert re.findall(r"^step (\d+)/60", resumed.stdout, flags=re.M)[0] == str(done["resumed_from_step"] + 5)
+
+
+def next_log_line(step: int) -> str:
+    """The start of rank 0's log line for a step (printed after that step's checkpoint is complete)."""
+    return f"step {step}/60 "
+
+
+def test_a_checkpoint_without_its_marker_is_never_loaded(tmp_path):
+    first = torchrun(TRAIN, *RESUME_ARGS[:2], "--steps", "40", *RESUME_ARGS[4:], "--checkpoint-dir", str(tmp_path))
+    assert first.returncode == 0, describe(first)
+    assert sorted(p.name for p in tmp_path.glob("*.done")) == ["step-00000010.done", "step-00000020.done", "step-00000030.done"]
+    # What a writer killed mid-file leaves: a newer checkpoint file with no marker.
+    (tmp_path / "step-00000040-0badf00d.pt").write_bytes(b"half a checkpoint")
+    resumed = torchrun(TRAIN, *RESUME_ARGS, "--checkpoint-dir", str(tmp_path))
+    assert resumed.returncode == 0, describe(resumed)
+    assert json_event(resumed, "done")["resumed_from_step"] == 30
+    assert (tmp_path / "step-00000040-0badf00d.pt").read_bytes() == b"half a checkpoint", "never overwritten"
+    assert (tmp_path / "step-00000040.done").exists(), "step 40 written again under a new name"
+
+
+def test_a_marked_checkpoint_that_does_not_match_its_marker_stops_the_job(tmp_path):
+    first = torchrun(TRAIN, *RESUME_ARGS[:2], "--steps", "20", *RESUME_ARGS[4:], "--checkpoint-dir", str(tmp_path))
+    assert first.returncode == 0, describe(first)
+    marker = json.loads((tmp_path / "step-00000010.done").read_text())
+    (tmp_path / marker["file"]).write_bytes(b"not the checkpoint")
+    broken = torchrun(TRAIN, *RESUME_ARGS, "--checkpoint-dir", str(tmp_path))
+    assert broken.returncode != 0
+    assert "does not match its marker" in broken.stderr
+
+
+def test_no_checkpoint_dir_means_no_files_and_a_fresh_start(training_run):
+    assert "CHECKPOINT_DIR" not in _clean_env() and training_run.returncode == 0
+    assert json_event(training_run, "done")["resumed_from_step"] == 0
+    assert list(TRAIN.parent.glob("step-*")) == []

@@ -28,8 +28,9 @@ def render(plan: ClusterPlan, stacks: dict[str, int], outdir: str) -> str:
             low, high = group.scaling.min_size, group.scaling.max_size
             capacity = group.capacity_type.lower() + (" (priced differently)" if group.capacity_type != "ON_DEMAND" else "")
             scratch = f"{group.scratch_gb:,} GB NVMe" if group.scratch_gb else f"{group.root_volume_gib} GiB EBS"
+            types = group.instance.name + (f" +{len(group.instance_types) - 1}" if len(group.instance_types) > 1 else "")
             out.append(
-                f"  {group.name:<14} {group.instance.name:<18} {n:>10} {group.efa_interfaces:>8} "
+                f"  {group.name:<14} {types:<18} {n:>10} {group.efa_interfaces:>8} "
                 f"{f'{low}-{high}':>7} {f'{low * n}-{high * n}':>9} {scratch:>14}  {capacity}"
             )
 

@@ -116,7 +116,10 @@ class SystemNodes(Strict):
 
 class GpuNodeGroup(Strict):
     name: GroupName
-    instance_type: str
+    # One type, or several interchangeable ones (same accelerator count and EFA layout),
+    # which lets Spot draw on more capacity pools.
+    instance_type: str | None = None
+    instance_types: Annotated[list[str], Field(min_length=1, max_length=20)] | None = None
     min_size: Size = 0
     max_size: Size = 2
     desired_size: Size = 0
@@ -128,6 +131,14 @@ class GpuNodeGroup(Strict):
     root_volume_gib: Annotated[int, Field(ge=20, le=16384)] = 200
     labels: dict[str, str] = {}
     taints: list[TaintText] = []
+
+    @property
+    def types(self) -> list[str]:
+        """The instance types as written, whichever key holds them."""
+        return [self.instance_type] if self.instance_type else list(self.instance_types or [])
+
+    def type_path(self, index: int) -> str:
+        return "instance_type" if self.instance_type else f"instance_types[{index}]"
 
 
 ChartVersion = Annotated[str, StringConstraints(pattern=r"^v?\d+\.\d+\.\d+$")]

@@ -92,7 +92,7 @@ def _check_network(config: ClusterConfig, errors: list[Finding], warnings: list[
             warnings.append(Finding("network.nat_gateways", "none: nodes cannot pull the platform's charts and images from ghcr.io, registry.k8s.io, "
                                     "nvcr.io or docker.io; mirror them into ECR or the platform stack will not install"))
             operator = config.training_operator
-            kinds = {t.accelerator_kind for g in config.gpu_node_groups if (t := lookup(g.instance_type))}
+            kinds = {t.accelerator_kind for g in config.gpu_node_groups if g.types and (t := lookup(g.types[0]))}
             for field, kind, private in (("image", "nvidia", charts.private_training_image),
                                          ("neuron_image", "neuron", charts.private_neuron_training_image)):
                 if not operator.enabled or kind not in kinds:
@@ -164,21 +164,24 @@ def _check_gpu_groups(config: ClusterConfig, errors: list[Finding], warnings: li
         names.setdefault(group.name, i)
         _check_sizes(path, group, errors)
 
-        instance = lookup(group.instance_type)
+        instance = _check_instance_types(path, group, errors)
         if instance is None:
-            errors.append(Finding(f"{path}.instance_type", unknown_instance_type(group.instance_type)))
             continue
+        type_paths = (f"{path}.instance_type", f"{path}.instance_types")
 
         if group.efa is True and not instance.efa_supported:
             with_efa = ", ".join(sorted(n for n, t in INSTANCE_TYPES.items() if t.efa_supported and t.family == instance.family)) or "none in this family"
             errors.append(Finding(f"{path}.efa", f"{instance.name} does not support EFA (EFA sizes of {instance.family}: {with_efa}); use efa: auto or false",
-                                  (f"{path}.instance_type",)))
+                                  type_paths))
         efa = efa_enabled(group)
 
         if group.capacity_type == "capacity_block" and not instance.capacity_block:
             allowed = ", ".join(sorted(n for n, t in INSTANCE_TYPES.items() if t.capacity_block))
             errors.append(Finding(f"{path}.capacity_type", f"Capacity Blocks for ML are not sold for {instance.name}; they are for {allowed}",
-                                  (f"{path}.instance_type",)))
+                                  type_paths))
+        if group.capacity_type == "capacity_block" and len(group.types) > 1:
+            errors.append(Finding(f"{path}.instance_types", "a Capacity Block is for one instance type; name it with instance_type",
+                                  (f"{path}.capacity_type",)))
         capacity = (f"{path}.capacity_type",)
         if group.capacity_type == "capacity_block" and group.capacity_reservation_id is None:
             errors.append(Finding(f"{path}.capacity_reservation_id", "required when capacity_type is capacity_block (the cr-... id of the purchased Capacity Block)", capacity))
@@ -190,7 +193,7 @@ def _check_gpu_groups(config: ClusterConfig, errors: list[Finding], warnings: li
             if needs_zone:
                 why = "EFA is on" + (" (efa: auto)" if group.efa == "auto" else "") if efa else "a capacity reservation is zonal"
                 errors.append(Finding(f"{path}.availability_zone", f"required because {why}; choose one of {', '.join(config.network.availability_zones)}",
-                                      (f"{path}.efa", f"{path}.instance_type", f"{path}.capacity_reservation_id", "network.availability_zones")))
+                                      (f"{path}.efa", *type_paths, f"{path}.capacity_reservation_id", "network.availability_zones")))
         elif group.availability_zone not in config.network.availability_zones:
             if not group.availability_zone.startswith(config.region):
                 reason = f"is not in region {config.region}"
@@ -211,6 +214,41 @@ def _check_gpu_groups(config: ClusterConfig, errors: list[Finding], warnings: li
                 errors.append(Finding(f"{path}.labels.{key}", "uses a reserved kubernetes.io/k8s.io prefix, which EKS node groups reject"))
             if not LABEL_VALUE.match(value):
                 errors.append(Finding(f"{path}.labels.{key}", f"'{value}' is not a valid Kubernetes label value (63 characters of letters, digits, '-', '_', '.')"))
+
+
+def _check_instance_types(path: str, group, errors: list[Finding]):
+    """The group's instance types exist and are interchangeable; returns the first one's facts, or None."""
+    if bool(group.instance_type) == bool(group.instance_types):
+        errors.append(Finding(path, "needs instance_type (one type) or instance_types (interchangeable types), not both"
+                              if group.instance_type else "needs instance_type (one type) or instance_types (interchangeable types)"))
+        return None
+    found = []
+    for i, name in enumerate(group.types):
+        instance = lookup(name)
+        if instance is None:
+            errors.append(Finding(f"{path}.{group.type_path(i)}", unknown_instance_type(name)))
+        elif name in group.types[:i]:
+            errors.append(Finding(f"{path}.{group.type_path(i)}", f"'{name}' is listed twice"))
+        else:
+            found.append((i, instance))
+    if len(found) != len(group.types):
+        return None
+    first = found[0][1]
+    for i, other in found[1:]:
+        # The autoscaler sizes a group from one template and the runtime asks every node
+        # for the same devices: the types must look alike to both.
+        if (other.accelerator_kind, other.accelerators) != (first.accelerator_kind, first.accelerators):
+            errors.append(Finding(f"{path}.{group.type_path(i)}", f"{other.name} has {other.accelerators} accelerators, {first.name} "
+                                  f"{first.accelerators}; a group's types must be interchangeable (same accelerator count)"))
+        elif efa_layout(other) != efa_layout(first) and group.efa is not False:
+            errors.append(Finding(f"{path}.{group.type_path(i)}", f"{other.name} and {first.name} have different EFA layouts "
+                                  f"({other.max_efa_interfaces} and {first.max_efa_interfaces} EFA); use types with the same layout, "
+                                  "or efa: false"))
+    return first
+
+
+def efa_layout(instance) -> tuple:
+    return (instance.max_efa_interfaces, instance.network_cards, instance.card0_supports_efa) if instance.efa_supported else ()
 
 
 # EC2 families without accelerators, by their leading letters (general purpose,
@@ -317,7 +355,7 @@ def _check_queues(config: ClusterConfig, errors: list[Finding]) -> None:
                 known = ", ".join(groups) or "none are configured"
                 errors.append(Finding(where, f"'{group_name}' is not a GPU group (gpu_node_groups names: {known})"))
                 continue
-            instance = lookup(group.instance_type)
+            instance = lookup(group.types[0]) if group.types else None
             if instance is None:
                 continue
             most = group.max_size * instance.accelerators
@@ -328,7 +366,7 @@ def _check_queues(config: ClusterConfig, errors: list[Finding]) -> None:
                                       (f"gpu_node_groups[{list(groups).index(group_name)}].max_size",)))
     for group_name, total in totals.items():
         group = groups[group_name]
-        instance = lookup(group.instance_type)
+        instance = lookup(group.types[0]) if group.types else None
         most = group.max_size * instance.accelerators
         if total > most:
             errors.append(Finding("queues.teams", f"the teams' quotas for {group_name} add up to {total}, more than its {most} "
@@ -358,7 +396,7 @@ def _check_subnet_room(config: ClusterConfig, errors: list[Finding], warnings: l
     # System nodes' vCPUs are not in the catalog; count them as small nodes (max-pods 110).
     place(config.system_nodes.max_size, 2, None)
     for group in config.gpu_node_groups:
-        instance = lookup(group.instance_type)
+        instance = lookup(group.types[0]) if group.types else None
         if instance is not None:
             place(group.max_size, instance.vcpus, group.availability_zone)
     for subnet in network.subnets:

@@ -87,7 +87,7 @@ class GpuNodeGroup(Construct):
         self.node_group = aws.EksNodeGroup(
             self, "this", cluster_name=props.cluster_name, node_group_name=name,
             node_role_arn=props.node_role_arn, subnet_ids=props.subnet_ids,
-            instance_types=None if capacity_block else [plan.instance.name], ami_type=plan.ami_type, capacity_type=plan.capacity_type,
+            instance_types=None if capacity_block else list(plan.instance_types), ami_type=plan.ami_type, capacity_type=plan.capacity_type,
             scaling_config=aws.EksNodeGroupScalingConfig(
                 min_size=plan.scaling.min_size, max_size=plan.scaling.max_size, desired_size=plan.scaling.desired_size,
             ),

@@ -33,9 +33,10 @@ class AlarmsPlan:
     topic: bool  # send them to an SNS topic
 
 
-def _query(metric: str, schema: tuple[str, ...], cluster_name: str, instance_type: str) -> str:
+def _query(metric: str, schema: tuple[str, ...], cluster_name: str, instance_types: tuple[str, ...]) -> str:
+    types = " OR ".join(f"InstanceType = '{t}'" for t in instance_types)
     return (f"SELECT MAX({metric}) FROM SCHEMA({names.CONTAINER_INSIGHTS}, {', '.join(schema)}) "
-            f"WHERE ClusterName = '{cluster_name}' AND InstanceType = '{instance_type}'")
+            f"WHERE ClusterName = '{cluster_name}' AND {types if len(instance_types) == 1 else f'({types})'}")
 
 
 def alarm_for(group: GpuNodeGroupPlan, cluster_name: str) -> AlarmPlan:
@@ -46,14 +47,14 @@ def alarm_for(group: GpuNodeGroupPlan, cluster_name: str) -> AlarmPlan:
             description=f"A GPU of {group.node_group_name} ({group.instance.name}) stayed at or above {GPU_TEMPERATURE_CELSIUS} C "
                         f"for {EVALUATION_PERIODS * PERIOD_SECONDS // 60} minutes",
             query=_query("node_gpu_temperature", ("ClusterName", "GpuDevice", "InstanceId", "InstanceType", "NodeName"),
-                         cluster_name, group.instance.name),
+                         cluster_name, group.instance_types),
             threshold=GPU_TEMPERATURE_CELSIUS,
         )
     return AlarmPlan(
         name=f"{cluster_name}-{group.name}-neuron-ecc",
         description=f"A Neuron device of {group.node_group_name} ({group.instance.name}) reported hardware ECC events",
         query=_query("node_neurondevice_hw_ecc_events_total", ("ClusterName", "InstanceId", "InstanceType", "NeuronDevice", "NodeName"),
-                     cluster_name, group.instance.name),
+                     cluster_name, group.instance_types),
         threshold=NEURON_ECC_EVENTS,
     )
 

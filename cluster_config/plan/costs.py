@@ -50,9 +50,13 @@ def cost_plan(*, network: NetworkPlan | None, system_nodes: SystemNodesPlan,
         count_full=system_nodes.scaling.max_size, unit_usd=catalog.CPU_ON_DEMAND_USD_PER_HOUR.get(system_type),
     ))
     for group in gpu_groups:
+        # With several types, the dearest: the estimate is an upper bound.
+        prices = [catalog.INSTANCE_TYPES[t].on_demand_usd_per_hour for t in group.instance_types]
+        unit = None if None in prices else max(prices)
+        types = group.instance.name + (f" +{len(group.instance_types) - 1}" if len(group.instance_types) > 1 else "")
         lines.append(CostLine(
-            label=f"gpu {group.name} ({group.instance.name})", count_idle=group.scaling.min_size,
-            count_full=group.scaling.max_size, unit_usd=group.instance.on_demand_usd_per_hour,
+            label=f"gpu {group.name} ({types})", count_idle=group.scaling.min_size,
+            count_full=group.scaling.max_size, unit_usd=unit,
         ))
     fsx = storage.fsx
     if fsx is not None:

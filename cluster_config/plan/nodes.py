@@ -42,7 +42,8 @@ class Taint:
 class GpuNodeGroupPlan:
     name: str
     node_group_name: str
-    instance: InstanceType
+    instance: InstanceType  # the first type; the others have the same accelerators and EFA layout
+    instance_types: tuple[str, ...]
     scaling: Scaling
     capacity_type: Literal["ON_DEMAND", "SPOT", "CAPACITY_BLOCK"]
     capacity_reservation_id: str | None
@@ -178,9 +179,9 @@ def scaling(group: GpuNodeGroup | SystemNodes) -> Scaling:
 
 
 def efa_enabled(group: GpuNodeGroup) -> bool:
-    """``efa: auto`` means on wherever the type supports it; an unknown type has none."""
-    instance = catalog.lookup(group.instance_type)
-    supported = bool(instance and instance.efa_supported)
+    """``efa: auto`` means on wherever every type of the group supports it; an unknown type has none."""
+    instances = [catalog.lookup(name) for name in group.types]
+    supported = bool(instances) and all(i is not None and i.efa_supported for i in instances)
     return supported if group.efa == "auto" else bool(group.efa)
 
 
@@ -231,7 +232,7 @@ def _taints(group: GpuNodeGroup, instance: InstanceType) -> tuple[Taint, ...]:
 
 def gpu_node_group_plan(group: GpuNodeGroup, cluster_name: str, *, node_repair: bool = True,
                         local_nvme_raid0: bool = True, lustre_client: bool = False) -> GpuNodeGroupPlan:
-    instance = catalog.INSTANCE_TYPES[group.instance_type]
+    instance = catalog.INSTANCE_TYPES[group.types[0]]  # the types are interchangeable (rules.py)
     efa = efa_enabled(group)
     labels = dict(group.labels)
     if instance.accelerator_kind == "nvidia":
@@ -245,6 +246,7 @@ def gpu_node_group_plan(group: GpuNodeGroup, cluster_name: str, *, node_repair: 
         name=group.name,
         node_group_name=names.node_group_name(cluster_name, group.name),
         instance=instance,
+        instance_types=tuple(group.types),
         scaling=scaling(group),
         capacity_type=EKS_CAPACITY_TYPES[group.capacity_type],
         capacity_reservation_id=group.capacity_reservation_id,

@@ -229,3 +229,9 @@ def test_capacity_block_names_its_instance_type_in_the_launch_template_only(synt
     assert template_of(cb, block)["instance_type"] == "p5en.48xlarge"
     odcr = node_group(cb, "a100-odcr")
     assert odcr["instance_types"] == ["p4d.24xlarge"] and "instance_type" not in template_of(cb, odcr)
+
+
+def test_a_group_with_several_types_lists_them_all_on_the_node_group(synth, config_variant):
+    result = synth(config_variant(edit=lambda d: d["gpu_node_groups"].append(
+        {"name": "l4-spot", "instance_types": ["g6.xlarge", "g5.xlarge"], "capacity_type": "spot"})))
+    assert node_group(result, "l4-spot")["instance_types"] == ["g6.xlarge", "g5.xlarge"]

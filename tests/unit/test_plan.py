@@ -142,3 +142,26 @@ def test_prefix_delegation_gives_p5_nodes_room_for_their_pods():
     assert max_pods(192) == 250 and max_pods(4) == 110
     # 250 pods take 16 /28 prefixes, one more stays warm, and the node has its own address
     assert addresses_per_node(192) == 17 * 16 + 1
+
+
+def test_spot_groups_may_name_several_interchangeable_types(config_variant):
+    from cluster_config import load_config
+    from cluster_config.plan import build_plan
+
+    def edit(data):
+        data["gpu_node_groups"] = [{"name": "l4-spot", "instance_types": ["g6.xlarge", "g5.xlarge"], "capacity_type": "spot"}]
+    plan = build_plan(load_config(config_variant(edit=edit)).config)
+    (group,) = plan.gpu_groups
+    assert group.instance_types == ("g6.xlarge", "g5.xlarge") and group.instance.name == "g6.xlarge"
+    assert group.resources_per_node == {"nvidia.com/gpu": 1} and not group.efa
+    (line,) = [l for l in plan.costs.lines if l.label.startswith("gpu")]
+    assert line.label == "gpu l4-spot (g6.xlarge +1)" and line.unit_usd == 1.006, "priced at the dearer type"
+
+
+def test_types_with_the_same_efa_layout_keep_efa_on(config_variant):
+    from cluster_config import load_config
+    from cluster_config.plan import build_plan
+
+    plan = build_plan(load_config(config_variant(edit=lambda d: d["gpu_node_groups"][0].update(
+        instance_type=None, instance_types=["g5.12xlarge", "g6.12xlarge"]))).config)
+    assert plan.gpu_groups[0].efa and plan.gpu_groups[0].efa_interfaces == 1

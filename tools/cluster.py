@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -191,6 +192,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="do not ask (also AUTO_APPROVE=1)")
     args = parser.parse_args(argv)
     try:
+        if args.command != "check-backend" and shutil.which("terraform") is None:
+            raise Refused("terraform is not on PATH; install Terraform >= 1.5 (1.10+ for S3-native locking)")
         tool = ClusterTool(args.config, args.outdir, yes=args.yes)
         action = {"plan": tool.plan_all, "deploy": tool.deploy, "destroy": tool.destroy,
                   "check-backend": tool.check_backend}[args.command]

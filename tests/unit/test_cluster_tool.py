@@ -177,7 +177,14 @@ def test_main_exit_codes_and_auto_approve(tmp_path, monkeypatch, capsys):
     assert cluster.main(["check-backend", "--config", str(CONFIG_DIR / "default.yaml")]) == 1
     assert "check-backend: " in capsys.readouterr().err
     seen = {}
+    monkeypatch.setattr(cluster.shutil, "which", lambda name: f"/usr/bin/{name}")
     monkeypatch.setattr(ClusterTool, "destroy", lambda self: seen.setdefault("yes", self.yes) and 0)
     monkeypatch.setenv("AUTO_APPROVE", "1")
     cluster.main(["destroy", "--config", str(CONFIG_DIR / "default.yaml")])
     assert seen == {"yes": True}
+
+
+def test_main_refuses_without_terraform(monkeypatch, capsys):
+    monkeypatch.setattr(cluster.shutil, "which", lambda name: None)
+    assert cluster.main(["deploy", "--config", str(CONFIG_DIR / "default.yaml")]) == 1
+    assert "terraform is not on PATH" in capsys.readouterr().err

@@ -40,9 +40,11 @@ PLAN_CHANGES = 2  # terraform plan -detailed-exitcode: success with changes
 def kubernetes_leftovers_note(plan: ClusterPlan) -> list[str]:
     """What Kubernetes made in AWS that Terraform never saw, and how to find it."""
     name, region = plan.name, plan.region
+    blocks = ("they keep the VPC, and so the network stack, from being deleted" if plan.network else
+              "they stay behind in your VPC, holding its subnets and security groups")
     return [
-        "Before destroying: AWS resources that Kubernetes created are not in Terraform state, and they keep",
-        "the VPC (and so the network stack's destroy) from finishing. Delete them while the cluster still runs:",
+        "Before destroying: AWS resources that Kubernetes created are not in Terraform state, and",
+        f"{blocks}. Delete them while the cluster still runs:",
         "    kubectl delete svc --all-namespaces --field-selector spec.type=LoadBalancer   # their load balancers",
         "    kubectl get pvc --all-namespaces    # then delete the PVCs whose EBS volumes you do not need",
         "Find leftovers afterwards:",

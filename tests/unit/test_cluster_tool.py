@@ -89,10 +89,13 @@ def test_deploy_warns_about_the_private_endpoint_before_starting(tmp_path):
     assert any("API endpoint is private: deploy p5train-platform from inside the VPC" in line for line in said)
 
 
-def test_existing_vpc_has_no_network_stack_to_deploy(tmp_path):
-    t, rec, _, _ = tool(tmp_path, "existing-vpc.yaml", yes=True)
+def test_existing_vpc_has_no_network_stack_to_deploy_or_destroy(tmp_path):
+    t, rec, said, _ = tool(tmp_path, "existing-vpc.yaml", yes=True)
     t.deploy()
+    t.destroy()
     assert rec.verbs("apply") == ["byovpc-cluster", "byovpc-platform"]
+    assert rec.verbs("destroy") == ["byovpc-platform", "byovpc-cluster"]
+    assert "network" not in "\n".join(said).lower()
 
 
 def test_a_failed_synth_runs_no_terraform(tmp_path):

@@ -1,24 +1,40 @@
 """The short report printed after every synth: stacks, GPU capacity, and what it costs per hour.
 
-It reads only the plan: what it says about a group is what the stacks built.
+It reads only the plan and the synthesized manifest: what it says about a group is
+what the stacks built, and the stacks it lists are the ones this synth wrote.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shlex
+import shutil
 import sys
 
-from cluster_config import charts, names
+from cluster_config import catalog, charts, names
 from cluster_config.plan import ClusterPlan
+from cluster_config.plan.backend import CloudBackendPlan, S3BackendPlan
 
 
-def render(plan: ClusterPlan, stacks: dict[str, int], outdir: str) -> str:
-    out = [f"Synthesized {len(stacks)} stacks into {outdir}/stacks:"]
-    out += [f"  {name:<28} {count:>4} resources" for name, count in stacks.items()]
 
+def backend_type(plan: ClusterPlan) -> str:
+    if isinstance(plan.backend, S3BackendPlan):
+        return "s3"
+    if isinstance(plan.backend, CloudBackendPlan):
+        return "cloud"
+    return "local"
+
+
+def stack_names(plan: ClusterPlan) -> list[str]:
+    """This plan's stacks in deploy order (the manifest says the same after a synth)."""
+    roles = (["network"] if plan.network else []) + ["cluster"] + (["platform"] if plan.platform.releases else [])
+    return [plan.stack_name(role) for role in roles]
+
+
+def capacity_and_cost(plan: ClusterPlan) -> list[str]:
+    out: list[str] = []
     if plan.gpu_groups:
-        out.append("")
         out.append("GPU node groups:")
         header = (f"  {'group':<14} {'instance':<18} {'accel/node':>10} {'EFA/node':>8} {'nodes':>7} {'accel':>9} "
                   f"{'scratch/node':>14}  capacity")
@@ -33,26 +49,39 @@ def render(plan: ClusterPlan, stacks: dict[str, int], outdir: str) -> str:
                 f"  {group.name:<14} {types:<18} {n:>10} {group.efa_interfaces:>8} "
                 f"{f'{low}-{high}':>7} {f'{low * n}-{high * n}':>9} {scratch:>14}  {capacity}"
             )
+        out.append("")
 
     costs = plan.costs
     idle, idle_unpriced = costs.total("idle")
     full, full_unpriced = costs.total("full")
-    out.append("")
-    out.append(f"Estimated cost per hour, On-Demand list prices in {costs.price_region} ({plan.region} may differ), "
-               "excluding data transfer, storage and VPC endpoints:")
+    where = costs.price_region if plan.region == costs.price_region else f"{costs.price_region} ({plan.region} may differ)"
+    excluded = "data transfer and storage" + ("" if plan.network else ", and what your own VPC costs")
+    out.append(f"Estimated cost per hour, On-Demand list prices in {where}, excluding {excluded}:")
     out.append(f"  at idle (min sizes):   ${idle:,.2f}/h" + (f"  (no price for {', '.join(idle_unpriced)})" if idle_unpriced else ""))
     out.append(f"  at full scale (max):   ${full:,.2f}/h" + (f"  (no price for {', '.join(full_unpriced)})" if full_unpriced else ""))
     for line in costs.lines:
         unit = "n/a" if line.unit_usd is None else f"${line.unit_usd:g}"
         out.append(f"    {line.label:<36} {line.count_idle}-{line.count_full} x {unit}")
+    services = plan.network.interface_endpoints if plan.network else ()
+    if services:
+        azs = len(plan.network.availability_zones)
+        per_hour = len(services) * azs * catalog.INTERFACE_ENDPOINT_USD_PER_AZ_HOUR
+        out.append(f"  Interface endpoints, included in both figures: {len(services)} ({', '.join(services)}) x {azs} AZs "
+                   f"x ${catalog.INTERFACE_ENDPOINT_USD_PER_AZ_HOUR:g} = ${per_hour:,.2f}/h (AWS PrivateLink; s3 is a free gateway).")
     if any(g.capacity_type != "ON_DEMAND" for g in plan.gpu_groups):
         out.append("  Spot and Capacity Block groups are shown at On-Demand prices; their real prices differ.")
     out.append(f"  Prices: {costs.price_source}.")
+    return out
 
-    out.append("")
-    out.append("Next:")
-    out.append("  npx cdktf deploy '*'                         # network, cluster, platform in order (after `npm ci`)")
+
+def next_steps(plan: ClusterPlan, config_path: str | None, outdir: str = "cdktf.out") -> list[str]:
+    config = f" CONFIG={shlex.quote(str(config_path))}" if config_path else ""
+    out = ["Next:"]
+    out.append(f"  make plan{config}".ljust(46) + "  # what terraform would change, stack by stack")
+    out.append(f"  make deploy{config}".ljust(46) + f"  # applies {', '.join(stack_names(plan))} in order")
     out.append(f"  aws eks update-kubeconfig --region {plan.region} --name {plan.name}")
+    if not plan.control_plane.endpoint_public_access:
+        out.append("  # private API endpoint: run kubectl, and deploy/destroy the platform stack, from inside the VPC")
     nvidia = [g for g in plan.gpu_groups if g.nvidia]
     trainer = plan.platform.settings.trainer
     if trainer.enabled and nvidia:
@@ -62,29 +91,102 @@ def render(plan: ClusterPlan, stacks: dict[str, int], outdir: str) -> str:
                 out.append(f"  {command:<60} # {group.name}: {what}")
         if any(g.efa for g in nvidia) and trainer.image != charts.TRAINING_IMAGE:
             out.append("  # NCCL uses EFA only if your training_operator.image carries libfabric and aws-ofi-nccl (README)")
+    for group in (g for g in plan.gpu_groups if not g.nvidia and trainer.enabled):
+        out.append(f"  # {group.name}: TrainJobs name runtime {names.runtime_name(group.name)} (PyTorch on Neuron; bring a Neuron script)")
+    out.append(f"  make destroy{config}".ljust(46) + "  # when you are done (asks first; see README)")
+    return out
+
+
+def render(plan: ClusterPlan, stacks: dict[str, int], outdir: str, config_path: str | None = None,
+           removed: list[str] = ()) -> str:
+    """``stacks``: this synth's stacks and their resource counts, in deploy order."""
+    out = [f"Synthesized {len(stacks)} stacks into {outdir}/stacks:"]
+    out += [f"  {name:<28} {count:>4} resources" for name, count in stacks.items()]
+    if removed:
+        out.append(f"  (removed stack folders left by an earlier synth of another config: {', '.join(removed)})")
+    out.append("")
+    out += capacity_and_cost(plan)
+    out.append("")
+    out += next_steps(plan, config_path, outdir)
     return "\n".join(out)
 
 
-def publish(plan: ClusterPlan, outdir: str) -> None:
-    """Print the summary and keep a copy in <outdir>/summary.txt.
+def render_validation(plan: ClusterPlan, config_path: str) -> str:
+    """`main.py --validate`: what a synth would say about capacity and cost, with nothing written."""
+    out = [f"{config_path}: valid. Cluster {plan.name} in {plan.region}, Kubernetes {plan.kubernetes_version}, "
+           f"state backend: {backend_type(plan)}.", ""]
+    out += capacity_and_cost(plan)
+    out.append("")
+    out += next_steps(plan, config_path)
+    return "\n".join(out)
 
-    The cdktf CLI swallows the app's stdout, so under `cdktf synth` (which sets
-    CDKTF_OUTDIR) the summary goes straight to the user's terminal when there is one.
-    """
+
+def deploy_order(manifest: dict) -> list[str]:
+    """Stack names from cdktf's manifest.json, each after the stacks it depends on."""
+    stacks = manifest["stacks"]
+    order: list[str] = []
+
+    def visit(name: str) -> None:
+        for dep in stacks[name].get("dependencies", []):
+            visit(dep)
+        if name not in order:
+            order.append(name)
+
+    for name in sorted(stacks):
+        visit(name)
+    return order
+
+
+def read_manifest(outdir: str) -> dict:
+    with open(os.path.join(outdir, "manifest.json")) as handle:
+        return json.load(handle)
+
+
+def prune_stale_stacks(outdir: str, manifest: dict) -> list[str]:
+    """Removes <outdir>/stacks/* folders this synth did not write (as `cdktf synth` does after the app exits)."""
     stacks_dir = os.path.join(outdir, "stacks")
-    counts = {}
-    for stack in sorted(os.listdir(stacks_dir)):
-        with open(os.path.join(stacks_dir, stack, "cdk.tf.json")) as handle:
-            resources = json.load(handle).get("resource", {})
-        counts[stack] = sum(len(v) for v in resources.values())
-    text = render(plan, counts, outdir) + "\n"
-    with open(os.path.join(outdir, "summary.txt"), "w") as handle:
-        handle.write(text)
+    stale = sorted(d for d in os.listdir(stacks_dir)
+                   if d not in manifest["stacks"] and os.path.isdir(os.path.join(stacks_dir, d)))
+    for name in stale:
+        shutil.rmtree(os.path.join(stacks_dir, name))
+    return stale
+
+
+def emit(text: str, *, fallback=None) -> None:
+    """Write to the user's terminal.
+
+    The cdktf CLI swallows the app's stdout behind its spinner and prints the app's
+    stderr prefixed with `[ERROR]`, so under the CLI (which sets CDKTF_OUTDIR) text
+    goes straight to /dev/tty when there is one, else to stdout, never to stderr.
+    Outside the CLI it goes to ``fallback`` (stdout unless told otherwise).
+    """
     if os.environ.get("CDKTF_OUTDIR"):
         try:
             with open("/dev/tty", "w") as tty:
                 tty.write("\n" + text)  # after the CLI's spinner line
             return
         except OSError:
-            pass
-    sys.stdout.write(text)
+            fallback = sys.stdout
+    (fallback or sys.stdout).write(text)
+    (fallback or sys.stdout).flush()
+
+
+def warn(lines: list[str]) -> None:
+    """Configuration warnings: stderr for `python main.py`, never stderr under the cdktf CLI."""
+    if lines:
+        emit("".join(f"warning: {line}\n" for line in lines), fallback=sys.stderr)
+
+
+def publish(plan: ClusterPlan, outdir: str, config_path: str | None = None) -> None:
+    """Print the summary of this synth and keep a copy in <outdir>/summary.txt."""
+    manifest = read_manifest(outdir)
+    removed = prune_stale_stacks(outdir, manifest)
+    counts = {}
+    for stack in deploy_order(manifest):
+        with open(os.path.join(outdir, manifest["stacks"][stack]["synthesizedStackPath"])) as handle:
+            resources = json.load(handle).get("resource", {})
+        counts[stack] = sum(len(v) for v in resources.values())
+    text = render(plan, counts, outdir, config_path, removed) + "\n"
+    with open(os.path.join(outdir, "summary.txt"), "w") as handle:
+        handle.write(text)
+    emit(text)

@@ -101,6 +101,9 @@ CPU_ON_DEMAND_USD_PER_HOUR: dict[str, float] = {
 
 EKS_CONTROL_PLANE_USD_PER_HOUR = 0.10  # standard support; extended support is $0.60 in total
 NAT_GATEWAY_USD_PER_HOUR = 0.045  # us-east-1, before data processing ($0.045/GB)
+# AWS PrivateLink pricing, us-east-1, $0.01 per VPC endpoint per AZ per hour (before $0.01/GB processed).
+# Gateway endpoints (s3) are free.
+INTERFACE_ENDPOINT_USD_PER_AZ_HOUR = 0.01
 
 # FSx for Lustre storage, us-east-1, per GB-month, by deployment type and throughput tier
 # (MB/s per TiB). SCRATCH_2 and PERSISTENT_2/125 are from the AWS Price List API as quoted

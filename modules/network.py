@@ -7,13 +7,12 @@ from constructs import Construct
 from dataclasses import dataclass
 
 from cluster_config import names
-from cluster_config.plan.network import NetworkPlan
+from cluster_config.plan.network import GATEWAY_ENDPOINTS, NetworkPlan
 
 from . import bindings as aws
 from .encrypted_log_group import EncryptedLogGroup, EncryptedLogGroupProps
 from .iam import assume_role_policy, policy_document
 
-GATEWAY_ENDPOINTS = {"s3"}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -91,7 +90,7 @@ class Network(Construct):
         return [s.id for s in self.public_subnets.values()]
 
     def _endpoints(self, plan: NetworkPlan) -> None:
-        interface = [e for e in plan.vpc_endpoints if e not in GATEWAY_ENDPOINTS]
+        interface = plan.interface_endpoints
         if interface:
             sg = aws.SecurityGroup(
                 self, "endpoints_sg", name=f"{plan.name}-vpc-endpoints", vpc_id=self.vpc.id,

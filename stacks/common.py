@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from cdktf import CloudBackend, NamedCloudWorkspace, S3Backend, TerraformStack
+from cdktf import CloudBackend, LocalBackend, NamedCloudWorkspace, S3Backend, TerraformStack
 from constructs import Construct
 
 from cluster_config.plan import ClusterPlan, StackRole
-from cluster_config.plan.backend import CloudBackendPlan, S3BackendPlan
+from cluster_config.plan.backend import CloudBackendPlan, LocalBackendPlan, S3BackendPlan
 from modules.aws_access import AwsAccess, AwsAccessProps
+
+# Local state, as a path relative to the stack's own directory (<outdir>/stacks/<stack>):
+# the folder state/ beside the output folder, so state/ at the repository root for the
+# default cdktf.out. cdktf's default is an absolute path into the checkout that
+# synthesized it, which breaks for a teammate or a CI runner. Terraform resolves the
+# path from its working directory, which is the stack directory for
+# `terraform -chdir=<outdir>/stacks/<stack>` and for `cdktf deploy` alike, and every
+# stack sits at the same depth, so the terraform_remote_state data sources (cdktf
+# copies this path into them) find each other's state too.
+LOCAL_STATE_DIR = "../../../state"
 
 
 def aws_access(scope: Construct, plan: ClusterPlan) -> AwsAccess:
@@ -18,14 +28,16 @@ def state_backend(stack: TerraformStack, plan: ClusterPlan, role: StackRole) -> 
     """One state per stack. cdktf reads the same backend settings for the
     terraform_remote_state data sources behind cross-stack references.
 
-    local: cdktf's default (terraform.<stack>.tfstate).
+    local: state/<stack>.tfstate beside the output folder, as a relative path (LOCAL_STATE_DIR).
     s3: encrypted, locked with S3's own lock file (Terraform >= 1.10; cdktf 0.21's
         S3Backend has no parameter for it, hence the override), and optionally DynamoDB.
     cloud: one named workspace per stack, <prefix>-<role>; cross-stack references
         work only with named workspaces.
     """
     backend = plan.backend
-    if isinstance(backend, S3BackendPlan):
+    if isinstance(backend, LocalBackendPlan):
+        LocalBackend(stack, path=f"{LOCAL_STATE_DIR}/{stack.node.id}.tfstate")
+    elif isinstance(backend, S3BackendPlan):
         S3Backend(
             stack, bucket=backend.bucket, key=backend.key(role), region=backend.region,
             encrypt=True, kms_key_id=backend.kms_key_id, dynamodb_table=backend.dynamodb_table,

@@ -3,8 +3,9 @@
   (a) full synth of every stack of the default config   (python main.py)
   (b) baseline: ordinary provider imports + one empty stack (tools/baseline_app.py)
   (c) rejecting a bad config                              (python main.py --config bad.yaml)
+  (d) validating the default config, nothing written      (python main.py --validate)
 
-Runs alternate a, b, c so drift on the machine hits all three alike. Peak memory is
+Runs alternate a, b, c, d so drift on the machine hits all three alike. Peak memory is
 the largest sum of RSS over the whole process tree (python and the node process
 jsii starts), sampled from /proc.
 """
@@ -92,6 +93,7 @@ def main() -> int:
             "a": ("full synth, default config", [python, "main.py", "--outdir", f"{tmp}/a"], 0),
             "b": ("baseline: ordinary imports, empty stack", [python, "tools/baseline_app.py", f"{tmp}/b"], 0),
             "c": ("reject a bad config", [python, "main.py", "--config", str(bad), "--outdir", f"{tmp}/c"], 2),
+            "d": ("validate the default config (--validate)", [python, "main.py", "--validate", "--outdir", f"{tmp}/d"], 0),
         }
         # One untimed round warms the OS page cache and jsii's package cache.
         for _, cmd, rc in cases.values():
@@ -110,6 +112,7 @@ def main() -> int:
         "",
         f"- a/b (synth vs baseline time): **{med['a'] / med['b']:.2f}** (target <= 0.35)",
         f"- c/a (bad config vs synth time): **{med['c'] / med['a']:.3f}** (target <= 0.05)",
+        f"- d/c (--validate vs bad config time): **{med['d'] / med['c']:.2f}** (target <= 1.5)",
         f"- peak memory a/b: **{peak['a'] / peak['b']:.2f}** (target <= 1.0)",
     ]
     report = "\n".join(lines)

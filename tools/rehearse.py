@@ -38,7 +38,8 @@ from cluster_config import ConfigError, load_config, names  # noqa: E402
 from cluster_config.plan import build_plan  # noqa: E402
 from tools import emulator_gaps as gaps  # noqa: E402
 from tools.emulator import MotoServer  # noqa: E402
-from tools.terraform_env import find_mirror, find_terraform, offline_env, write_cli_config  # noqa: E402
+from cluster_config.plan.backend import LocalBackendPlan  # noqa: E402
+from tools.terraform_env import find_terraform, provider_env  # noqa: E402
 
 PROGRESS_MARKERS = ("Creation complete", "Destruction complete", "Modifications complete", "Apply complete",
                     "Destroy complete", "Error", "error:")
@@ -111,21 +112,22 @@ class Rehearsal:
         if self.plan.existing_vpc is not None:
             raise RehearsalError("a bring-your-own-VPC configuration cannot be rehearsed: its VPC and subnets do not exist in the emulator")
         terraform = find_terraform()
-        mirror, how = find_mirror()
-        if terraform is None or mirror is None:
-            raise RehearsalError(f"terraform and the provider mirror are needed: {'terraform not on PATH' if terraform is None else how}")
+        if terraform is None:
+            raise RehearsalError("terraform is needed and is not on PATH")
         self.terraform = terraform
         self.cdktf = ROOT / "node_modules" / ".bin" / "cdktf"
         if not self.cdktf.exists():
-            raise RehearsalError("the cdktf CLI is not installed; run `npm ci` (package.json pins cdktf-cli 0.21.0)")
+            raise RehearsalError("the cdktf CLI is not installed; run `make install-cli` (package.json pins cdktf-cli 0.21.0)")
         if self.workdir.exists():
             shutil.rmtree(self.workdir)
         self.state_dir.mkdir(parents=True)
-        cli_config = write_cli_config(mirror, self.workdir)
-        self.env = offline_env(cli_config)
+        env, how = provider_env(self.workdir)
+        if env is None:
+            raise RehearsalError(f"the hashicorp/aws provider cannot be installed: {how}")
+        self.env = env
         self.env.update(CLUSTER_CONFIG=str(self.config_path), CHECKPOINT_DISABLE="1", CI="1", FORCE_COLOR="0",
                         AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_EC2_METADATA_DISABLED="true")
-        self.log(f"config {self.config_path}; terraform {terraform}; provider mirror {how}")
+        self.log(f"config {self.config_path}; terraform {terraform}; {how}")
 
     def synth(self) -> None:
         with self.timed("synth"):
@@ -156,7 +158,12 @@ class Rehearsal:
         return {n: hashlib.sha256((d / "cdk.tf.json").read_bytes()).hexdigest() for n, d in self.stacks.items()}
 
     def write_environment_overrides(self, stack: str, endpoint: str) -> None:
-        """Endpoints, fake credentials, and local state inside the work directory."""
+        """Endpoints, fake credentials, and local state inside the work directory.
+
+        A local-backend config keeps its own backend: its relative path already lands in
+        <workdir>/state (the output folder is <workdir>/cdktf.out), so the rehearsal deploys
+        with the very path and cross-stack remote state a user gets. An s3 or cloud backend
+        is replaced by local state here."""
         doc = self.document(stack)
         provider = {
             "access_key": "test", "secret_key": "test", "skip_credentials_validation": True,
@@ -168,12 +175,15 @@ class Rehearsal:
             "max_retries": 5,
             "endpoints": [{service: endpoint for service in gaps.ENDPOINT_SERVICES}],
         }
-        override = {
-            "provider": {"aws": [provider]},
-            "terraform": {"backend": {"local": {"path": str(self.state_dir / f"{stack}.tfstate")}}},
-        }
+        override: dict = {"provider": {"aws": [provider]}}
         remote = doc.get("data", {}).get("terraform_remote_state", {})
-        if remote:
+        if isinstance(self.plan.backend, LocalBackendPlan):
+            path = self.stacks[stack] / doc["terraform"]["backend"]["local"]["path"]
+            if path.resolve() != (self.state_dir / f"{stack}.tfstate").resolve():
+                raise RehearsalError(f"{stack}: the local backend path {path} does not lead to {self.state_dir}")
+        else:
+            override["terraform"] = {"backend": {"local": {"path": str(self.state_dir / f"{stack}.tfstate")}}}
+        if remote and not isinstance(self.plan.backend, LocalBackendPlan):
             override["data"] = {"terraform_remote_state": {
                 key: {"backend": "local", "config": {"path": str(self.state_dir / f"{key.removeprefix('cross-stack-reference-input-')}.tfstate")}}
                 for key in remote
@@ -236,6 +246,8 @@ class Rehearsal:
                       "--ignore-missing-stack-dependencies",
                       "--output", str(self.out)], ROOT, stream=True)
         listed = self.terraform_cmd(stack, "state", "list").stdout.split()
+        if not (self.state_dir / f"{stack}.tfstate").is_file():
+            raise RehearsalError(f"{stack}: no state at {self.state_dir / f'{stack}.tfstate'} after the deploy")
         self.reports[stack].applied = sum(1 for a in listed if not a.startswith("data."))
 
     def replan(self, stack: str) -> None:

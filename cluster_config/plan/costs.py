@@ -44,6 +44,11 @@ def cost_plan(*, network: NetworkPlan | None, system_nodes: SystemNodesPlan,
     if network is not None and network.nat_gateway_count:
         nats = network.nat_gateway_count
         lines.append(CostLine(label="NAT gateway", count_idle=nats, count_full=nats, unit_usd=catalog.NAT_GATEWAY_USD_PER_HOUR))
+    if network is not None and network.interface_endpoints:
+        # Billed every hour in every AZ whether a node runs or not: part of the idle figure.
+        count = len(network.interface_endpoints) * len(network.availability_zones)
+        lines.append(CostLine(label=f"VPC interface endpoints ({len(network.interface_endpoints)} x {len(network.availability_zones)} AZs)",
+                              count_idle=count, count_full=count, unit_usd=catalog.INTERFACE_ENDPOINT_USD_PER_AZ_HOUR))
     system_type = system_nodes.instance_types[0]
     lines.append(CostLine(
         label=f"system nodes ({system_type})", count_idle=system_nodes.scaling.min_size,

@@ -9,6 +9,9 @@ from typing import Literal
 from ..model import Network
 
 NAT_GATEWAYS_PER_MODE = {"single": lambda azs: 1, "one_per_az": len, "none": lambda azs: 0}
+# Endpoint services reached through route tables (free); every other one is an interface
+# endpoint with an ENI per AZ, billed by the hour.
+GATEWAY_ENDPOINTS = frozenset({"s3"})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -32,6 +35,10 @@ class NetworkPlan:
     @property
     def availability_zones(self) -> tuple[str, ...]:
         return tuple(s.availability_zone for s in self.subnets)
+
+    @property
+    def interface_endpoints(self) -> tuple[str, ...]:
+        return tuple(e for e in self.vpc_endpoints if e not in GATEWAY_ENDPOINTS)
 
     @property
     def nat_gateway_count(self) -> int:

@@ -67,3 +67,26 @@ def test_apply_needs_an_approved_environment():
     apply = workflow["jobs"]["apply"]
     assert apply["environment"] == "production"
     assert "refs/heads/main" in apply["if"] and "ENABLE_APPLY" in apply["if"]
+
+
+def _steps(job):
+    return load(ROOT / ".github" / "workflows" / "terraform.yml")["jobs"][job]["steps"]
+
+
+def test_every_job_that_synthesizes_sets_up_the_node_version_the_readme_names():
+    readme_major = re.search(r"Node\.js (\d+)\+", (ROOT / "README.md").read_text()).group(1)
+    shas = set()
+    for job in ("test", "plan", "apply"):
+        (node,) = [s for s in _steps(job) if s.get("uses", "").startswith("actions/setup-node@")]
+        assert str(node["with"]["node-version"]) == readme_major, job
+        shas.add(node["uses"])
+    assert len(shas) == 1, "one pinned setup-node for every job"
+
+
+def test_apply_refuses_local_state_before_it_deploys():
+    steps = _steps("apply")
+    runs = [s.get("run", "") for s in steps]
+    check = next(i for i, r in enumerate(runs) if "tools/cluster.py check-backend" in r)
+    deploy = next(i for i, r in enumerate(runs) if "make deploy AUTO_APPROVE=1" in r)
+    assert check < deploy
+    assert not any("cdktf deploy" in r for r in runs)  # cdktf reads only CLUSTER_CONFIG; make deploy names the file

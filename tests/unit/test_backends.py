@@ -1,9 +1,11 @@
 """State backends: local by default, S3 with native locking, Terraform Cloud named workspaces."""
 
+import json
+
 import pytest
 import yaml
 
-from tests.conftest import CONFIG_DIR
+from tests.conftest import CONFIG_DIR, ROOT
 
 
 def with_backend(tmp_path, backend, base="default.yaml"):
@@ -14,10 +16,23 @@ def with_backend(tmp_path, backend, base="default.yaml"):
     return path
 
 
-def test_local_is_the_default(synth):
-    for stack in synth("default.yaml").stacks.values():
-        assert "backend" not in stack["terraform"] or set(stack["terraform"]["backend"]) == {"local"}
+def test_local_is_the_default_with_a_relative_path_to_state_beside_the_output_folder(synth):
+    result = synth("default.yaml")
+    for name, stack in result.stacks.items():
+        assert stack["terraform"]["backend"] == {"local": {"path": f"../../../state/{name}.tfstate"}}
         assert "cloud" not in stack["terraform"]
+    # From <outdir>/stacks/<stack>, three levels up is the folder that holds <outdir>.
+    stack_dir = result.outdir / "stacks" / "demo-cluster"
+    assert (stack_dir / "../../../state").resolve() == (result.outdir.parent / "state").resolve()
+
+
+def test_cross_stack_remote_state_reads_the_same_relative_path(synth):
+    result = synth("default.yaml")
+    for consumer, producer in (("cluster", "network"), ("platform", "cluster")):
+        (remote,) = result.stack(consumer)["data"]["terraform_remote_state"].values()
+        assert remote["backend"] == "local"
+        assert remote["config"] == {"path": f"../../../state/demo-{producer}.tfstate"}
+    assert str(ROOT) not in json.dumps(result.stacks)  # no absolute path of the checkout anywhere
 
 
 def test_s3_backend_encrypts_and_uses_s3_native_locking(synth):

@@ -1,4 +1,6 @@
-"""The synth summary's capacity and cost figures."""
+"""The synth summary's capacity and cost figures, next commands and stack list."""
+
+import json
 
 import pytest
 
@@ -12,9 +14,11 @@ def render(config_file, stacks=None):
     return report.render(build_plan(load_config(CONFIG_DIR / config_file).config), stacks or {"x-network": 1}, "cdktf.out")
 
 
-def test_default_idle_cost_is_control_plane_one_nat_and_two_system_nodes():
+def test_default_idle_cost_is_control_plane_one_nat_two_system_nodes_and_the_endpoints():
     text = render("default.yaml")
-    expected = catalog.EKS_CONTROL_PLANE_USD_PER_HOUR + catalog.NAT_GATEWAY_USD_PER_HOUR + 2 * catalog.CPU_ON_DEMAND_USD_PER_HOUR["m6i.large"]
+    endpoints = 3 * 3 * catalog.INTERFACE_ENDPOINT_USD_PER_AZ_HOUR  # ecr.api, ecr.dkr, sts in 3 AZs
+    expected = (catalog.EKS_CONTROL_PLANE_USD_PER_HOUR + catalog.NAT_GATEWAY_USD_PER_HOUR
+                + 2 * catalog.CPU_ON_DEMAND_USD_PER_HOUR["m6i.large"] + endpoints)
     assert f"at idle (min sizes):   ${expected:,.2f}/h" in text
     full = expected - 2 * 0.096 + 4 * 0.096 + 2 * catalog.INSTANCE_TYPES["g5.12xlarge"].on_demand_usd_per_hour
     assert f"at full scale (max):   ${full:,.2f}/h" in text
@@ -44,9 +48,99 @@ def test_existing_vpc_has_no_nat_cost():
 
 
 @pytest.mark.parametrize("config", ["default.yaml", "p5-efa.yaml"])
-def test_next_commands(config):
-    text = render(config)
-    assert "npx cdktf deploy '*'" in text and "aws eks update-kubeconfig --region" in text
+def test_next_commands_act_on_the_config_in_use(config):
+    path = f"config/{config}"
+    text = report.render(build_plan(load_config(CONFIG_DIR / config).config), {}, "out", path)
+    next_lines = text.split("Next:")[1]
+    for target in ("plan", "deploy", "destroy"):
+        assert f"make {target} CONFIG={path} " in next_lines
+    assert "npx cdktf deploy" not in text and "aws eks update-kubeconfig --region" in next_lines
+
+
+def test_a_config_path_with_spaces_is_quoted():
+    plan = build_plan(load_config(CONFIG_DIR / "default.yaml").config)
+    assert "make deploy CONFIG='my configs/a.yaml'" in report.render(plan, {}, "out", "my configs/a.yaml")
+
+
+def test_interface_endpoints_cost_a_cent_per_endpoint_per_az_and_are_in_the_idle_figure():
+    plan = build_plan(load_config(CONFIG_DIR / "default.yaml").config)
+    assert plan.network.vpc_endpoints == ("s3", "ecr.api", "ecr.dkr", "sts")
+    text = report.render(plan, {}, "out")
+    assert len(plan.network.availability_zones) == 3
+    assert "VPC interface endpoints (3 x 3 AZs)  9-9 x $0.01" in text
+    assert "Interface endpoints, included in both figures: 3 (ecr.api, ecr.dkr, sts) x 3 AZs x $0.01 = $0.09/h" in text
+
+
+def test_the_price_region_is_not_said_to_differ_from_itself():
+    assert "On-Demand list prices in us-east-1, excluding" in render("p5-efa.yaml")  # us-east-1
+    assert "On-Demand list prices in us-east-1 (us-west-2 may differ)" in render("default.yaml")
+
+
+def test_existing_vpc_speaks_of_no_network_stack_and_no_endpoints():
+    plan = build_plan(load_config(CONFIG_DIR / "existing-vpc.yaml").config)
+    text = report.render(plan, {"byovpc-cluster": 30, "byovpc-platform": 6}, "out", "config/existing-vpc.yaml")
+    assert "network" not in text.lower()
+    assert "endpoint" not in text.split("Next:")[0].lower()
+    assert "applies byovpc-cluster, byovpc-platform in order" in text
+
+
+def test_validation_output_has_capacity_and_cost_but_no_stack_list():
+    plan = build_plan(load_config(CONFIG_DIR / "p5-efa.yaml").config)
+    text = report.render_validation(plan, "config/p5-efa.yaml")
+    assert text.startswith("config/p5-efa.yaml: valid. Cluster p5train in us-east-1")
+    assert "state backend: local" in text and "Synthesized" not in text and " resources\n" not in text
+    assert "GPU node groups:" in text and "at idle (min sizes)" in text
+
+
+@pytest.mark.parametrize("config,expected", [("default.yaml", "local"), ("existing-vpc.yaml", "s3"), ("capacity-block.yaml", "cloud")])
+def test_backend_type(config, expected):
+    assert report.backend_type(build_plan(load_config(CONFIG_DIR / config).config)) == expected
+
+
+def _manifest(outdir, stacks):
+    (outdir / "stacks").mkdir(parents=True, exist_ok=True)
+    for name, deps in stacks.items():
+        (outdir / "stacks" / name).mkdir(exist_ok=True)
+        (outdir / "stacks" / name / "cdk.tf.json").write_text(json.dumps({"resource": {"aws_vpc": {"a": {}, "b": {}}}}))
+    (outdir / "manifest.json").write_text(json.dumps({"stacks": {
+        name: {"dependencies": deps, "synthesizedStackPath": f"stacks/{name}/cdk.tf.json"} for name, deps in stacks.items()
+    }}))
+
+
+def test_publish_lists_this_synths_stacks_in_order_and_removes_stale_folders(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("CDKTF_OUTDIR", raising=False)
+    outdir = tmp_path / "out"
+    _manifest(outdir, {"p5train-network": [], "p5train-cluster": ["p5train-network"], "p5train-platform": ["p5train-cluster"],
+                       "demo-network": [], "demo-cluster": ["demo-network"]})
+    _manifest(outdir, {"p5train-network": [], "p5train-cluster": ["p5train-network"], "p5train-platform": ["p5train-cluster"]})
+    plan = build_plan(load_config(CONFIG_DIR / "p5-efa.yaml").config)
+    report.publish(plan, str(outdir), "config/p5-efa.yaml")
+    printed = capsys.readouterr().out
+    assert printed == (outdir / "summary.txt").read_text()
+    listed = [line.split()[0] for line in printed.split("\n\n")[0].splitlines()[1:]]
+    assert listed == ["p5train-network", "p5train-cluster", "p5train-platform", "(removed"]
+    assert "(removed stack folders left by an earlier synth of another config: demo-cluster, demo-network)" in printed
+    assert sorted(p.name for p in (outdir / "stacks").iterdir()) == ["p5train-cluster", "p5train-network", "p5train-platform"]
+
+
+def test_warnings_go_to_stderr_but_never_to_stderr_under_the_cdktf_cli(capsys, monkeypatch):
+    monkeypatch.delenv("CDKTF_OUTDIR", raising=False)
+    report.warn(["x.yaml: a: careful"])
+    assert capsys.readouterr().err == "warning: x.yaml: a: careful\n"
+    # Under the CLI (no terminal in a test): stdout, which the CLI shows without an [ERROR] prefix.
+    monkeypatch.setenv("CDKTF_OUTDIR", "cdktf.out")
+    monkeypatch.setattr("builtins.open", _no_tty(open))
+    report.warn(["x.yaml: a: careful"])
+    captured = capsys.readouterr()
+    assert captured.err == "" and captured.out == "warning: x.yaml: a: careful\n"
+
+
+def _no_tty(real_open):
+    def fake(path, *args, **kwargs):
+        if path == "/dev/tty":
+            raise OSError("no terminal")
+        return real_open(path, *args, **kwargs)
+    return fake
 
 
 def test_fsx_is_charged_by_the_hour_at_idle_and_at_full_scale():

@@ -50,12 +50,13 @@ def capacity_and_cost(plan: ClusterPlan) -> list[str]:
                 f"{f'{low}-{high}':>7} {f'{low * n}-{high * n}':>9} {scratch:>14}  {capacity}"
             )
         out.append("")
+    out += queues(plan)
 
     costs = plan.costs
     idle, idle_unpriced = costs.total("idle")
     full, full_unpriced = costs.total("full")
     where = costs.price_region if plan.region == costs.price_region else f"{costs.price_region} ({plan.region} may differ)"
-    excluded = "data transfer and storage" + ("" if plan.network else ", and what your own VPC costs")
+    excluded = "data transfer, EBS and S3 storage" + ("" if plan.network else ", and what your own VPC costs")
     out.append(f"Estimated cost per hour, On-Demand list prices in {where}, excluding {excluded}:")
     out.append(f"  at idle (min sizes):   ${idle:,.2f}/h" + (f"  (no price for {', '.join(idle_unpriced)})" if idle_unpriced else ""))
     out.append(f"  at full scale (max):   ${full:,.2f}/h" + (f"  (no price for {', '.join(full_unpriced)})" if full_unpriced else ""))
@@ -70,7 +71,31 @@ def capacity_and_cost(plan: ClusterPlan) -> list[str]:
                    f"x ${catalog.INTERFACE_ENDPOINT_USD_PER_AZ_HOUR:g} = ${per_hour:,.2f}/h (AWS PrivateLink; s3 is a free gateway).")
     if any(g.capacity_type != "ON_DEMAND" for g in plan.gpu_groups):
         out.append("  Spot and Capacity Block groups are shown at On-Demand prices; their real prices differ.")
+    if plan.storage.checkpoints is not None:
+        out.append("  The checkpoint bucket costs S3 storage and requests only (nothing while empty).")
+    if any(a.service_account == names.CLOUDWATCH_SERVICE_ACCOUNT for a in plan.addons):
+        out.append("  Not included: Container Insights (CloudWatch observability add-on), charged per metric "
+                   "observation and per GB of logs.")
     out.append(f"  Prices: {costs.price_source}.")
+    return out
+
+
+def queues(plan: ClusterPlan) -> list[str]:
+    """Who may use how much of each group: Kueue's cluster queues and their accelerator quotas."""
+    queue_plan = plan.platform.settings.queues
+    if queue_plan is None:
+        return []
+    groups = {g.name: g for g in plan.gpu_groups}
+    admission = "all-or-nothing (ProvisioningRequest)" if queue_plan.all_or_nothing else "as pods fit"
+    out = [f"Queues (Kueue, cohort {queue_plan.cohort}; jobs start {admission}):"]
+    for queue in queue_plan.cluster_queues:
+        quotas = []
+        for quota in queue.quotas:
+            borrow = ", no borrowing" if quota.borrowing_limit == 0 else ""
+            quotas.append(f"{quota.group} {quota.accelerators} {groups[quota.group].accelerator_resource.split('/')[-1]}{borrow}")
+        namespaces = sorted({q.namespace for q in queue_plan.local_queues if q.cluster_queue == queue.name})
+        out.append(f"  {queue.name:<18} {'; '.join(quotas):<40} namespaces: {', '.join(namespaces) or '-'}")
+    out.append("")
     return out
 
 

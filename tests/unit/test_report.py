@@ -157,3 +157,20 @@ def test_scratch_per_node_is_the_nvme_array_or_the_root_volume(tmp_path):
     no_nvme.write_text((CONFIG_DIR / "default.yaml").read_text() + "storage:\n  local_nvme: none\n")
     line = next(l for l in report.render(build_plan(load_config(no_nvme).config), {}, "out").splitlines() if l.strip().startswith("a10g"))
     assert "200 GiB EBS" in line
+
+
+def test_the_summary_shows_each_queue_with_its_quota_and_namespaces(tmp_path):
+    teams = tmp_path / "teams.yaml"
+    teams.write_text((CONFIG_DIR / "default.yaml").read_text() + "queues:\n  teams:\n"
+                     "    - {name: research, namespaces: [research], quota: {a10g: 4}, can_borrow: false}\n")
+    text = report.render(build_plan(load_config(teams).config), {}, "out")
+    assert "Queues (Kueue, cohort demo; jobs start all-or-nothing (ProvisioningRequest)):" in text
+    (team,) = [l for l in text.splitlines() if l.strip().startswith("team-research")]
+    assert "a10g 4 gpu, no borrowing" in team and "namespaces: research" in team
+    (shared,) = [l for l in text.splitlines() if l.strip().startswith("a10g ") and "namespaces" in l]
+    assert "a10g 4 gpu" in shared and "namespaces: default" in shared
+
+
+def test_the_summary_says_what_it_leaves_out():
+    text = render("default.yaml")
+    assert "Container Insights" in text and "checkpoint bucket costs S3 storage" in text

@@ -322,4 +322,18 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    status = main()
+    # Leave without the interpreter's shutdown. Gloo finishes a collective on its own
+    # worker thread, which afterwards drops the work object and with it the last C++
+    # reference to the tensor Python passed in; freeing that tensor's Python object needs
+    # the GIL. When the main thread is already in Py_FinalizeEx, a thread asking for the
+    # GIL is ended with pthread_exit, whose unwinding hits the work's noexcept destructor:
+    # std::terminate, "terminate called without an active exception", SIGABRT, about one
+    # run in 30 here (core dump: ProcessGroupGloo::runLoop > ~AsyncAllreduceWork >
+    # THPVariable_dealloc > take_gil > PyThread_exit_thread). destroy_process_group() only
+    # drops Python's references (DDP still holds the group) and Gloo has no shutdown, so
+    # no barrier or cleanup order closes the window (pytorch/pytorch#190489, #130345).
+    # Everything this process writes is flushed and closed before this point.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)

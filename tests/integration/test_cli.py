@@ -6,10 +6,7 @@ import time
 
 import pytest
 
-import yaml
-
 from tests.conftest import ROOT
-from tests.unit.test_config_errors import gpu, setter, variant
 
 pytestmark = pytest.mark.integration
 
@@ -42,9 +39,8 @@ def test_a_bad_config_is_rejected_in_a_small_fraction_of_a_synth(tmp_path):
     assert reject / synth < 0.25, f"rejecting took {reject:.2f}s against {synth:.2f}s for a synth"
 
 
-def test_cli_exits_2_with_no_traceback_and_no_output(tmp_path):
-    path = tmp_path / "x.yaml"
-    path.write_text(yaml.safe_dump(variant(gpu(min_size=2, max_size=1, desired_size=2))))
+def test_cli_exits_2_with_no_traceback_and_no_output(tmp_path, config_variant):
+    path = config_variant(edit={"gpu_node_groups.0.min_size": 2, "gpu_node_groups.0.max_size": 1, "gpu_node_groups.0.desired_size": 2})
     outdir = tmp_path / "out"
     result = subprocess.run(
         [sys.executable, "main.py", "--config", str(path), "--outdir", str(outdir)],
@@ -56,9 +52,8 @@ def test_cli_exits_2_with_no_traceback_and_no_output(tmp_path):
     assert not outdir.exists()
 
 
-def test_cluster_config_env_var_selects_the_file(tmp_path):
-    path = tmp_path / "x.yaml"
-    path.write_text(yaml.safe_dump(variant(setter("network", "vpc_cidr", value="bad"))))
+def test_cluster_config_env_var_selects_the_file(tmp_path, config_variant):
+    path = config_variant(edit={"network.vpc_cidr": "bad"})
     result = subprocess.run(
         [sys.executable, "main.py", "--outdir", str(tmp_path / "out")], cwd=ROOT, capture_output=True, text=True,
         env={"PATH": "/usr/bin:/bin", "CLUSTER_CONFIG": str(path)}, timeout=60,

@@ -147,15 +147,9 @@ def test_reserved_capacity_gets_no_new_placement_group(synth):
         assert "placement" not in template_of(cb, node_group(cb, suffix))
 
 
-def test_existing_vpc_groups_in_one_az_share_one_subnet_lookup(synth, tmp_path):
-    import yaml
-
-    from tests.conftest import CONFIG_DIR
-
-    data = yaml.safe_load((CONFIG_DIR / "existing-vpc.yaml").read_text())
-    data["gpu_node_groups"].append({"name": "l4-more", "instance_type": "g6.12xlarge", "availability_zone": "eu-west-1b"})
-    path = tmp_path / "two-in-one-az.yaml"
-    path.write_text(yaml.safe_dump(data))
+def test_existing_vpc_groups_in_one_az_share_one_subnet_lookup(synth, config_variant):
+    path = config_variant("existing-vpc.yaml", name="two-in-one-az", edit=lambda data: data["gpu_node_groups"].append(
+        {"name": "l4-more", "instance_type": "g6.12xlarge", "availability_zone": "eu-west-1b"}))
     result = synth(path)
     assert len(result.stack("cluster")["data"]["aws_subnets"]) == 1
     assert node_group(result, "l4-more")["subnet_ids"] == node_group(result, "-l4")["subnet_ids"]

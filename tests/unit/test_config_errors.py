@@ -2,95 +2,67 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-import yaml
 
 from cluster_config import ConfigError, load_config
-
-ROOT = Path(__file__).resolve().parents[2]
-DEFAULT = yaml.safe_load((ROOT / "config/default.yaml").read_text())
+from tests.conftest import CONFIG_DIR, DELETE, EXAMPLE_CONFIGS
 
 
-def variant(edit) -> dict:
-    data = yaml.safe_load(yaml.safe_dump(DEFAULT))
-    edit(data)
-    return data
-
-
-def gpu(**fields):
-    def edit(data):
-        data["gpu_node_groups"][0].update(fields)
-    return edit
-
-
-def setter(*path, value):
-    def edit(data):
-        target = data
-        for key in path[:-1]:
-            target = target[key]
-        target[path[-1]] = value
-    return edit
+def gpu(**fields) -> dict:
+    """Overrides for the first GPU group of the base file."""
+    return {f"gpu_node_groups.0.{key}": value for key, value in fields.items()}
 
 
 CASES = {
     "wrong type": (gpu(max_size="two"), "gpu_node_groups[0].max_size: expected an integer (got 'two', a string)"),
-    "wrong type for a list": (setter("network", "availability_zones", value="us-west-2a"), "network.availability_zones: expected a list"),
-    "unknown key with hint": (setter("network", "nat_gatways", value="single"), "network.nat_gatways: unknown key; did you mean 'nat_gateways'?"),
-    "unknown top-level key": (setter("regoin", value="x"), "regoin: unknown key; did you mean 'region'?"),
+    "wrong type for a list": ({"network.availability_zones": "us-west-2a"}, "network.availability_zones: expected a list"),
+    "unknown key with hint": ({"network.nat_gatways": "single"}, "network.nat_gatways: unknown key; did you mean 'nat_gateways'?"),
+    "unknown top-level key": ({"regoin": "x"}, "regoin: unknown key; did you mean 'region'?"),
     "max below min": (gpu(min_size=2, max_size=1, desired_size=2), "gpu_node_groups[0].max_size: must be >= min_size (got 1 < 2)"),
     "desired below min": (gpu(min_size=1, desired_size=0), "gpu_node_groups[0].desired_size: must be >= min_size (got 0 < 1)"),
     "desired above max": (gpu(desired_size=3), "gpu_node_groups[0].desired_size: must be <= max_size (got 3 > 2)"),
-    "system nodes ordering": (setter("system_nodes", "desired_size", value=9), "system_nodes.desired_size: must be <= max_size (got 9 > 4)"),
+    "system nodes ordering": ({"system_nodes.desired_size": 9}, "system_nodes.desired_size: must be <= max_size (got 9 > 4)"),
     "negative size": (gpu(min_size=-1), "gpu_node_groups[0].min_size: must be >= 0 (got -1)"),
-    "az outside the region": (setter("network", "availability_zones", value=["us-west-2a", "eu-west-1b"]), "network.availability_zones[1]: 'eu-west-1b' is not an availability zone of region us-west-2"),
+    "az outside the region": ({"network.availability_zones": ["us-west-2a", "eu-west-1b"]}, "network.availability_zones[1]: 'eu-west-1b' is not an availability zone of region us-west-2"),
     "group az outside the network": (gpu(availability_zone="us-west-2d"), "gpu_node_groups[0].availability_zone: 'us-west-2d' is not one of network.availability_zones"),
     "group az outside the region": (gpu(availability_zone="eu-west-1a"), "gpu_node_groups[0].availability_zone: 'eu-west-1a' is not in region us-west-2"),
-    "invalid cidr": (setter("network", "vpc_cidr", value="10.0.0.300/16"), "network.vpc_cidr: '10.0.0.300/16' is not an IPv4 CIDR"),
-    "cidr with host bits": (setter("network", "vpc_cidr", value="10.0.0.1/16"), "network.vpc_cidr: '10.0.0.1/16' has host bits set; did you mean 10.0.0.0/16?"),
-    "overlapping service cidr": (setter("cluster", "service_ipv4_cidr", value="10.0.128.0/20"), "cluster.service_ipv4_cidr: 10.0.128.0/20 overlaps network.vpc_cidr 10.0.0.0/16"),
-    "public vpc range": (setter("network", "vpc_cidr", value="8.8.0.0/16"), "network.vpc_cidr: 8.8.0.0/16 is not a private range"),
-    "vpc too small": (setter("network", "vpc_cidr", value="10.0.0.0/26"), "network.vpc_cidr: prefix length must be between /16 and /21 (got /26)"),
+    "invalid cidr": ({"network.vpc_cidr": "10.0.0.300/16"}, "network.vpc_cidr: '10.0.0.300/16' is not an IPv4 CIDR"),
+    "cidr with host bits": ({"network.vpc_cidr": "10.0.0.1/16"}, "network.vpc_cidr: '10.0.0.1/16' has host bits set; did you mean 10.0.0.0/16?"),
+    # CIDR blocks either nest or are disjoint, so an overlap is one of these two directions.
+    "service range inside the vpc": ({"cluster.service_ipv4_cidr": "10.0.128.0/20"}, "cluster.service_ipv4_cidr: 10.0.128.0/20 overlaps network.vpc_cidr 10.0.0.0/16"),
+    "vpc inside the service range": ({"cluster.service_ipv4_cidr": "10.0.0.0/12"}, "cluster.service_ipv4_cidr: 10.0.0.0/12 overlaps network.vpc_cidr 10.0.0.0/16"),
+    "public vpc range": ({"network.vpc_cidr": "8.8.0.0/16"}, "network.vpc_cidr: 8.8.0.0/16 is not a private range"),
+    "vpc too small": ({"network.vpc_cidr": "10.0.0.0/26"}, "network.vpc_cidr: prefix length must be between /16 and /21 (got /26)"),
     "efa on a type without it": (gpu(instance_type="g5.xlarge", efa=True), "gpu_node_groups[0].efa: g5.xlarge does not support EFA"),
     "unknown instance type": (gpu(instance_type="p9.96xlarge"), "gpu_node_groups[0].instance_type: unknown instance type 'p9.96xlarge'; known types: g4dn.12xlarge"),
     "capacity block without reservation": (gpu(capacity_type="capacity_block"), "gpu_node_groups[0].capacity_reservation_id: required when capacity_type is capacity_block"),
     "spot with a reservation": (gpu(capacity_type="spot", capacity_reservation_id="cr-0123456789abcdef0"), "gpu_node_groups[0].capacity_reservation_id: cannot be used with capacity_type spot"),
     "malformed reservation id": (gpu(capacity_reservation_id="reservation-1"), "gpu_node_groups[0].capacity_reservation_id: must be a capacity reservation id such as cr-"),
-    "empty cidr": (setter("cluster", "endpoint_public_access_cidrs", value=[""]), "cluster.endpoint_public_access_cidrs[0]: must be a CIDR such as 10.0.0.0/16, not an empty string"),
-    "public endpoint without cidrs": (setter("cluster", "endpoint_public_access_cidrs", value=[]), "cluster.endpoint_public_access_cidrs: must list at least one CIDR when endpoint_public_access is true"),
+    "empty cidr": ({"cluster.endpoint_public_access_cidrs": [""]}, "cluster.endpoint_public_access_cidrs[0]: must be a CIDR such as 10.0.0.0/16, not an empty string"),
+    "public endpoint without cidrs": ({"cluster.endpoint_public_access_cidrs": []}, "cluster.endpoint_public_access_cidrs: must list at least one CIDR when endpoint_public_access is true"),
     "duplicate node-group name": (lambda d: d["gpu_node_groups"].append(dict(d["gpu_node_groups"][0])), "gpu_node_groups[1].name: 'a10g' is already used by gpu_node_groups[0]"),
     "efa without an az": (gpu(availability_zone=None), "gpu_node_groups[0].availability_zone: required because EFA is on (efa: auto)"),
     "bad enum": (gpu(capacity_type="reserved"), "gpu_node_groups[0].capacity_type: must be one of on_demand, spot, capacity_block (got 'reserved', a string)"),
-    "bad name": (setter("name", value="Demo_Cluster"), "name: must be 3-20 lowercase letters, digits or '-'"),
-    "old kubernetes": (setter("kubernetes_version", value="1.29"), "kubernetes_version: 1.29 is below 1.30"),
-    "unquoted kubernetes version": (setter("kubernetes_version", value=1.3), "kubernetes_version: expected a string (got 1.3, a number); quote it"),
-    "bad kubernetes form": (setter("kubernetes_version", value="v1.34"), "kubernetes_version: 'v1.34' is not of the form 1.N"),
-    "too few azs": (setter("network", "availability_zones", value=["us-west-2a"]), "network.availability_zones: needs at least 2 entries (got 1)"),
-    "missing required key": (lambda d: d.pop("region"), "region: required key is missing"),
-    "gpu type as system node": (setter("system_nodes", "instance_types", value=["p5.48xlarge"]), "system_nodes.instance_types[0]: p5.48xlarge is an accelerator type"),
+    "bad name": ({"name": "Demo_Cluster"}, "name: must be 3-20 lowercase letters, digits or '-'"),
+    "old kubernetes": ({"kubernetes_version": "1.29"}, "kubernetes_version: 1.29 is below 1.30"),
+    "unquoted kubernetes version": ({"kubernetes_version": 1.3}, "kubernetes_version: expected a string (got 1.3, a number); quote it"),
+    "bad kubernetes form": ({"kubernetes_version": "v1.34"}, "kubernetes_version: 'v1.34' is not of the form 1.N"),
+    "too few azs": ({"network.availability_zones": ["us-west-2a"]}, "network.availability_zones: needs at least 2 entries (got 1)"),
+    "missing required key": ({"region": DELETE}, "region: required key is missing"),
+    "gpu type as system node": ({"system_nodes.instance_types": ["p5.48xlarge"]}, "system_nodes.instance_types[0]: p5.48xlarge is an accelerator type"),
     "bad taint": (gpu(taints=["nvidia.com/gpu:Never"]), "gpu_node_groups[0].taints[0]: 'nvidia.com/gpu:Never' is not a taint of the form key=value:Effect"),
-    "reserved tag": (setter("tags", value={"gpu-eks:cluster": "x"}), "tags.gpu-eks:cluster: is set by the project itself"),
-    "existing vpc with network-stack keys": (setter("network", "existing_vpc", value={"vpc_id": "vpc-0123456789abcdef0", "private_subnet_ids": ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]}), "network.nat_gateways: has no effect with network.existing_vpc"),
-    "china region": (setter("region", value="cn-north-1"), "region: 'cn-north-1' is outside the commercial AWS partition"),
+    "reserved tag": ({"tags": {"gpu-eks:cluster": "x"}}, "tags.gpu-eks:cluster: is set by the project itself"),
+    "existing vpc with network-stack keys": ({"network.existing_vpc": {"vpc_id": "vpc-0123456789abcdef0", "private_subnet_ids": ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]}}, "network.nat_gateways: has no effect with network.existing_vpc"),
+    "china region": ({"region": "cn-north-1"}, "region: 'cn-north-1' is outside the commercial AWS partition"),
     "taint key too long": (gpu(taints=["x" * 64 + "=y:NoSchedule"]), "gpu_node_groups[0].taints[0]: '" + "x" * 64 + "=y:NoSchedule': taint names and values are at most 63 characters"),
-    "assumed-role admin": (setter("cluster", "admin_principal_arns", value=["arn:aws:sts::111122223333:assumed-role/Admin/me"]), "cluster.admin_principal_arns[0]: an assumed-role session cannot hold an access entry"),
+    "assumed-role admin": ({"cluster.admin_principal_arns": ["arn:aws:sts::111122223333:assumed-role/Admin/me"]}, "cluster.admin_principal_arns[0]: an assumed-role session cannot hold an access entry"),
 }
 
 
-@pytest.fixture
-def write(tmp_path):
-    def _write(data, name="x.yaml") -> Path:
-        path = tmp_path / name
-        path.write_text(data if isinstance(data, str) else yaml.safe_dump(data))
-        return path
-    return _write
-
-
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_bad_input_is_rejected_with_a_line_naming_file_and_field(case, write):
+def test_bad_input_is_rejected_with_a_line_naming_file_and_field(case, config_variant):
     edit, expected = CASES[case]
-    path = write(variant(edit))
+    path = config_variant(edit=edit)
     with pytest.raises(ConfigError) as error:
         load_config(path)
     assert any(line.startswith(f"{path}: {expected}") for line in error.value.lines), error.value.lines
@@ -109,23 +81,48 @@ def test_missing_file(tmp_path):
     ("- just\n- a list\n", "the top level must be a mapping"),
     ("", "the top level must be a mapping of keys such as name, region, network (got an empty file)"),
 ])
-def test_malformed_yaml(text, expected, write):
-    path = write(text)
+def test_malformed_yaml(text, expected, tmp_path):
+    # Raw text, not a variant of an example: these files are not even YAML mappings.
+    path = tmp_path / "malformed.yaml"
+    path.write_text(text)
     with pytest.raises(ConfigError) as error:
         load_config(path)
     assert error.value.lines[0].startswith(f"{path}: {expected}"), error.value.lines
 
 
-def test_all_problems_are_reported_at_once(write):
-    path = write(variant(lambda d: (gpu(max_size="x")(d), setter("network", "nat_gatways", value=1)(d))))
+def test_all_problems_are_reported_at_once(config_variant):
+    path = config_variant(edit={**gpu(max_size="x"), "network.nat_gatways": 1})
     with pytest.raises(ConfigError) as error:
         load_config(path)
     assert len(error.value.lines) == 2
 
 
-def test_open_public_endpoint_is_allowed_only_written_out_and_warns(write):
-    loaded = load_config(write(variant(setter("cluster", "endpoint_public_access_cidrs", value=["0.0.0.0/0"]))))
+def test_fixed_size_groups_are_accepted(config_variant):
+    """min_size == max_size is a fixed-size group (a reserved block used whole), not an error."""
+    path = config_variant(edit={
+        **gpu(min_size=2, max_size=2, desired_size=2),
+        "system_nodes.min_size": 3, "system_nodes.max_size": 3, "system_nodes.desired_size": 3,
+    })
+    config = load_config(path).config
+    assert (config.gpu_node_groups[0].min_size, config.gpu_node_groups[0].max_size) == (2, 2)
+    assert (config.system_nodes.min_size, config.system_nodes.max_size) == (3, 3)
+
+
+def test_a_service_range_beside_the_vpc_is_accepted(config_variant):
+    """The overlap rule must not reject a range that merely shares the 10/8 block with the VPC."""
+    loaded = load_config(config_variant(edit={"cluster.service_ipv4_cidr": "10.100.0.0/16"}))
+    assert loaded.config.cluster.service_ipv4_cidr == "10.100.0.0/16"
+
+
+def test_open_public_endpoint_is_allowed_only_written_out_and_warns(config_variant):
+    loaded = load_config(config_variant(edit={"cluster.endpoint_public_access_cidrs": ["0.0.0.0/0"]}))
     assert any("0.0.0.0/0 opens the Kubernetes API endpoint" in w for w in loaded.warnings)
+
+
+def test_the_public_endpoint_is_off_unless_asked_for(config_variant):
+    """A file that says nothing about the endpoint gets a private-only cluster, and no error."""
+    path = config_variant(edit={"cluster.endpoint_public_access": DELETE, "cluster.endpoint_public_access_cidrs": DELETE})
+    assert load_config(path).config.cluster.endpoint_public_access is False
 
 
 EXPECTED_WARNINGS = {
@@ -139,16 +136,16 @@ EXPECTED_WARNINGS = {
 }
 
 
-@pytest.mark.parametrize("config", sorted(p.name for p in (ROOT / "config").glob("*.yaml")))
+@pytest.mark.parametrize("config", EXAMPLE_CONFIGS)
 def test_every_example_config_is_valid_with_only_the_expected_warnings(config):
-    warnings = load_config(ROOT / "config" / config).warnings
+    warnings = load_config(CONFIG_DIR / config).warnings
     expected = EXPECTED_WARNINGS.get(config, [])
     assert len(warnings) == len(expected)
     for line, start in zip(sorted(warnings), sorted(expected)):
-        assert line.startswith(f"{ROOT / 'config' / config}: {start}"), line
+        assert line.startswith(f"{CONFIG_DIR / config}: {start}"), line
 
 
-def test_nat_none_warns_about_endpoints_and_image_registries(write):
-    loaded = load_config(write(variant(setter("network", "nat_gateways", value="none"))))
+def test_nat_none_warns_about_endpoints_and_image_registries(config_variant):
+    loaded = load_config(config_variant(edit={"network.nat_gateways": "none"}))
     assert any("missing: ec2, eks, eks-auth, logs, autoscaling" in w for w in loaded.warnings), loaded.warnings
     assert any("ghcr.io" in w for w in loaded.warnings)

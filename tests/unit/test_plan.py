@@ -106,3 +106,16 @@ def test_subnets_split_the_vpc_without_overlap():
     assert all(n.subnet_of(ipaddress.IPv4Network("10.1.0.0/16")) for n in nets)
     assert not any(a.overlaps(b) for i, a in enumerate(nets) for b in nets[i + 1:])
     assert network_plan(config.name, config.region, config.network).subnets[0].private_cidr == "10.1.0.0/19"
+
+
+def test_a_21_vpc_still_gives_every_public_subnet_the_27_a_load_balancer_needs():
+    """/21 is the smallest VPC the rules accept; ELB needs a /27 (8 free addresses) per subnet."""
+    import ipaddress
+
+    config = ClusterConfig.model_validate({
+        "name": "abc", "region": "us-west-2",
+        "network": {"vpc_cidr": "10.0.0.0/21", "availability_zones": [f"us-west-2{z}" for z in "abcdef"]},
+    })
+    subnets = network_plan(config.name, config.region, config.network).subnets
+    assert [s.public_cidr for s in subnets] == [f"10.0.7.{32 * i}/27" for i in range(6)]
+    assert all(ipaddress.IPv4Network(s.private_cidr).prefixlen == 24 for s in subnets)

@@ -113,6 +113,7 @@ def test_scale_from_zero_tags_say_what_a_node_would_have(p5):
     prefix = "k8s.io/cluster-autoscaler/node-template"
     assert group.autoscaler_node_template_tags[f"{prefix}/resources/nvidia.com/gpu"] == "8"
     assert group.autoscaler_node_template_tags[f"{prefix}/resources/vpc.amazonaws.com/efa"] == "32"
+    assert group.autoscaler_node_template_tags[f"{prefix}/label/workload"] == "training"  # the user's own label too
     for tag in tags:
         assert tag["autoscaling_group_name"] == f"${{{node_group}.resources[0].autoscaling_groups[0].name}}"
         assert tag["tag"]["propagate_at_launch"] is False  # for the autoscaler, not the instances

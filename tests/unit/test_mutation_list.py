@@ -25,3 +25,12 @@ def test_every_named_regression_has_a_unique_name_and_says_what_a_user_would_los
 def test_a_line_that_moved_is_reported():
     moved = mutation.Mutation(name="x", file="modules/node_launch_template.py", old="http_endpoint='enabled'", new="", why="x")
     assert mutation.problem(moved, ROOT) == "its old text occurs 0 times in modules/node_launch_template.py, not once"
+
+
+def test_the_mutation_runs_leave_out_this_file_and_only_this_file():
+    """This file fails on every mutated copy by design, so the runs must ignore it; if it were
+    renamed without telling the tool, every mutation would be "caught" by it alone."""
+    from pathlib import Path
+
+    assert Path(__file__).resolve().relative_to(ROOT).as_posix() == mutation.LIST_CHECK
+    assert [a for a in mutation.FAST_SUITE if a.startswith("--ignore")] == [f"--ignore={mutation.LIST_CHECK}"]

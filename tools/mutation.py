@@ -76,7 +76,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         file="cluster_config/model.py",
         old="    endpoint_public_access: bool = False",
         new="    endpoint_public_access: bool = True",
-        why="a file that says nothing about the endpoint would expose the Kubernetes API to the internet",
+        why="the public API endpoint would be opt-out: files that never asked for it get one, or are refused for lacking CIDRs",
     ),
     Mutation(
         name="public-subnets-below-27",

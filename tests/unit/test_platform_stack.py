@@ -200,8 +200,8 @@ def test_chart_versions_the_user_chooses_are_installed(synth, config_variant):
 
 
 def test_bottlerocket_gets_no_nvidia_plugin_but_keeps_efa(synth):
-    names_ = sorted(releases(synth("bottlerocket.yaml")))
-    assert "nvidia-device-plugin" not in names_ and "aws-efa-k8s-device-plugin" in names_
+    installed = sorted(releases(synth("bottlerocket.yaml")))
+    assert "nvidia-device-plugin" not in installed and "aws-efa-k8s-device-plugin" in installed
 
 
 def test_a_group_without_efa_gets_no_efa_plugin_and_no_libfabric_settings(synth, config_variant):

@@ -2,17 +2,85 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import sys
 from pathlib import Path
+from typing import Callable, Mapping, Union
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = ROOT / "config"
 EXAMPLE_CONFIGS = sorted(p.name for p in CONFIG_DIR.glob("*.yaml"))
 sys.path.insert(0, str(ROOT))
 
+
+# ---------------------------------------------------------------------------
+# Configuration variants: one example file with a few keys changed.
+# ---------------------------------------------------------------------------
+
+class _Delete:
+    def __repr__(self) -> str:
+        return "DELETE"
+
+
+DELETE = _Delete()  # as an override value: remove the key, so the model's default applies
+
+Edit = Union[Callable[[dict], object], Mapping[str, object], None]
+
+
+def _step(key: str, container):
+    return int(key) if isinstance(container, list) else key
+
+
+def config_data(base: str = "default.yaml", edit: Edit = None) -> dict:
+    """The parsed YAML of ``config/<base>`` with ``edit`` applied.
+
+    ``edit`` is either a function that changes the data in place, or overrides by
+    dotted path: ``{"gpu_node_groups.0.max_size": 1, "cluster.service_ipv4_cidr": DELETE}``.
+    Missing mappings on the way are created, so ``platform.cluster_autoscaler.version``
+    works on a file that has no ``platform`` key.
+    """
+    data = yaml.safe_load((CONFIG_DIR / base).read_text())
+    if callable(edit):
+        edit(data)
+    elif edit:
+        for dotted, value in edit.items():
+            *parents, last = dotted.split(".")
+            target = data
+            for key in parents:
+                step = _step(key, target)
+                target = target[step] if isinstance(target, list) else target.setdefault(step, {})
+            step = _step(last, target)
+            if value is DELETE:
+                del target[step]
+            else:
+                target[step] = value
+    return data
+
+
+@pytest.fixture(scope="session")
+def config_variant(tmp_path_factory):
+    """``config_variant(base="default.yaml", edit=..., name=...) -> Path`` of a new YAML file.
+
+    Session-scoped so module-scoped fixtures can use it; every call writes a file of its own.
+    """
+    directory = tmp_path_factory.mktemp("config-variants")
+    counter = itertools.count()
+
+    def make(base: str = "default.yaml", edit: Edit = None, *, name: str | None = None) -> Path:
+        path = directory / f"{next(counter)}-{name or Path(base).stem}.yaml"
+        path.write_text(yaml.safe_dump(config_data(base, edit), sort_keys=False))
+        return path
+
+    return make
+
+
+# ---------------------------------------------------------------------------
+# Whole-app synths.
+# ---------------------------------------------------------------------------
 
 class Synth:
     """The synthesized output of one configuration: stack name -> parsed cdk.tf.json."""
@@ -57,21 +125,9 @@ def synth(tmp_path_factory):
     return lambda config_file: synth_config(config_file, root)
 
 
-@pytest.fixture
-def config_variant(tmp_path):
-    """Writes a copy of an example config with ``edit`` applied to its parsed data; returns the path."""
-    import yaml
+def plan_for(config_file: str | Path):
+    """The ClusterPlan of a file in config/ (or of a path a test wrote), as main.py builds it."""
+    from cluster_config import load_config
+    from cluster_config.plan import build_plan
 
-    counter = iter(range(1000))
-
-    def make(base: str = "default.yaml", edit=None, name: str | None = None) -> Path:
-        data = yaml.safe_load((CONFIG_DIR / base).read_text())
-        if callable(edit):
-            edit(data)
-        elif edit:
-            data.update(edit)
-        path = tmp_path / (name or f"variant-{next(counter)}.yaml")
-        path.write_text(yaml.safe_dump(data))
-        return path
-
-    return make
+    return build_plan(load_config(CONFIG_DIR / config_file).config)

@@ -9,10 +9,7 @@ import time
 
 import pytest
 
-import yaml
-
 from tests.conftest import ROOT
-from tests.unit.test_config_errors import gpu, setter, variant
 
 pytestmark = pytest.mark.integration
 
@@ -82,9 +79,8 @@ def test_validate_is_about_as_fast_as_rejecting_a_bad_config_and_writes_nothing(
     assert "at idle (min sizes)" in result.stdout and "Synthesized" not in result.stdout
 
 
-def test_validate_rejects_a_bad_config_like_a_synth(tmp_path):
-    path = tmp_path / "x.yaml"
-    path.write_text(yaml.safe_dump(variant(gpu(min_size=2, max_size=1, desired_size=2))))
+def test_validate_rejects_a_bad_config_like_a_synth(config_variant):
+    path = config_variant(edit={"gpu_node_groups.0.min_size": 2, "gpu_node_groups.0.max_size": 1, "gpu_node_groups.0.desired_size": 2})
     result = subprocess.run([sys.executable, "main.py", "--validate", "--config", str(path)], cwd=ROOT,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and result.stdout == ""
@@ -122,9 +118,8 @@ def test_under_the_cdktf_cli_with_a_terminal_warnings_go_to_the_terminal(tmp_pat
     assert "warning: config/p5-efa.yaml: cluster.endpoint_public_access: false" in result.stdout  # what the terminal showed
 
 
-def test_cli_exits_2_with_no_traceback_and_no_output(tmp_path):
-    path = tmp_path / "x.yaml"
-    path.write_text(yaml.safe_dump(variant(gpu(min_size=2, max_size=1, desired_size=2))))
+def test_cli_exits_2_with_no_traceback_and_no_output(tmp_path, config_variant):
+    path = config_variant(edit={"gpu_node_groups.0.min_size": 2, "gpu_node_groups.0.max_size": 1, "gpu_node_groups.0.desired_size": 2})
     outdir = tmp_path / "out"
     result = subprocess.run(
         [sys.executable, "main.py", "--config", str(path), "--outdir", str(outdir)],
@@ -136,9 +131,8 @@ def test_cli_exits_2_with_no_traceback_and_no_output(tmp_path):
     assert not outdir.exists()
 
 
-def test_cluster_config_env_var_selects_the_file(tmp_path):
-    path = tmp_path / "x.yaml"
-    path.write_text(yaml.safe_dump(variant(setter("network", "vpc_cidr", value="bad"))))
+def test_cluster_config_env_var_selects_the_file(tmp_path, config_variant):
+    path = config_variant(edit={"network.vpc_cidr": "bad"})
     result = subprocess.run(
         [sys.executable, "main.py", "--outdir", str(tmp_path / "out")], cwd=ROOT, capture_output=True, text=True,
         env={"PATH": "/usr/bin:/bin", "CLUSTER_CONFIG": str(path)}, timeout=60,

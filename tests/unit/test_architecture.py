@@ -106,6 +106,14 @@ def test_modules_holds_constructs_only():
     assert checked >= 12
 
 
+def test_every_construct_has_a_spec():
+    """A construct is specified alone in tests/unit/constructs/test_<module>.py (cdktf Testing)."""
+    constructs = {p.stem for p in in_("modules/")} - MODULE_SUPPORT
+    specs = {p.stem.removeprefix("test_") for p in (ROOT / "tests" / "unit" / "constructs").glob("test_*.py")}
+    assert len(constructs) >= 14
+    assert constructs - specs == set()
+
+
 def _string_constants(path: Path) -> list[tuple[int, str]]:
     """String literals, docstrings excluded."""
     module = tree(path)

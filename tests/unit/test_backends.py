@@ -3,17 +3,12 @@
 import json
 
 import pytest
-import yaml
 
-from tests.conftest import CONFIG_DIR, ROOT
+from tests.conftest import ROOT
 
 
-def with_backend(tmp_path, backend, base="default.yaml"):
-    data = yaml.safe_load((CONFIG_DIR / base).read_text())
-    data["backend"] = backend
-    path = tmp_path / f"{backend['type']}.yaml"
-    path.write_text(yaml.safe_dump(data))
-    return path
+def with_backend(config_variant, backend):
+    return config_variant(edit={"backend": backend}, name=f"{backend['type']}-backend")
 
 
 def test_local_is_the_default_with_a_relative_path_to_state_beside_the_output_folder(synth):
@@ -45,11 +40,13 @@ def test_s3_backend_encrypts_and_uses_s3_native_locking(synth):
     assert remote["backend"] == "s3" and remote["config"]["key"] == "gpu-eks/byovpc/cluster.tfstate"
 
 
-def test_s3_backend_optional_dynamodb_lock_and_default_prefix(synth, tmp_path):
-    path = with_backend(tmp_path, {"type": "s3", "bucket": "team-state", "dynamodb_table": "tf-locks"})
-    s3 = synth(path).stack("network")["terraform"]["backend"]["s3"]
-    assert s3["key"] == "gpu-eks/demo/network.tfstate" and s3["dynamodb_table"] == "tf-locks"
-    assert s3["region"] == "us-west-2" and s3["use_lockfile"] is True
+def test_s3_backend_keeps_the_users_lock_table_and_state_key_with_the_default_prefix(synth, config_variant):
+    key = "arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    result = synth(with_backend(config_variant, {"type": "s3", "bucket": "team-state", "dynamodb_table": "tf-locks", "kms_key_id": key}))
+    for role in ("network", "cluster", "platform"):
+        s3 = result.stack(role)["terraform"]["backend"]["s3"]
+        assert s3 == {"bucket": "team-state", "key": f"gpu-eks/demo/{role}.tfstate", "region": "us-west-2", "encrypt": True,
+                      "kms_key_id": key, "dynamodb_table": "tf-locks", "use_lockfile": True}, role
 
 
 def test_cloud_backend_gives_each_stack_a_named_workspace(synth):
@@ -63,8 +60,8 @@ def test_cloud_backend_gives_each_stack_a_named_workspace(synth):
     assert remote["config"]["workspaces"] == {"name": "cbtrain-network"}
 
 
-def test_cloud_workspace_prefix_and_hostname(synth, tmp_path):
-    path = with_backend(tmp_path, {"type": "cloud", "organization": "acme", "hostname": "tfe.example.com", "workspace_prefix": "ml-prod"})
+def test_cloud_workspace_prefix_and_hostname(synth, config_variant):
+    path = with_backend(config_variant, {"type": "cloud", "organization": "acme", "hostname": "tfe.example.com", "workspace_prefix": "ml-prod"})
     cloud = synth(path).stack("cluster")["terraform"]["cloud"]
     assert cloud["hostname"] == "tfe.example.com" and cloud["workspaces"] == {"name": "ml-prod-cluster"}
 
@@ -76,10 +73,10 @@ def test_cloud_workspace_prefix_and_hostname(synth, tmp_path):
     ({"type": "s3", "bucket": "ok-bucket", "bukcet": "x"}, "backend.bukcet: unknown key; did you mean 'bucket'?"),
     ({"type": "cloud"}, "backend.organization: required key is missing"),
 ])
-def test_bad_backend_is_rejected(tmp_path, backend, expected):
+def test_bad_backend_is_rejected(config_variant, backend, expected):
     from cluster_config import ConfigError, load_config
 
-    path = with_backend(tmp_path, backend)
+    path = with_backend(config_variant, backend)
     with pytest.raises(ConfigError) as error:
         load_config(path)
     assert any(line.startswith(f"{path}: {expected}") for line in error.value.lines), error.value.lines

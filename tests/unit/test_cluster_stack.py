@@ -1,8 +1,15 @@
-"""Synth assertions for the cluster stack across the example configurations."""
+"""Synth assertions for the whole cluster stack: how the constructs are wired, for every example.
 
-import json
+What each construct writes is specified in tests/unit/constructs/; these tests check what only
+the assembled stack shows: cross-stack references, ordering, which props each construct gets,
+and properties that must hold over every resource of a kind.
+"""
 
 import pytest
+
+from tests.conftest import EXAMPLE_CONFIGS, plan_for
+
+CLUSTER = "aws_eks_cluster.control_plane_cluster_D810E0D5"
 
 
 @pytest.fixture(scope="module")
@@ -22,16 +29,25 @@ def template_of(synth_result, group):
     return synth_result.resources("cluster", "aws_launch_template")[key]
 
 
-def test_cluster_is_private_first_encrypted_logged_and_uses_access_entries(default):
+def addresses(synth_result, kind):
+    return [f"{kind}.{key}" for key in synth_result.resources("cluster", kind)]
+
+
+def test_the_control_plane_spans_every_private_subnet_of_the_network_stack(default):
     (cluster,) = default.resources("cluster", "aws_eks_cluster").values()
-    assert cluster["version"] == "1.34"
-    assert cluster["vpc_config"]["endpoint_private_access"] is True
-    assert cluster["vpc_config"]["public_access_cidrs"] == ["203.0.113.0/24"]
-    assert cluster["encryption_config"]["resources"] == ["secrets"]
-    assert cluster["access_config"]["authentication_mode"] == "API"
-    assert cluster["enabled_cluster_log_types"] == ["api", "audit", "authenticator", "controllerManager", "scheduler"]
-    assert any("aws_cloudwatch_log_group" in d for d in cluster["depends_on"]), "log group must exist before the cluster"
+    assert "terraform_remote_state" in default.stack("cluster")["data"]
     assert len(cluster["vpc_config"]["subnet_ids"]) == 3
+    assert all("terraform_remote_state" in s for s in cluster["vpc_config"]["subnet_ids"])
+    assert cluster["vpc_config"]["public_access_cidrs"] == ["203.0.113.0/24"]  # the example's, not a default
+
+
+def test_the_cluster_and_its_secrets_key_keep_their_terraform_addresses(default):
+    """Renaming a construct id gives a new address, which Terraform applies as destroy and create:
+    for the cluster, or the key that encrypts its secrets, that is a new cluster."""
+    cluster_stack = default.stack("cluster")["resource"]
+    assert list(cluster_stack["aws_eks_cluster"]) == ["control_plane_cluster_D810E0D5"]
+    assert "control_plane_key_5B5DFEBB" in cluster_stack["aws_kms_key"]
+    assert list(cluster_stack["aws_cloudwatch_log_group"]) == ["control_plane_logs_B20A462D"]
 
 
 def test_kms_key_rotates_and_log_group_keeps_90_days_encrypted(default):
@@ -41,20 +57,6 @@ def test_kms_key_rotates_and_log_group_keeps_90_days_encrypted(default):
     assert all(k["enable_key_rotation"] is True for k in keys)
     (logs,) = default.resources("cluster", "aws_cloudwatch_log_group").values()
     assert logs["name"] == "/aws/eks/demo/cluster" and logs["retention_in_days"] == 90 and "kms_key_id" in logs
-
-
-def test_private_endpoint_only_sets_no_public_cidrs(synth):
-    (cluster,) = synth("p5-efa.yaml").resources("cluster", "aws_eks_cluster").values()
-    assert cluster["vpc_config"]["endpoint_public_access"] is False
-    assert "public_access_cidrs" not in cluster["vpc_config"]
-
-
-def test_admin_principals_get_cluster_admin_access_entries(synth):
-    p5 = synth("p5-efa.yaml")
-    (entry,) = p5.resources("cluster", "aws_eks_access_entry").values()
-    assert entry["principal_arn"] == "arn:aws:iam::111122223333:role/platform-admin"
-    (assoc,) = p5.resources("cluster", "aws_eks_access_policy_association").values()
-    assert assoc["policy_arn"].endswith("AmazonEKSClusterAdminPolicy") and assoc["access_scope"]["type"] == "cluster"
 
 
 def test_managed_addons_and_oidc(default):
@@ -75,16 +77,59 @@ def test_node_role_is_least_privilege(default):
     assert others == ["AmazonEKSClusterPolicy", "CloudWatchAgentServerPolicy"]
 
 
-def test_every_launch_template_requires_imdsv2_encrypts_gp3_and_has_no_ssh(synth):
-    for config in ("default.yaml", "p5-efa.yaml", "bottlerocket.yaml", "trainium.yaml", "capacity-block.yaml", "existing-vpc.yaml"):
-        for template in synth(config).resources("cluster", "aws_launch_template").values():
-            assert template["metadata_options"]["http_tokens"] == "required"
-            assert template["metadata_options"]["http_put_response_hop_limit"] == 1
-            ebs = template["block_device_mappings"][0]["ebs"]
-            assert ebs["volume_type"] == "gp3" and ebs["encrypted"] == "true"
-            assert "key_name" not in template
-    for group in synth("default.yaml").resources("cluster", "aws_eks_node_group").values():
+def test_nodes_join_only_after_their_role_and_the_network_add_ons_exist(default):
+    prerequisites = {a for a in addresses(default, "aws_iam_role_policy_attachment") if ".node_role_" in a}
+    before_nodes = {a for a in addresses(default, "aws_eks_addon") if "before_nodes" in a}
+    assert len(prerequisites) == 3 and len(before_nodes) == 3
+    for group in default.resources("cluster", "aws_eks_node_group").values():
+        assert set(group["depends_on"]) == prerequisites | before_nodes
+
+
+def test_coredns_waits_for_the_system_nodes(default):
+    addons = {a["addon_name"]: a for a in default.resources("cluster", "aws_eks_addon").values()}
+    (system,) = [a for a in addresses(default, "aws_eks_node_group") if "system_nodes" in a]
+    assert addons["coredns"]["depends_on"] == [system]
+
+
+def test_the_autoscaler_role_is_associated_once_the_pod_identity_agent_exists(default):
+    (association,) = default.resources("cluster", "aws_eks_pod_identity_association").values()
+    (agent,) = [a for a in addresses(default, "aws_eks_addon") if "pod_identity_agent" in a]
+    assert agent in association["depends_on"]
+    assert association["cluster_name"] == f"${{{CLUSTER}.name}}"
+
+
+EXPECTED_LAUNCH_TEMPLATES = {  # one per node group: the system group and each GPU group
+    "default.yaml": 2, "p5-efa.yaml": 2, "bottlerocket.yaml": 2, "trainium.yaml": 2,
+    "capacity-block.yaml": 3, "existing-vpc.yaml": 3, "p5-training.yaml": 2,
+}
+
+
+def test_the_launch_template_count_covers_every_example():
+    assert sorted(EXPECTED_LAUNCH_TEMPLATES) == EXAMPLE_CONFIGS
+
+
+@pytest.mark.parametrize("config", EXAMPLE_CONFIGS)
+def test_every_node_group_boots_from_a_template_that_requires_imdsv2_encrypts_gp3_and_has_no_ssh(synth, config):
+    result = synth(config)
+    templates = result.resources("cluster", "aws_launch_template")
+    groups = result.resources("cluster", "aws_eks_node_group")
+    assert len(templates) == len(groups) == EXPECTED_LAUNCH_TEMPLATES[config] == 1 + len(plan_for(config).gpu_groups)
+    assert sorted(template_of(result, g)["name_prefix"] for g in groups.values()) == sorted(t["name_prefix"] for t in templates.values())
+    for template in templates.values():
+        assert template["metadata_options"]["http_endpoint"] == "enabled"
+        assert template["metadata_options"]["http_tokens"] == "required"
+        assert template["metadata_options"]["http_put_response_hop_limit"] == 1
+        ebs = template["block_device_mappings"][0]["ebs"]
+        assert ebs["volume_type"] == "gp3" and ebs["encrypted"] == "true"
+        assert "key_name" not in template
+    for group in groups.values():
         assert "remote_access" not in group
+
+
+@pytest.mark.parametrize("config", EXAMPLE_CONFIGS)
+def test_every_node_group_leaves_its_desired_size_to_the_autoscaler(synth, config):
+    for group in synth(config).resources("cluster", "aws_eks_node_group").values():
+        assert "scaling_config[0].desired_size" in group["lifecycle"]["ignore_changes"]
 
 
 def test_default_gpu_group_scales_to_zero_with_gpu_labels_and_taint(default):
@@ -97,30 +142,17 @@ def test_default_gpu_group_scales_to_zero_with_gpu_labels_and_taint(default):
     assert group["lifecycle"]["ignore_changes"] == ["scaling_config[0].desired_size"]
 
 
-def test_p5_group_gets_32_efa_interfaces_one_subnet_and_a_cluster_placement_group(synth):
+def test_p5_group_gets_32_efa_interfaces_in_its_zones_subnet_with_the_clusters_security_group(synth):
     p5 = synth("p5-efa.yaml")
     group = node_group(p5, "h100")
-    assert len(group["subnet_ids"]) == 1
-    template = template_of(p5, group)
-    interfaces = template["network_interfaces"]
+    (subnet,) = group["subnet_ids"]  # EFA needs one subnet: the private subnet of us-east-1a
+    assert "network_private_us-east-1a" in subnet and "terraform_remote_state" in subnet
+    interfaces = template_of(p5, group)["network_interfaces"]
     assert sum(1 for i in interfaces if i["interface_type"] == "efa-only") == 32
-    assert interfaces[0] == {**interfaces[0], "network_card_index": 0, "device_index": 0, "interface_type": "interface"}
-    assert all(len(i["security_groups"]) == 2 for i in interfaces), "EFA SG plus the cluster SG on every interface"
-    assert "vpc_security_group_ids" not in template
-    assert "subnet_id" not in json.dumps(interfaces), "EKS forbids a subnet in the launch template"
-    (placement,) = p5.resources("cluster", "aws_placement_group").values()
-    assert placement["strategy"] == "cluster"
-    assert template["placement"]["group_name"].startswith("${aws_placement_group.")
-
-
-def test_efa_security_group_allows_all_traffic_to_and_from_itself(synth):
-    p5 = synth("p5-efa.yaml")
-    (ingress,) = p5.resources("cluster", "aws_vpc_security_group_ingress_rule").values()
-    (egress,) = p5.resources("cluster", "aws_vpc_security_group_egress_rule").values()
-    for rule in (ingress, egress):
-        assert rule["ip_protocol"] == "-1"
-        assert rule["referenced_security_group_id"] == rule["security_group_id"]
-        assert rule["description"]
+    cluster_sg = f"${{{CLUSTER}.vpc_config[0].cluster_security_group_id}}"
+    assert all(i["security_groups"][1] == cluster_sg for i in interfaces), "EKS adds no cluster SG once interfaces are listed"
+    (efa_sg,) = p5.resources("cluster", "aws_security_group").values()
+    assert efa_sg["vpc_id"].startswith("${data.terraform_remote_state.")
 
 
 def test_scale_from_zero_tags_on_the_auto_scaling_group(synth):
@@ -131,50 +163,12 @@ def test_scale_from_zero_tags_on_the_auto_scaling_group(synth):
     assert tags["k8s.io/cluster-autoscaler/node-template/label/k8s.amazonaws.com/accelerator"] == "nvidia-h100"
 
 
-def test_capacity_block_and_targeted_odcr_as_eks_and_ec2_want_them(synth):
-    cb = synth("capacity-block.yaml")
-    block = node_group(cb, "h200-block")
-    assert block["capacity_type"] == "CAPACITY_BLOCK"
-    block_template = template_of(cb, block)
-    assert block_template["instance_market_options"] == {"market_type": "capacity-block"}
-    assert block_template["capacity_reservation_specification"]["capacity_reservation_target"]["capacity_reservation_id"] == "cr-0123456789abcdef0"
-    assert sum(1 for i in block_template["network_interfaces"] if i["interface_type"] == "efa-only") == 16
-
-    odcr = node_group(cb, "a100-odcr")
-    assert odcr["capacity_type"] == "ON_DEMAND"
-    odcr_template = template_of(cb, odcr)
-    assert "instance_market_options" not in odcr_template
-    assert odcr_template["capacity_reservation_specification"]["capacity_reservation_target"]["capacity_reservation_id"] == "cr-0fedcba9876543210"
-
-
-def test_reserved_capacity_gets_no_new_placement_group(synth):
-    """An ODCR cannot join a placement group made after it; a Capacity Block is already co-located."""
-    cb = synth("capacity-block.yaml")
-    assert "aws_placement_group" not in cb.stack("cluster")["resource"]
-    for suffix in ("h200-block", "a100-odcr"):
-        assert "placement" not in template_of(cb, node_group(cb, suffix))
-
-
-def test_existing_vpc_groups_in_one_az_share_one_subnet_lookup(synth, tmp_path):
-    import yaml
-
-    from tests.conftest import CONFIG_DIR
-
-    data = yaml.safe_load((CONFIG_DIR / "existing-vpc.yaml").read_text())
-    data["gpu_node_groups"].append({"name": "l4-more", "instance_type": "g6.12xlarge", "availability_zone": "eu-west-1b"})
-    path = tmp_path / "two-in-one-az.yaml"
-    path.write_text(yaml.safe_dump(data))
+def test_existing_vpc_groups_in_one_az_share_one_subnet_lookup(synth, config_variant):
+    path = config_variant("existing-vpc.yaml", name="two-in-one-az", edit=lambda data: data["gpu_node_groups"].append(
+        {"name": "l4-more", "instance_type": "g6.12xlarge", "availability_zone": "eu-west-1b"}))
     result = synth(path)
     assert len(result.stack("cluster")["data"]["aws_subnets"]) == 1
     assert node_group(result, "l4-more")["subnet_ids"] == node_group(result, "-l4")["subnet_ids"]
-
-
-def test_bottlerocket_uses_the_nvidia_variant_and_sizes_its_data_volume(synth):
-    br = synth("bottlerocket.yaml")
-    group = node_group(br, "l40s")
-    assert group["ami_type"] == "BOTTLEROCKET_x86_64_NVIDIA"
-    mapping = template_of(br, group)["block_device_mappings"][0]
-    assert mapping["device_name"] == "/dev/xvdb" and mapping["ebs"]["volume_size"] == 300
 
 
 def test_trainium_uses_the_neuron_ami_with_8_efa(synth):
@@ -188,25 +182,21 @@ def test_trainium_uses_the_neuron_ami_with_8_efa(synth):
 def test_existing_vpc_subnets_are_literal_and_single_az_groups_look_up_their_az(synth):
     byo = synth("existing-vpc.yaml")
     (cluster,) = byo.resources("cluster", "aws_eks_cluster").values()
-    assert cluster["vpc_config"]["subnet_ids"][0] == "subnet-0aaaaaaaaaaaaaaaa"
+    assert cluster["vpc_config"]["subnet_ids"] == ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb", "subnet-0cccccccccccccccc"]
     lookup = byo.stack("cluster")["data"]["aws_subnets"]
-    (subnets,) = lookup.values()
+    ((address, subnets),) = lookup.items()
     assert {f["name"]: f["values"] for f in subnets["filter"]}["availability-zone"] == ["eu-west-1b"]
+    assert node_group(byo, "-l4")["subnet_ids"] == f"${{data.aws_subnets.{address}.ids}}"
     spot = node_group(byo, "l4-spot")
     assert spot["capacity_type"] == "SPOT" and len(spot["subnet_ids"]) == 3
 
 
-def test_cross_stack_values_flow_through_remote_state(default):
-    assert "terraform_remote_state" in default.stack("cluster")["data"]
-    (cluster,) = default.resources("cluster", "aws_eks_cluster").values()
-    assert all("terraform_remote_state" in s for s in cluster["vpc_config"]["subnet_ids"])
-
-
 def test_cluster_outputs(default):
     outputs = default.stack("cluster")["output"]
-    for name in ("cluster_name", "cluster_endpoint", "cluster_certificate_authority_data", "oidc_issuer_url", "kubeconfig_command"):
+    for name in ("cluster_name", "cluster_endpoint", "cluster_certificate_authority_data", "oidc_issuer_url",
+                 "oidc_provider_arn", "cluster_security_group_id", "kubeconfig_command"):
         assert name in outputs
-    assert outputs["kubeconfig_command"]["value"].startswith("aws eks update-kubeconfig --region us-west-2 --name ${")
+    assert outputs["kubeconfig_command"]["value"] == f"aws eks update-kubeconfig --region us-west-2 --name ${{{CLUSTER}.name}}"
 
 
 def test_every_node_group_repairs_itself_by_default(default):

@@ -10,15 +10,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import kubernetes_validate  # a dev requirement: missing, this file must fail, not skip
 import pytest
 import yaml
 
-kubernetes_validate = pytest.importorskip("kubernetes_validate")
-
-from cluster_config import load_config, names  # noqa: E402
-from cluster_config.plan import build_plan  # noqa: E402
-from cluster_config.releases.training_runtimes import CODE_CONFIGMAP, CODE_MOUNT, pod_template  # noqa: E402
-from tests.conftest import CONFIG_DIR, EXAMPLE_CONFIGS  # noqa: E402
+from cluster_config import load_config, names
+from cluster_config.plan import build_plan
+from cluster_config.releases.training_runtimes import CODE_CONFIGMAP, CODE_MOUNT, pod_template
+from tests.conftest import CONFIG_DIR, EXAMPLE_CONFIGS
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 

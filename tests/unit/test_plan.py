@@ -165,3 +165,16 @@ def test_types_with_the_same_efa_layout_keep_efa_on(config_variant):
     plan = build_plan(load_config(config_variant(edit=lambda d: d["gpu_node_groups"][0].update(
         instance_type=None, instance_types=["g5.12xlarge", "g6.12xlarge"]))).config)
     assert plan.gpu_groups[0].efa and plan.gpu_groups[0].efa_interfaces == 1
+
+
+def test_a_21_vpc_still_gives_every_public_subnet_the_27_a_load_balancer_needs():
+    """/21 is the smallest VPC the rules accept; ELB needs a /27 (8 free addresses) per subnet."""
+    import ipaddress
+
+    config = ClusterConfig.model_validate({
+        "name": "abc", "region": "us-west-2",
+        "network": {"vpc_cidr": "10.0.0.0/21", "availability_zones": [f"us-west-2{z}" for z in "abcdef"]},
+    })
+    subnets = network_plan(config.name, config.region, "aws", config.network).subnets
+    assert [s.public_cidr for s in subnets] == [f"10.0.7.{32 * i}/27" for i in range(6)]
+    assert all(ipaddress.IPv4Network(s.private_cidr).prefixlen == 24 for s in subnets)

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import yaml
 
-from cluster_config import charts
-from tests.conftest import CONFIG_DIR
+from cluster_config import charts, names
+from tests.conftest import EXAMPLE_CONFIGS, ROOT
 
+# The reference copies of the upstream charts at the pinned versions, beside the project
+# (../shared/reference/upstream, see its README). A missing copy is an error: without it
+# the pins below would go unchecked.
+UPSTREAM = ROOT.parent / "shared" / "reference" / "upstream"
 
 
 @pytest.fixture(scope="module")
@@ -23,12 +29,10 @@ def releases(result) -> dict[str, dict]:
     return out
 
 
-def write_config(tmp_path, **overrides):
-    data = yaml.safe_load((CONFIG_DIR / "default.yaml").read_text())
-    data.update(overrides)
-    path = tmp_path / "custom.yaml"
-    path.write_text(yaml.safe_dump(data))
-    return path
+def runtime_container(result) -> dict:
+    """The container of the first group's torch runtime."""
+    runtime = next(m for m in releases(result)["training-runtimes"]["parsed_values"]["manifests"] if m["metadata"]["name"].startswith("torch-"))
+    return runtime["spec"]["template"]["spec"]["replicatedJobs"][0]["template"]["spec"]["template"]["spec"]["containers"][0]
 
 
 def test_default_platform_has_trainer_runtimes_both_plugins_and_the_autoscaler(default):
@@ -38,11 +42,13 @@ def test_default_platform_has_trainer_runtimes_both_plugins_and_the_autoscaler(d
     ]
 
 
+# Written out, not read from cluster_config/charts.py: a pin that moves must move here too,
+# on purpose. test_chart_pins_are_the_upstream_chart_versions holds charts.py to upstream.
 @pytest.mark.parametrize("name,chart,repository,version,namespace", [
     ("kubeflow-trainer", "kubeflow-trainer", "oci://ghcr.io/kubeflow/charts", "2.3.0", "kubeflow-system"),
-    ("nvidia-device-plugin", "nvidia-device-plugin", "https://nvidia.github.io/k8s-device-plugin", charts.NVIDIA_DEVICE_PLUGIN.version, "kube-system"),
-    ("aws-efa-k8s-device-plugin", "aws-efa-k8s-device-plugin", "https://aws.github.io/eks-charts", charts.EFA_DEVICE_PLUGIN.version, "kube-system"),
-    ("cluster-autoscaler", "cluster-autoscaler", "https://kubernetes.github.io/autoscaler", charts.CLUSTER_AUTOSCALER.version, "kube-system"),
+    ("nvidia-device-plugin", "nvidia-device-plugin", "https://nvidia.github.io/k8s-device-plugin", "0.19.3", "kube-system"),
+    ("aws-efa-k8s-device-plugin", "aws-efa-k8s-device-plugin", "https://aws.github.io/eks-charts", "v0.5.29", "kube-system"),
+    ("cluster-autoscaler", "cluster-autoscaler", "https://kubernetes.github.io/autoscaler", "9.53.0", "kube-system"),
 ])
 def test_every_release_is_pinned_in_its_namespace(default, name, chart, repository, version, namespace):
     release = releases(default)[name]
@@ -50,10 +56,39 @@ def test_every_release_is_pinned_in_its_namespace(default, name, chart, reposito
     assert release["atomic"] is True and release["wait"] is True
 
 
-def test_efa_plugin_is_at_least_0_5_10(default):
+def test_efa_plugin_image_is_at_least_0_5_10(default):
+    """0.5.10 is a plugin (image) release; the chart has its own version line (v0.5.29 ships
+    image v0.5.20), so only the image tag is compared with the minimum."""
     values = releases(default)["aws-efa-k8s-device-plugin"]["parsed_values"]
+    assert values["image"]["tag"] == "v0.5.20"
     assert charts.version_tuple(values["image"]["tag"]) >= (0, 5, 10)
-    assert charts.version_tuple(charts.EFA_DEVICE_PLUGIN.version) >= (0, 5, 10)
+
+
+PINNED_CHARTS = (charts.KUBEFLOW_TRAINER, charts.NVIDIA_DEVICE_PLUGIN, charts.EFA_DEVICE_PLUGIN, charts.CLUSTER_AUTOSCALER)
+
+
+def upstream_chart(name: str) -> dict:
+    path = UPSTREAM / name / "Chart.yaml"
+    assert path.is_file(), f"{path} is missing: the upstream chart copies belong in ../shared/reference/upstream"
+    return yaml.safe_load(path.read_text())
+
+
+@pytest.mark.parametrize("chart", PINNED_CHARTS, ids=lambda c: c.name)
+def test_chart_pins_are_the_upstream_chart_versions(chart):
+    upstream = upstream_chart(chart.name)
+    assert upstream["name"] == chart.name
+    assert str(upstream["version"]) == chart.version
+    # charts.py writes app versions as image tags ("v0.19.3"); Chart.yaml may omit the v.
+    # Trainer's Chart.yaml has no appVersion: its images are tagged with the chart version.
+    app_version = str(upstream.get("appVersion", upstream["version"]))
+    assert app_version.lstrip("v") == chart.app_version.lstrip("v")
+
+
+def test_trainer_bundles_jobset_behind_the_value_we_set():
+    """We install JobSet through Trainer's subchart (jobset.install, asserted below); that must be its switch."""
+    (jobset,) = [d for d in upstream_chart("kubeflow-trainer")["dependencies"] if d["name"] == "jobset"]
+    assert jobset["condition"] == "jobset.install"
+    assert jobset["version"] == upstream_chart("jobset")["version"]
 
 
 def test_trainer_uses_bundled_jobset_and_runs_on_system_nodes(default):
@@ -86,6 +121,22 @@ def test_autoscaler_on_system_nodes_discovers_this_cluster(default):
     assert values["rbac"]["serviceAccount"] == {"create": True, "name": "cluster-autoscaler"}
 
 
+def test_autoscaler_scales_idle_gpu_nodes_down_even_with_kube_system_pods(default):
+    """With skip-nodes-with-system-pods left at its default (true), a kube-system pod that is
+    not a daemonset keeps an idle GPU node, and its hourly price, forever."""
+    values = releases(default)["cluster-autoscaler"]["parsed_values"]
+    assert values["extraArgs"] == {
+        "skip-nodes-with-system-pods": "false",
+        "balance-similar-node-groups": "true",
+        "expander": "least-waste",
+        "scale-down-unneeded-time": "10m",
+        "scale-down-delay-after-add": "10m",
+        # Kueue's all-or-nothing admission (queues are on by default)
+        "enable-provisioning-requests": "true",
+        "kube-api-content-type": "application/json",
+    }
+
+
 def test_autoscaler_role_comes_through_pod_identity_in_the_cluster_stack(default):
     (association,) = default.resources("cluster", "aws_eks_pod_identity_association").values()
     assert (association["namespace"], association["service_account"]) == ("kube-system", "cluster-autoscaler")
@@ -93,6 +144,10 @@ def test_autoscaler_role_comes_through_pod_identity_in_the_cluster_stack(default
             if "pods.eks.amazonaws.com" in r["assume_role_policy"] and r["name_prefix"].endswith("-autoscaler-")]
     policies = [p["policy"] for p in default.resources("cluster", "aws_iam_role_policy").values() if p["name"] == "cluster-autoscaler"]
     assert "eks:DescribeNodegroup" in policies[0] and "aws:ResourceTag/k8s.io/cluster-autoscaler/${aws_eks_cluster." in policies[0]
+    # The chart creates the service account the association names.
+    service_account = releases(default)["cluster-autoscaler"]["parsed_values"]["rbac"]["serviceAccount"]
+    assert service_account["name"] == association["service_account"]
+    assert releases(default)["cluster-autoscaler"]["namespace"] == association["namespace"]
 
 
 def test_runtime_release_waits_for_the_trainer_so_crds_exist_first(default):
@@ -113,18 +168,22 @@ def test_training_runtime_tolerates_the_taint_and_requests_gpus_and_efa(default)
     assert pod["containers"][0]["resources"]["limits"] == {"nvidia.com/gpu": 4, "vpc.amazonaws.com/efa": 1}
 
 
-def test_p5_runtime_requests_32_efa_with_gpudirect_rdma(synth):
-    (runtime,) = [m for m in releases(synth("p5-efa.yaml"))["training-runtimes"]["parsed_values"]["manifests"] if m["metadata"]["name"].startswith("torch-")]
-    container = runtime["spec"]["template"]["spec"]["replicatedJobs"][0]["template"]["spec"]["template"]["spec"]["containers"][0]
+def test_efa_runtime_sends_nccl_over_efa(default):
+    """libfabric picks its provider from FI_PROVIDER; "tcp" would run NCCL over sockets with no
+    error at all. g5 has no GPUDirect RDMA, so that switch stays off."""
+    assert [e for e in runtime_container(default)["env"] if e["name"].startswith("FI_")] == [{"name": "FI_PROVIDER", "value": "efa"}]
+
+
+def test_p5_runtime_requests_32_efa_over_efa_with_gpudirect_rdma(synth):
+    container = runtime_container(synth("p5-efa.yaml"))
     assert container["resources"]["limits"] == {"nvidia.com/gpu": 8, "vpc.amazonaws.com/efa": 32}
-    assert {"name": "FI_EFA_USE_DEVICE_RDMA", "value": "1"} in container["env"]
+    assert [e for e in container["env"] if e["name"].startswith("FI_")] == [
+        {"name": "FI_PROVIDER", "value": "efa"}, {"name": "FI_EFA_USE_DEVICE_RDMA", "value": "1"}]
 
 
-def test_runtime_image_is_configurable(synth, tmp_path):
-    path = write_config(tmp_path, training_operator={"image": "registry.example.com/ml/pytorch-efa:2.9"})
-    (runtime,) = [m for m in releases(synth(path))["training-runtimes"]["parsed_values"]["manifests"] if m["metadata"]["name"].startswith("torch-")]
-    container = runtime["spec"]["template"]["spec"]["replicatedJobs"][0]["template"]["spec"]["template"]["spec"]["containers"][0]
-    assert container["image"] == "registry.example.com/ml/pytorch-efa:2.9"
+def test_runtime_image_is_configurable(synth, config_variant):
+    path = config_variant(edit={"training_operator.image": "registry.example.com/ml/pytorch-efa:2.9"})
+    assert runtime_container(synth(path))["image"] == "registry.example.com/ml/pytorch-efa:2.9"
 
 
 def test_trainium_gets_a_neuron_runtime_and_the_neuron_device_plugin(synth):
@@ -143,21 +202,86 @@ def test_trainium_gets_a_neuron_runtime_and_the_neuron_device_plugin(synth):
     assert "nvidia-device-plugin" not in trn
 
 
-def test_efa_plugin_image_stays_pinned_when_the_chart_version_is_chosen(synth, tmp_path):
-    path = write_config(tmp_path, platform={"efa_device_plugin": {"version": "v0.5.30"}})
-    release = releases(synth(path))["aws-efa-k8s-device-plugin"]
-    assert release["version"] == "v0.5.30"
-    assert release["parsed_values"]["image"]["tag"] == charts.EFA_DEVICE_PLUGIN.app_version
+def test_chart_versions_the_user_chooses_are_installed(synth, config_variant):
+    path = config_variant(edit={
+        "training_operator.version": "2.4.0",
+        "platform.nvidia_device_plugin.version": "0.19.2",
+        "platform.efa_device_plugin.version": "v0.5.30",
+        "platform.cluster_autoscaler.version": "9.52.1",
+    })
+    installed = releases(synth(path))
+    assert {name: release["version"] for name, release in installed.items() if "repository" in release} == {
+        "kubeflow-trainer": "2.4.0", "nvidia-device-plugin": "0.19.2",
+        "aws-efa-k8s-device-plugin": "v0.5.30", "cluster-autoscaler": "9.52.1", "kueue": "0.19.2",
+    }
+    # Older EFA charts ship plugin images below 0.5.10, so the image stays pinned whatever the chart.
+    assert installed["aws-efa-k8s-device-plugin"]["parsed_values"]["image"]["tag"] == "v0.5.20"
 
 
 def test_bottlerocket_gets_no_nvidia_plugin_but_keeps_efa(synth):
-    names = sorted(releases(synth("bottlerocket.yaml")))
-    assert "nvidia-device-plugin" not in names and "aws-efa-k8s-device-plugin" in names
+    installed = sorted(releases(synth("bottlerocket.yaml")))
+    assert "nvidia-device-plugin" not in installed and "aws-efa-k8s-device-plugin" in installed
 
 
-def test_no_efa_plugin_without_efa_groups(synth, tmp_path):
-    path = write_config(tmp_path, gpu_node_groups=[{"name": "small", "instance_type": "g5.xlarge"}])
-    assert "aws-efa-k8s-device-plugin" not in releases(synth(path))
+def test_a_group_without_efa_gets_no_efa_plugin_and_no_libfabric_settings(synth, config_variant):
+    result = synth(config_variant(edit={"gpu_node_groups": [{"name": "small", "instance_type": "g5.xlarge"}]}))
+    assert "aws-efa-k8s-device-plugin" not in releases(result)
+    assert [e for e in runtime_container(result)["env"] if e["name"].startswith("FI_")] == []
+    assert runtime_container(result)["resources"]["limits"] == {"nvidia.com/gpu": 1}
+
+
+def node_selectors(values) -> list[dict]:
+    """Every nodeSelector mapping anywhere in a release's values (runtimes' pod templates included)."""
+    if isinstance(values, dict):
+        found = [values["nodeSelector"]] if isinstance(values.get("nodeSelector"), dict) else []
+        return found + [s for v in values.values() for s in node_selectors(v)]
+    if isinstance(values, list):
+        return [s for v in values for s in node_selectors(v)]
+    return []
+
+
+def node_labels(cluster_stack: dict) -> dict[str, dict[str, str]]:
+    """Each synthesized node group's node labels: its own, plus the node-group name EKS adds.
+
+    The name is written as a reference to the cluster's name; it is resolved here from the
+    cluster resource in the same stack.
+    """
+    resources = cluster_stack["resource"]
+    clusters = {address: cluster["name"] for address, cluster in resources["aws_eks_cluster"].items()}
+
+    def resolve(text: str) -> str:
+        return re.sub(r"\$\{aws_eks_cluster\.([\w-]+)\.name\}", lambda m: clusters[m.group(1)], text)
+
+    out = {}
+    for address, group in resources["aws_eks_node_group"].items():
+        labels = dict(group.get("labels", {}))
+        if "node_group_name" in group:  # the system group has only a prefix, so no fixed name label
+            labels[names.NODEGROUP_LABEL] = resolve(group["node_group_name"])
+        out[address] = labels
+    return out
+
+
+@pytest.mark.parametrize("config", EXAMPLE_CONFIGS)
+def test_every_node_selector_in_the_platform_matches_a_synthesized_node_group(config, synth):
+    """A nodeSelector that matches no node leaves its pods Pending: the operators never start,
+    the autoscaler never scales. Compared with what the cluster stack really labels, not with
+    the constants both sides share."""
+    result = synth(config)
+    groups = node_labels(result.stack("cluster"))
+    selectors = [(name, s) for name, release in releases(result).items() for s in node_selectors(release["parsed_values"])]
+    assert len(selectors) >= 3, "the trainer, JobSet and the autoscaler at least are pinned to system nodes"
+    for name, selector in selectors:
+        matching = [address for address, labels in groups.items() if selector.items() <= labels.items()]
+        assert matching, f"{name}: nodeSelector {selector} matches no node group; the node groups carry {groups}"
+
+
+def test_platform_controllers_land_on_the_system_node_group(default):
+    (system_labels,) = [labels for address, labels in node_labels(default.stack("cluster")).items() if address.startswith("system_nodes_")]
+    values = {name: release["parsed_values"] for name, release in releases(default).items()}
+    for selector in (values["kubeflow-trainer"]["manager"]["nodeSelector"],
+                     values["kubeflow-trainer"]["jobset"]["controller"]["nodeSelector"],
+                     values["cluster-autoscaler"]["nodeSelector"]):
+        assert selector and selector.items() <= system_labels.items(), (selector, system_labels)
 
 
 def test_exec_auth_is_the_default(default):
@@ -183,10 +307,10 @@ def test_token_auth_for_terraform_cloud(synth):
     assert "aws" in providers, "the token data source needs the aws provider"
 
 
-def test_platform_stack_is_absent_when_everything_is_off(synth, tmp_path):
-    path = write_config(tmp_path, training_operator={"enabled": False}, platform={
-        "nvidia_device_plugin": {"enabled": False}, "efa_device_plugin": {"enabled": False},
-        "cluster_autoscaler": {"enabled": False},
+def test_platform_stack_is_absent_when_everything_is_off(synth, config_variant):
+    path = config_variant(edit={
+        "training_operator.enabled": False, "platform.nvidia_device_plugin.enabled": False,
+        "platform.efa_device_plugin.enabled": False, "platform.cluster_autoscaler.enabled": False,
     })
     result = synth(path)
     assert sorted(result.stacks) == ["demo-cluster", "demo-network"]

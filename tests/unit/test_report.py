@@ -7,11 +7,11 @@ import pytest
 import report
 from cluster_config import catalog, load_config
 from cluster_config.plan import build_plan
-from tests.conftest import CONFIG_DIR
+from tests.conftest import CONFIG_DIR, plan_for
 
 
 def render(config_file, stacks=None):
-    return report.render(build_plan(load_config(CONFIG_DIR / config_file).config), stacks or {"x-network": 1}, "cdktf.out")
+    return report.render(plan_for(config_file), stacks or {"x-network": 1}, "cdktf.out")
 
 
 def test_default_idle_cost_is_control_plane_one_nat_two_system_nodes_and_the_endpoints():
@@ -33,18 +33,26 @@ def test_one_nat_per_az_is_counted():
     assert "NAT gateway                          2-2 x $0.045" in render("p5-efa.yaml")
 
 
-def test_capacity_blocks_are_flagged_and_unknown_prices_are_not_guessed(tmp_path):
+def test_capacity_blocks_are_flagged_and_unknown_prices_are_not_guessed(config_variant):
     text = render("capacity-block.yaml")
     assert "capacity_block (priced differently)" in text
     assert "Spot and Capacity Block groups are shown at On-Demand prices" in text
-    trn2 = tmp_path / "trn2.yaml"
-    trn2.write_text((CONFIG_DIR / "trainium.yaml").read_text().replace("trn1.32xlarge", "trn2.48xlarge"))
-    text = report.render(build_plan(load_config(trn2).config), {}, "out")
-    assert "(no price for gpu trn1 (trn2.48xlarge))" in text
+    trn2 = config_variant("trainium.yaml", edit={"gpu_node_groups.0.instance_type": "trn2.48xlarge"})
+    assert "(no price for gpu trn1 (trn2.48xlarge))" in render(trn2)
 
 
 def test_existing_vpc_has_no_nat_cost():
     assert "NAT gateway" not in render("existing-vpc.yaml")
+
+
+def test_no_nat_gateways_cost_nothing(config_variant):
+    """nat_gateways: none is chosen to save the NAT's hourly price; the summary must not charge it."""
+    text = render(config_variant(edit={"network.nat_gateways": "none"}))
+    assert "NAT gateway" not in text
+    # The interface endpoints stay (3 in 3 AZs): without NAT they are the nodes' way out.
+    idle = (catalog.EKS_CONTROL_PLANE_USD_PER_HOUR + 2 * catalog.CPU_ON_DEMAND_USD_PER_HOUR["m6i.large"]
+            + 9 * catalog.INTERFACE_ENDPOINT_USD_PER_AZ_HOUR)
+    assert f"at idle (min sizes):   ${idle:,.2f}/h" in text
 
 
 @pytest.mark.parametrize("config", ["default.yaml", "p5-efa.yaml"])

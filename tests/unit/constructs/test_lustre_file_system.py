@@ -1,0 +1,68 @@
+"""LustreFileSystem: FSx for Lustre in the EFA nodes' zone, reachable only from the nodes."""
+
+import dataclasses
+
+import pytest
+
+from modules.lustre_file_system import LustreFileSystem, LustreFileSystemProps
+from tests.conftest import plan_for
+from tests.unit.constructs.conftest import ACCOUNT_ID, CLUSTER_SECURITY_GROUP_ID, VPC_ID, synth_alone
+
+SUBNET = "subnet-0aaaabbbbccccdddd"
+
+
+def build_with(fsx):
+    def build(scope):
+        return LustreFileSystem(scope, "lustre", props=LustreFileSystemProps(
+            cluster_name="p5prod", plan=fsx, vpc_id=VPC_ID, subnet_id=SUBNET,
+            client_security_group_id=CLUSTER_SECURITY_GROUP_ID, partition="aws", account_id=ACCOUNT_ID))
+    return build
+
+
+@pytest.fixture(scope="module")
+def persistent():
+    return synth_alone(build_with(plan_for("p5-training.yaml").storage.fsx))
+
+
+@pytest.fixture(scope="module")
+def scratch():
+    fsx = plan_for("p5-training.yaml").storage.fsx
+    return synth_alone(build_with(dataclasses.replace(fsx, deployment_type="SCRATCH_2", throughput_mib_per_tib=None,
+                                                      storage_capacity_gib=1200)))
+
+
+def test_persistent_file_system_is_encrypted_with_a_rotating_key_in_one_subnet(persistent):
+    fs = persistent.resource("aws_fsx_lustre_file_system")
+    assert fs["kms_key_id"] == f"${{{persistent.only_address('aws_kms_key')}.arn}}"
+    assert persistent.resource("aws_kms_key")["enable_key_rotation"] is True
+    assert fs["subnet_ids"] == [SUBNET] and fs["deployment_type"] == "PERSISTENT_2"
+    assert fs["per_unit_storage_throughput"] == 500 and fs["storage_capacity"] == 4800
+    assert fs["security_group_ids"] == [f"${{{persistent.only_address('aws_security_group')}.id}}"]
+
+
+def test_persistent_links_s3_through_an_association_not_the_import_path(persistent):
+    fs = persistent.resource("aws_fsx_lustre_file_system")
+    assert "import_path" not in fs and "auto_import_policy" not in fs
+    link = persistent.resource("aws_fsx_data_repository_association")
+    assert link["data_repository_path"] == "s3://example-training-datasets/imagenet"
+    assert link["s3"]["auto_import_policy"]["events"] == ["NEW", "CHANGED", "DELETED"]
+
+
+def test_only_the_nodes_and_the_file_servers_reach_the_lustre_ports(persistent):
+    group = f"${{{persistent.only_address('aws_security_group')}.id}}"
+    ingress = persistent.resources("aws_vpc_security_group_ingress_rule").values()
+    assert {(r["from_port"], r["to_port"], r["referenced_security_group_id"]) for r in ingress} == {
+        (988, 988, CLUSTER_SECURITY_GROUP_ID), (988, 988, group),
+        (1018, 1023, CLUSTER_SECURITY_GROUP_ID), (1018, 1023, group)}
+    assert all("cidr_ipv4" not in r for r in ingress)
+    egress = persistent.resources("aws_vpc_security_group_egress_rule").values()
+    assert {(r["from_port"], r["referenced_security_group_id"]) for r in egress} == {(988, group), (1018, group)}
+
+
+def test_scratch_takes_no_customer_key_and_imports_through_the_file_system(scratch):
+    fs = scratch.resource("aws_fsx_lustre_file_system")
+    assert "aws_kms_key" not in scratch.kinds() and "kms_key_id" not in fs
+    assert fs["import_path"] == "s3://example-training-datasets/imagenet"
+    assert fs["auto_import_policy"] == "NEW_CHANGED_DELETED"
+    assert "aws_fsx_data_repository_association" not in scratch.kinds()
+    assert "per_unit_storage_throughput" not in fs

@@ -1,0 +1,300 @@
+"""Named regressions: one-line changes to production code that the fast suite must catch.
+
+    python tools/mutation.py                 # every mutation, two at a time
+    python tools/mutation.py --jobs 1 --only nccl-off-efa --only imds-off
+    python tools/mutation.py --list
+
+Each entry below is a change a user would pay for (an exposed API, a GPU node that never
+scales down, NCCL silently off EFA). For each one the tool copies the repository's tracked
+files (``git ls-files``) into a temporary directory, applies the change there, and runs the
+fast suite in the copy:
+
+    python -m pytest -m "not integration" -x -q -p no:cacheprovider
+
+with the copy as the working directory and first on ``sys.path``. The working tree is never
+touched. An unmutated copy runs too: if it fails, no result means anything. In the copies the
+suite runs without tests/unit/test_mutation_list.py: that test checks that each entry's old
+text is in its file, so it would "catch" every mutation whatever the other tests do.
+
+A mutation is *caught* when a test fails (pytest exit code 1); the first failing test is
+reported. The run exits non-zero when a mutation is missed, when the suite cannot run, or
+when an entry's old text no longer occurs exactly once in its file, so the list cannot rot
+silently (tests/unit/test_mutation_list.py checks the last point on every `make test`).
+
+The shared reference files some tests read (``../shared`` beside the repository) are linked
+next to each copy, so the copy sees the same surroundings as the repository.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SIBLINGS = ("shared",)  # folders beside the repository that tests read (../shared/reference)
+LIST_CHECK = "tests/unit/test_mutation_list.py"  # fails on any mutated copy by design; see above
+FAST_SUITE = ("-m", "pytest", "-m", "not integration", "-x", "-q", "-p", "no:cacheprovider", "-rfE", f"--ignore={LIST_CHECK}")
+TIMEOUT_SECONDS = 900
+
+
+@dataclass(frozen=True, kw_only=True)
+class Mutation:
+    name: str
+    file: str  # relative to the repository root
+    old: str  # must occur exactly once in ``file``
+    new: str
+    why: str  # what a user would lose
+
+
+MUTATIONS: tuple[Mutation, ...] = (
+    Mutation(
+        name="interfaces-all-at-device-0",
+        file="modules/node_launch_template.py",
+        old="                device_index=n.device_index,",
+        new="                device_index=0,",
+        why="card 0 would carry the ENA primary and its EFA at the same device index; EC2 rejects the launch template",
+    ),
+    Mutation(
+        name="imds-off",
+        file="modules/node_launch_template.py",
+        old='http_endpoint="enabled"',
+        new='http_endpoint="disabled"',
+        why="with the metadata endpoint off, nodeadm cannot read the instance identity and nodes never join",
+    ),
+    Mutation(
+        name="public-endpoint-by-default",
+        file="cluster_config/model.py",
+        old="    endpoint_public_access: bool = False",
+        new="    endpoint_public_access: bool = True",
+        why="the public API endpoint would be opt-out: files that never asked for it get one, or are refused for lacking CIDRs",
+    ),
+    Mutation(
+        name="public-subnets-below-27",
+        file="cluster_config/plan/network.py",
+        old="public_slices = list(eighths[-1].subnets(prefixlen_diff=3))",
+        new="public_slices = list(eighths[-1].subnets(prefixlen_diff=4))",
+        why="a /21 VPC would get /28 public subnets, too small for a load balancer (ELB needs a /27)",
+    ),
+    Mutation(
+        name="fixed-size-groups-rejected",
+        file="cluster_config/rules.py",
+        old="    if group.min_size > group.max_size:",
+        new="    if group.min_size >= group.max_size:",
+        why="a fixed-size group (min == max, e.g. a reserved block used whole) would be refused",
+    ),
+    Mutation(
+        name="service-overlap-only-when-inside-the-vpc",
+        file="cluster_config/rules.py",
+        old="service_net.overlaps(vpc)",
+        new="service_net.subnet_of(vpc)",
+        why="a service range that contains the VPC would be accepted, and service IPs would collide with node and pod IPs",
+    ),
+    Mutation(
+        name="service-overlap-only-when-around-the-vpc",
+        file="cluster_config/rules.py",
+        old="service_net.overlaps(vpc)",
+        new="service_net.supernet_of(vpc)",
+        why="a service range inside the VPC would be accepted, and service IPs would collide with node and pod IPs",
+    ),
+    Mutation(
+        name="autoscaler-keeps-nodes-with-system-pods",
+        file="cluster_config/releases/cluster_autoscaler.py",
+        old='"skip-nodes-with-system-pods": "false",',
+        new='"skip-nodes-with-system-pods": "true",',
+        why="a GPU node running any non-daemonset kube-system pod would never scale down, and keep costing",
+    ),
+    Mutation(
+        name="autoscaler-chart-version-ignored",
+        file="cluster_config/releases/cluster_autoscaler.py",
+        old="version=component.version,",
+        new="version=charts.CLUSTER_AUTOSCALER.version,",
+        why="a user on another Kubernetes minor could not install the matching cluster-autoscaler",
+    ),
+    Mutation(
+        name="nccl-off-efa",
+        file="cluster_config/releases/training_runtimes.py",
+        old='{"name": "FI_PROVIDER", "value": "efa"}',
+        new='{"name": "FI_PROVIDER", "value": "tcp"}',
+        why="NCCL would silently run over TCP sockets on EFA nodes, at a fraction of the bandwidth",
+    ),
+    Mutation(
+        name="nat-charged-for-none",
+        file="cluster_config/plan/network.py",
+        old='"none": lambda azs: 0}',
+        new='"none": lambda azs: 1}',
+        why="nat_gateways: none would still make (and the summary charge) a NAT gateway",
+    ),
+    Mutation(
+        name="s3-backend-drops-state-kms-key",
+        file="stacks/common.py",
+        old="encrypt=True, kms_key_id=backend.kms_key_id, dynamodb_table=backend.dynamodb_table,",
+        new="encrypt=True, dynamodb_table=backend.dynamodb_table,",
+        why="state would be encrypted with the bucket's default key, not the user's KMS key",
+    ),
+    Mutation(
+        name="system-label-differs-from-node-selectors",
+        file="cluster_config/plan/nodes.py",
+        old="        labels=dict(names.SYSTEM_NODE_LABELS),",
+        new='        labels={names.SYSTEM_ROLE_LABEL: "platform"},',
+        why="the operators' and the autoscaler's nodeSelectors would match no node: all Pending, nothing scales",
+    ),
+    Mutation(
+        name="system-group-resized-by-every-apply",
+        file="modules/system_node_group.py",
+        old='lifecycle=TerraformResourceLifecycle(create_before_destroy=True, ignore_changes=["scaling_config[0].desired_size"]),',
+        new="lifecycle=TerraformResourceLifecycle(create_before_destroy=True),",
+        why="every apply would reset the system node group to its configured size, undoing the autoscaler",
+    ),
+)
+
+
+def problem(mutation: Mutation, root: Path = ROOT) -> str | None:
+    """Why ``mutation`` cannot be applied to the files under ``root``, or None."""
+    path = root / mutation.file
+    if not path.is_file():
+        return f"{mutation.file} does not exist"
+    count = path.read_text().count(mutation.old)
+    if count != 1:
+        return f"its old text occurs {count} times in {mutation.file}, not once"
+    if mutation.new == mutation.old:
+        return "old and new text are the same"
+    if path.suffix == ".py":
+        try:
+            ast.parse(apply(mutation, path.read_text()))
+        except SyntaxError as error:
+            return f"the mutated {mutation.file} is not valid Python: {error}"
+    return None
+
+
+def apply(mutation: Mutation, text: str) -> str:
+    return text.replace(mutation.old, mutation.new, 1)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    name: str
+    result: str  # caught, missed, passed, failed, broken, stale
+    detail: str  # the first failing test, or why
+    seconds: float
+
+
+def tracked_files(root: Path) -> list[str]:
+    listing = subprocess.run(["git", "ls-files", "-z"], cwd=root, capture_output=True, text=True, check=True).stdout
+    return [name for name in listing.split("\0") if name]
+
+
+def make_copy(files: list[str], parent: Path) -> Path:
+    copy = parent / ROOT.name
+    for name in files:
+        source = ROOT / name
+        if not source.is_file():  # deleted in the working tree, not yet committed
+            continue
+        target = copy / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target)
+    for sibling in SIBLINGS:
+        if (ROOT.parent / sibling).exists():
+            (parent / sibling).symlink_to(ROOT.parent / sibling)
+    return copy
+
+
+def first_failure(output: str) -> str:
+    """The test id of pytest's first "FAILED <id> - <message>" line (ids may hold spaces)."""
+    match = re.search(r"^(?:FAILED|ERROR) (.+?)(?: - .*)?$", output, re.MULTILINE)
+    return match.group(1) if match else "(no test named in the output)"
+
+
+def run(mutation: Mutation | None, files: list[str], keep: bool) -> Outcome:
+    name = mutation.name if mutation else "baseline (no mutation)"
+    started = time.monotonic()
+    parent = Path(tempfile.mkdtemp(prefix="mutation-"))
+    try:
+        copy = make_copy(files, parent)
+        if mutation is not None:
+            path = copy / mutation.file
+            path.write_text(apply(mutation, path.read_text()))
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(copy), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep),
+               "PYTHONDONTWRITEBYTECODE": "1"}
+        env.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+        try:
+            proc = subprocess.run([sys.executable, *FAST_SUITE], cwd=copy, env=env, capture_output=True, text=True,
+                                  timeout=TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            return Outcome(name, "broken", f"timed out after {TIMEOUT_SECONDS}s", time.monotonic() - started)
+        output = proc.stdout + proc.stderr
+        seconds = time.monotonic() - started
+        if mutation is None:
+            return Outcome(name, "passed" if proc.returncode == 0 else "failed",
+                           "" if proc.returncode == 0 else output[-3000:], seconds)
+        if proc.returncode == 1:
+            return Outcome(name, "caught", first_failure(output), seconds)
+        if proc.returncode == 0:
+            return Outcome(name, "missed", mutation.why, seconds)
+        # 2-5: interrupted, internal error, usage error, nothing collected: the suite did not judge it.
+        return Outcome(name, "broken", f"pytest exited {proc.returncode}: {output[-1500:]}", seconds)
+    finally:
+        if keep:
+            print(f"kept {parent}", file=sys.stderr)
+        else:
+            shutil.rmtree(parent, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--jobs", type=int, default=2, help="mutations run at the same time (default 2)")
+    parser.add_argument("--only", action="append", default=[], metavar="NAME", help="run only this mutation (repeatable)")
+    parser.add_argument("--list", action="store_true", help="print the mutations and exit")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary copies")
+    args = parser.parse_args(argv)
+
+    if args.list:
+        for m in MUTATIONS:
+            print(f"{m.name}\n  {m.file}: {m.old.strip()!r} -> {m.new.strip()!r}\n  {m.why}")
+        return 0
+    unknown = set(args.only) - {m.name for m in MUTATIONS}
+    if unknown:
+        parser.error(f"unknown mutation(s): {', '.join(sorted(unknown))}")
+    chosen = [m for m in MUTATIONS if not args.only or m.name in args.only]
+
+    started = time.monotonic()
+    stale = [Outcome(m.name, "stale", problem(m), 0.0) for m in chosen if problem(m)]
+    runnable = [m for m in chosen if not problem(m)]
+    files = tracked_files(ROOT)
+    print(f"{len(runnable)} mutations and a baseline, {args.jobs} at a time, each a full fast-suite run in a copy of {ROOT}",
+          flush=True)
+
+    def job(mutation):
+        outcome = run(mutation, files, args.keep)
+        print(f"  {outcome.result:<7} {outcome.name} ({outcome.seconds:.0f}s)", flush=True)
+        return outcome
+
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        outcomes = list(pool.map(job, [None, *runnable]))
+    baseline, results = outcomes[0], outcomes[1:] + stale
+
+    width = max(len(o.name) for o in results + [baseline])
+    print(f"\n{'mutation':<{width}}  {'result':<7}  {'seconds':>7}  first failing test (or why it matters)")
+    for outcome in results:
+        print(f"{outcome.name:<{width}}  {outcome.result:<7}  {outcome.seconds:>7.0f}  {outcome.detail}")
+    print(f"{baseline.name:<{width}}  {baseline.result:<7}  {baseline.seconds:>7.0f}")
+    caught = sum(o.result == "caught" for o in results)
+    elapsed = time.monotonic() - started
+    print(f"\ncaught {caught} of {len(results)} in {elapsed // 60:.0f}m{elapsed % 60:02.0f}s")
+    if baseline.result != "passed":
+        print(f"\nThe unmutated copy fails, so these results mean nothing:\n{baseline.detail}", file=sys.stderr)
+        return 2
+    return 0 if caught == len(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -14,7 +14,7 @@ export CHECKPOINT_DISABLE := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev install-cli synth validate plan deploy destroy test test-unit bench rehearse example-cpu clean
+.PHONY: help install install-dev install-cli synth validate plan deploy destroy test test-unit bench mutation rehearse example-cpu clean
 
 # Each install step says what it does and, at its end, how long it took. The "about"
 # figures were measured on a 2-core machine with nothing cached (README, "The two commands").
@@ -100,6 +100,10 @@ test-unit: install-dev
 ## bench: synth time and memory against an ordinary-import baseline (RUNS=5; RECORD=1 appends to BENCHMARKS.md)
 bench: install
 	$(PY) tools/bench.py --runs $(or $(RUNS),5) $(if $(RECORD),--record)
+
+## mutation: apply each named regression in tools/mutation.py to a copy and check the fast suite catches it
+mutation: $(VENV)/.dev-installed
+	$(PY) tools/mutation.py
 
 ## rehearse: deploy, re-plan and destroy the AWS stacks on moto, offline (CONFIG picks the file)
 rehearse: $(VENV)/.dev-installed install-cli

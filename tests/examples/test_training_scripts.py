@@ -112,6 +112,12 @@ def test_train_logs_progress_from_rank_zero_only(training_run):
     assert steps == ["1", "10", "20", "30", "40", "50"], training_run.stdout
 
 
+def test_torch_runs_with_numpy(training_run, bench_run):
+    """requirements-torch.txt pins numpy: without it every run warns "Failed to initialize NumPy"."""
+    for run in (training_run, bench_run):
+        assert "NumPy" not in run.stderr, describe(run)
+
+
 def test_bench_exits_zero_with_correct_results(bench_run):
     assert bench_run.returncode == 0, describe(bench_run)
     summary = json_event(bench_run, "allreduce")

@@ -1,18 +1,43 @@
 """The one place that knows GPU and Trainium instance facts.
 
-Every GPU count, EFA count, network-card count and price the project uses comes
-from here. Values are from the team's reference table (shared/reference/
-gpu-instances.csv), which cites EC2 DescribeInstanceTypes-derived data
-(karpenter, eksctl, amazon-vpc-cni-k8s generated tables) and AWS documentation.
+Every GPU count, EFA count, network-card count and price the project uses comes from
+here. The rows live in instance_types.csv beside this file, one per instance type,
+each naming its sources (the keys of SOURCES). tests/unit/test_catalog_upstream.py
+checks every row against an extract of the upstream generated tables
+(tools/catalog_upstream.py), so a typo or a stale figure fails the suite.
 """
 
 from __future__ import annotations
 
+import csv
+import dataclasses
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
-PRICE_SOURCE = "karpenter us-east-1 On-Demand price file generated 2026-07-20 (cross-checked with vantage-derived data, 2026-08-26)"
+PRICE_SOURCE = "karpenter us-east-1 On-Demand price file (aws/karpenter-provider-aws, 2026-08-21)"
 PRICE_REGION = "us-east-1"
+
+CATALOG_FILE = Path(__file__).with_name("instance_types.csv")
+
+SOURCES: dict[str, str] = {
+    "K-IT": "aws/karpenter-provider-aws website/content/en/docs/reference/instance-types.md, generated from EC2 "
+            "DescribeInstanceTypes (commit 1d927085, 2026-08-21): vCPU, memory, accelerators, NVMe, bandwidth, EFA",
+    "K-PR": "aws/karpenter-provider-aws pkg/providers/pricing/zz_generated.pricing_aws.go (same commit): "
+            "us-east-1 Linux On-Demand price",
+    "CNI": "aws/amazon-vpc-cni-k8s pkg/vpc/vpc_ip_resource_limit.go, generated from EC2 (commit b5218838, "
+           "2026-08-20): network cards",
+    "AC-DOC": "EC2 'Specifications for accelerated computing instances' "
+              "(docs.aws.amazon.com/ec2/latest/instancetypes/ac.html): instance-store disks, burst bandwidth",
+    "PCLUSTER-7143": "aws/aws-parallelcluster#7143 (AWS engineering): p6-b300 has 17 cards, card 0 ENA only",
+    "CB": "EC2 user guide 'Capacity Blocks for ML' supported types; SageMaker ReservedCapacityInstanceType "
+          "lists the same p4d/p4de/p5/p5e/p5en/p6/trn1.32xl/trn2.48xl set plus p5.4xlarge",
+    "OFI": "aws/aws-ofi-nccl platform-aws: the types NCCL uses GPUDirect RDMA over EFA on",
+    "NEURON": "AWS Neuron docs, Trainium/Trainium2 architecture: device memory per chip (32 / 96 GiB)",
+    "TRN2-3XL": "trn2.3xlarge is not in karpenter's table (K-IT); vCPU, memory and bandwidth are from the EC2 "
+                "instance-type page. Its EFA support is not confirmed from a stored source, so no EFA and no "
+                "Capacity Block here until it is",
+}
 
 AcceleratorKind = Literal["nvidia", "neuron"]
 
@@ -26,20 +51,21 @@ class InstanceType:
     accelerator_memory_gib: float
     vcpus: int
     memory_gib: int
-    network_gbps: str
+    network_gbps: str  # baseline, with the burst figure where the type has one: "5 (burst 25)"
     network_cards: int
     max_efa_interfaces: int
     # AWS lets at most one EFA per network card. Where max_efa_interfaces equals
     # network_cards every card, card 0 included, carries an EFA. p6-b300 is the
-    # exception: 17 cards, card 0 ENA-only (AWS engineering, aws-parallelcluster#7143).
+    # exception: 17 cards, card 0 ENA-only (PCLUSTER-7143).
     card0_supports_efa: bool
     nvlink: bool
-    # GPUDirect RDMA over EFA (NCCL's FI_EFA_USE_DEVICE_RDMA): the p4/p5/p6 families.
+    # GPUDirect RDMA over EFA (NCCL's FI_EFA_USE_DEVICE_RDMA): the multi-GPU p4/p5/p6 types.
     gpudirect_rdma: bool
     instance_store_disks: int  # local NVMe disks; 0: none
     instance_store_gb: int  # their total size
     capacity_block: bool  # sold as EC2 Capacity Blocks for ML
     on_demand_usd_per_hour: float | None  # None: no published On-Demand price (Capacity Blocks only)
+    sources: tuple[str, ...]
 
     @property
     def efa_supported(self) -> bool:
@@ -50,40 +76,41 @@ class InstanceType:
         return self.name.split(".", 1)[0]
 
 
-_T4 = dict(accelerator="NVIDIA T4", accelerator_kind="nvidia", accelerator_memory_gib=16.0, nvlink=False)
-_A10G = dict(accelerator="NVIDIA A10G", accelerator_kind="nvidia", accelerator_memory_gib=22.35, nvlink=False)
-_L4 = dict(accelerator="NVIDIA L4", accelerator_kind="nvidia", accelerator_memory_gib=22.35, nvlink=False)
-_L40S = dict(accelerator="NVIDIA L40S", accelerator_kind="nvidia", accelerator_memory_gib=44.70, nvlink=False)
-_NO_EFA = dict(network_cards=1, max_efa_interfaces=0, card0_supports_efa=False)
-_ONE_EFA = dict(network_cards=1, max_efa_interfaces=1, card0_supports_efa=True)
+def _parse(value: str, kind: type, where: str):
+    if kind is bool:
+        if value not in ("true", "false"):
+            raise ValueError(f"{where}: {value!r} is not true or false")
+        return value == "true"
+    if kind is tuple:
+        return tuple(value.split())
+    return kind(value)
 
-INSTANCE_TYPES: dict[str, InstanceType] = {
-    t.name: t
-    for t in (
-        InstanceType(name="g4dn.xlarge", **_T4, accelerators=1, vcpus=4, memory_gib=16, network_gbps="5 (burst 25)", **_NO_EFA, gpudirect_rdma=False, instance_store_disks=1, instance_store_gb=125, capacity_block=False, on_demand_usd_per_hour=0.526),
-        InstanceType(name="g4dn.12xlarge", **_T4, accelerators=4, vcpus=48, memory_gib=192, network_gbps="50", **_ONE_EFA, gpudirect_rdma=False, instance_store_disks=1, instance_store_gb=900, capacity_block=False, on_demand_usd_per_hour=3.912),
-        InstanceType(name="g4dn.metal", **_T4, accelerators=8, vcpus=96, memory_gib=384, network_gbps="100", **_ONE_EFA, gpudirect_rdma=False, instance_store_disks=2, instance_store_gb=1800, capacity_block=False, on_demand_usd_per_hour=7.824),
-        InstanceType(name="g5.xlarge", **_A10G, accelerators=1, vcpus=4, memory_gib=16, network_gbps="2.5 (burst 10)", **_NO_EFA, gpudirect_rdma=False, instance_store_disks=1, instance_store_gb=250, capacity_block=False, on_demand_usd_per_hour=1.006),
-        InstanceType(name="g5.2xlarge", **_A10G, accelerators=1, vcpus=8, memory_gib=32, network_gbps="5 (burst 10)", **_NO_EFA, gpudirect_rdma=False, instance_store_disks=1, instance_store_gb=450, capacity_block=False, on_demand_usd_per_hour=1.212),
-        InstanceType(name="g5.12xlarge", **_A10G, accelerators=4, vcpus=48, memory_gib=192, network_gbps="40", **_ONE_EFA, gpudirect_rdma=False, instance_store_disks=1, instance_store_gb=3800, capacity_block=False, on_demand_usd_per_hour=5.672),
-        InstanceType(name="g5.48xlarge", **_A10G, accelerators=8, vcpus=192, memory_gib=768, network_gbps="100", **_ONE_EFA, gpudirect_rdma=False, instance_store_disks=2, instance_store_gb=7600, capacity_block=False, on_demand_usd_per_hour=16.288),
-        InstanceType(name="g6.xlarge", **_L4, accelerators=1, vcpus=4, memory_gib=16, network_gbps="2.5 (burst 10)", **_NO_EFA, gpudirect_rdma=False, instance_store_disks=1, instance_store_gb=250, capacity_block=False, on_demand_usd_per_hour=0.8048),
-        InstanceType(name="g6.12xlarge", **_L4, accelerators=4, vcpus=48, memory_gib=192, network_gbps="40", **_ONE_EFA, gpudirect_rdma=False, instance_store_disks=4, instance_store_gb=3760, capacity_block=False, on_demand_usd_per_hour=4.6016),
-        InstanceType(name="g6.48xlarge", **_L4, accelerators=8, vcpus=192, memory_gib=768, network_gbps="100", **_ONE_EFA, gpudirect_rdma=False, instance_store_disks=8, instance_store_gb=7520, capacity_block=False, on_demand_usd_per_hour=13.3504),
-        InstanceType(name="g6e.xlarge", **_L40S, accelerators=1, vcpus=4, memory_gib=32, network_gbps="2.5 (burst 20)", **_NO_EFA, gpudirect_rdma=False, instance_store_disks=1, instance_store_gb=250, capacity_block=False, on_demand_usd_per_hour=1.861),
-        InstanceType(name="g6e.12xlarge", **_L40S, accelerators=4, vcpus=48, memory_gib=384, network_gbps="100", **_ONE_EFA, gpudirect_rdma=False, instance_store_disks=2, instance_store_gb=3800, capacity_block=False, on_demand_usd_per_hour=10.49264),
-        InstanceType(name="g6e.48xlarge", **_L40S, accelerators=8, vcpus=192, memory_gib=1536, network_gbps="400", network_cards=4, max_efa_interfaces=4, card0_supports_efa=True, gpudirect_rdma=False, instance_store_disks=4, instance_store_gb=7600, capacity_block=False, on_demand_usd_per_hour=30.13118),
-        InstanceType(name="p4d.24xlarge", accelerator="NVIDIA A100 40GB", accelerator_kind="nvidia", accelerator_memory_gib=40.0, nvlink=True, accelerators=8, vcpus=96, memory_gib=1152, network_gbps="400", network_cards=4, max_efa_interfaces=4, card0_supports_efa=True, gpudirect_rdma=True, instance_store_disks=8, instance_store_gb=8000, capacity_block=True, on_demand_usd_per_hour=21.957642),
-        InstanceType(name="p4de.24xlarge", accelerator="NVIDIA A100 80GB", accelerator_kind="nvidia", accelerator_memory_gib=80.0, nvlink=True, accelerators=8, vcpus=96, memory_gib=1152, network_gbps="400", network_cards=4, max_efa_interfaces=4, card0_supports_efa=True, gpudirect_rdma=True, instance_store_disks=8, instance_store_gb=8000, capacity_block=True, on_demand_usd_per_hour=27.44705),
-        InstanceType(name="p5.48xlarge", accelerator="NVIDIA H100", accelerator_kind="nvidia", accelerator_memory_gib=80.0, nvlink=True, accelerators=8, vcpus=192, memory_gib=2048, network_gbps="3200", network_cards=32, max_efa_interfaces=32, card0_supports_efa=True, gpudirect_rdma=True, instance_store_disks=8, instance_store_gb=30400, capacity_block=True, on_demand_usd_per_hour=55.04),
-        InstanceType(name="p5e.48xlarge", accelerator="NVIDIA H200", accelerator_kind="nvidia", accelerator_memory_gib=141.0, nvlink=True, accelerators=8, vcpus=192, memory_gib=2048, network_gbps="3200", network_cards=32, max_efa_interfaces=32, card0_supports_efa=True, gpudirect_rdma=True, instance_store_disks=8, instance_store_gb=30400, capacity_block=True, on_demand_usd_per_hour=None),
-        InstanceType(name="p5en.48xlarge", accelerator="NVIDIA H200", accelerator_kind="nvidia", accelerator_memory_gib=141.0, nvlink=True, accelerators=8, vcpus=192, memory_gib=2048, network_gbps="3200", network_cards=16, max_efa_interfaces=16, card0_supports_efa=True, gpudirect_rdma=True, instance_store_disks=8, instance_store_gb=30400, capacity_block=True, on_demand_usd_per_hour=63.296),
-        InstanceType(name="p6-b200.48xlarge", accelerator="NVIDIA B200", accelerator_kind="nvidia", accelerator_memory_gib=179.06, nvlink=True, accelerators=8, vcpus=192, memory_gib=2048, network_gbps="3200", network_cards=8, max_efa_interfaces=8, card0_supports_efa=True, gpudirect_rdma=True, instance_store_disks=8, instance_store_gb=30400, capacity_block=True, on_demand_usd_per_hour=113.9328),
-        InstanceType(name="p6-b300.48xlarge", accelerator="NVIDIA B300", accelerator_kind="nvidia", accelerator_memory_gib=268.59, nvlink=True, accelerators=8, vcpus=192, memory_gib=4096, network_gbps="6400", network_cards=17, max_efa_interfaces=16, card0_supports_efa=False, gpudirect_rdma=True, instance_store_disks=8, instance_store_gb=30400, capacity_block=True, on_demand_usd_per_hour=142.416),
-        InstanceType(name="trn1.32xlarge", accelerator="AWS Trainium", accelerator_kind="neuron", accelerator_memory_gib=32.0, nvlink=False, accelerators=16, vcpus=128, memory_gib=512, network_gbps="800", network_cards=8, max_efa_interfaces=8, card0_supports_efa=True, gpudirect_rdma=False, instance_store_disks=4, instance_store_gb=7600, capacity_block=True, on_demand_usd_per_hour=21.5),
-        InstanceType(name="trn2.48xlarge", accelerator="AWS Trainium2", accelerator_kind="neuron", accelerator_memory_gib=96.0, nvlink=False, accelerators=16, vcpus=192, memory_gib=2048, network_gbps="3200", network_cards=16, max_efa_interfaces=16, card0_supports_efa=True, gpudirect_rdma=False, instance_store_disks=4, instance_store_gb=7600, capacity_block=True, on_demand_usd_per_hour=None),
-    )
-}
+
+def _load(path: Path) -> dict[str, InstanceType]:
+    # A malformed row is a defect in the project, not in the user's config: fail at import, naming it.
+    kinds = {"accelerators": int, "vcpus": int, "memory_gib": int, "network_cards": int, "max_efa_interfaces": int,
+             "instance_store_disks": int, "instance_store_gb": int, "accelerator_memory_gib": float,
+             "card0_supports_efa": bool, "nvlink": bool, "gpudirect_rdma": bool, "capacity_block": bool,
+             "sources": tuple}
+    fields = [f.name for f in dataclasses.fields(InstanceType)]
+    types: dict[str, InstanceType] = {}
+    with path.open(newline="") as handle:
+        reader = csv.DictReader(handle)
+        if reader.fieldnames != fields:
+            raise ValueError(f"{path.name}: columns {reader.fieldnames} are not {fields}")
+        for line, row in enumerate(reader, start=2):
+            where = f"{path.name}:{line}"
+            values = {key: _parse(text, kinds.get(key, str), f"{where} {key}") for key, text in row.items()}
+            price = row["on_demand_usd_per_hour"]
+            values["on_demand_usd_per_hour"] = float(price) if price else None
+            unknown = set(values["sources"]) - set(SOURCES)
+            if not values["sources"] or unknown:
+                raise ValueError(f"{where}: sources {sorted(unknown) or 'missing'}; known: {sorted(SOURCES)}")
+            types[values["name"]] = InstanceType(**values)
+    return types
+
+
+INSTANCE_TYPES: dict[str, InstanceType] = _load(CATALOG_FILE)
 
 # CPU types for the system node group, priced for the idle-cost estimate only:
 # AWS's published us-east-1 Linux On-Demand prices. They are not in the team's

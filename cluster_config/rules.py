@@ -258,17 +258,25 @@ CPU_FAMILY = re.compile(r"^(m|c|r|t|x|z|i|d|h|a|u)\d")
 
 def unknown_instance_type(name: str) -> str:
     """The message for a type the catalog does not hold: a likely typo, a CPU type, or what exists."""
-    family = name.split(".", 1)[0]
+    family, _, size = name.partition(".")
     if CPU_FAMILY.match(family):
         return f"{name} has no accelerator; CPU nodes go in system_nodes.instance_types"
-    guess = difflib.get_close_matches(name, INSTANCE_TYPES, n=1, cutoff=0.75)
+    families = sorted({t.family for t in INSTANCE_TYPES.values()})
+    if family not in families:
+        # Guess the family first: across families, names differ by one character ("p5.4xlarge",
+        # "p6.4xlarge"), and a whole-name guess would turn a made-up type into an unrelated real one.
+        close = difflib.get_close_matches(family, families, n=1, cutoff=0.75)
+        # A family that differs only in its digits is another generation (trn3, g7e), not a typo.
+        if not close or re.sub(r"\d", "", close[0]) == re.sub(r"\d", "", family):
+            return f"unknown instance type '{name}'; GPU and Trainium families: {', '.join(families)}"
+        family = close[0]
+        if f"{family}.{size}" in INSTANCE_TYPES:
+            return f"unknown instance type '{name}'; did you mean '{family}.{size}'?"
+    sizes = sorted((t for t in INSTANCE_TYPES.values() if t.family == family), key=lambda t: t.vcpus)
+    guess = difflib.get_close_matches(name, [t.name for t in sizes], n=1, cutoff=0.75)
     if guess:
         return f"unknown instance type '{name}'; did you mean '{guess[0]}'?"
-    same_family = sorted(n for n, t in INSTANCE_TYPES.items() if t.family == family)
-    if same_family:
-        return f"unknown instance type '{name}'; {family} sizes: {', '.join(same_family)}"
-    families = sorted({t.family for t in INSTANCE_TYPES.values()})
-    return f"unknown instance type '{name}'; GPU and Trainium families: {', '.join(families)}"
+    return f"unknown instance type '{name}'; {family} sizes: {', '.join(t.name for t in sizes)}"
 
 
 def _check_tags(config: ClusterConfig, errors: list[Finding]) -> None:

@@ -76,8 +76,11 @@ class GpuNodeGroupPlan:
 
     @property
     def scratch_gb(self) -> int | None:
-        """Local scratch per node on the NVMe array; None: scratch shares the EBS root volume."""
-        return self.instance.instance_store_gb if self.local_nvme_raid0 else None
+        """Local scratch per node on the NVMe array; None: scratch shares the EBS root volume.
+        With several types, the smallest array: a job must fit on whichever type Spot gives."""
+        if not self.local_nvme_raid0:
+            return None
+        return min(catalog.INSTANCE_TYPES[name].instance_store_gb for name in self.instance_types)
 
     @property
     def cluster_placement_group(self) -> bool:

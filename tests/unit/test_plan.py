@@ -158,6 +158,17 @@ def test_spot_groups_may_name_several_interchangeable_types(config_variant):
     assert line.label == "gpu l4-spot (g6.xlarge +1)" and line.unit_usd == 1.006, "priced at the dearer type"
 
 
+def test_the_issues_single_gpu_spot_mix_is_accepted_and_scratch_is_the_smaller_array(config_variant):
+    from cluster_config import load_config
+    from cluster_config.plan import build_plan
+
+    plan = build_plan(load_config(config_variant(edit=lambda d: d["gpu_node_groups"][0].update(
+        instance_type=None, instance_types=["g6.4xlarge", "g4dn.4xlarge"], capacity_type="spot"))).config)
+    (group,) = plan.gpu_groups
+    assert group.resources_per_node == {"nvidia.com/gpu": 1} and not group.efa
+    assert group.scratch_gb == 225, "g4dn.4xlarge has 225 GB of NVMe, g6.4xlarge 600"
+
+
 def test_types_with_the_same_efa_layout_keep_efa_on(config_variant):
     from cluster_config import load_config
     from cluster_config.plan import build_plan

@@ -11,7 +11,7 @@ import job_examples
 from cluster_config import load_config
 from cluster_config.plan import build_plan
 from tests.conftest import CONFIG_DIR, EXAMPLE_CONFIGS, ROOT
-from tests.upstream import reference_dir, validate_custom_resource
+from tests.upstream import validate_custom_resource
 
 
 def plan_of(config):
@@ -47,7 +47,6 @@ def test_p5_examples_ask_for_8_gpus_and_32_efa_on_two_nodes():
     assert job["spec"]["trainer"]["resourcesPerNode"]["limits"] == {"nvidia.com/gpu": 8, "vpc.amazonaws.com/efa": 32}
 
 
-@pytest.mark.skipif(reference_dir() is None, reason="the upstream reference files are not beside the checkout")
 @pytest.mark.parametrize("config", EXAMPLE_CONFIGS)
 def test_every_generated_example_is_a_valid_trainjob(config):
     for jobs in job_examples.examples_for(plan_of(config)).values():

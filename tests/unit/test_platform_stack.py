@@ -9,11 +9,11 @@ import yaml
 
 from cluster_config import charts, names
 from tests.conftest import EXAMPLE_CONFIGS, ROOT
+from tests.upstream import require_reference
 
 # The reference copies of the upstream charts at the pinned versions, beside the project
 # (../shared/reference/upstream, see its README). A missing copy is an error: without it
 # the pins below would go unchecked.
-UPSTREAM = ROOT.parent / "shared" / "reference" / "upstream"
 
 
 @pytest.fixture(scope="module")
@@ -68,9 +68,7 @@ PINNED_CHARTS = (charts.KUBEFLOW_TRAINER, charts.NVIDIA_DEVICE_PLUGIN, charts.EF
 
 
 def upstream_chart(name: str) -> dict:
-    path = UPSTREAM / name / "Chart.yaml"
-    assert path.is_file(), f"{path} is missing: the upstream chart copies belong in ../shared/reference/upstream"
-    return yaml.safe_load(path.read_text())
+    return yaml.safe_load((require_reference() / name / "Chart.yaml").read_text())
 
 
 @pytest.mark.parametrize("chart", PINNED_CHARTS, ids=lambda c: c.name)

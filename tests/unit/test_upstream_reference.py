@@ -15,10 +15,12 @@ import yaml
 from cluster_config import load_config
 from cluster_config.plan import build_plan
 from tests.conftest import EXAMPLE_CONFIGS, ROOT
-from tests.upstream import chart_values, reference_dir, unknown_values, validate_custom_resource
+from tests.upstream import chart_values, require_reference, unknown_values, validate_custom_resource
 
-pytestmark = pytest.mark.skipif(reference_dir() is None, reason="the upstream reference files are not beside the checkout "
-                                "(shared/reference/upstream) and UPSTREAM_REFERENCE is unset")
+
+@pytest.fixture(autouse=True)
+def _reference_files():
+    require_reference()
 
 # Maps the chart passes through untouched, so any key is valid there.
 FREE_FORM = {

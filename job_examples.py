@@ -41,34 +41,23 @@ def example_namespace(plan: ClusterPlan) -> str:
     return plan.storage.training_namespaces[0]
 
 
+def _torchrun_job(plan: ClusterPlan, group: GpuNodeGroupPlan, name: str, script: list[str], env: dict[str, str]) -> dict:
+    """A TrainJob on the group's torch runtime that runs one of the examples' scripts."""
+    trainer: dict = {"numNodes": _nodes(group), "command": ["torchrun", f"{CODE_MOUNT}/{script[0]}", *script[1:]]}
+    if env:
+        trainer["env"] = [{"name": key, "value": value} for key, value in env.items()]
+    trainer["resourcesPerNode"] = {"limits": group.resources_per_node}
+    return {"apiVersion": API_VERSION, "kind": "TrainJob", "metadata": _metadata(plan, group, name),
+            "spec": {"runtimeRef": {"name": names.runtime_name(group.name)}, "trainer": trainer}}
+
+
 def first_job(plan: ClusterPlan, group: GpuNodeGroupPlan) -> dict:
-    return {
-        "apiVersion": API_VERSION, "kind": "TrainJob", "metadata": _metadata(plan, group, "ddp-first-job"),
-        "spec": {
-            "runtimeRef": {"name": names.runtime_name(group.name)},
-            "trainer": {
-                "numNodes": _nodes(group),
-                "command": ["torchrun", f"{CODE_MOUNT}/train.py", "--steps", "300"],
-                "resourcesPerNode": {"limits": group.resources_per_node},
-            },
-        },
-    }
+    return _torchrun_job(plan, group, "ddp-first-job", ["train.py", "--steps", "300"], env={})
 
 
 def nccl_allreduce(plan: ClusterPlan, group: GpuNodeGroupPlan) -> dict:
-    return {
-        "apiVersion": API_VERSION, "kind": "TrainJob", "metadata": _metadata(plan, group, "nccl-allreduce"),
-        "spec": {
-            "runtimeRef": {"name": names.runtime_name(group.name)},
-            "trainer": {
-                "numNodes": _nodes(group),
-                "command": ["torchrun", f"{CODE_MOUNT}/allreduce_bench.py", "--max-bytes", "1G"],
-                # The NET/OFI lines of NCCL's log name the efa provider when EFA carries the traffic.
-                "env": [{"name": "NCCL_DEBUG", "value": "INFO"}],
-                "resourcesPerNode": {"limits": group.resources_per_node},
-            },
-        },
-    }
+    # The NET/OFI lines of NCCL's log name the efa provider when EFA carries the traffic.
+    return _torchrun_job(plan, group, "nccl-allreduce", ["allreduce_bench.py", "--max-bytes", "1G"], env={"NCCL_DEBUG": "INFO"})
 
 
 def nccl_tests(plan: ClusterPlan, group: GpuNodeGroupPlan) -> dict:

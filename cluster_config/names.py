@@ -36,6 +36,8 @@ EFA_RESOURCE = "vpc.amazonaws.com/efa"
 # accelerator land on these expensive nodes.
 DEFAULT_NVIDIA_TAINT = f"{NVIDIA_GPU_RESOURCE}=true:NoSchedule"
 DEFAULT_NEURON_TAINT = f"{NEURON_RESOURCE}=true:NoSchedule"
+# The taint EKS documents for nodes kept for critical add-ons; device plugins tolerate it.
+CRITICAL_ADDONS_ONLY_TAINT_KEY = "CriticalAddonsOnly"
 
 # Namespaces and service accounts.
 KUBE_SYSTEM_NAMESPACE = "kube-system"

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .. import charts, names
-from .release_spec import ReleaseSpec, tolerations_for
+from .release_spec import ReleaseSpec, device_plugin_tolerations
 
 if TYPE_CHECKING:
     from ..plan.nodes import GpuNodeGroupPlan
@@ -29,7 +29,7 @@ def release(settings: PlatformSettings, groups: tuple[GpuNodeGroupPlan, ...]) ->
         repository=charts.NEURON.repository, version=component.version,
         values={
             # The chart's own list tolerates only aws.amazon.com/neuron; groups may have other taints.
-            "devicePlugin": {"tolerations": [{"key": "CriticalAddonsOnly", "operator": "Exists"}, *tolerations_for(served)]},
+            "devicePlugin": {"tolerations": device_plugin_tolerations(served)},
             "scheduler": {"enabled": False},
             "npd": {"enabled": False},
         },

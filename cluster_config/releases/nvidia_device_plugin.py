@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .. import charts, names
-from .release_spec import ReleaseSpec, tolerations_for
+from .release_spec import ReleaseSpec, device_plugin_tolerations
 
 if TYPE_CHECKING:
     from ..plan.nodes import GpuNodeGroupPlan
@@ -31,7 +31,7 @@ def release(settings: PlatformSettings, groups: tuple[GpuNodeGroupPlan, ...]) ->
             "affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
                 {"matchExpressions": [{"key": names.NODEGROUP_LABEL, "operator": "In", "values": sorted(g.node_group_name for g in served)}]},
             ]}}},
-            "tolerations": [{"key": "CriticalAddonsOnly", "operator": "Exists"}, *tolerations_for(served)],
+            "tolerations": device_plugin_tolerations(served),
             "gfd": {"enabled": False},
         },
     )

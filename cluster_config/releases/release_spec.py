@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable
 
+from .. import names
+
 if TYPE_CHECKING:
     from ..plan.nodes import Taint
 
@@ -41,3 +43,9 @@ def tolerations_for(groups: Iterable) -> list[dict]:
         for taint in group.taints:
             seen.setdefault((taint.key, taint.effect), {"key": taint.key, "operator": "Exists", "effect": taint.effect})
     return [seen[k] for k in sorted(seen)]
+
+
+def device_plugin_tolerations(groups: Iterable) -> list[dict]:
+    """What an accelerator device plugin tolerates: the critical-add-on taint its chart
+    tolerates by default (a values list replaces the chart's) and every taint of its groups."""
+    return [{"key": names.CRITICAL_ADDONS_ONLY_TAINT_KEY, "operator": "Exists"}, *tolerations_for(groups)]

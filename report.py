@@ -12,7 +12,7 @@ import shlex
 import shutil
 import sys
 
-from cluster_config import catalog, charts, names
+from cluster_config import catalog, names
 from cluster_config.plan import ClusterPlan
 from cluster_config.plan.backend import CloudBackendPlan, S3BackendPlan
 
@@ -114,7 +114,7 @@ def next_steps(plan: ClusterPlan, config_path: str | None, outdir: str = "cdktf.
             for example, what in (("first-job", "a distributed PyTorch job"), ("nccl-tests", "all_reduce_perf across nodes")):
                 command = f"kubectl apply -k {outdir}/examples/{group.name}/{example}"
                 out.append(f"  {command:<60} # {group.name}: {what}")
-        if any(g.efa for g in nvidia) and trainer.image != charts.TRAINING_IMAGE:
+        if any(g.efa for g in nvidia) and trainer.image_is_users:
             out.append("  # NCCL uses EFA only if your training_operator.image carries libfabric and aws-ofi-nccl (README)")
     for group in (g for g in plan.gpu_groups if not g.nvidia and trainer.enabled):
         out.append(f"  # {group.name}: TrainJobs name runtime {names.runtime_name(group.name)} (PyTorch on Neuron; bring a Neuron script)")

@@ -23,6 +23,7 @@ class TrainerPlan:
     enabled: bool
     version: str
     image: str  # of the NVIDIA groups' runtimes
+    image_is_users: bool  # the user set training_operator.image (else a DLC with EFA, public or private)
     neuron_image: str  # of the Trainium groups' runtimes
     max_restarts: int  # JobSet restarts after a pod failure, each resuming from a checkpoint
 
@@ -79,6 +80,7 @@ def platform_settings(*, cluster_name: str, region: str, kubernetes_version: str
         cluster_name=cluster_name, region=region, storage=storage, queues=queues,
         trainer=TrainerPlan(enabled=operator.enabled, version=operator.version,
                             image=training_image(operator, "image", region=region, air_gapped=air_gapped),
+                            image_is_users="image" in operator.model_fields_set,
                             neuron_image=training_image(operator, "neuron_image", region=region, air_gapped=air_gapped),
                             max_restarts=operator.max_restarts),
         nvidia_device_plugin=component(platform.nvidia_device_plugin, charts.NVIDIA_DEVICE_PLUGIN),

@@ -182,3 +182,14 @@ def test_the_summary_shows_each_queue_with_its_quota_and_namespaces(tmp_path):
 def test_the_summary_says_what_it_leaves_out():
     text = render("default.yaml")
     assert "Container Insights" in text and "checkpoint bucket costs S3 storage" in text
+
+
+@pytest.mark.parametrize("edit, warned", [
+    ({}, False),
+    # Without NAT the default becomes the same DLC from the region's private registry: still EFA-ready.
+    ({"network.nat_gateways": "none"}, False),
+    ({"training_operator.image": "ghcr.io/acme/trainer:1"}, True),
+])
+def test_only_a_users_own_image_gets_the_efa_libraries_reminder(config_variant, edit, warned):
+    path = config_variant(base="p5-efa.yaml", edit=edit)
+    assert ("carries libfabric" in render(path)) == warned

@@ -9,7 +9,7 @@ from constructs import Construct
 from cluster_config.plan.alarms import EVALUATION_PERIODS, PERIOD_SECONDS, AlarmsPlan
 
 from . import bindings as aws
-from .iam import account_root_arn, policy_document
+from .iam import account_key_policy
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -32,14 +32,12 @@ class GpuAlarms(Construct):
             key = aws.KmsKey(
                 self, "key", description=f"{props.cluster_name} GPU alarm notifications", enable_key_rotation=True,
                 deletion_window_in_days=30,
-                policy=policy_document(
-                    {"Sid": "AccountAdministers", "Effect": "Allow",
-                     "Principal": {"AWS": account_root_arn(props.partition, props.account_id)}, "Action": "kms:*", "Resource": "*"},
-                    # An alarm publishing to an encrypted topic encrypts as CloudWatch (SNS developer
-                    # guide, "Encryption at rest": AWS service event sources).
+                # An alarm publishing to an encrypted topic encrypts as CloudWatch (SNS developer
+                # guide, "Encryption at rest": AWS service event sources).
+                policy=account_key_policy(partition=props.partition, account_id=props.account_id, service_statements=(
                     {"Sid": "CloudWatchPublishes", "Effect": "Allow", "Principal": {"Service": "cloudwatch.amazonaws.com"},
                      "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": "*"},
-                ),
+                )),
                 depends_on=list(depends_on) or None,
             )
             aws.KmsAlias(self, "key_alias", name=f"alias/{props.cluster_name}-gpu-alarms", target_key_id=key.key_id)

@@ -45,13 +45,14 @@ def auto_scaling_groups_arn(partition: str, region: str, account_id: str) -> str
     return f"arn:{partition}:autoscaling:{region}:{account_id}:autoScalingGroup:*:autoScalingGroupName/*"
 
 
-def account_key_policy(*, partition: str, account_id: str) -> str:
-    """The account administers a key through IAM; who may use it is said in IAM policies."""
+def account_key_policy(*, partition: str, account_id: str, service_statements: tuple[dict, ...] = ()) -> str:
+    """The account administers a key through IAM; who may use it is said in IAM policies,
+    except for AWS services, which are named in the key policy (``service_statements``)."""
     return policy_document({
         "Sid": "AccountAdministers", "Effect": "Allow",
         "Principal": {"AWS": account_root_arn(partition, account_id)},
         "Action": "kms:*", "Resource": "*",
-    })
+    }, *service_statements)
 
 
 def log_group_key_policy(*, partition: str, account_id: str, region: str, log_group_name: str) -> str:
@@ -60,12 +61,7 @@ def log_group_key_policy(*, partition: str, account_id: str, region: str, log_gr
     The account administers the key through IAM (so roles can be granted its use in
     their own policies); the CloudWatch Logs service may use it only for that log group.
     """
-    return policy_document(
-        {
-            "Sid": "AccountAdministers", "Effect": "Allow",
-            "Principal": {"AWS": account_root_arn(partition, account_id)},
-            "Action": "kms:*", "Resource": "*",
-        },
+    return account_key_policy(partition=partition, account_id=account_id, service_statements=(
         {
             "Sid": "CloudWatchLogsEncryptsOneLogGroup", "Effect": "Allow",
             "Principal": {"Service": f"logs.{region}.amazonaws.com"},
@@ -75,4 +71,4 @@ def log_group_key_policy(*, partition: str, account_id: str, region: str, log_gr
                 "kms:EncryptionContext:aws:logs:arn": log_group_arn(partition, region, account_id, log_group_name),
             }},
         },
-    )
+    ))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .. import names
 from ..model import Queues
@@ -48,7 +48,6 @@ class QueuesPlan:
     all_or_nothing: bool
     cluster_queues: tuple[ClusterQueuePlan, ...]
     local_queues: tuple[LocalQueuePlan, ...]
-    team_namespaces: tuple[str, ...] = field(default=())
 
     def queue_for(self, namespace: str, group: str) -> str:
         """The local queue a TrainJob in this namespace names to run on this group."""
@@ -94,5 +93,5 @@ def queues_plan(queues: Queues, *, cluster_name: str, version: str, groups: tupl
         local_queues.append(LocalQueuePlan(namespace=namespace, name=DEFAULT_QUEUE, cluster_queue=groups[0].name))
     return QueuesPlan(
         version=version, cohort=cluster_name, all_or_nothing=queues.all_or_nothing,
-        cluster_queues=tuple(cluster_queues), local_queues=tuple(local_queues), team_namespaces=tuple(team_namespaces),
+        cluster_queues=tuple(cluster_queues), local_queues=tuple(local_queues),
     )

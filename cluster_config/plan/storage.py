@@ -32,7 +32,6 @@ class CheckpointsPlan:
 
 @dataclass(frozen=True, kw_only=True)
 class StoragePlan:
-    local_nvme_raid0: bool
     fsx: FsxPlan | None
     checkpoints: CheckpointsPlan | None
     training_namespaces: tuple[str, ...]  # each gets the claims the runtimes mount
@@ -58,5 +57,4 @@ def storage_plan(storage: Storage, *, zones: tuple[str, ...], efa_zones: tuple[s
             bucket_name=storage.checkpoints.bucket_name,
             noncurrent_version_days=storage.checkpoints.noncurrent_version_days,
         )
-    return StoragePlan(local_nvme_raid0=storage.local_nvme == "raid0", fsx=fsx, checkpoints=checkpoints,
-                       training_namespaces=training_namespaces)
+    return StoragePlan(fsx=fsx, checkpoints=checkpoints, training_namespaces=training_namespaces)

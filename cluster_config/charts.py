@@ -60,7 +60,7 @@ EFA_DEVICE_PLUGIN_MINIMUM = (0, 5, 10)
 CLUSTER_AUTOSCALER = Chart(
     name="cluster-autoscaler", repository="https://kubernetes.github.io/autoscaler", version="9.53.0",
     app_version="1.34.2",
-    confirmed="kubernetes/autoscaler chart 9.53.0 = cluster-autoscaler 1.34.2, the last 1.34 chart (9.54.0 ships 1.35)",
+    confirmed="kubernetes/autoscaler chart 9.53.0 = cluster-autoscaler 1.34.2, the last chart to say 1.34 (9.54.0-9.55.0 say 1.35.0 but deploy 1.34.2; see CLUSTER_AUTOSCALER_BY_MINOR)",
 )
 # cluster-autoscaler's minor must match the cluster's (its README: "use the latest Cluster
 # Autoscaler release that corresponds to the minor version of Kubernetes"). The last chart

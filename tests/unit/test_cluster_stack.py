@@ -223,5 +223,5 @@ def test_capacity_block_names_its_instance_type_in_the_launch_template_only(synt
 
 def test_a_group_with_several_types_lists_them_all_on_the_node_group(synth, config_variant):
     result = synth(config_variant(edit=lambda d: d["gpu_node_groups"].append(
-        {"name": "l4-spot", "instance_types": ["g6.xlarge", "g5.xlarge"], "capacity_type": "spot"})))
-    assert node_group(result, "l4-spot")["instance_types"] == ["g6.xlarge", "g5.xlarge"]
+        {"name": "l4-spot", "instance_types": ["g6.xlarge", "g6.2xlarge"], "capacity_type": "spot"})))
+    assert node_group(result, "l4-spot")["instance_types"] == ["g6.xlarge", "g6.2xlarge"]

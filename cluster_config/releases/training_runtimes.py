@@ -53,7 +53,8 @@ def pod_template(settings: PlatformSettings, group: GpuNodeGroupPlan) -> dict:
     storage = settings.storage
     if storage.checkpoints is not None:
         mounts.append({"name": "checkpoint-bucket", "mountPath": CHECKPOINTS_MOUNT})
-        volumes.append({"name": "checkpoint-bucket", "persistentVolumeClaim": {"claimName": names.CHECKPOINTS_CLAIM}})
+        # The group's own claim: its volume carries the group's Mountpoint throughput target.
+        volumes.append({"name": "checkpoint-bucket", "persistentVolumeClaim": {"claimName": names.checkpoints_claim(group.name)}})
         # One directory per TrainJob, so a restarted job finds its own checkpoints.
         env.append({"name": "TRAINJOB_NAME", "valueFrom": {"fieldRef": {"fieldPath": f"metadata.labels['{names.JOBSET_NAME_LABEL}']"}}})
         env.append({"name": "CHECKPOINT_DIR", "value": f"{CHECKPOINTS_MOUNT}/$(TRAINJOB_NAME)"})

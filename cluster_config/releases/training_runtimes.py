@@ -47,7 +47,13 @@ def pod_template(settings: PlatformSettings, group: GpuNodeGroupPlan) -> dict:
         {"name": "dshm", "emptyDir": {"medium": "Memory"}},
         {"name": "code", "configMap": {"name": CODE_CONFIGMAP, "optional": True}},
         # On the node's NVMe RAID0 array where the group has one (kubelet's directory
-        # lives there), else on the root volume.
+        # lives there), else on the root volume. No ephemeral-storage request and no
+        # sizeLimit: a worker takes every accelerator of its node, so it is alone there
+        # and the whole disk is its scratch, which the accelerators already reserve; a
+        # request could only fail to fit (it is checked against allocatable, 90% of the
+        # disk, see GpuNodeGroupPlan.ephemeral_storage), and a limit would evict a job
+        # whose scratch outgrew a guess. Pods that do ask for it are scaled up for by the
+        # group's ephemeral-storage node-template tag.
         {"name": "scratch", "emptyDir": {}},
     ]
     storage = settings.storage

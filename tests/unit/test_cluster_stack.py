@@ -161,6 +161,7 @@ def test_scale_from_zero_tags_on_the_auto_scaling_group(synth):
     assert tags["k8s.io/cluster-autoscaler/node-template/resources/vpc.amazonaws.com/efa"] == "32"
     assert tags["k8s.io/cluster-autoscaler/node-template/label/workload"] == "training"
     assert tags["k8s.io/cluster-autoscaler/node-template/label/k8s.amazonaws.com/accelerator"] == "nvidia-h100"
+    assert tags["k8s.io/cluster-autoscaler/node-template/resources/ephemeral-storage"] == "27360G"  # 90% of 8 x 3800 GB
 
 
 def test_existing_vpc_groups_in_one_az_share_one_subnet_lookup(synth, config_variant):

@@ -96,6 +96,17 @@ def test_autoscaler_template_tags_advertise_gpus_and_efa_for_scale_from_zero():
     assert tags[f"{prefix}/taint/nvidia.com/gpu"] == "true:NoSchedule"
 
 
+def test_autoscaler_template_tags_offer_the_scratch_disk_less_the_eviction_threshold():
+    """cluster-autoscaler sees no ephemeral storage on a group at zero without the tag, and takes the tag as allocatable;
+    kubelet keeps nodefs.available<10% (its default hard eviction threshold) from pods."""
+    key = "k8s.io/cluster-autoscaler/node-template/resources/ephemeral-storage"
+    # p5.48xlarge: 8 x 3800 GB NVMe (EC2 accelerated computing specifications) = 30400 GB; 90% of it.
+    assert plan_of(group(instance_type="p5.48xlarge", availability_zone="x")).autoscaler_node_template_tags[key] == "27360G"
+    # Without the array, kubelet is on the EBS volume: 200 GiB by default.
+    no_array = gpu_node_group_plan(group(instance_type="g5.12xlarge"), "c", local_nvme_raid0=False)
+    assert no_array.autoscaler_node_template_tags[key] == "180Gi"
+
+
 def test_subnets_split_the_vpc_without_overlap():
     config = ClusterConfig.model_validate({
         "name": "abc", "region": "us-west-2",

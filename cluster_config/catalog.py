@@ -75,6 +75,12 @@ class InstanceType:
     def family(self) -> str:
         return self.name.split(".", 1)[0]
 
+    @property
+    def peak_network_gbps(self) -> float:
+        """The burst figure where the type has one, else the baseline: EC2's "up to" figure."""
+        baseline, _, burst = self.network_gbps.partition(" (burst ")
+        return float(burst.rstrip(")") if burst else baseline)
+
 
 def _parse(value: str, kind: type, where: str):
     if kind is bool:

@@ -85,14 +85,29 @@ def cluster_autoscaler_chart(kubernetes_version: str) -> tuple[str, str] | None:
 
 # AWS's Neuron chart (aws-neuron/neuron-helm-charts, charts/neuron-helm-chart): the Neuron
 # device plugin (aws.amazon.com/neuron, aws.amazon.com/neuroncore), an optional scheduler
-# extension and a node problem detector. 1.10.0 is the newest version seen (a public
-# `helm pull` transcript: chart 1.10.0 pins neuron-device-plugin 2.32.0.0); the values keys
-# set here were read at the repository's commit 14049c2 (chart 1.1.2), the newest copy
-# that could be read. The chart's defaults already tolerate aws.amazon.com/neuron.
+# extension and a node problem detector.
+#
+# What is confirmed, and from where:
+# - The repository snapshot (5 commits, cdfb6b6 2024-09-04 .. 8172e5e 2024-09-17, no tags)
+#   says version 1.0.0 throughout. There the device plugin's DaemonSet has a required node
+#   affinity to the top-level `neuronInstances` list (templates/device-plugin-daemonset.yaml),
+#   which lacks trn2, and the values have devicePlugin.tolerations, scheduler.enabled,
+#   npd.enabled.
+# - Loose files in the search index from later commits (device-plugin/device-plugin-
+#   daemonset.yaml at 7324cd0, _helpers.tpl) still build the affinity from `neuronInstances`,
+#   through devicePlugin.affinity's __NEURON_INSTANCES__ placeholder.
+# - 1.10.0 itself is known only from a third party's public `helm show values
+#   oci://public.ecr.aws/neuron/neuron-helm-chart --version 1.10.0` transcript (a blog post,
+#   2026-09-12; digest sha256:ed5d8f73b7a05d3a1edf17b2bfaf277ea995ad1c65b115fa8ba2c7b4dc649346):
+#   device plugin 2.32.0.0, the keys neuronInstances (there with trn2.3xlarge and
+#   trn2.48xlarge), devicePlugin.tolerations, scheduler.enabled and npd.enabled.
+# Not confirmed: the 1.10.0 templates themselves, from any upstream snapshot. So the render
+# tests leave the Neuron release unrendered: there is no chart at the pin to render.
 NEURON = Chart(
     name="neuron-helm-chart", repository="oci://public.ecr.aws/neuron", version="1.10.0", app_version="1.10.0",
-    confirmed="version from a public helm pull transcript (not from the repository); values keys from "
-    "aws-neuron/neuron-helm-charts 14049c2 (chart 1.1.2): devicePlugin.tolerations, scheduler.enabled, npd.enabled",
+    confirmed="version and values keys from a third party's helm show values transcript of 1.10.0 (not from the "
+    "repository); keys and the neuronInstances affinity also at aws-neuron/neuron-helm-charts 8172e5e (chart 1.0.0): "
+    "neuronInstances, devicePlugin.tolerations, scheduler.enabled, npd.enabled",
 )
 
 KUEUE = Chart(

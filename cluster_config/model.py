@@ -116,7 +116,7 @@ class SystemNodes(Strict):
 
 class GpuNodeGroup(Strict):
     name: GroupName
-    # One type, or several interchangeable ones (same accelerator count and EFA layout),
+    # One type, or several interchangeable ones (same accelerator model, memory and count, and EFA layout),
     # which lets Spot draw on more capacity pools.
     instance_type: str | None = None
     instance_types: Annotated[list[str], Field(min_length=1, max_length=20)] | None = None

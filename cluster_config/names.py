@@ -93,6 +93,11 @@ def system_node_group_name(cluster_name: str) -> str:
     return f"{cluster_name}-system"
 
 
+def checkpoints_claim(group_name: str) -> str:
+    """The checkpoint bucket's claim the runtimes of this GPU group mount, in every training namespace."""
+    return f"{CHECKPOINTS_CLAIM}-{group_name}"
+
+
 def runtime_name(group_name: str) -> str:
     """The ClusterTrainingRuntime a TrainJob names to run PyTorch on this GPU group."""
     return f"torch-{group_name}"

@@ -236,8 +236,14 @@ def _check_instance_types(path: str, group, errors: list[Finding]):
     first = found[0][1]
     for i, other in found[1:]:
         # The autoscaler sizes a group from one template and the runtime asks every node
-        # for the same devices: the types must look alike to both.
-        if (other.accelerator_kind, other.accelerators) != (first.accelerator_kind, first.accelerators):
+        # for the same devices: the types must look alike to both. The group is labelled
+        # and tagged as its first type, so a job sized for that GPU's memory must fit the
+        # others too: an L40S job (48 GB) runs out of memory on an L4 (24 GB).
+        if (other.accelerator, other.accelerator_memory_gib) != (first.accelerator, first.accelerator_memory_gib):
+            errors.append(Finding(f"{path}.{group.type_path(i)}", f"{other.name} has {other.accelerator} with {other.accelerator_memory_gib:g} GiB, "
+                                  f"{first.name} {first.accelerator} with {first.accelerator_memory_gib:g} GiB; a group's types must have the "
+                                  "same accelerator model and memory"))
+        elif (other.accelerator_kind, other.accelerators) != (first.accelerator_kind, first.accelerators):
             errors.append(Finding(f"{path}.{group.type_path(i)}", f"{other.name} has {other.accelerators} accelerators, {first.name} "
                                   f"{first.accelerators}; a group's types must be interchangeable (same accelerator count)"))
         elif efa_layout(other) != efa_layout(first) and group.efa is not False:

@@ -21,8 +21,10 @@ class GpuAlarmsProps:
 
 
 class GpuAlarms(Construct):
-    """One alarm per group, on a Metrics Insights query over Container Insights, so a
-    group scaled to zero (no data) is OK rather than in alarm. With a topic, alarms
+    """One alarm per NVIDIA group and one for the Neuron devices, each on a Metrics Insights
+    query over Container Insights whose metric and dimension set the plan traces to the
+    CloudWatch agent's source (cluster_config/plan/alarms.py), so a group scaled to zero (no
+    data) is OK rather than in alarm. With a topic, alarms
     go to an SNS topic encrypted with a rotating key that CloudWatch may use to publish."""
 
     def __init__(self, scope: Construct, id_: str, *, props: GpuAlarmsProps, depends_on=()) -> None:

@@ -11,10 +11,15 @@ from cluster_config.plan.storage import FsxPlan
 from . import bindings as aws
 from .iam import account_key_policy
 
-# Lustre's ports: 988 for the LNet/MGS service, 1018-1023 for client connections
-# (FSx for Lustre user guide, "File system access control with Amazon VPC").
+# Lustre's ports: 988 for LNet, 1018-1023 for its connections. FSx for Lustre user guide,
+# "File system access control with Amazon VPC": the file system's group admits both from
+# itself and from the clients' groups, and (when it does not allow all outbound traffic, as
+# a Terraform-made group does not) sends both to itself and to the clients' groups; the
+# clients' groups ("Lustre client VPC security group rules") admit both from the file
+# system's group and from themselves, and send both to either. The servers open
+# connections to the clients too (lock callbacks, reconnects), hence the client-side
+# inbound rules.
 LUSTRE_PORTS = ((988, 988), (1018, 1023))
-
 
 @dataclass(frozen=True, kw_only=True)
 class LustreFileSystemProps:
@@ -30,8 +35,9 @@ class LustreFileSystemProps:
 class LustreFileSystem(Construct):
     """The file system lives in one private subnet, the AZ of the EFA nodes that read it.
 
-    * Its security group admits Lustre traffic only from the nodes' security group
-      and between the file system's own servers.
+    * Its security group admits and sends Lustre traffic only to and from the nodes'
+      security group and its own servers, and the nodes' group admits the servers; the
+      file system is created after every one of these rules.
     * PERSISTENT_2 is encrypted with a customer-managed key that rotates; SCRATCH_2
       takes no customer key (FSx encrypts it with a key of its own).
     * With ``import_path`` the S3 prefix appears as files: PERSISTENT_2 links it
@@ -47,16 +53,28 @@ class LustreFileSystem(Construct):
             self, "sg", name=name, vpc_id=props.vpc_id, description=f"Lustre traffic to {name} from the cluster's nodes",
             tags={"Name": name},
         )
+        clients = props.client_security_group_id
+        self.rules = []
         for low, high in LUSTRE_PORTS:
-            for source, label in ((props.client_security_group_id, "nodes"), (sg.id, "self")):
-                aws.VpcSecurityGroupIngressRule(
+            ports = {"ip_protocol": "tcp", "from_port": low, "to_port": high}
+            for source, label in ((clients, "nodes"), (sg.id, "self")):
+                self.rules.append(aws.VpcSecurityGroupIngressRule(
                     self, f"lustre_{low}_from_{label}", security_group_id=sg.id, referenced_security_group_id=source,
-                    ip_protocol="tcp", from_port=low, to_port=high, description=f"Lustre {low}-{high} from the {label}",
-                )
-            aws.VpcSecurityGroupEgressRule(
-                self, f"lustre_{low}_to_self", security_group_id=sg.id, referenced_security_group_id=sg.id,
-                ip_protocol="tcp", from_port=low, to_port=high, description=f"Lustre {low}-{high} between file servers",
-            )
+                    description=f"Lustre {low}-{high} from the {label}", **ports,
+                ))
+                self.rules.append(aws.VpcSecurityGroupEgressRule(
+                    self, f"lustre_{low}_to_{label}", security_group_id=sg.id, referenced_security_group_id=source,
+                    description=f"Lustre {low}-{high} to the {label}", **ports,
+                ))
+            # The client side. The nodes carry the EKS cluster security group, which already
+            # admits all traffic from itself and sends all traffic anywhere (EKS user guide,
+            # "View Amazon EKS security group requirements for clusters"), so the guide's
+            # client-to-client rules and client outbound rules hold; only the file servers'
+            # inbound connections are missing.
+            self.rules.append(aws.VpcSecurityGroupIngressRule(
+                self, f"nodes_lustre_{low}_from_fsx", security_group_id=clients, referenced_security_group_id=sg.id,
+                description=f"Lustre {low}-{high} from {name}", **ports,
+            ))
 
         persistent = plan.deployment_type == "PERSISTENT_2"
         key = None
@@ -73,7 +91,14 @@ class LustreFileSystem(Construct):
             security_group_ids=[sg.id], kms_key_id=key.arn if key else None, file_system_type_version="2.15",
             data_compression_type="LZ4", import_path=scratch_import,
             auto_import_policy="NEW_CHANGED_DELETED" if scratch_import else None,
-            tags={"Name": name}, depends_on=list(depends_on) or None,
+            tags={"Name": name},
+            # FSx checks the group's rules when it creates the file system and fails with
+            # "...do not permit Lustre LNET network traffic on port 988" if they are not there
+            # yet (FSx for Lustre user guide, "Creating an FSx for Lustre file system fails";
+            # aws/aws-parallelcluster#6181, fixed by #6342 with the same dependency). The file
+            # system references only the group's id, so without this Terraform creates the
+            # rules and the file system at the same time.
+            depends_on=[*depends_on, *self.rules],
         )
         if plan.data_repository_association:
             aws.FsxDataRepositoryAssociation(

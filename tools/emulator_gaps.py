@@ -22,12 +22,19 @@ SKIPPED: dict[str, str] = {
 
 # Resources skipped only when an attribute points at something moto does not make.
 # attribute -> (text found in its value, why)
+NO_CLUSTER_SECURITY_GROUP = ("cluster_security_group_id",
+                             "moto's EKS cluster has no cluster security group (its id reads back empty), so a rule that references it fails")
+NO_CLUSTER_SECURITY_GROUP_TO_ADD_TO = ("cluster_security_group_id",
+                                       "moto's EKS cluster has no cluster security group (its id reads back empty), so a rule cannot be added to it")
 SKIPPED_WHEN_REFERENCING: dict[str, dict[str, tuple[str, str]]] = {
     "aws_vpc_security_group_ingress_rule": {
-        "referenced_security_group_id": (
-            "cluster_security_group_id",
-            "moto's EKS cluster has no cluster security group (its id reads back empty), so a rule that references it fails",
-        ),
+        "referenced_security_group_id": NO_CLUSTER_SECURITY_GROUP,
+        # The nodes' side of the Lustre rules: inbound on the cluster security group.
+        "security_group_id": NO_CLUSTER_SECURITY_GROUP_TO_ADD_TO,
+    },
+    "aws_vpc_security_group_egress_rule": {
+        # The Lustre group's outbound rules to the nodes.
+        "referenced_security_group_id": NO_CLUSTER_SECURITY_GROUP,
     },
 }
 

@@ -114,12 +114,37 @@ class GpuNodeGroupPlan:
         return resources
 
     @property
+    def ephemeral_storage(self) -> str:
+        """The ephemeral storage a node of this group offers pods, as a Kubernetes quantity.
+
+        kubelet's directory is on the NVMe array where the group has one, else on the EBS
+        volume. Allocatable is that file system less kube- and system-reserved and the hard
+        eviction threshold (Kubernetes docs, "Reserve Compute Resources for System
+        Daemons"); kubelet's default threshold is nodefs.available<10% (Kubernetes docs,
+        "Node-pressure Eviction"), so 90% of the disk, rounded down. The file system's own
+        metadata and any ephemeral-storage kube-reserved the AMI sets take a little more,
+        which this figure does not know: a pod asking for the very last gigabytes may
+        still not fit the node it was scaled up for.
+        """
+        if self.scratch_gb is not None:
+            return f"{self.scratch_gb * 9 // 10}G"  # instance-store sizes are decimal GB (AC-DOC)
+        return f"{self.root_volume_gib * 9 // 10}Gi"
+
+    @property
     def autoscaler_node_template_tags(self) -> dict[str, str]:
         """What a node of this group would carry, for cluster-autoscaler's scale-from-zero."""
         prefix = names.AUTOSCALER_NODE_TEMPLATE_TAG
         tags = {f"{prefix}/label/{k}": v for k, v in self.labels.items()}
         tags.update({f"{prefix}/taint/{t.key}": f"{t.value}:{t.effect}" for t in self.taints})
         tags.update({f"{prefix}/resources/{resource}": str(count) for resource, count in self.resources_per_node.items()})
+        # cluster-autoscaler's AWS provider builds a node from zero with pods, cpu, memory and
+        # nvidia.com/gpu only, then adds the resources these tags name, parsed as quantities,
+        # and takes allocatable to be that capacity (kubernetes/autoscaler
+        # cluster-autoscaler/cloudprovider/aws/aws_manager.go buildNodeFromTemplate and
+        # extractAllocatableResourcesFromAsg; README "Auto-Discovery Setup", the
+        # node-template/resources/ephemeral-storage tag). Without it a pending pod that
+        # requests ephemeral storage never fits a group at zero, and nothing scales up.
+        tags[f"{prefix}/resources/ephemeral-storage"] = self.ephemeral_storage
         return tags
 
 

@@ -77,6 +77,10 @@ def queues_plan(queues: Queues, *, cluster_name: str, version: str, groups: tupl
             claimed[group] += accelerators
         for namespace in team.namespaces:
             team_namespaces.append(namespace)
+            # As in the other training namespaces, a queue per group the team holds quota
+            # in, so a TrainJob can name the group; all lead to the team's one cluster queue.
+            for group in team.quota:
+                local_queues.append(LocalQueuePlan(namespace=namespace, name=group, cluster_queue=name))
             local_queues.append(LocalQueuePlan(namespace=namespace, name=DEFAULT_QUEUE, cluster_queue=name))
     # What no team holds is one shared queue per group, which teams that may borrow
     # borrow from, and which every other training namespace uses.

@@ -38,17 +38,30 @@ def flavor(group: GpuNodeGroupPlan) -> dict:
 
 
 def cluster_queue(queue, queues: QueuesPlan, groups: dict[str, GpuNodeGroupPlan]) -> dict:
-    resource_groups = []
-    for quota in queue.quotas:
-        group = groups[quota.group]
-        resources = []
-        for name, value in quota.resources(group).items():
+    """One resource group covering every resource of the queue's groups, and a flavor per group.
+
+    Kueue's ClusterQueue webhook rejects a resource covered by two resource groups and a
+    flavor listed twice, and wants each flavor's resources named in the order of
+    ``coveredResources`` (kubernetes-sigs/kueue v0.19.2 pkg/webhooks/clusterqueue_webhook.go
+    validateResourceGroups, lines 302-329: field.Duplicate at 313 and 322;
+    validateFlavorQuotas, "must match the name in coveredResources", 339-341). A team
+    with quota on an EFA group and a group without EFA still gets one group: the flavor
+    without the resource holds 0 of it. Kueue picks the flavor whose node labels match
+    the pod's nodeSelector, which the runtimes set to their group.
+    """
+    quotas = [(quota, quota.resources(groups[quota.group])) for quota in queue.quotas]
+    covered = list(dict.fromkeys(name for _, resources in quotas for name in resources))
+    flavors = []
+    for quota, resources in quotas:
+        entries = []
+        for name in covered:
+            value = resources.get(name, 0)
             entry = {"name": name, "nominalQuota": value}
             if quota.borrowing_limit is not None:
                 entry["borrowingLimit"] = 0 if isinstance(value, int) else "0"
-            resources.append(entry)
-        resource_groups.append({"coveredResources": [r["name"] for r in resources],
-                                "flavors": [{"name": group.name, "resources": resources}]})
+            entries.append(entry)
+        flavors.append({"name": quota.group, "resources": entries})
+    resource_groups = [{"coveredResources": covered, "flavors": flavors}]
     spec = {
         "cohortName": queues.cohort,
         "namespaceSelector": {},

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .. import charts, names
+from ..catalog import INSTANCE_TYPES
 from .release_spec import ReleaseSpec, device_plugin_tolerations
 
 if TYPE_CHECKING:
@@ -28,6 +29,11 @@ def release(settings: PlatformSettings, groups: tuple[GpuNodeGroupPlan, ...]) ->
         name=charts.NEURON.name, namespace=names.KUBE_SYSTEM_NAMESPACE, chart=charts.NEURON.name,
         repository=charts.NEURON.repository, version=component.version,
         values={
+            # The device plugin's required node affinity lists the chart's neuronInstances
+            # (see charts.NEURON for what is confirmed of the key at 1.10.0); chart 1.0.0's
+            # list lacks trn2. Like the EFA plugin, it gets the catalog's list, so a type the
+            # chart has not caught up with still gets the plugin, at any chart version.
+            "neuronInstances": sorted(n for n, t in INSTANCE_TYPES.items() if t.accelerator_kind == "neuron"),
             # The chart's own list tolerates only aws.amazon.com/neuron; groups may have other taints.
             "devicePlugin": {"tolerations": device_plugin_tolerations(served)},
             "scheduler": {"enabled": False},

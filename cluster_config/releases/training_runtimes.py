@@ -47,13 +47,20 @@ def pod_template(settings: PlatformSettings, group: GpuNodeGroupPlan) -> dict:
         {"name": "dshm", "emptyDir": {"medium": "Memory"}},
         {"name": "code", "configMap": {"name": CODE_CONFIGMAP, "optional": True}},
         # On the node's NVMe RAID0 array where the group has one (kubelet's directory
-        # lives there), else on the root volume.
+        # lives there), else on the root volume. No ephemeral-storage request and no
+        # sizeLimit: a worker takes every accelerator of its node, so it is alone there
+        # and the whole disk is its scratch, which the accelerators already reserve; a
+        # request could only fail to fit (it is checked against allocatable, 90% of the
+        # disk, see GpuNodeGroupPlan.ephemeral_storage), and a limit would evict a job
+        # whose scratch outgrew a guess. Pods that do ask for it are scaled up for by the
+        # group's ephemeral-storage node-template tag.
         {"name": "scratch", "emptyDir": {}},
     ]
     storage = settings.storage
     if storage.checkpoints is not None:
         mounts.append({"name": "checkpoint-bucket", "mountPath": CHECKPOINTS_MOUNT})
-        volumes.append({"name": "checkpoint-bucket", "persistentVolumeClaim": {"claimName": names.CHECKPOINTS_CLAIM}})
+        # The group's own claim: its volume carries the group's Mountpoint throughput target.
+        volumes.append({"name": "checkpoint-bucket", "persistentVolumeClaim": {"claimName": names.checkpoints_claim(group.name)}})
         # One directory per TrainJob, so a restarted job finds its own checkpoints.
         env.append({"name": "TRAINJOB_NAME", "valueFrom": {"fieldRef": {"fieldPath": f"metadata.labels['{names.JOBSET_NAME_LABEL}']"}}})
         env.append({"name": "CHECKPOINT_DIR", "value": f"{CHECKPOINTS_MOUNT}/$(TRAINJOB_NAME)"})

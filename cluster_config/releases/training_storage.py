@@ -1,15 +1,18 @@
 """The shared storage in every training namespace: claims on the checkpoint bucket and the Lustre file system.
 
-Static volumes, one per namespace (a PersistentVolume binds one claim), all
-pointing at the same bucket or file system. The bucket and file system are made by
-the cluster stack, so their names reach the manifests as ``inputs`` at apply time.
+Static volumes (a PersistentVolume binds one claim), all pointing at the same bucket
+or file system: for the bucket one per namespace and GPU group, for the file system one
+per namespace. The bucket and file system are made by the cluster stack, so their names
+reach the manifests as ``inputs`` at apply time.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .. import names
+import math
+
+from .. import catalog, names
 from .release_spec import ReleaseSpec
 from .training_runtimes import CHART_DIR
 
@@ -42,20 +45,56 @@ def _volume_and_claim(*, volume_name: str, claim: str, namespace: str, csi: dict
     ]
 
 
-def manifests(settings: PlatformSettings) -> list[dict]:
+def mountpoint_throughput_gbps(group: GpuNodeGroupPlan) -> int:
+    """Mountpoint's throughput target on this group's nodes, which it cannot find out itself.
+
+    Mountpoint sizes its parallel S3 requests to a target throughput: the instance's network
+    bandwidth, looked up from its instance type, which it reads from IMDS, and 10 Gbps when
+    that fails (awslabs/mountpoint-s3 v1.23.0 = 4f38ff8, mountpoint-s3/src/cli.rs 782-790 and
+    mountpoint-s3-fs/src/s3/config.rs 127). The CSI driver v2 runs Mountpoint in a pod of its
+    own, not on the host network, and a pod reaches IMDS only with a hop limit of 2 or more
+    (awslabs/mountpoint-s3-csi-driver v2.7.0 = a2d4b06, docs/UPGRADING_TO_V2.md: "Automatic
+    AWS region and network bandwidth detection might not work"; fix: pass
+    --maximum-throughput-gbps in the PersistentVolume's mountOptions). The launch templates
+    keep the hop limit at 1, so every checkpoint went at 10 Gbps, even on a 3,200 Gbps p5.
+
+    The figure is the one Mountpoint would have picked with IMDS: its table, generated from
+    EC2's NetworkPerformance, gives the "up to" figure (p5.48xlarge 3200, g5.xlarge 10,
+    trn1.2xlarge 12.5: mountpoint-s3-fs/src/autoconfigure/instance_throughput.rs lines 576,
+    247, 812), which the catalog holds. For the multi-card types that is the sum over all
+    network cards, while S3 traffic leaves through the ENA interfaces only, here the primary
+    one on card 0 (the EFA-only interfaces carry no IP traffic); the catalog does not hold a
+    card's own bandwidth (EC2 DescribeInstanceTypes NetworkCards[].PeakBandwidthInGbps). The
+    target only sizes Mountpoint's request concurrency, so above what the interface carries
+    it costs in-flight requests, not throughput, while the 10 Gbps default throttles. The
+    option takes a whole number of at least 1 (cli.rs 171-174, a u64 in 1..), so the figure
+    is rounded down; with several types, the smallest, as Spot may bring any of them.
+    """
+    return max(1, math.floor(min(catalog.INSTANCE_TYPES[t].peak_network_gbps for t in group.instance_types)))
+
+
+def manifests(settings: PlatformSettings, groups: tuple[GpuNodeGroupPlan, ...]) -> list[dict]:
     storage = settings.storage
     out: list[dict] = []
     for namespace in storage.training_namespaces:
         if storage.checkpoints is not None:
-            out += _volume_and_claim(
-                volume_name=f"{names.CHECKPOINTS_CLAIM}-{namespace}", claim=names.CHECKPOINTS_CLAIM, namespace=namespace,
-                csi={"driver": names.S3_CSI_DRIVER, "volumeHandle": f"{names.CHECKPOINTS_CLAIM}-{namespace}",
-                     "volumeAttributes": {"bucketName": "{{ .Values.inputs.checkpointBucket }}"}},
-                # Each namespace sees its own prefix of the one bucket. allow-delete lets a
-                # user prune old checkpoints; the checkpoint protocol itself never
-                # overwrites, renames or deletes (Mountpoint supports none by default).
-                mount_options=[f"prefix {namespace}/", f"region {settings.region}", "allow-delete"],
-            )
+            # A volume per group: its mount options set Mountpoint's throughput, and a
+            # namespace's TrainJobs may run on groups whose bandwidths differ a hundredfold
+            # (g5.xlarge 10 Gbps, p5.48xlarge 3200). The runtimes of a group mount its claim.
+            for group in groups:
+                volume = f"{names.CHECKPOINTS_CLAIM}-{namespace}-{group.name}"
+                out += _volume_and_claim(
+                    volume_name=volume, claim=names.checkpoints_claim(group.name), namespace=namespace,
+                    csi={"driver": names.S3_CSI_DRIVER, "volumeHandle": volume,
+                         "volumeAttributes": {"bucketName": "{{ .Values.inputs.checkpointBucket }}"}},
+                    # Each namespace sees its own prefix of the one bucket, whatever the group.
+                    # allow-delete lets a user prune old checkpoints; the checkpoint protocol
+                    # itself never overwrites, renames or deletes (Mountpoint supports none by
+                    # default). The CSI driver takes "key value" options (pkg/mountpoint/args.go
+                    # 58-77 at v2.7.0).
+                    mount_options=[f"prefix {namespace}/", f"region {settings.region}", "allow-delete",
+                                   f"maximum-throughput-gbps {mountpoint_throughput_gbps(group)}"],
+                )
         if storage.fsx is not None:
             out += _volume_and_claim(
                 volume_name=f"{names.FSX_CLAIM}-{namespace}", claim=names.FSX_CLAIM, namespace=namespace,
@@ -74,5 +113,5 @@ def release(settings: PlatformSettings, groups: tuple[GpuNodeGroupPlan, ...]) ->
     inputs = (("checkpointBucket",) if storage.checkpoints else ()) + (("fsxId", "fsxDnsName", "fsxMountName") if storage.fsx else ())
     return ReleaseSpec(
         name=RELEASE_NAME, namespace=names.KUBE_SYSTEM_NAMESPACE, chart=str(CHART_DIR), version=None,
-        values={"manifests": manifests(settings)}, uses_namespaces=storage.training_namespaces, inputs=inputs,
+        values={"manifests": manifests(settings, groups)}, uses_namespaces=storage.training_namespaces, inputs=inputs,
     )

@@ -161,6 +161,7 @@ def test_scale_from_zero_tags_on_the_auto_scaling_group(synth):
     assert tags["k8s.io/cluster-autoscaler/node-template/resources/vpc.amazonaws.com/efa"] == "32"
     assert tags["k8s.io/cluster-autoscaler/node-template/label/workload"] == "training"
     assert tags["k8s.io/cluster-autoscaler/node-template/label/k8s.amazonaws.com/accelerator"] == "nvidia-h100"
+    assert tags["k8s.io/cluster-autoscaler/node-template/resources/ephemeral-storage"] == "27360G"  # 90% of 8 x 3800 GB
 
 
 def test_existing_vpc_groups_in_one_az_share_one_subnet_lookup(synth, config_variant):
@@ -223,5 +224,5 @@ def test_capacity_block_names_its_instance_type_in_the_launch_template_only(synt
 
 def test_a_group_with_several_types_lists_them_all_on_the_node_group(synth, config_variant):
     result = synth(config_variant(edit=lambda d: d["gpu_node_groups"].append(
-        {"name": "l4-spot", "instance_types": ["g6.xlarge", "g5.xlarge"], "capacity_type": "spot"})))
-    assert node_group(result, "l4-spot")["instance_types"] == ["g6.xlarge", "g5.xlarge"]
+        {"name": "l4-spot", "instance_types": ["g6.xlarge", "g6.2xlarge"], "capacity_type": "spot"})))
+    assert node_group(result, "l4-spot")["instance_types"] == ["g6.xlarge", "g6.2xlarge"]

@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+
+# The dimension sets the CloudWatch agent publishes each metric with, copied from its EMF
+# declarations: aws/amazon-cloudwatch-agent v1.300070.0 (355cbf2, the agent of add-on chart
+# 6.4.0), translator/translate/otel/exporter/awsemf/kubernetes.go lines 524 (node_gpu_*) and
+# 602 (node_neurondevice_hw_ecc_events_total).
+PUBLISHED_DIMENSION_SETS = {
+    "node_gpu_temperature": [{"ClusterName"}, {"ClusterName", "NodeName", "InstanceId"},
+                             {"ClusterName", "NodeName", "InstanceId", "InstanceType", "GpuDevice"}],
+    "node_neurondevice_hw_ecc_events_total": [{"ClusterName"}, {"ClusterName", "UltraServer"}, {"ClusterName", "InstanceId", "NodeName"},
+                                              {"ClusterName", "InstanceId", "NodeName", "NeuronDevice"}],
+}
+QUERY = re.compile(r"^SELECT MAX\((?P<metric>\w+)\) FROM SCHEMA\(ContainerInsights, (?P<schema>[\w, ]+)\) WHERE (?P<where>.+)$")
 
 
 @pytest.fixture(scope="module")
@@ -31,10 +45,30 @@ def test_each_gpu_group_has_a_temperature_alarm_that_ignores_a_group_at_zero(def
     assert alarm["alarm_actions"] == [f"${{aws_sns_topic.{next(iter(default.resources('cluster', 'aws_sns_topic')))}.arn}}"]
 
 
-def test_trainium_groups_alarm_on_neuron_ecc_events(synth):
+def test_trainium_groups_alarm_on_neuron_ecc_events_for_the_whole_cluster(synth):
     (alarm,) = synth("trainium.yaml").resources("cluster", "aws_cloudwatch_metric_alarm").values()
-    assert "node_neurondevice_hw_ecc_events_total" in alarm["metric_query"][0]["expression"]
+    assert alarm["alarm_name"] == "trn-neuron-ecc"
+    assert alarm["metric_query"][0]["expression"] == (
+        "SELECT MAX(node_neurondevice_hw_ecc_events_total) FROM SCHEMA(ContainerInsights, ClusterName, InstanceId, NeuronDevice, NodeName) "
+        "WHERE ClusterName = 'trn'")
     assert alarm["comparison_operator"] == "GreaterThanThreshold" and alarm["threshold"] == 0
+    # The count includes corrected events: one event never pages, events in every period of the window do.
+    assert alarm["evaluation_periods"] == alarm["datapoints_to_alarm"] == 3
+
+
+@pytest.mark.parametrize("config", ["default.yaml", "trainium.yaml", "capacity-block.yaml"])
+def test_every_alarm_names_a_dimension_set_the_agent_publishes_over_a_15_minute_window(synth, config):
+    """Metrics Insights' SCHEMA matches only metrics with exactly those dimensions; any other set never has data."""
+    alarms = synth(config).resources("cluster", "aws_cloudwatch_metric_alarm").values()
+    assert alarms
+    for alarm in alarms:
+        (query,) = alarm["metric_query"]
+        match = QUERY.match(query["expression"])
+        assert match, query["expression"]
+        schema = set(match["schema"].split(", "))
+        assert schema in PUBLISHED_DIMENSION_SETS[match["metric"]], f"{alarm['alarm_name']}: {sorted(schema)} is not published"
+        assert set(re.findall(r"(\w+) = '", match["where"])) <= schema, "a WHERE on a dimension outside the schema matches nothing"
+        assert query["period"] * alarm["evaluation_periods"] == 900 and alarm["datapoints_to_alarm"] == 3
 
 
 def test_the_alarm_topic_is_encrypted_with_a_key_cloudwatch_may_use(default):

@@ -96,6 +96,17 @@ def test_autoscaler_template_tags_advertise_gpus_and_efa_for_scale_from_zero():
     assert tags[f"{prefix}/taint/nvidia.com/gpu"] == "true:NoSchedule"
 
 
+def test_autoscaler_template_tags_offer_the_scratch_disk_less_the_eviction_threshold():
+    """cluster-autoscaler sees no ephemeral storage on a group at zero without the tag, and takes the tag as allocatable;
+    kubelet keeps nodefs.available<10% (its default hard eviction threshold) from pods."""
+    key = "k8s.io/cluster-autoscaler/node-template/resources/ephemeral-storage"
+    # p5.48xlarge: 8 x 3800 GB NVMe (EC2 accelerated computing specifications) = 30400 GB; 90% of it.
+    assert plan_of(group(instance_type="p5.48xlarge", availability_zone="x")).autoscaler_node_template_tags[key] == "27360G"
+    # Without the array, kubelet is on the EBS volume: 200 GiB by default.
+    no_array = gpu_node_group_plan(group(instance_type="g5.12xlarge"), "c", local_nvme_raid0=False)
+    assert no_array.autoscaler_node_template_tags[key] == "180Gi"
+
+
 def test_subnets_split_the_vpc_without_overlap():
     config = ClusterConfig.model_validate({
         "name": "abc", "region": "us-west-2",
@@ -149,24 +160,28 @@ def test_spot_groups_may_name_several_interchangeable_types(config_variant):
     from cluster_config.plan import build_plan
 
     def edit(data):
-        data["gpu_node_groups"] = [{"name": "l4-spot", "instance_types": ["g6.xlarge", "g5.xlarge"], "capacity_type": "spot"}]
+        data["gpu_node_groups"] = [{"name": "l4-spot", "instance_types": ["g6.xlarge", "g6.2xlarge"], "capacity_type": "spot"}]
     plan = build_plan(load_config(config_variant(edit=edit)).config)
     (group,) = plan.gpu_groups
-    assert group.instance_types == ("g6.xlarge", "g5.xlarge") and group.instance.name == "g6.xlarge"
+    assert group.instance_types == ("g6.xlarge", "g6.2xlarge") and group.instance.name == "g6.xlarge"
     assert group.resources_per_node == {"nvidia.com/gpu": 1} and not group.efa
     (line,) = [l for l in plan.costs.lines if l.label.startswith("gpu")]
-    assert line.label == "gpu l4-spot (g6.xlarge +1)" and line.unit_usd == 1.006, "priced at the dearer type"
+    assert line.label == "gpu l4-spot (g6.xlarge +1)" and line.unit_usd == 0.9776, "priced at the dearer type"
 
 
-def test_the_issues_single_gpu_spot_mix_is_accepted_and_scratch_is_the_smaller_array(config_variant):
+def test_a_single_gpu_spot_mix_of_one_model_is_accepted_and_scratch_is_the_smaller_array(config_variant):
     from cluster_config import load_config
     from cluster_config.plan import build_plan
 
     plan = build_plan(load_config(config_variant(edit=lambda d: d["gpu_node_groups"][0].update(
-        instance_type=None, instance_types=["g6.4xlarge", "g4dn.4xlarge"], capacity_type="spot"))).config)
+        instance_type=None, instance_types=["g6.4xlarge", "gr6.4xlarge"], capacity_type="spot"))).config)
     (group,) = plan.gpu_groups
     assert group.resources_per_node == {"nvidia.com/gpu": 1} and not group.efa
-    assert group.scratch_gb == 225, "g4dn.4xlarge has 225 GB of NVMe, g6.4xlarge 600"
+    assert group.scratch_gb == 600, "both carry one 600 GB NVMe disk (and one L4)"
+
+    plan = build_plan(load_config(config_variant(edit=lambda d: d["gpu_node_groups"][0].update(
+        instance_type=None, instance_types=["g6.4xlarge", "g6.xlarge"], capacity_type="spot", availability_zone=None))).config)
+    assert plan.gpu_groups[0].scratch_gb == 250, "g6.xlarge has 250 GB of NVMe, g6.4xlarge 600"
 
 
 def test_types_with_the_same_efa_layout_keep_efa_on(config_variant):
@@ -174,7 +189,7 @@ def test_types_with_the_same_efa_layout_keep_efa_on(config_variant):
     from cluster_config.plan import build_plan
 
     plan = build_plan(load_config(config_variant(edit=lambda d: d["gpu_node_groups"][0].update(
-        instance_type=None, instance_types=["g5.12xlarge", "g6.12xlarge"]))).config)
+        instance_type=None, instance_types=["g6.12xlarge", "g6.24xlarge"]))).config)
     assert plan.gpu_groups[0].efa and plan.gpu_groups[0].efa_interfaces == 1
 
 

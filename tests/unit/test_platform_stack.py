@@ -197,6 +197,8 @@ def test_trainium_gets_a_neuron_runtime_and_the_neuron_device_plugin(synth):
     neuron = trn["neuron-helm-chart"]
     assert (neuron["repository"], neuron["version"]) == ("oci://public.ecr.aws/neuron", "1.10.0")
     assert {"key": "aws.amazon.com/neuron", "operator": "Exists", "effect": "NoSchedule"} in neuron["parsed_values"]["devicePlugin"]["tolerations"]
+    # The plugin schedules only on neuronInstances; chart 1.0.0's list lacks trn2.
+    assert neuron["parsed_values"]["neuronInstances"] == ["trn1.2xlarge", "trn1.32xlarge", "trn1n.32xlarge", "trn2.3xlarge", "trn2.48xlarge"]
     assert "nvidia-device-plugin" not in trn
 
 

@@ -7,7 +7,8 @@ import yaml
 
 from cluster_config import load_config
 from cluster_config.plan import build_plan
-from tests.conftest import CONFIG_DIR
+from tests.conftest import CONFIG_DIR, EXAMPLE_CONFIGS
+from tests.kueue_rules import kueue_webhook_errors
 
 TEAMS = {"teams": [
     {"name": "research", "namespaces": ["research"], "quota": {"a10g": 4}, "can_borrow": True},
@@ -69,6 +70,7 @@ def test_teams_share_through_a_cohort_and_the_rest_stays_shared(config_variant):
     assert {r["name"]: r["nominalQuota"] for r in shared}["nvidia.com/gpu"] == 8 - 4 - 2
     local = {k[1]: v["spec"]["clusterQueue"] for k, v in objects.items() if k[0] == "LocalQueue"}
     assert local["research/default"] == "team-research" and local["prod-batch/default"] == "team-prod"
+    assert local["research/a10g"] == "team-research" and local["prod-batch/a10g"] == "team-prod"
     assert local["default/a10g"] == "a10g"
 
 
@@ -120,3 +122,47 @@ def test_kueue_requeues_a_job_whose_nodes_did_not_all_come():
     assert config["waitForPodsReady"]["timeout"] == "20m"
     assert config["waitForPodsReady"]["requeuingStrategy"]["timestamp"] == "Eviction"
     assert "trainer.kubeflow.org/trainjob" in config["integrations"]["frameworks"]
+
+
+TWO_GROUPS = {"queues": {"teams": [
+    {"name": "research", "namespaces": ["research"], "quota": {"h100": 8, "l4": 4}, "can_borrow": False},
+]}}
+
+
+def add_l4_group(data):
+    data["gpu_node_groups"].append({"name": "l4", "instance_type": "g6.12xlarge", "max_size": 2, "efa": False})
+    data.update(TWO_GROUPS)
+
+
+@pytest.fixture(scope="module")
+def two_groups(config_variant):
+    """The issue's team: quota on an EFA group (p5) and a group without EFA (g6)."""
+    return queue_objects(config_variant("p5-training.yaml", add_l4_group))
+
+
+def test_a_team_with_quota_on_two_groups_gets_one_resource_group_with_a_flavor_each(two_groups):
+    (group,) = two_groups[("ClusterQueue", "/team-research")]["spec"]["resourceGroups"]
+    assert group["coveredResources"] == ["nvidia.com/gpu", "vpc.amazonaws.com/efa", "cpu", "memory"]
+    flavors = {f["name"]: {r["name"]: r["nominalQuota"] for r in f["resources"]} for f in group["flavors"]}
+    # p5.48xlarge: 8 GPUs, 32 EFA, 192 vCPUs, 2048 GiB; g6.12xlarge: 4 GPUs, 48 vCPUs, 192 GiB, no EFA here.
+    assert flavors == {"h100": {"nvidia.com/gpu": 8, "vpc.amazonaws.com/efa": 32, "cpu": 192, "memory": "2048Gi"},
+                       "l4": {"nvidia.com/gpu": 4, "vpc.amazonaws.com/efa": 0, "cpu": 48, "memory": "192Gi"}}
+    assert all(r["borrowingLimit"] in (0, "0") for f in group["flavors"] for r in f["resources"])
+
+
+def test_a_team_gets_a_local_queue_per_group_it_holds_quota_in(two_groups):
+    local = {k[1]: v["spec"]["clusterQueue"] for k, v in two_groups.items() if k[0] == "LocalQueue" and k[1].startswith("research/")}
+    assert local == {"research/default": "team-research", "research/h100": "team-research", "research/l4": "team-research"}
+
+
+def test_every_queue_object_passes_kueues_webhook_rules(two_groups):
+    assert kueue_webhook_errors(list(two_groups.values())) == []
+
+
+@pytest.mark.parametrize("config", [c for c in EXAMPLE_CONFIGS])
+def test_every_example_configs_queues_pass_kueues_webhook_rules(config):
+    plan = build_plan(load_config(CONFIG_DIR / config).config)
+    releases = [r for r in plan.platform.releases if r.name == "queues"]
+    for release in releases:
+        assert kueue_webhook_errors(release.values["manifests"]) == []
+    assert releases or not plan.gpu_groups, f"{config} has GPU groups but no queues"

@@ -69,10 +69,12 @@ def test_mountpoint_driver_gets_the_bucket_and_only_the_bucket_through_pod_ident
 def test_every_training_namespace_gets_claims_and_the_runtime_mounts_them(p5):
     storage = releases(p5)["training-storage"]
     claims = [(m["metadata"]["namespace"], m["metadata"]["name"]) for m in storage["parsed"]["manifests"] if m["kind"] == "PersistentVolumeClaim"]
-    assert sorted(claims) == [("default", "checkpoints"), ("default", "fsx"), ("research", "checkpoints"), ("research", "fsx")]
+    assert sorted(claims) == [("default", "checkpoints-h100"), ("default", "fsx"), ("research", "checkpoints-h100"), ("research", "fsx")]
     assert {s["name"] for s in storage["set"]} == {"inputs.checkpointBucket", "inputs.fsxId", "inputs.fsxDnsName", "inputs.fsxMountName"}
     assert all(s["value"].startswith("${data.terraform_remote_state.") for s in storage["set"])
     pod = runtime_pod(p5)
+    assert {v["name"]: v["persistentVolumeClaim"]["claimName"] for v in pod["volumes"] if "persistentVolumeClaim" in v} == {
+        "checkpoint-bucket": "checkpoints-h100", "dataset": "fsx"}
     mounts = {m["mountPath"] for m in pod["containers"][0]["volumeMounts"]}
     assert {"/scratch", "/checkpoints", "/fsx", "/dev/shm"} <= mounts
     env = {e["name"]: e for e in pod["containers"][0]["env"]}
@@ -84,7 +86,8 @@ def test_checkpoint_volumes_see_their_own_namespace_prefix_in_the_bucket_region(
     volumes = [m for m in releases(p5)["training-storage"]["parsed"]["manifests"]
                if m["kind"] == "PersistentVolume" and m["spec"]["csi"]["driver"] == "s3.csi.aws.com"]
     assert {v["metadata"]["name"]: v["spec"]["mountOptions"][0] for v in volumes} == {
-        "checkpoints-default": "prefix default/", "checkpoints-research": "prefix research/"}
+        "checkpoints-default-h100": "prefix default/", "checkpoints-research-h100": "prefix research/"}
+    assert len({v["spec"]["csi"]["volumeHandle"] for v in volumes}) == len(volumes), "a volume handle names one volume"
     assert all("region us-east-1" in v["spec"]["mountOptions"] and v["spec"]["persistentVolumeReclaimPolicy"] == "Retain" for v in volumes)
 
 
@@ -107,7 +110,8 @@ def test_lustre_sits_next_to_the_efa_nodes_encrypted_and_reachable_only_from_nod
     assert fsx["per_unit_storage_throughput"] == 500 and fsx["kms_key_id"].startswith("${aws_kms_key.")
     assert "us-east-1a" in fsx["subnet_ids"][0]
     rules = [r for r in p5.resources("cluster", "aws_vpc_security_group_ingress_rule").values() if "Lustre" in r["description"]]
-    assert sorted((r["from_port"], r["to_port"]) for r in rules) == [(988, 988), (988, 988), (1018, 1023), (1018, 1023)]
+    # Into the file system's group from the nodes and from itself, and into the nodes' group from it.
+    assert sorted((r["from_port"], r["to_port"]) for r in rules) == [(988, 988)] * 3 + [(1018, 1023)] * 3
     assert all("cidr_ipv4" not in r for r in rules), "Lustre is open to security groups only, never to a CIDR"
     link = one(p5, "aws_fsx_data_repository_association")
     assert link["data_repository_path"] == "s3://example-training-datasets/imagenet"
@@ -145,3 +149,39 @@ def test_al2023_nodes_install_the_lustre_client_only_when_fsx_is_on(p5, default)
     assert user_data.count("--GPUEKS\n") == 2 and "dnf install -y lustre-client" in user_data
     for template in default.resources("cluster", "aws_launch_template").values():
         assert "lustre" not in base64.b64decode(template.get("user_data", "")).decode()
+
+
+def test_mountpoint_gets_the_throughput_target_it_cannot_read_from_imds(p5):
+    """Without IMDS (hop limit 1) Mountpoint falls back to 10 Gbps; the figures are Mountpoint's own table's
+    (awslabs/mountpoint-s3 v1.23.0 mountpoint-s3-fs/src/autoconfigure/instance_throughput.rs)."""
+    volumes = [m for m in releases(p5)["training-storage"]["parsed"]["manifests"]
+               if m["kind"] == "PersistentVolume" and m["spec"]["csi"]["driver"] == "s3.csi.aws.com"]
+    assert volumes and all("maximum-throughput-gbps 3200" in v["spec"]["mountOptions"] for v in volumes)
+
+
+@pytest.mark.parametrize(("instance_types", "gbps"), [
+    (("p5.48xlarge",), 3200), (("g5.12xlarge",), 40), (("g5.xlarge",), 10), (("g4dn.xlarge",), 25),
+    (("trn1.2xlarge",), 12),  # 12.5 in Mountpoint's table; the option takes a whole number
+    (("g6.xlarge", "g6.4xlarge"), 10),  # Spot may bring either: the smaller
+])
+def test_the_throughput_target_is_what_mountpoint_would_pick_with_imds(instance_types, gbps):
+    import dataclasses
+
+    from cluster_config.releases.training_storage import mountpoint_throughput_gbps
+    from tests.conftest import plan_for
+
+    group = dataclasses.replace(plan_for("default.yaml").gpu_groups[0], instance_types=instance_types)
+    assert mountpoint_throughput_gbps(group) == gbps
+
+
+def test_each_group_of_a_namespace_gets_its_own_checkpoint_volume(config_variant):
+    from tests.conftest import plan_for
+
+    def edit(data):
+        data["gpu_node_groups"].append({"name": "l4", "instance_type": "g6.12xlarge", "max_size": 2, "efa": False})
+    plan = plan_for(config_variant("p5-training.yaml", edit))
+    (storage,) = [r for r in plan.platform.releases if r.name == "training-storage"]
+    options = {m["metadata"]["name"]: m["spec"]["mountOptions"][-1] for m in storage.values["manifests"]
+               if m["kind"] == "PersistentVolume" and m["spec"]["csi"]["driver"] == "s3.csi.aws.com"}
+    assert options == {"checkpoints-default-h100": "maximum-throughput-gbps 3200", "checkpoints-default-l4": "maximum-throughput-gbps 40",
+                       "checkpoints-research-h100": "maximum-throughput-gbps 3200", "checkpoints-research-l4": "maximum-throughput-gbps 40"}

@@ -97,3 +97,20 @@ def test_every_values_key_exists_in_the_chart_at_the_pin(config):
 def test_a_values_key_the_chart_does_not_have_is_caught():
     assert unknown_values({"manager": {"nodeSelecter": {}}}, upstream_values("kubeflow-trainer")) == [
         "manager.nodeSelecter: not a key of the chart's values.yaml"]
+
+
+def leaf_keys(values: dict, prefix: str = "") -> set[str]:
+    keys = set()
+    for key, value in values.items():
+        path = f"{prefix}{key}"
+        keys |= leaf_keys(value, f"{path}.") if isinstance(value, dict) and value else {path}
+    return keys
+
+
+def test_what_the_neuron_release_sets_is_what_charts_py_says_was_confirmed():
+    """No copy of the Neuron chart at its pin can be rendered; every key set must be one charts.py names as confirmed."""
+    from cluster_config import charts
+
+    (neuron,) = [r for r in releases_of(plans()["trainium.yaml"]).values() if r.chart == "neuron-helm-chart"]
+    assert leaf_keys(neuron.values) == {"neuronInstances", "devicePlugin.tolerations", "scheduler.enabled", "npd.enabled"}
+    assert all(key in charts.NEURON.confirmed for key in leaf_keys(neuron.values))

@@ -48,15 +48,43 @@ def test_persistent_links_s3_through_an_association_not_the_import_path(persiste
     assert link["s3"]["auto_import_policy"]["events"] == ["NEW", "CHANGED", "DELETED"]
 
 
+# FSx for Lustre user guide, "File system access control with Amazon VPC": TCP 988 and
+# 1018-1023, in and out of the file system's group, from and to itself and the clients' groups;
+# the clients' groups admit both from the file system's group.
+LUSTRE_PORT_RANGES = {(988, 988), (1018, 1023)}
+
+
+def rules(spec, kind):
+    return {(r["from_port"], r["to_port"], r["security_group_id"], r["referenced_security_group_id"])
+            for r in spec.resources(kind).values()}
+
+
 def test_only_the_nodes_and_the_file_servers_reach_the_lustre_ports(persistent):
     group = f"${{{persistent.only_address('aws_security_group')}.id}}"
-    ingress = persistent.resources("aws_vpc_security_group_ingress_rule").values()
-    assert {(r["from_port"], r["to_port"], r["referenced_security_group_id"]) for r in ingress} == {
-        (988, 988, CLUSTER_SECURITY_GROUP_ID), (988, 988, group),
-        (1018, 1023, CLUSTER_SECURITY_GROUP_ID), (1018, 1023, group)}
-    assert all("cidr_ipv4" not in r for r in ingress)
-    egress = persistent.resources("aws_vpc_security_group_egress_rule").values()
-    assert {(r["from_port"], r["referenced_security_group_id"]) for r in egress} == {(988, group), (1018, group)}
+    nodes = CLUSTER_SECURITY_GROUP_ID
+    assert rules(persistent, "aws_vpc_security_group_ingress_rule") == {
+        *((low, high, group, source) for low, high in LUSTRE_PORT_RANGES for source in (nodes, group)),
+        *((low, high, nodes, group) for low, high in LUSTRE_PORT_RANGES)}
+    assert all(r["ip_protocol"] == "tcp" and "cidr_ipv4" not in r
+               for kind in ("aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule")
+               for r in persistent.resources(kind).values())
+
+
+def test_a_terraform_made_group_sends_lustre_traffic_to_the_nodes_and_its_own_servers(persistent):
+    """Terraform removes the allow-all egress rule AWS adds to a new group, so the guide's outbound rules are needed."""
+    group = f"${{{persistent.only_address('aws_security_group')}.id}}"
+    assert rules(persistent, "aws_vpc_security_group_egress_rule") == {
+        (low, high, group, target) for low, high in LUSTRE_PORT_RANGES for target in (CLUSTER_SECURITY_GROUP_ID, group)}
+
+
+@pytest.mark.parametrize("fixture", ["persistent", "scratch"])
+def test_the_file_system_is_created_after_every_security_group_rule(fixture, request):
+    """FSx checks the rules at creation: made in parallel, it fails on port 988 (aws-parallelcluster#6181)."""
+    spec = request.getfixturevalue(fixture)
+    addresses = {f"{kind}.{key}" for kind in ("aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule")
+                 for key in spec.resources(kind)}
+    assert len(addresses) == 10
+    assert addresses <= set(spec.resource("aws_fsx_lustre_file_system").get("depends_on", []))
 
 
 def test_scratch_takes_no_customer_key_and_imports_through_the_file_system(scratch):

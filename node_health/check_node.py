@@ -364,7 +364,8 @@ def parse_dcgm(text: str) -> tuple[dict[str, DcgmTest], str | None]:
             for result in test.get("results") or []:
                 if result.get("status") != "Pass" and result.get("status") != "Skip":
                     where = f"{result.get('entity_group', 'entity')} {result.get('entity_id', '?')}"
-                    warnings = "; ".join(w.get("warning", "") for w in result.get("warnings") or []) or result.get("status", "")
+                    warnings = ("; ".join(w.get("warning", "") for w in result.get("warnings") or [])
+                                or result.get("status", ""))
                     failures.append(f"{where}: {warnings}")
             status = (test.get("test_summary") or {}).get("status", "")
             tests[test.get("name", "")] = DcgmTest(name=test.get("name", ""), status=status, failures=tuple(failures))
@@ -520,7 +521,8 @@ def _dcgm_check(results: Mapping[str, StepResult], expect: Expectations) -> dict
     except Unparseable as error:
         tail = (result.stderr.strip().splitlines() or [""])[-1][:200]
         return _check("dcgm_diag", False, None, expected,
-                      f"dcgmi output unparseable (exit {result.exit_code}): {error}" + (f"; stderr: {tail}" if tail else ""))
+                      f"dcgmi output unparseable (exit {result.exit_code}): {error}"
+                      + (f"; stderr: {tail}" if tail else ""))
     figure = {name: test.status for name, test in tests.items()}
     if runtime_error:
         return _check("dcgm_diag", False, figure, expected, f"dcgmi runtime error: {runtime_error}")
@@ -571,7 +573,8 @@ def _efa_checks(results: Mapping[str, StepResult], expect: Expectations) -> list
     result = results.get("fi_info")
     # `fi_info -p efa` exits 1 with "fi_getinfo: -61" when it finds no EFA device: that is a
     # count of 0, not a broken tool.
-    none_found = result is not None and result.exit_code not in (None, 0) and "fi_getinfo: -61" in result.stderr + result.stdout
+    none_found = (result is not None and result.exit_code not in (None, 0)
+                  and "fi_getinfo: -61" in result.stderr + result.stdout)
     problem = None if none_found else _tool_problem(results, "fi_info")
     entries: list[FabricEntry] = []
     if problem is None and not none_found:
@@ -655,7 +658,8 @@ class Taint:
     def parse(cls, text: str) -> Taint:
         m = re.fullmatch(r"([A-Za-z0-9./_-]+)=([A-Za-z0-9._-]*):(NoSchedule|PreferNoSchedule|NoExecute)", text or "")
         if not m:
-            raise UsageError(f"--taint: KEY=VALUE:EFFECT with EFFECT NoSchedule, PreferNoSchedule or NoExecute, got {text!r}")
+            raise UsageError("--taint: KEY=VALUE:EFFECT with EFFECT NoSchedule, PreferNoSchedule or NoExecute, "
+                             f"got {text!r}")
         return cls(key=m.group(1), value=m.group(2), effect=m.group(3))
 
     def matches(self, taint: Mapping[str, Any]) -> bool:
@@ -916,7 +920,8 @@ def instance_id(node: Mapping[str, Any]) -> str:
     provider_id = node.get("spec", {}).get("providerID", "")
     m = PROVIDER_ID.match(provider_id)
     if not m:
-        raise ActError(f"node {node['metadata']['name']}: spec.providerID {provider_id!r} is not aws:///<zone>/<instance id>")
+        raise ActError(f"node {node['metadata']['name']}: spec.providerID {provider_id!r} "
+                       "is not aws:///<zone>/<instance id>")
     return m.group(1)
 
 
@@ -1062,7 +1067,7 @@ def _read_verdict(results: Path) -> dict[str, Any]:
         raise UsageError(f"{path}: cannot read the verdict: {error.strerror}; run decide first") from None
     except json.JSONDecodeError as error:
         raise UsageError(f"{path}: not JSON: {error.msg} at line {error.lineno}") from None
-    if not isinstance(verdict, dict) or not isinstance(verdict.get("passed"), bool) or not isinstance(verdict.get("checks"), list):
+    if not (isinstance(verdict, dict) and isinstance(verdict.get("passed"), bool) and isinstance(verdict.get("checks"), list)):
         raise UsageError(f"{path}: not a verdict (needs 'passed' true/false and 'checks')")
     return verdict
 

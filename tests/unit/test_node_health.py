@@ -219,7 +219,8 @@ def test_neuron_expectations_with_efa_need_the_efa_output(tmp_path):
     ({"accelerator_kind": "nvidia", "accelerators": 0, "accelerator_model": "x"}, "accelerators"),
     ({"accelerator_kind": "nvidia", "accelerators": 8}, "accelerator_model"),
     ({"accelerator_kind": "nvidia", "accelerators": 8, "accelerator_model": "x", "dcgm_level": 5}, "dcgm_level"),
-    ({"accelerator_kind": "nvidia", "accelerators": 8, "accelerator_model": "x", "nccl_min_busbw_gbps": -1}, "nccl_min_busbw_gbps"),
+    ({"accelerator_kind": "nvidia", "accelerators": 8, "accelerator_model": "x", "nccl_min_busbw_gbps": -1},
+     "nccl_min_busbw_gbps"),
     ({"accelerator_kind": "neuron", "accelerators": 16}, "accelerator_memory_gib"),
     ({"accelerator_kind": "neuron", "accelerators": 16, "accelerator_memory_gib": 96, "dcgm_level": 2}, "dcgm_level"),
     ({"accelerator_kind": "nvidia", "accelerators": 8, "accelerator_model": "x", "gpus": 8}, "gpus"),
@@ -615,7 +616,8 @@ def test_moto_accepts_the_call_and_marks_the_instance_unhealthy(tmp_path, monkey
     try:
         host, port = moto.get_host_and_port()
         endpoint = f"http://{host}:{port}"
-        session = dict(region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing", endpoint_url=endpoint)
+        session = dict(region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing",
+                       endpoint_url=endpoint)
         ec2, autoscaling = boto3.client("ec2", **session), boto3.client("autoscaling", **session)
         ec2.create_launch_template(LaunchTemplateName="gpu",
                                    LaunchTemplateData={"ImageId": "ami-0123456789abcdef0", "InstanceType": "t3.micro"})

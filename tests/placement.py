@@ -505,7 +505,7 @@ def table(config: str, groups: list[NodeGroup], verdicts: list[Verdict]) -> list
     widths = [max(len(r[i]) for r in [["workload", *header, ""], *rows]) for i in range(len(header) + 2)]
     lines = [f"{config}:", "  " + "  ".join(c.ljust(w) for c, w in zip(["workload", *header, ""], widths)).rstrip()]
     lines += ["  " + "  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows]
-    return lines
+    return lines if rows else [f"{config}: no workload rendered"]
 
 
 TABLES: dict[str, list[str]] = {}  # config -> its table, filled by the placement tests

@@ -6,7 +6,8 @@ EKS add-on whose chart the reference holds with its configuration_values, and th
 linted. Built-in kinds must pass kubernetes-validate, strict, at the cluster's version; custom
 resources their CRD (the one the charts render, else the reference's), unknown fields rejected;
 Kueue objects Kueue's webhook rules as well. The example TrainJobs each synth writes render with
-kubectl kustomize, validate, and name a runtime the stack creates.
+kubectl kustomize, validate, and name a runtime the stack creates. At the end: where helm
+(tools/helm_binary.py) and the charts (tools/upstream_charts.py) come from.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import yaml
 
 import job_examples
 from cluster_config import charts
-from tests import render
+from tests import render, upstream
 from tests.conftest import EXAMPLE_CONFIGS, ROOT, plan_for
 from tests.upstream import reference_crds, served_schema, validate_custom_resource
 
@@ -285,3 +286,152 @@ def test_the_helm_the_tests_render_with_is_a_real_helm_3_17_or_later():
 
     version = helm_binary.helm_version(render.helm())
     assert version and version[0] == 3 and version >= (3, 17, 0)
+
+
+# --- Where the charts come from (tools/upstream_charts.py). ---
+
+def test_upstream_reference_wins_then_the_sibling_folder_then_the_cache(tmp_path, monkeypatch):
+    from tools import upstream_charts
+
+    named, sibling, cache = tmp_path / "named", tmp_path / "sibling", tmp_path / "cache"
+    for directory in (named, sibling):
+        directory.mkdir()
+        (directory / "index.json").write_text("{}")
+    monkeypatch.setattr(upstream_charts, "SIBLING_REFERENCE", sibling)
+    monkeypatch.setenv("GPU_EKS_CHART_CACHE", str(cache))
+    monkeypatch.setenv("UPSTREAM_REFERENCE", str(named))
+    assert upstream_charts.upstream_dir(fetch_missing=False) == (named, f"UPSTREAM_REFERENCE={named}")
+    monkeypatch.delenv("UPSTREAM_REFERENCE")
+    assert upstream_charts.upstream_dir(fetch_missing=False)[0] == sibling
+    (sibling / "index.json").unlink()
+    found, how = upstream_charts.upstream_dir(fetch_missing=False)
+    assert found is None and "does not exist" in how and str(cache) in how
+    filled = upstream_charts.cache_dir()
+    filled.mkdir(parents=True)
+    (filled / "index.json").write_text("{}")
+    assert upstream_charts.upstream_dir(fetch_missing=False) == (filled, f"the chart cache {filled}")
+
+
+def test_without_a_reference_or_charts_the_tests_skip_and_fail_in_ci(monkeypatch):
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="no upstream charts: nothing here"):
+        upstream.unavailable("no upstream charts: nothing here")
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI=true, so this is a failure, not a skip"):
+        upstream.unavailable("no upstream charts: nothing here")
+
+
+def test_every_chart_version_the_project_can_install_has_a_pinned_digest():
+    from tools import upstream_charts
+
+    pinned = {(p.name, p.version) for p in upstream_charts.CHART_PINS}
+    wanted = {(c.name, c.version) for c in (charts.KUBEFLOW_TRAINER, charts.NVIDIA_DEVICE_PLUGIN, charts.EFA_DEVICE_PLUGIN,
+                                            charts.CLUSTER_AUTOSCALER, charts.KUEUE)}
+    wanted |= {(charts.CLUSTER_AUTOSCALER.name, chart) for chart, _, _ in charts.CLUSTER_AUTOSCALER_BY_MINOR.values()}
+    wanted |= {(a.chart, a.version) for a in render.ADDONS.values()}
+    assert wanted <= pinned, sorted(wanted - pinned)
+    for pin in upstream_charts.CHART_PINS:
+        oci = pin.repository.startswith("oci://")
+        assert pin.digest is None or (pin.digest.startswith("sha256:") if oci else len(pin.digest) == 64), pin
+        assert pin.digest is not None or pin.name == "kubeflow-trainer", f"{pin.name}: only Trainer's digest is unpublished"
+
+
+def test_the_pinned_crd_hashes_are_the_reference_files():
+    """The reference holds the upstream files unchanged, so a pin that disagrees with it is wrong."""
+    import hashlib
+
+    from tools import upstream_charts
+
+    directory = upstream.require_reference()
+    for pin in upstream_charts.FILE_PINS:
+        assert hashlib.sha256((directory / pin.path).read_bytes()).hexdigest() == pin.sha256, pin.path
+    assert {p.path for p in upstream_charts.FILE_PINS if "/crds/" in p.path} >= set(
+        __import__("json").loads((directory / "index.json").read_text())["crds"])
+
+
+def _tiny_chart(root):
+    chart = root / "tiny"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: tiny\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text("greeting: hello\n")
+    (chart / "templates" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: tiny}\ndata: {greeting: {{ .Values.greeting }}}\n")
+    return chart
+
+
+def test_fetch_pulls_from_a_chart_repository_checks_digests_and_writes_index_last(tmp_path):
+    """helm pull against a real HTTP chart repository (a local one: there is no internet here)."""
+    import functools
+    import hashlib
+    import http.server
+    import subprocess
+    import threading
+
+    from tools import upstream_charts
+
+    helm = render.helm()
+    served = tmp_path / "served"
+    served.mkdir()
+    subprocess.run([str(helm), "package", str(_tiny_chart(tmp_path)), "-d", str(served)], check=True, capture_output=True)
+    (served / "crd.yaml").write_text("kind: CustomResourceDefinition\n")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}"
+        subprocess.run([str(helm), "repo", "index", str(served), "--url", url], check=True, capture_output=True)
+        digest = hashlib.sha256((served / "tiny-0.1.0.tgz").read_bytes()).hexdigest()
+        crd = upstream_charts.FilePin(path="tiny/crds/crd.yaml", url=f"{url}/crd.yaml",
+                                      sha256=hashlib.sha256(b"kind: CustomResourceDefinition\n").hexdigest())
+        good = upstream_charts.ChartPin(name="tiny", version="0.1.0", repository=url, digest=digest, source="test")
+        dest = tmp_path / "cache" / "upstream-x"
+        fetched = upstream_charts.fetch(dest, helm=helm, chart_pins=(good,), file_pins=(crd,),
+                                        summary_folders={"tiny": ("tiny-0.1.0", None)}, log=lambda line: None)
+        assert (fetched / "charts" / "tiny-0.1.0" / "templates" / "cm.yaml").is_file()
+        assert (fetched / "tiny" / "values.yaml").read_text() == "greeting: hello\n"
+        assert (fetched / "tiny" / "crds" / "crd.yaml").is_file() and (fetched / "index.json").is_file()
+
+        wrong = upstream_charts.ChartPin(name="tiny", version="0.1.0", repository=url, digest="0" * 64, source="test")
+        with pytest.raises(upstream_charts.FetchError, match=f"tiny-0.1.0: sha256 {digest}, expected 0000"):
+            upstream_charts.fetch(dest, helm=helm, chart_pins=(wrong,), file_pins=(), summary_folders={}, log=lambda line: None)
+        assert not (dest / "index.json").exists(), "a failed fetch must not leave a cache that looks complete"
+        bad_file = upstream_charts.FilePin(path="tiny/crds/crd.yaml", url=f"{url}/crd.yaml", sha256="1" * 64)
+        with pytest.raises(upstream_charts.FetchError, match="crd.yaml: sha256 .*, expected 1111"):
+            upstream_charts.fetch(dest, helm=helm, chart_pins=(good,), file_pins=(bad_file,), summary_folders={}, log=lambda line: None)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_an_oci_chart_without_a_published_digest_is_trusted_once_then_held_to_it(tmp_path):
+    """helm pull of an OCI chart, with a stand-in helm (no OCI registry can run here) that
+    writes a chart package and prints the manifest digest as helm does."""
+    import subprocess
+
+    from tools import upstream_charts
+
+    subprocess.run([str(render.helm()), "package", str(_tiny_chart(tmp_path)), "-d", str(tmp_path)], check=True, capture_output=True)
+    digest_file = tmp_path / "digest"
+    fake = tmp_path / "helm"
+    fake.write_text(
+        "#!/bin/sh\n"
+        "while [ \"$1\" != \"-d\" ]; do shift; done\n"
+        f"cp {tmp_path / 'tiny-0.1.0.tgz'} \"$2\"/\n"
+        f"echo \"Pulled: registry.example/charts/tiny:0.1.0\"; echo \"Digest: $(cat {digest_file})\"\n")
+    fake.chmod(0o755)
+    pin = upstream_charts.ChartPin(name="tiny", version="0.1.0", repository="oci://registry.example/charts", digest=None,
+                                   source="none published")
+    dest = tmp_path / "cache" / "upstream-y"
+    lines = []
+
+    def fetch():
+        return upstream_charts.fetch(dest, helm=fake, chart_pins=(pin,), file_pins=(), summary_folders={}, log=lines.append)
+
+    digest_file.write_text("sha256:" + "a" * 64)
+    fetch()
+    assert "trusted on first use" in lines[0]
+    assert (dest.parent / "trusted-digests.json").read_text().count("a" * 64) == 1
+    fetch()  # the same digest again: fine
+    digest_file.write_text("sha256:" + "b" * 64)
+    with pytest.raises(upstream_charts.FetchError, match="manifest digest sha256:b+, expected sha256:a+ \\(recorded on first use\\)"):
+        fetch()

@@ -12,14 +12,14 @@ For one synth (tests/conftest.py's ``synth``):
   the reason they are not rendered (``NOT_RENDERED_ADDONS``).
 
 Renders are cached by their inputs (a chart directory by its content), so a release that is
-the same in several configurations is rendered once per session, and run two at a time.
+the same in several configurations is rendered once per session, and run in parallel (as many
+helm processes as cores, two to four).
 """
 
 from __future__ import annotations
 
 import copy
 import hashlib
-import importlib
 import json
 import os
 import re
@@ -525,23 +525,10 @@ def group_of(obj: dict) -> str:
 
 
 # ---------------------------------------------------------------------------
-# Kueue's webhook rules, which no CRD schema expresses.
+# Kueue's webhook rules, which no CRD schema expresses (tests/kueue_rules.py).
 # ---------------------------------------------------------------------------
 
 KUEUE_WEBHOOK_KINDS = ("ClusterQueue", "Cohort", "LocalQueue", "ResourceFlavor")
-
-
-def kueue_webhook_errors(objects: list[dict]) -> list[str] | None:
-    """tests/kueue_rules.py's ``kueue_webhook_errors`` (Kueue v0.19.2's admission rules for
-    ClusterQueue, Cohort, LocalQueue and ResourceFlavor) on these objects; None while that
-    module does not exist."""
-    try:
-        kueue_rules = importlib.import_module("tests.kueue_rules")
-    except ModuleNotFoundError as error:
-        if error.name != "tests.kueue_rules":
-            raise
-        return None
-    return kueue_rules.kueue_webhook_errors(objects)
 
 
 # ---------------------------------------------------------------------------

@@ -19,6 +19,7 @@ import job_examples
 from cluster_config import charts
 from tests import render, upstream
 from tests.conftest import EXAMPLE_CONFIGS, ROOT, plan_for
+from tests.kueue_rules import kueue_webhook_errors
 from tests.upstream import reference_crds, served_schema, validate_custom_resource
 
 CONFIGS = [*EXAMPLE_CONFIGS, *render.VARIANTS]
@@ -125,9 +126,7 @@ def test_kueue_objects_pass_kueues_webhook_rules(config):
     objects = [obj for _, obj in renders.objects() if render.group_of(obj) == "kueue.x-k8s.io"]
     if not any(obj["kind"] in render.KUEUE_WEBHOOK_KINDS for obj in objects):
         pytest.skip(f"{label} renders no Kueue queues or flavors")
-    errors = render.kueue_webhook_errors(objects)
-    if errors is None:
-        pytest.skip("tests/kueue_rules.py (Kueue's webhook rules) does not exist yet")
+    errors = kueue_webhook_errors(objects)
     assert errors == [], "\n".join(errors)
 
 

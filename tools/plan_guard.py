@@ -247,11 +247,20 @@ def _normal(value):
     return value if value not in ([], {}) else None
 
 
+def _unknown(marks) -> bool:
+    """after_unknown marks each leaf true (known only after apply) or false."""
+    if isinstance(marks, dict):
+        return any(_unknown(m) for m in marks.values())
+    if isinstance(marks, list):
+        return any(_unknown(m) for m in marks)
+    return marks is True
+
+
 def changed_attributes(entry: dict) -> list[str]:
     change = entry["change"]
     before, after, unknown = change.get("before") or {}, change.get("after") or {}, change.get("after_unknown") or {}
     return sorted(k for k in set(before) | set(after)
-                  if _normal(before.get(k)) != _normal(after.get(k)) or _normal(unknown.get(k)))
+                  if _normal(before.get(k)) != _normal(after.get(k)) or _unknown(unknown.get(k)))
 
 
 def _renamed_hint(entry: dict, plan: dict) -> str:

@@ -169,6 +169,15 @@ def test_an_unset_list_shown_as_null_on_one_side_and_empty_on_the_other_is_no_ch
     assert verdict.reason == "demo-cluster: the EKS cluster demo will be updated in place (version)"
 
 
+def test_an_attribute_known_only_after_apply_counts_as_changed_and_one_marked_known_does_not():
+    # As in a real plan after the cluster's replacement: the launch template's new version is unknown.
+    verdict = one(entry("aws_eks_node_group", "g", ["update"],
+                        {"node_group_name": "n", "instance_types": ["g5.12xlarge"], "launch_template": [{"id": "lt-1", "version": "1"}]},
+                        {"node_group_name": "n", "instance_types": ["g5.12xlarge"], "launch_template": [{"id": "lt-1"}]},
+                        change={"after_unknown": {"instance_types": [False], "launch_template": [{"version": True}]}}))
+    assert verdict.reason == "demo-cluster: the node group n will be updated in place (launch_template)"
+
+
 # ---- removing FSx ----------------------------------------------------------------------
 
 def fsx(deployment: str, **values) -> dict:

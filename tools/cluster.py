@@ -109,8 +109,8 @@ class StackPlan:
     def changes(self) -> bool:
         return self.code == PLAN_CHANGES
 
-    def summary(self) -> set[tuple[str, str]]:
-        return {(v.address, v.action) for v in self.verdicts}
+    def summary(self) -> set[tuple[str, str, bool]]:
+        return {(v.address, v.action, v.flagged) for v in self.verdicts}
 
 
 @dataclass
@@ -160,7 +160,7 @@ class ClusterTool:
         try:
             return StackPlan(stack, code, tuple(plan_guard.verdicts(stack, json.loads(text))))
         except (ValueError, PlanFormatError) as error:
-            raise Refused(f"{stack}: the plan cannot be judged ({error}); nothing was applied") from None
+            raise Refused(f"{stack}: the plan cannot be judged ({error})") from None
 
     def write_report(self, plans: dict[str, StackPlan | None]) -> Path:
         records = plan_guard.flagged_first([v for p in plans.values() if p for v in p.verdicts])
@@ -237,7 +237,10 @@ class ClusterTool:
         for stack in stacks:
             self.say(f"\n== plan {stack}")
             self.init(stack)
-            plan = self.plan_stack(stack)
+            try:
+                plan = self.plan_stack(stack)
+            except Refused as refusal:
+                raise Refused(f"{refusal}; nothing was applied") from None
             upstream_moves = any(p is None or p.changes for p in plans.values())
             if not plan.planned and not upstream_moves:
                 raise Refused(f"terraform plan failed in {stack} (exit {plan.code}); nothing was applied")
@@ -255,19 +258,19 @@ class ClusterTool:
             if plan is None or applied:
                 # The saved plan (if any) read the outputs of upstream stacks from before this run's applies.
                 self.say(f"\n== plan {stack} again, now that {', '.join(applied) or 'its upstream'} is applied")
-                fresh = self.plan_stack(stack)
-                if not fresh.planned:
-                    raise Refused(self._stopped(stacks, stack, applied, f"did not plan (exit {fresh.code})"))
-                plans[stack] = fresh
-                self.write_report(plans)
-                if plan is None or fresh.summary() != plan.summary():
-                    self.show_verdicts([fresh])
-                    try:
+                try:
+                    fresh = self.plan_stack(stack)
+                    if not fresh.planned:
+                        raise Refused(f"terraform plan failed (exit {fresh.code})")
+                    plans[stack] = fresh
+                    self.write_report(plans)
+                    if plan is None or fresh.summary() != plan.summary():
+                        self.show_verdicts([fresh])
                         self.authorize([fresh])
                         if fresh.changes:
                             self.confirm(f"the plan of {stack}")
-                    except Refused as refusal:
-                        raise Refused(self._stopped(stacks, stack, applied, f"was not applied: {refusal}")) from None
+                except Refused as refusal:
+                    raise Refused(self._stopped(stacks, stack, applied, f"was not applied: {refusal}")) from None
                 plan = fresh
             if not plan.changes:
                 self.say(f"\n== {stack}: no changes")

@@ -200,6 +200,14 @@ def test_a_flagged_change_first_seen_after_an_upstream_apply_stops_the_deploy_th
     assert rec.verbs("apply") == ["demo-network"]
 
 
+def test_a_stack_that_fails_to_plan_after_its_upstream_applied_names_what_was_applied(tmp_path):
+    t, rec, _, _ = tool(tmp_path, yes=True, fresh=True, codes={("plan", "demo-cluster"): 1})
+    with pytest.raises(Refused, match="demo-cluster was not applied: terraform plan failed \\(exit 1\\); stopped before "
+                                      "demo-platform \\(demo-network applied\\)"):
+        t.deploy()
+    assert rec.verbs("apply") == ["demo-network"]
+
+
 def test_a_stack_that_fails_to_plan_with_its_upstream_unchanged_refuses_before_any_apply(tmp_path):
     t, rec, _, _ = tool(tmp_path, yes=True, codes={("plan", "demo-network"): 0, ("plan", "demo-cluster"): 1})
     with pytest.raises(Refused, match="terraform plan failed in demo-cluster \\(exit 1\\); nothing was applied"):

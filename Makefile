@@ -106,9 +106,9 @@ bench: install
 mutation: $(VENV)/.dev-installed
 	$(PY) tools/mutation.py
 
-## rehearse: deploy, re-plan and destroy the AWS stacks on moto, offline (CONFIG picks the file)
+## rehearse: deploy, re-plan and destroy the AWS stacks on moto, offline (CONFIG picks the file; THEN=b.yaml,c.yaml: plan and judge each against what CONFIG applied)
 rehearse: $(VENV)/.dev-installed install-cli
-	$(PY) tools/rehearse.py $(if $(CONFIG),--config $(CONFIG))
+	$(PY) tools/rehearse.py $(if $(CONFIG),--config $(CONFIG)) $(foreach then,$(subst $(comma), ,$(THEN)),--then $(then))
 
 ## example-cpu: run the example training on 2 CPU processes before spending GPU hours
 example-cpu: $(VENV)/.torch-installed

@@ -97,8 +97,8 @@ def _lost_log_group(_: Change) -> str:
 
 def _lost_kms_key(change: Change) -> str:
     # AWS KMS Developer Guide, "Deleting AWS KMS keys": a deleted key's data can no longer be
-    # decrypted; deletion waits 7-30 days (the provider's deletion_window_in_days), during which
-    # CancelKeyDeletion undoes it.
+    # decrypted; deletion waits 7-30 days (the provider's deletion_window_in_days, 30 when unset),
+    # during which CancelKeyDeletion undoes it.
     days = change.values.get("deletion_window_in_days") or 30
     key = change.values.get("key_id") or "<key id>"
     return (f"after its {days}-day waiting period, everything encrypted with it can no longer be decrypted; "
@@ -118,7 +118,8 @@ def _lost_node_group(_: Change) -> str:
     # EKS user guide, "Delete a managed node group": each node is drained, then terminated;
     # pods that do not drain within 15 minutes are deleted.
     return ("its nodes are drained and terminated: running pods, TrainJobs among them, are evicted "
-            "(a TrainJob restarts from its newest checkpoint), and GPU capacity given back may not be there again")
+            "(a TrainJob restarts from its newest checkpoint, within max_restarts), and GPU capacity given back "
+            "may not be there again")
 
 
 def _lost_capacity_block_template(_: Change) -> str:

@@ -21,8 +21,8 @@ These plans skip the refresh: step 4 has just shown that the state matches the e
 A stack whose synthesized JSON is unchanged has no changes and is not planned. What the
 emulator cannot show is said, not guessed: a resource the rehearsal skips has no state,
 so its deletion or creation is read from the two synthesized configurations, and a
-change to a skipped resource or to an attribute the rehearsal ignores is listed as not
-rehearsed.
+change to a skipped resource or to what it reads, or to an attribute the rehearsal
+ignores, is listed as not rehearsed.
 
 Everything emulator-specific lives in *_override.tf.json files that only this
 script writes (endpoints, local state, count = 0, ignore_changes); the synthesized
@@ -296,8 +296,9 @@ class Rehearsal:
                  stack_dir)
         shown = json.loads(self.run([self.terraform, "show", "-json", "change.tfplan"], stack_dir).stdout)
         (stack_dir / "change-plan.json").write_text(json.dumps(shown))
-        unseen, unknown = emulator_blind_spots(stack, before, after)
-        return plan_guard.verdicts(stack, shown) + unseen, unknown
+        judged = plan_guard.verdicts(stack, shown)
+        unseen, unknown = emulator_blind_spots(stack, before, after, {v.address for v in judged if v.action in ("replace", "delete")})
+        return judged + unseen, unknown
 
     def destroy(self, stack: str) -> None:
         with self.timed("destroy", stack):
@@ -428,30 +429,40 @@ def write_gap_overrides(doc: dict, stack_dir: Path) -> list[dict]:
     return skipped_list
 
 
-def emulator_blind_spots(stack: str, before: dict, after: dict) -> tuple[list[plan_guard.Verdict], list[dict]]:
+def emulator_blind_spots(stack: str, before: dict, after: dict, replaced: set[str] = frozenset()) -> tuple[
+        list[plan_guard.Verdict], list[dict]]:
     """What the plan on the emulator cannot show, from the two synthesized stacks.
 
     A resource the rehearsal skips (count = 0) has no state, so its plan is empty: one that
     only the first configuration has is deleted on AWS, one only the second has is created,
-    and these are judged like any plan entry. A skipped resource whose configuration changes,
-    and a change to an attribute the rehearsal ignores, cannot be judged: they are returned
-    as not rehearsed."""
-    def resources(doc):
-        return {f"{kind}.{name}": (kind, body) for kind, items in doc.get("resource", {}).items()
-                for name, body in items.items()}
+    and these are judged like any plan entry. What cannot be judged is returned as not
+    rehearsed: a skipped resource whose configuration changes, or that reads a data source
+    whose configuration changes (an add-on version looked up for the cluster's minor) or a
+    resource the plan replaces or deletes (``replaced``); and a change to an attribute the
+    rehearsal ignores."""
+    def blocks(doc):
+        found = {f"{kind}.{name}": (kind, body) for kind, items in doc.get("resource", {}).items()
+                 for name, body in items.items()}
+        found.update({f"data.{kind}.{name}": (kind, body) for kind, items in doc.get("data", {}).items()
+                      for name, body in items.items()})
+        return found
 
-    old, new = resources(before), resources(after)
+    old, new = blocks(before), blocks(after)
+    changed = {a for a in old.keys() & new.keys() if _literal(old[a][1]) != _literal(new[a][1])}
+    moving = {a for a in changed if a.startswith("data.")} | set(replaced)
     entries, unknown = [], []
-    for address in sorted(old.keys() | new.keys()):
+    for address in sorted(a for a in old.keys() | new.keys() if not a.startswith("data.")):
         kind = (new.get(address) or old[address])[0]
         was, now = old.get(address, (kind, None))[1], new.get(address, (kind, None))[1]
         skipped = gaps.skip_reason(kind, was) if was is not None else gaps.skip_reason(kind, now)
+        read = sorted(a for a in moving if "${" + a + "." in json.dumps(now)) if now is not None else []
         if skipped and (was is None or now is None):
             entries.append({"address": address, "mode": "managed", "type": kind, "change": {
                 "actions": ["create"] if was is None else ["delete"], "before": _literal(was), "after": _literal(now)}})
-        elif skipped and was != now:
+        elif skipped and (address in changed or read):
+            what = "its configuration changes" if address in changed else f"it reads {', '.join(read)}, which changes or goes"
             unknown.append({"stack": stack, "address": address, "type": kind,
-                            "why": f"its configuration changes, and {skipped}, so update or replace is not rehearsed"})
+                            "why": f"{what}, and {skipped}, so update or replace is not rehearsed"})
         elif was is not None and now is not None:
             ignored = sorted(a for a in ignored_attributes(kind, now) if was.get(a) != now.get(a))
             if ignored:

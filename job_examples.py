@@ -22,8 +22,8 @@ from cluster_config.releases.training_runtimes import CODE_CONFIGMAP, CODE_MOUNT
 ROOT = Path(__file__).resolve().parent
 SCRIPTS = ROOT / "examples" / "code"
 # What the training-code ConfigMap carries: the examples' scripts and checkpoint_protocol.py,
-# which train.py imports from its own directory.
-SCRIPT_FILES = ("train.py", "allreduce_bench.py", "checkpoint_protocol.py")
+# which train.py and train_fsdp.py import from their own directory.
+SCRIPT_FILES = ("train.py", "allreduce_bench.py", "checkpoint_protocol.py", "train_fsdp.py", "checkpoint_bench.py")
 EXAMPLE_NODES = 2  # a distributed job needs two nodes to cross the network
 API_VERSION = "trainer.kubeflow.org/v1alpha1"
 

@@ -89,3 +89,33 @@ def json_event(result: subprocess.CompletedProcess, event: str) -> dict:
 def describe(result: subprocess.CompletedProcess) -> str:
     return f"exit {result.returncode}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr[-4000:]}"
 
+
+# ---- S3 on the emulator ----------------------------------------------------------------
+
+BUCKET = "fsdp-checkpoints"
+REGION = "us-east-1"
+
+
+def s3(url: str):
+    import boto3
+
+    return boto3.client("s3", endpoint_url=url, region_name=REGION, aws_access_key_id="testing",
+                        aws_secret_access_key="testing")
+
+
+def s3_env(**extra: str) -> dict[str, str]:
+    # Fixed credentials and no instance metadata: the CRT's credential chain must never look
+    # beyond this machine (its last resort is the EC2 instance metadata service).
+    return clean_env(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_REGION=REGION,
+                     AWS_EC2_METADATA_DISABLED="true", AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+                     **extra)
+
+
+def objects(url: str, prefix: str) -> dict[str, dict[str, int]]:
+    """folder under ``prefix`` -> {object name: size}, as the emulator lists them (not as the scripts see them)."""
+    folders: dict[str, dict[str, int]] = {}
+    for page in s3(url).get_paginator("list_objects_v2").paginate(Bucket=BUCKET, Prefix=f"{prefix}/"):
+        for item in page.get("Contents", []):
+            folder, _, name = item["Key"][len(prefix) + 1:].partition("/")
+            folders.setdefault(folder, {})[name] = item["Size"]
+    return folders

@@ -195,3 +195,9 @@ def test_train_py_takes_these_decisions_from_the_protocol_module():
              and node.func.value.id == "checkpoint_protocol"}
     assert {"save", "load", "newest_checkpoint", "steps_to_run", "data_position", "is_checkpoint_step"} <= calls
 
+
+def test_train_fsdp_py_finds_its_checkpoint_through_the_protocol_module():
+    tree = ast.parse((CODE / "train_fsdp.py").read_text())
+    used = {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name) and node.value.id == "checkpoint_protocol"}
+    assert {"newest_complete", "DCP_FOLDER", "dcp_metadata_key", "steps_to_run", "step_name"} <= used

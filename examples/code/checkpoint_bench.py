@@ -187,14 +187,12 @@ def bench(args: argparse.Namespace) -> dict:
               f"{', '.join(store.uri for _, store in targets)}", flush=True)
 
     results = []
-    try:
-        for name, store in targets:
-            results += measure(store, name, state, args, group, world)
-    finally:
-        dist.barrier(group=group)
-        if rank == 0 and not args.keep:
-            for _, store in targets:
-                remove(store)
+    for name, store in targets:
+        results += measure(store, name, state, args, group, world)
+    dist.barrier(group=group)
+    if rank == 0 and not args.keep:  # a failed run leaves its files behind, for a look
+        for _, store in targets:
+            remove(store)
     summary = {name: {f"{op}_mb_per_s_total": statistics.median(r["mb_per_s_total"] for r in results
                                                                  if r["target"] == name and r["op"] == op)
                       for op in ("save", "load")} for name, _ in targets}

@@ -11,12 +11,13 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 
 import pytest
 
 from tests.examples.s3_proxy import HoldingProxy
-from tests.examples.support import (BUCKET, CODE, NPROC, REGION, clean_env, describe, json_event, json_lines, objects,
-                                    require_module, run, s3_env, torchrun, torchrun_command)
+from tests.examples.support import (BUCKET, CODE, NPROC, REGION, TIMEOUT_S, clean_env, describe, json_event,
+                                    json_lines, objects, require_module, run, s3_env, torchrun, torchrun_command)
 
 pytestmark = pytest.mark.integration
 
@@ -54,7 +55,7 @@ def kill_when(proxy: HoldingProxy, env: dict[str, str], *args: str, after_checkp
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + TIMEOUT_S
         while not (proxy.held_event.is_set() and (after_checkpoint is None or checkpoint_done.is_set())):
             if proc.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"never reached the kill point (exit {proc.poll()}, held {proxy.held}):\n{''.join(seen)}")
@@ -104,15 +105,16 @@ def test_the_model_learns(uninterrupted):
 
 
 def test_a_run_killed_after_a_checkpoint_resumes_there_and_matches_an_uninterrupted_one(moto, uninterrupted):
+    prefix = f"killed-{uuid.uuid4().hex[:8]}"  # a new one per run, so repeated runs never see each other's checkpoints
     # The proxy holds checkpoint 40's uploads, so when the job is killed checkpoint 30 is the
     # newest complete one, whatever the timing; the job waits for 40 at step 50 at the latest.
     with HoldingProxy(moto.port).holding(r"/step-00000040/") as proxy:
-        killed = kill_when(proxy, s3_env(), *RUN, "--checkpoint-uri", f"s3://{BUCKET}/killed", "--s3-endpoint", proxy.url,
+        killed = kill_when(proxy, s3_env(), *RUN, "--checkpoint-uri", f"s3://{BUCKET}/{prefix}", "--s3-endpoint", proxy.url,
                            after_checkpoint=30)
     assert json_lines(killed, "done") == []
-    left = objects(moto.url, "killed")
+    left = objects(moto.url, prefix)
     assert ".metadata" in left["step-00000030"] and "step-00000040" not in left, left
-    resumed = torchrun(TRAIN, *RUN, "--checkpoint-uri", f"s3://{BUCKET}/killed", "--s3-endpoint", moto.url, env=s3_env())
+    resumed = torchrun(TRAIN, *RUN, "--checkpoint-uri", f"s3://{BUCKET}/{prefix}", "--s3-endpoint", moto.url, env=s3_env())
     assert resumed.returncode == 0, describe(resumed)
     done = json_event(resumed, "done")
     assert done["resumed_from_step"] == 30 and done["rng_restored"] is True
@@ -123,20 +125,21 @@ def test_a_run_killed_after_a_checkpoint_resumes_there_and_matches_an_uninterrup
 
 
 def test_a_checkpoint_killed_mid_write_is_never_loaded(moto, uninterrupted):
+    prefix = f"mid-write-{uuid.uuid4().hex[:8]}"
     # Held at the upload of checkpoint 30's metadata: every rank's shards are written, the metadata is not.
     with HoldingProxy(moto.port).holding(r"/step-00000030/\.metadata\.tmp") as proxy:
-        kill_when(proxy, s3_env(AWS_ENDPOINT_URL_S3=proxy.url), *RUN, "--checkpoint-uri", f"s3://{BUCKET}/mid-write")
-    left = objects(moto.url, "mid-write")
+        kill_when(proxy, s3_env(AWS_ENDPOINT_URL_S3=proxy.url), *RUN, "--checkpoint-uri", f"s3://{BUCKET}/{prefix}")
+    left = objects(moto.url, prefix)
     assert set(left["step-00000030"]) == {f"__{rank}_0.distcp" for rank in range(NPROC)}, "all shards, no metadata"
     assert all(left["step-00000030"][shard] == left["step-00000020"][shard] for shard in left["step-00000030"]), \
         f"whole shards, as large as checkpoint 20's: {left}"
-    resumed = torchrun(TRAIN, *RUN, "--checkpoint-uri", f"s3://{BUCKET}/mid-write", env=s3_env(AWS_ENDPOINT_URL_S3=moto.url))
+    resumed = torchrun(TRAIN, *RUN, "--checkpoint-uri", f"s3://{BUCKET}/{prefix}", env=s3_env(AWS_ENDPOINT_URL_S3=moto.url))
     assert resumed.returncode == 0, describe(resumed)
     done = json_event(resumed, "done")
     assert done["resumed_from_step"] == 20
     reference = losses(uninterrupted.stdout)
     assert losses(resumed.stdout) == pytest.approx({s: reference[s] for s in range(21, 61)}, rel=1e-6)
-    assert ".metadata" in objects(moto.url, "mid-write")["step-00000030"], "step 30 written again, completely"
+    assert ".metadata" in objects(moto.url, prefix)["step-00000030"], "step 30 written again, completely"
 
 
 def test_a_local_directory_works_the_same_and_a_folder_without_metadata_is_skipped(tmp_path):

@@ -310,22 +310,17 @@ class CheckpointStore:
             return checkpoint_protocol.newest_complete(
                 os.listdir(self.uri), checkpoint_protocol.DCP_FOLDER,
                 lambda step: os.path.isfile(os.path.join(self.uri, checkpoint_protocol.dcp_metadata_key(step))))
-        from s3torchconnector import S3Exception
-
         bucket, _, key = self.uri[len("s3://"):].partition("/")
         prefix = f"{key}/" if key else ""
         folders = [common[len(prefix):] for page in self.client.list_objects(bucket, prefix, delimiter="/")
                    for common in page.common_prefixes]
 
         def has_metadata(step: int) -> bool:
-            try:
-                self.client.head_object(bucket, prefix + checkpoint_protocol.dcp_metadata_key(step))
-            except S3Exception as error:
-                # The connector's S3FileSystem.exists tells "missing" from other errors by this text.
-                if str(error) != "Service error: The object was not found":
-                    raise
-                return False
-            return True
+            # A listing, not a HEAD: S3 answers HEAD of a missing key with 404 only to a caller
+            # with s3:ListBucket, else 403 (Amazon S3 API Reference, HeadObject); a listing of the
+            # key's prefix is a plain yes or no under a prefix-scoped s3:ListBucket grant.
+            wanted = prefix + checkpoint_protocol.dcp_metadata_key(step)
+            return any(info.key == wanted for page in self.client.list_objects(bucket, wanted) for info in page.object_info)
         return checkpoint_protocol.newest_complete(folders, checkpoint_protocol.DCP_FOLDER, has_metadata)
 
     def saved_keys(self, step: int) -> set[str]:

@@ -54,7 +54,8 @@ def _rename_gpu_group(data: dict) -> None:
 GROUP = ("aws_cloudwatch_metric_alarm", "aws_eks_node_group", "aws_launch_template", "aws_security_group",
          "aws_vpc_security_group_egress_rule", "aws_vpc_security_group_ingress_rule")
 # Skipped on the emulator (tools/emulator_gaps.py): their creation or deletion is read from the synth.
-GROUP_SKIPPED = ("aws_autoscaling_group_tag",) * 6 + ("aws_placement_group",)
+# Seven node-template tags per EFA group: three labels, a taint, GPUs, EFA and ephemeral storage.
+GROUP_SKIPPED = ("aws_autoscaling_group_tag",) * 7 + ("aws_placement_group",)
 
 CHANGES: tuple[Change, ...] = (
     # EKS API Reference, UpdateNodegroupConfig: scalingConfig changes in place.
@@ -94,8 +95,9 @@ CHANGES: tuple[Change, ...] = (
     Change(slug="fsx-off", what="switch FSx off (p5-training)", base="p5-training.yaml",
            edit={"storage.fsx_lustre.enabled": False}, update=("aws_eks_node_group", "aws_launch_template"),
            delete=("aws_eks_addon", "aws_fsx_data_repository_association", "aws_fsx_lustre_file_system", "aws_kms_alias",
-                   "aws_kms_key", "aws_security_group") + ("aws_vpc_security_group_egress_rule",) * 2
-                  + ("aws_vpc_security_group_ingress_rule",) * 4,
+                   "aws_kms_key", "aws_security_group") + ("aws_vpc_security_group_egress_rule",) * 4
+                  # four on the file system's group, two on the nodes' cluster security group
+                  + ("aws_vpc_security_group_ingress_rule",) * 6,
            flagged=("aws_fsx_lustre_file_system", "aws_kms_key")),
 )
 

@@ -33,26 +33,27 @@ class ClusterStack(TerraformStack):
         self.control_plane = cp = ControlPlane(self, "control_plane", props=ControlPlaneProps(
             plan=plan.control_plane, subnet_ids=network.private_subnet_ids,
         ))
+        context = cp.context
         before_nodes = ManagedAddons(self, "addons_before_nodes", props=ManagedAddonsProps(
-            cluster_name=cp.name, addons=tuple(a for a in plan.addons if a.before_nodes),
+            context=context, addons=tuple(a for a in plan.addons if a.before_nodes),
         ))
-        node_role = NodeRole(self, "node_role", props=NodeRoleProps(name=plan.name, partition=plan.partition))
+        node_role = NodeRole(self, "node_role", props=NodeRoleProps(context=context))
         node_prerequisites = [*node_role.attachments, *before_nodes.addons]
 
         system = SystemNodeGroup(self, "system_nodes", props=SystemNodeGroupProps(
-            cluster_name=cp.name, node_role_arn=node_role.arn, subnet_ids=network.private_subnet_ids,
+            context=context, node_role_arn=node_role.arn, subnet_ids=network.private_subnet_ids,
             plan=plan.system_nodes,
         ), depends_on=node_prerequisites)
         self.storage = self._storage(plan, network, cp)
         self._observability(plan, cp)
         ManagedAddons(self, "addons_after_nodes", props=ManagedAddonsProps(
-            cluster_name=cp.name, addons=tuple(a for a in plan.addons if not a.before_nodes),
+            context=context, addons=tuple(a for a in plan.addons if not a.before_nodes),
             role_arns=self._addon_roles,
         ), depends_on=[system.node_group])
 
         for group in plan.gpu_groups:
             GpuNodeGroup(self, f"gpu_{group.name}", props=GpuNodeGroupProps(
-                cluster_name=cp.name, vpc_id=network.vpc_id, node_role_arn=node_role.arn,
+                context=context, vpc_id=network.vpc_id, node_role_arn=node_role.arn,
                 cluster_security_group_id=cp.security_group_id, subnet_ids=network.subnet_ids_in(group.availability_zone),
                 plan=group,
             ), depends_on=node_prerequisites)
@@ -61,7 +62,7 @@ class ClusterStack(TerraformStack):
             AutoscalerIdentity(self, "autoscaler_identity", props=AutoscalerIdentityProps(
                 cluster_name=cp.name, namespace=plan.autoscaler_identity.namespace,
                 service_account=plan.autoscaler_identity.service_account,
-                region=plan.region, account_id=cp.account_id, partition=plan.partition,
+                region=plan.region, account_id=cp.context.account_id, partition=plan.partition,
             ), depends_on=before_nodes.addons)
 
         TerraformOutput(self, "cluster_name", value=cp.name)
@@ -82,9 +83,7 @@ class ClusterStack(TerraformStack):
             ))
             self._addon_roles[agent.name] = role.arn
         if plan.alarms is not None:
-            alarms = GpuAlarms(self, "gpu_alarms", props=GpuAlarmsProps(
-                cluster_name=plan.name, plan=plan.alarms, partition=plan.partition, account_id=cp.account_id,
-            ))
+            alarms = GpuAlarms(self, "gpu_alarms", props=GpuAlarmsProps(context=cp.context, plan=plan.alarms))
             if plan.alarms.topic:
                 TerraformOutput(self, "gpu_alarm_topic_arn", value=alarms.topic.arn,
                                 description="SNS topic of the GPU health alarms: subscribe your on-call address")
@@ -95,9 +94,7 @@ class ClusterStack(TerraformStack):
         refs = StorageRefs()
         if plan.storage.checkpoints is not None:
             bucket = CheckpointBucket(self, "checkpoint_bucket", props=CheckpointBucketProps(
-                cluster_name=plan.name, bucket_name=plan.storage.checkpoints.bucket_name, region=plan.region,
-                partition=plan.partition, account_id=cp.account_id,
-                noncurrent_version_days=plan.storage.checkpoints.noncurrent_version_days,
+                context=cp.context, plan=plan.storage.checkpoints,
             ))
             driver = PodIdentityRole(self, "mountpoint_role", props=PodIdentityRoleProps(
                 name_prefix=f"{plan.name}-mountpoint-", partition=plan.partition, statements=bucket.read_write_statements(),
@@ -109,9 +106,9 @@ class ClusterStack(TerraformStack):
         fsx = plan.storage.fsx
         if fsx is not None:
             lustre = LustreFileSystem(self, "lustre", props=LustreFileSystemProps(
-                cluster_name=plan.name, plan=fsx, vpc_id=network.vpc_id,
+                context=cp.context, plan=fsx, vpc_id=network.vpc_id,
                 subnet_id=Fn.element(network.subnet_ids_in(fsx.availability_zone), 0),
-                client_security_group_id=cp.security_group_id, partition=plan.partition, account_id=cp.account_id,
+                client_security_group_id=cp.security_group_id,
             ))
             refs = StorageRefs(checkpoint_bucket=refs.checkpoint_bucket, fsx_id=lustre.id, fsx_dns_name=lustre.dns_name,
                                fsx_mount_name=lustre.mount_name)
@@ -124,8 +121,8 @@ class ClusterStack(TerraformStack):
         zones = tuple(dict.fromkeys(g.availability_zone for g in plan.gpu_groups if g.availability_zone))
         if plan.storage.fsx is not None and plan.storage.fsx.availability_zone not in zones:
             zones += (plan.storage.fsx.availability_zone,)
-        lookup = ExistingSubnets(self, "private_subnets", props=ExistingSubnetsProps(
-            private_subnet_ids=existing.private_subnet_ids, availability_zones=zones,
-        ))
+        by_zone = {zone: ExistingSubnets(self, f"private_subnets_{zone}", props=ExistingSubnetsProps(
+            private_subnet_ids=existing.private_subnet_ids, availability_zone=zone,
+        )).ids for zone in zones}
         return NetworkRefs(vpc_id=existing.vpc_id, private_subnet_ids=list(existing.private_subnet_ids),
-                           subnet_ids_by_zone=lookup.ids_by_zone)
+                           subnet_ids_by_zone=by_zone)

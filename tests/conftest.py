@@ -131,3 +131,17 @@ def plan_for(config_file: str | Path):
     from cluster_config.plan import build_plan
 
     return build_plan(load_config(CONFIG_DIR / config_file).config)
+
+
+# ---------------------------------------------------------------------------
+# The placement table (tests/unit/test_placement.py fills it).
+# ---------------------------------------------------------------------------
+
+def pytest_terminal_summary(terminalreporter):
+    placement = sys.modules.get("tests.placement")
+    if placement is None or not placement.TABLES:
+        return
+    terminalreporter.section("where each rendered workload can run (tests/placement.py; yes, -, or the types it fits)")
+    for lines in placement.TABLES.values():
+        for line in lines:
+            terminalreporter.write_line(line)

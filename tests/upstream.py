@@ -1,7 +1,9 @@
-"""The upstream charts' own files at the pinned versions: CRD schemas and values.yaml.
+"""The upstream charts' own files at the pinned versions: whole charts, CRD schemas and values.yaml.
 
 They are not part of this repository (nobody here wrote them): they are read from
-``$UPSTREAM_REFERENCE``, else from ``shared/reference/upstream`` beside the checkout.
+``$UPSTREAM_REFERENCE``, else from ``shared/reference/upstream`` beside the checkout, else
+from the chart cache that tools/upstream_charts.py fills on a machine with internet
+(``helm pull`` at the pins, digests checked; CRDs from their upstream tags).
 """
 
 from __future__ import annotations
@@ -14,41 +16,76 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tools import upstream_charts
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def reference_dir() -> Path | None:
-    configured = os.environ.get("UPSTREAM_REFERENCE")
-    candidates = [Path(configured)] if configured else [ROOT.parent / "shared" / "reference" / "upstream"]
-    return next((p for p in candidates if (p / "index.json").is_file()), None)
+def unavailable(reason: str):
+    """Skip on a workstation; fail with CI=true, since a CI job that skipped these checks
+    would pass having checked nothing."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI=true, so this is a failure, not a skip: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@lru_cache(maxsize=None)
+def _located() -> tuple[Path | None, str]:
+    return upstream_charts.upstream_dir()
 
 
 def require_reference() -> Path:
-    """The reference directory, or a skip saying it is missing; with CI=true a failure, since a
-    CI job that skipped these checks would pass having checked nothing."""
-    directory = reference_dir()
+    """The reference directory (or the fetched cache), or a skip saying why there is none."""
+    directory, how = _located()
     if directory is None:
-        reason = ("the upstream reference files are not beside the checkout (../shared/reference/upstream) "
-                  "and UPSTREAM_REFERENCE is unset")
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true, so this is a failure, not a skip: {reason}", pytrace=False)
-        pytest.skip(reason)
+        unavailable(f"no upstream charts: {how}")
     return directory
+
+
+def chart_dir(name: str, version: str) -> Path | None:
+    """A whole upstream chart at a version (``charts/<name>-<version>``), or None if the reference lacks it."""
+    path = require_reference() / "charts" / f"{name}-{version}"
+    return path if (path / "Chart.yaml").is_file() else None
+
+
+# libyaml's parser where PyYAML has it: the reference CRDs are megabytes.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@lru_cache(maxsize=None)
+def _reference_crds() -> tuple[dict, ...]:
+    return tuple(yaml.load(p.read_text(), Loader=_LOADER) for p in sorted(require_reference().glob("*/crds/*.yaml")))
+
+
+def reference_crds() -> list[dict]:
+    """The CRDs the reference keeps beside the charts (``*/crds/*.yaml``); shared, do not modify."""
+    return list(_reference_crds())
 
 
 @lru_cache(maxsize=None)
 def crd_schema(kind: str, version: str) -> dict:
     """The openAPIV3Schema of ``kind`` at ``version``, made strict: unknown fields are
     errors, as the API server prunes or rejects them."""
-    directory = require_reference()
-    for path in sorted(directory.glob("*/crds/*.yaml")):
-        crd = yaml.safe_load(path.read_text())
-        if crd["spec"]["names"]["kind"] != kind:
-            continue
+    for crd in _reference_crds():
+        if crd["spec"]["names"]["kind"] == kind and served_schema(crd, version) is not None:
+            return served_schema(crd, version)
+    raise KeyError(f"no CRD for {kind} {version} under {require_reference()}")
+
+
+_SERVED: dict[tuple[int, str], tuple[dict, dict | None]] = {}
+
+
+def served_schema(crd: dict, version: str) -> dict | None:
+    """The strict openAPIV3Schema a CRD serves at ``version``, or None if it serves no such
+    version; made once per CRD object and version (the object is kept, so its id stays its own)."""
+    key = (id(crd), version)
+    if key not in _SERVED:
+        schema = None
         for served in crd["spec"]["versions"]:
-            if served["name"] == version:
-                return _strict(copy.deepcopy(served["schema"]["openAPIV3Schema"]))
-    raise KeyError(f"no CRD for {kind} {version} under {directory}")
+            if served["name"] == version and served.get("served", True):
+                schema = _strict(copy.deepcopy(served["schema"]["openAPIV3Schema"]))
+        _SERVED[key] = (crd, schema)
+    return _SERVED[key][1]
 
 
 def _strict(schema: dict) -> dict:
@@ -60,6 +97,11 @@ def _strict(schema: dict) -> dict:
         schema.pop("type", None)
         schema["anyOf"] = [{"type": "integer"}, {"type": "string"}]
     preserve = schema.pop("x-kubernetes-preserve-unknown-fields", False)
+    if "required" in schema and "properties" in schema:
+        # The API server applies a structural schema's defaults before it validates, so a
+        # required field with a default may be left out (Kubernetes docs, "Extend the Kubernetes
+        # API with CustomResourceDefinitions", Defaulting).
+        schema["required"] = [p for p in schema["required"] if "default" not in schema["properties"].get(p, {})]
     if "properties" in schema:
         for child in schema["properties"].values():
             _strict(child)
@@ -75,14 +117,21 @@ def _strict(schema: dict) -> dict:
     return schema
 
 
-def validate_custom_resource(obj: dict) -> list[str]:
-    """Every schema error of a custom resource, as 'path: message' lines."""
+_VALIDATORS: dict[int, tuple[dict, object]] = {}  # id(schema) -> (schema, its validator)
+
+
+def validate_custom_resource(obj: dict, schema: dict | None = None) -> list[str]:
+    """Every schema error of a custom resource, as 'path: message' lines; against ``schema``
+    (from ``served_schema``), else its kind's CRD in the reference."""
     import jsonschema
 
     group_version, kind = obj["apiVersion"], obj["kind"]
-    schema = crd_schema(kind, group_version.split("/")[1])
+    schema = schema or crd_schema(kind, group_version.split("/")[1])
     body = {k: v for k, v in obj.items() if k not in ("apiVersion", "kind", "metadata")}
-    validator = jsonschema.Draft7Validator(schema)
+    validator = _VALIDATORS.get(id(schema), (None, None))[1]
+    if validator is None:
+        validator = jsonschema.Draft7Validator(schema)
+        _VALIDATORS[id(schema)] = (schema, validator)
     return [f"{'.'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in validator.iter_errors(body)]
 
 

@@ -2,16 +2,24 @@
 `eksctl create/delete cluster -f`.
 
     python tools/cluster.py plan    [--config config/default.yaml]
-    python tools/cluster.py deploy  [--config ...] [--yes]
+    python tools/cluster.py deploy  [--config ...] [--yes] [--allow-replace addr1,addr2]
     python tools/cluster.py destroy [--config ...] [--yes]
     python tools/cluster.py check-backend [--config ...]   # fails on the local backend (CI apply)
 
 Each command first synthesizes the configuration (`python main.py --config`, which
 prints the summary), then runs terraform in every stack directory in the order
 that cdktf's manifest.json gives: plan and deploy upstream first, destroy in
-reverse. Deploy shows each stack's plan and lets terraform ask before applying it,
-unless --yes. Destroy says what it will remove and asks for the cluster's name,
-unless --yes; without a terminal to ask on, it refuses.
+reverse.
+
+Plan and deploy save each stack's plan to a file and judge it with tools/plan_guard.py:
+every stack's verdict goes to <outdir>/plan-report.json, and replacements or deletions
+of what holds data, capacity or identity are printed first. Deploy refuses such a plan
+unless each flagged address is allowed (--allow-replace, ALLOW_REPLACE=addr1,addr2, or
+typed at the prompt), asks before applying (unless --yes), then applies exactly the
+saved plan file it judged. A stack downstream of one just applied is planned and judged
+again first: its saved plan read the upstream outputs from before the apply.
+Destroy says what it will remove and asks for the cluster's name, unless --yes; without
+a terminal to ask on, it refuses.
 """
 
 from __future__ import annotations
@@ -32,9 +40,13 @@ sys.path.insert(0, str(ROOT))
 import report  # noqa: E402
 from cluster_config import ConfigError, load_config  # noqa: E402
 from cluster_config.plan import ClusterPlan, build_plan  # noqa: E402
+from tools import plan_guard  # noqa: E402
+from tools.plan_guard import PlanFormatError, Verdict  # noqa: E402
 
 DEFAULT_CONFIG = "config/default.yaml"
 PLAN_CHANGES = 2  # terraform plan -detailed-exitcode: success with changes
+PLAN_FILE = "plan.tfplan"  # in each stack directory; deploy applies exactly this file
+REPORT_FILE = "plan-report.json"  # in the output directory: every stack's verdict
 
 
 def kubernetes_leftovers_note(plan: ClusterPlan) -> list[str]:
@@ -71,9 +83,34 @@ class Runner:
     def __call__(self, command: list[str], cwd: Path) -> int:
         return subprocess.run(command, cwd=cwd, env=self.env).returncode
 
+    def output(self, command: list[str], cwd: Path) -> tuple[int, str]:
+        """Exit code and standard output; standard error still goes to the terminal."""
+        done = subprocess.run(command, cwd=cwd, env=self.env, stdout=subprocess.PIPE, text=True)
+        return done.returncode, done.stdout
+
 
 class Refused(Exception):
     """The tool will not go on; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class StackPlan:
+    """One stack's saved plan: terraform's exit code and, when it planned, the guard's verdict."""
+
+    stack: str
+    code: int
+    verdicts: tuple[Verdict, ...] = ()
+
+    @property
+    def planned(self) -> bool:
+        return self.code in (0, PLAN_CHANGES)
+
+    @property
+    def changes(self) -> bool:
+        return self.code == PLAN_CHANGES
+
+    def summary(self) -> set[tuple[str, str, bool]]:
+        return {(v.address, v.action, v.flagged) for v in self.verdicts}
 
 
 @dataclass
@@ -81,7 +118,8 @@ class ClusterTool:
     config_path: str
     outdir: Path
     yes: bool = False
-    run: Callable[[list[str], Path], int] = field(default_factory=Runner)
+    allow_replace: set[str] = field(default_factory=set)
+    run: Runner = field(default_factory=Runner)
     ask: Callable[[str], str] = input
     interactive: Callable[[], bool] = lambda: sys.stdin.isatty()
     say: Callable[[str], None] = print
@@ -110,25 +148,80 @@ class ClusterTool:
         if self.run([self.terraform, "init", "-input=false"], self.stack_dir(stack)) != 0:
             raise Refused(f"terraform init failed in {self.stack_dir(stack)}")
 
+    def plan_stack(self, stack: str) -> StackPlan:
+        """terraform plan to PLAN_FILE, then the guard's verdict on `terraform show -json` of that file."""
+        code = self.run([self.terraform, "plan", "-input=false", "-lock-timeout=5m", "-detailed-exitcode",
+                         f"-out={PLAN_FILE}"], self.stack_dir(stack))
+        if code != PLAN_CHANGES:  # 0: no changes, nothing to judge; else it did not plan
+            return StackPlan(stack, code)
+        shown, text = self.run.output([self.terraform, "show", "-json", PLAN_FILE], self.stack_dir(stack))
+        if shown != 0:
+            raise Refused(f"terraform show -json {PLAN_FILE} failed in {self.stack_dir(stack)}")
+        try:
+            return StackPlan(stack, code, tuple(plan_guard.verdicts(stack, json.loads(text))))
+        except (ValueError, PlanFormatError) as error:
+            raise Refused(f"{stack}: the plan cannot be judged ({error})") from None
+
+    def write_report(self, plans: dict[str, StackPlan | None]) -> Path:
+        records = plan_guard.flagged_first([v for p in plans.values() if p for v in p.verdicts])
+        path = self.outdir / REPORT_FILE
+        path.write_text(json.dumps([v.as_dict() for v in records], indent=2) + "\n")
+        return path
+
+    def show_verdicts(self, plans: list[StackPlan]) -> None:
+        records = [v for p in plans for v in p.verdicts]
+        self.say("")
+        for line in plan_guard.render(records):
+            self.say(line)
+
+    def authorize(self, plans: list[StackPlan]) -> None:
+        """Refuses unless every flagged change is allowed: by --allow-replace, or typed at the prompt."""
+        refused = plan_guard.not_allowed([v for p in plans for v in p.verdicts], self.allow_replace)
+        if not refused:
+            return
+        addresses = ",".join(v.address for v in refused)
+        if not self.yes and self.interactive():
+            typed = self.ask(f"\nType the address of each flagged change you accept, separated by commas "
+                             f"({len(refused)}: {addresses}): ")
+            self.allow_replace |= plan_guard.allow_list(typed)
+            refused = plan_guard.not_allowed(refused, self.allow_replace)
+            addresses = ",".join(v.address for v in refused)
+        if refused:
+            raise Refused(f"{len(refused)} flagged change(s) not allowed: {addresses}. They are listed above. "
+                          f"To apply them anyway: make deploy ALLOW_REPLACE={addresses}")
+
+    def confirm(self, what: str) -> None:
+        if self.yes:
+            return
+        if not self.interactive():
+            raise Refused("no terminal to confirm on: pass --yes (make deploy AUTO_APPROVE=1) to apply without asking")
+        answer = self.ask(f"\nApply {what}? Only 'yes' is accepted: ").strip()
+        if answer != "yes":
+            raise Refused(f"'{answer}' is not 'yes'; nothing more was applied")
+
     # ---- commands ------------------------------------------------------------
     def plan_all(self) -> int:
         stacks = self.synth()
         results: dict[str, str] = {}
+        plans: dict[str, StackPlan | None] = {}
         for stack in stacks:
             self.say(f"\n== plan {stack}")
             self.init(stack)
-            code = self.run([self.terraform, "plan", "-input=false", "-lock-timeout=5m", "-detailed-exitcode"],
-                            self.stack_dir(stack))
+            plan = self.plan_stack(stack)
             pending = [s for s in stacks[:stacks.index(stack)] if results[s] != "no changes"]
-            if code == 0:
+            plans[stack] = plan if plan.planned else None
+            if plan.code == 0:
                 results[stack] = "no changes"
-            elif code == PLAN_CHANGES:
-                results[stack] = "changes"
+            elif plan.changes:
+                flagged = sum(v.flagged for v in plan.verdicts)
+                results[stack] = "changes" + (f", {flagged} flagged" if flagged else "")
             elif pending:
                 # Its terraform_remote_state reads outputs an upstream stack does not have yet.
                 results[stack] = f"not plannable until {', '.join(pending)} is applied"
             else:
-                results[stack] = f"failed (exit {code})"
+                results[stack] = f"failed (exit {plan.code})"
+        self.show_verdicts([p for p in plans.values() if p])
+        self.say(f"\nEvery stack's verdict: {self.write_report(plans)}")
         self.say("\nPlan summary:")
         for stack, result in results.items():
             self.say(f"  {stack:<28} {result}")
@@ -136,22 +229,66 @@ class ClusterTool:
 
     def deploy(self) -> int:
         stacks = self.synth()
-        self.say(f"\nDeploying {', '.join(stacks)} in this order" + (" without asking (--yes)." if self.yes else
-                 "; terraform shows each stack's plan and asks before applying it."))
+        self.say(f"\nDeploying {', '.join(stacks)} in this order: each stack's plan is saved, judged, and applied "
+                 "as it was judged" + (" (--yes: without asking)." if self.yes else "."))
         for line in private_endpoint_note(self.plan, stacks, "deploy"):
             self.say(line)
+        plans: dict[str, StackPlan | None] = {}
         for stack in stacks:
-            self.say(f"\n== deploy {stack}")
+            self.say(f"\n== plan {stack}")
             self.init(stack)
-            command = [self.terraform, "apply", "-lock-timeout=5m"] + (["-auto-approve"] if self.yes else [])
-            if self.run(command, self.stack_dir(stack)) != 0:
-                done = stacks[:stacks.index(stack)]
-                raise Refused(f"{stack} did not apply; stopped before {', '.join(stacks[stacks.index(stack) + 1:]) or 'nothing else'}"
-                              + (f" ({', '.join(done)} applied)" if done else ""))
+            try:
+                plan = self.plan_stack(stack)
+            except Refused as refusal:
+                raise Refused(f"{refusal}; nothing was applied") from None
+            upstream_moves = any(p is None or p.changes for p in plans.values())
+            if not plan.planned and not upstream_moves:
+                raise Refused(f"terraform plan failed in {stack} (exit {plan.code}); nothing was applied")
+            # Not plannable yet: its remote state reads outputs an upstream stack does not have.
+            plans[stack] = plan if plan.planned else None
+        self.write_report(plans)
+        judged = [p for p in plans.values() if p]
+        self.show_verdicts(judged)
+        self.authorize(judged)
+        if any(p.changes for p in judged):
+            self.confirm("these plans")
+        applied: list[str] = []
+        for stack in stacks:
+            plan = plans[stack]
+            if plan is None or applied:
+                # The saved plan (if any) read the outputs of upstream stacks from before this run's applies.
+                self.say(f"\n== plan {stack} again, now that {', '.join(applied) or 'its upstream'} is applied")
+                try:
+                    fresh = self.plan_stack(stack)
+                    if not fresh.planned:
+                        raise Refused(f"terraform plan failed (exit {fresh.code})")
+                    plans[stack] = fresh
+                    self.write_report(plans)
+                    if plan is None or fresh.summary() != plan.summary():
+                        self.show_verdicts([fresh])
+                        self.authorize([fresh])
+                        if fresh.changes:
+                            self.confirm(f"the plan of {stack}")
+                except Refused as refusal:
+                    raise Refused(self._stopped(stacks, stack, applied, f"was not applied: {refusal}")) from None
+                plan = fresh
+            if not plan.changes:
+                self.say(f"\n== {stack}: no changes")
+                continue
+            self.say(f"\n== apply {stack} ({PLAN_FILE})")
+            if self.run([self.terraform, "apply", "-input=false", "-lock-timeout=5m", PLAN_FILE], self.stack_dir(stack)) != 0:
+                raise Refused(self._stopped(stacks, stack, applied, "did not apply"))
+            applied.append(stack)
         self.say(f"\nDeployed {', '.join(stacks)}. Next:")
         self.say(f"  aws eks update-kubeconfig --region {self.plan.region} --name {self.plan.name}")
         self.say(f"  make destroy CONFIG={self.config_path}   # when you are done")
         return 0
+
+    @staticmethod
+    def _stopped(stacks: list[str], stack: str, applied: list[str], why: str) -> str:
+        after = stacks[stacks.index(stack) + 1:]
+        return (f"{stack} {why}; stopped before {', '.join(after) or 'nothing else'}"
+                + (f" ({', '.join(applied)} applied)" if applied else ""))
 
     def destroy(self) -> int:
         stacks = list(reversed(self.synth()))
@@ -191,12 +328,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", default=os.environ.get("CLUSTER_CONFIG") or DEFAULT_CONFIG)
     parser.add_argument("--outdir", default="cdktf.out", type=Path)
     parser.add_argument("--yes", action="store_true", default=os.environ.get("AUTO_APPROVE") == "1",
-                        help="do not ask (also AUTO_APPROVE=1)")
+                        help="do not ask (also AUTO_APPROVE=1); flagged changes still need --allow-replace")
+    parser.add_argument("--allow-replace", default=os.environ.get("ALLOW_REPLACE", ""), metavar="ADDRESSES",
+                        help="addresses of flagged changes deploy may apply, comma-separated (also ALLOW_REPLACE=...)")
     args = parser.parse_args(argv)
     try:
         if args.command != "check-backend" and shutil.which("terraform") is None:
             raise Refused("terraform is not on PATH; install Terraform >= 1.5 (1.10+ for S3-native locking)")
-        tool = ClusterTool(args.config, args.outdir, yes=args.yes)
+        tool = ClusterTool(args.config, args.outdir, yes=args.yes, allow_replace=plan_guard.allow_list(args.allow_replace))
         action = {"plan": tool.plan_all, "deploy": tool.deploy, "destroy": tool.destroy,
                   "check-backend": tool.check_backend}[args.command]
         return action()

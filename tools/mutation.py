@@ -296,6 +296,71 @@ MUTATIONS: tuple[Mutation, ...] = (
         new='EVENT_NAMESPACE = "kube-system"',
         why="the API server refuses a node Event outside default: no Event, and the failed instance is never reported",
     ),
+    # Caught only by rendering the charts with the real helm (tests/unit/test_helm_render.py,
+    # tests/unit/test_placement.py): the values are well-formed, the chart and the scheduler disagree.
+    Mutation(
+        name="mpi-launcher-drops-its-toleration",
+        file="cluster_config/releases/training_runtimes.py",
+        old='"spec": {"template": {"spec": {**placement, "containers": [launcher_container]}}},',
+        new='"spec": {"template": {"spec": {"nodeSelector": placement["nodeSelector"], "containers": [launcher_container]}}},',
+        why="mpi-<group>'s launcher is pinned to the tainted GPU group without tolerating its taint: it never schedules, and nccl-tests never starts",
+    ),
+    Mutation(
+        name="efa-plugin-selects-gpu-nodes",
+        file="cluster_config/releases/efa_device_plugin.py",
+        old='"nodeSelector": {names.EFA_PRESENT_LABEL: "true"},',
+        new='"nodeSelector": {names.GPU_PRESENT_LABEL: "true"},',
+        why="the EFA plugin would select GPU nodes instead of EFA nodes: Trainium groups never advertise vpc.amazonaws.com/efa and their jobs stay Pending",
+    ),
+    Mutation(
+        name="local-chart-template-broken",
+        file="charts/manifests/templates/manifests.yaml",
+        old="{{ tpl (toYaml .) $ }}",
+        new="{{ tpl (toYaml .) }}",
+        why="the training runtimes, queues and storage claims would fail to install: helm rejects the template at apply",
+    ),
+    Mutation(
+        name="trainer-values-key-the-chart-ignores",
+        file="cluster_config/releases/kubeflow_trainer.py",
+        old='"crds": {"enabled": True},',
+        new='"crds": {"enabled": True}, "commonLabels": {"app.kubernetes.io/part-of": "gpu-eks"},',
+        why="labels meant for every Trainer object would land on none: chart 2.3.0 documents commonLabels in values.yaml but no template reads it",
+    ),
+    Mutation(
+        name="guard-reads-a-replace-as-an-update",
+        file="tools/plan_guard.py",
+        old='        return "replace"',
+        new='        return "update"',
+        why="a plan that replaces the EKS cluster would pass make deploy as an in-place update, and every workload go with it",
+    ),
+    Mutation(
+        name="guard-drops-the-file-system",
+        file="tools/plan_guard.py",
+        old='    "aws_fsx_lustre_file_system": Guarded(',
+        new='    "aws_fsx_lustre_file_system_unguarded": Guarded(',
+        why="switching FSx off would delete the dataset without a warning, and what was written to /fsx with it",
+    ),
+    Mutation(
+        name="auto-approve-lifts-the-guard",
+        file="tools/cluster.py",
+        old="        if not refused:",
+        new="        if not refused or self.yes:",
+        why="CI's make deploy AUTO_APPROVE=1 would apply a cluster replacement that nobody allowed",
+    ),
+    Mutation(
+        name="deploy-applies-a-fresh-plan",
+        file="tools/cluster.py",
+        old='"-lock-timeout=5m", PLAN_FILE], self.stack_dir(stack)) != 0:',
+        new='"-lock-timeout=5m", "-auto-approve"], self.stack_dir(stack)) != 0:',
+        why="deploy would apply a second plan, not the one the guard judged: what changed in between goes unchecked",
+    ),
+    Mutation(
+        name="deploy-trusts-a-stale-downstream-plan",
+        file="tools/cluster.py",
+        old="            if plan is None or applied:",
+        new="            if plan is None:",
+        why="after the network's apply, the cluster's saved plan would still use the old subnet ids from before it",
+    ),
 )
 
 

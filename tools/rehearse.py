@@ -1,6 +1,7 @@
 """`make rehearse`: deploy, re-plan and destroy the AWS stacks on an AWS emulator, offline.
 
     python tools/rehearse.py [--config config/default.yaml] [--workdir .rehearsal]
+    python tools/rehearse.py --config a.yaml --then b.yaml [--then c.yaml ...]
 
 1. Start moto on 127.0.0.1 (free port); it is stopped on any exit.
 2. Synthesize with the real cdktf CLI.
@@ -11,6 +12,17 @@
    security groups, launch templates, EKS, IAM roles, KMS keys, log groups, S3 buckets, SNS
    topics, alarms).
 6. A summary table; the same figures in <workdir>/report.json.
+
+With --then, between 4 and 5: each later configuration is synthesized on its own, planned
+against the state the first one applied (every --then against the same state, nothing of
+it applied), and judged by tools/plan_guard.py. The verdicts go to
+<workdir>/change-report.json, each record shaped as in `make plan`'s plan-report.json.
+These plans skip the refresh: step 4 has just shown that the state matches the emulator.
+A stack whose synthesized JSON is unchanged has no changes and is not planned. What the
+emulator cannot show is said, not guessed: a resource the rehearsal skips has no state,
+so its deletion or creation is read from the two synthesized configurations, and a
+change to a skipped resource or to what it reads, or to an attribute the rehearsal
+ignores, is listed as not rehearsed.
 
 Everything emulator-specific lives in *_override.tf.json files that only this
 script writes (endpoints, local state, count = 0, ignore_changes); the synthesized
@@ -28,7 +40,8 @@ import shutil
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,6 +50,7 @@ sys.path.insert(0, str(ROOT))
 from cluster_config import ConfigError, load_config, names  # noqa: E402
 from cluster_config.plan import build_plan  # noqa: E402
 from tools import emulator_gaps as gaps  # noqa: E402
+from tools import plan_guard  # noqa: E402
 from tools.emulator import MotoServer  # noqa: E402
 from cluster_config.plan.backend import LocalBackendPlan  # noqa: E402
 from tools.terraform_env import find_terraform, provider_env  # noqa: E402
@@ -59,15 +73,21 @@ class StackReport:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
+CHANGE_PLANS_AT_ONCE = 2  # --then stacks planned at the same time: the 2 cores of a small machine, no more
+NOT_ON_THE_EMULATOR = " [not on the emulator, which cannot create it: read from the two synthesized configurations]"
+
+
 class Rehearsal:
-    def __init__(self, config_path: str, workdir: Path):
+    def __init__(self, config_path: str, workdir: Path, then: list[str] = ()):
         self.config_path = config_path
+        self.then = list(then)
         self.workdir = workdir
         self.out = workdir / "cdktf.out"
         self.state_dir = workdir / "state"
         self.reports: dict[str, StackReport] = {}
         self.timings: dict[str, float] = {}
         self.leftovers: list[str] = []
+        self.changes: dict[str, dict] = {}
 
     # ---- helpers -------------------------------------------------------------
     def log(self, message: str) -> None:
@@ -109,8 +129,12 @@ class Rehearsal:
     # ---- phases --------------------------------------------------------------
     def prepare(self) -> None:
         self.plan = build_plan(load_config(self.config_path).config)
-        if self.plan.existing_vpc is not None:
-            raise RehearsalError("a bring-your-own-VPC configuration cannot be rehearsed: its VPC and subnets do not exist in the emulator")
+        # Every later configuration is checked before anything is applied: a bad one fails in seconds.
+        self.then_plans = {then: build_plan(load_config(then).config) for then in self.then}
+        for path, plan in [(self.config_path, self.plan), *self.then_plans.items()]:
+            if plan.existing_vpc is not None:
+                raise RehearsalError(f"{path}: a bring-your-own-VPC configuration cannot be rehearsed: "
+                                     "its VPC and subnets do not exist in the emulator")
         terraform = find_terraform()
         if terraform is None:
             raise RehearsalError("terraform is needed and is not on PATH")
@@ -157,14 +181,17 @@ class Rehearsal:
     def fingerprint(self) -> dict[str, str]:
         return {n: hashlib.sha256((d / "cdk.tf.json").read_bytes()).hexdigest() for n, d in self.stacks.items()}
 
-    def write_environment_overrides(self, stack: str, endpoint: str) -> None:
+    def write_environment_overrides(self, stack: str, endpoint: str, stack_dir: Path | None = None) -> None:
         """Endpoints, fake credentials, and local state inside the work directory.
 
         A local-backend config keeps its own backend: its relative path already lands in
         <workdir>/state (the output folder is <workdir>/cdktf.out), so the rehearsal deploys
         with the very path and cross-stack remote state a user gets. An s3 or cloud backend
-        is replaced by local state here."""
-        doc = self.document(stack)
+        is replaced by local state here. A later configuration's stack (``stack_dir``, synthesized
+        elsewhere) always reads the state the first configuration applied."""
+        change = stack_dir is not None
+        stack_dir = stack_dir or self.stacks[stack]
+        doc = json.loads((stack_dir / "cdk.tf.json").read_text())
         provider = {
             "access_key": "test", "secret_key": "test", "skip_credentials_validation": True,
             "skip_metadata_api_check": True, "skip_requesting_account_id": True, "skip_region_validation": True,
@@ -177,56 +204,22 @@ class Rehearsal:
         }
         override: dict = {"provider": {"aws": [provider]}}
         remote = doc.get("data", {}).get("terraform_remote_state", {})
-        if isinstance(self.plan.backend, LocalBackendPlan):
-            path = self.stacks[stack] / doc["terraform"]["backend"]["local"]["path"]
+        local = isinstance(self.plan.backend, LocalBackendPlan) and not change
+        if local:
+            path = stack_dir / doc["terraform"]["backend"]["local"]["path"]
             if path.resolve() != (self.state_dir / f"{stack}.tfstate").resolve():
                 raise RehearsalError(f"{stack}: the local backend path {path} does not lead to {self.state_dir}")
         else:
             override["terraform"] = {"backend": {"local": {"path": str(self.state_dir / f"{stack}.tfstate")}}}
-        if remote and not isinstance(self.plan.backend, LocalBackendPlan):
+        if remote and not local:
             override["data"] = {"terraform_remote_state": {
                 key: {"backend": "local", "config": {"path": str(self.state_dir / f"{key.removeprefix('cross-stack-reference-input-')}.tfstate")}}
                 for key in remote
             }}
-        (self.stacks[stack] / "rehearsal_environment_override.tf.json").write_text(json.dumps(override, indent=2))
+        (stack_dir / "rehearsal_environment_override.tf.json").write_text(json.dumps(override, indent=2))
 
     def write_gap_overrides(self, stack: str) -> None:
-        doc = self.document(stack)
-        resources: dict[str, dict] = {}
-        report = self.reports[stack]
-        skipped = {f"{kind}.{name}" for kind, items in doc.get("resource", {}).items()
-                   for name, body in items.items() if gaps.skip_reason(kind, body)}
-        outputs = {}
-        for name, output in doc.get("output", {}).items():
-            value, changed = _detach(output.get("value"), skipped)
-            if changed:
-                outputs[name] = {"value": value}
-        for kind, items in doc.get("resource", {}).items():
-            for name, body in items.items():
-                entry: dict = {}
-                for attribute, value in body.items():
-                    if attribute in ("//", "lifecycle", "depends_on"):
-                        continue
-                    value, changed = _detach(value, skipped)
-                    if changed:
-                        entry[attribute] = value
-                ignored = set(gaps.IGNORED.get(kind, ((), ""))[0])
-                reason = gaps.skip_reason(kind, body)
-                if reason:
-                    entry["count"] = 0
-                    report.skipped.append({"address": f"{kind}.{name}", "reason": reason})
-                if kind in gaps.DETACHED_BLOCKS:
-                    block, target = gaps.DETACHED_BLOCKS[kind]
-                    if f"{target}." in json.dumps(body.get(block, "")):
-                        entry[block] = {}
-                        ignored.add(block)
-                if ignored:
-                    existing = body.get("lifecycle", {}).get("ignore_changes", [])
-                    entry["lifecycle"] = {"ignore_changes": sorted(set(existing) | ignored)}
-                if entry:
-                    resources.setdefault(kind, {})[name] = entry
-        overrides = {"resource": resources, **({"output": outputs} if outputs else {})}
-        (self.stacks[stack] / "rehearsal_gaps_override.tf.json").write_text(json.dumps(overrides, indent=2))
+        self.reports[stack].skipped += write_gap_overrides(self.document(stack), self.stacks[stack])
 
     def terraform_cmd(self, stack: str, *args: str, **kwargs) -> subprocess.CompletedProcess:
         return self.run([self.terraform, *args], self.stacks[stack], **kwargs)
@@ -259,6 +252,53 @@ class Rehearsal:
                 f"{c['address']} ({'/'.join(c['change']['actions'])})" for c in shown.get("resource_changes", [])
                 if c["change"]["actions"] not in (["no-op"], ["read"])
             ]
+
+    # ---- later configurations, planned against what the first one applied ---------
+    def synth_change(self, then: str, out: Path) -> dict[str, dict]:
+        """Synthesizes ``then`` as main.py does, in this process (the bindings load once for every --then)."""
+        from stacks.app import build_app
+
+        build_app(self.then_plans[then], outdir=str(out)).synth()
+        manifest = json.loads((out / "manifest.json").read_text())["stacks"]
+        return {name: json.loads((out / "stacks" / name / "cdk.tf.json").read_text()) for name in manifest}
+
+    def rehearse_changes(self, endpoint: str) -> None:
+        """Each --then, synthesized (one after another: one jsii runtime), then its changed AWS stacks
+        planned and judged, a few at a time (plans only read the state, so they take no lock)."""
+        jobs = []
+        with self.timed("change synth"):
+            for index, then in enumerate(self.then):
+                out = self.workdir / "changes" / f"{index}-{Path(then).stem}" / "cdktf.out"
+                for stack, doc in self.synth_change(then, out).items():
+                    if set(doc.get("provider", {})) != {"aws"}:
+                        continue
+                    before = self.document(stack) if stack in self.aws_stacks else {}
+                    if doc == before:
+                        continue  # step 4 showed this stack's applied state matches it: no changes
+                    stack_dir = out / "stacks" / stack
+                    self.write_environment_overrides(stack, endpoint, stack_dir)
+                    write_gap_overrides(doc, stack_dir)
+                    jobs.append((then, stack, stack_dir, before, doc))
+        with self.timed("change plans"), ThreadPoolExecutor(CHANGE_PLANS_AT_ONCE) as pool:
+            judged = list(pool.map(lambda job: self.plan_change(*job[1:]), jobs))
+        for then in self.then:
+            records = [v for job, (found, _) in zip(jobs, judged) if job[0] == then for v in found]
+            self.changes[then] = {
+                "records": [v.as_dict() for v in plan_guard.flagged_first(records)],
+                "not_rehearsed": [u for job, (_, unknown) in zip(jobs, judged) if job[0] == then for u in unknown],
+            }
+            self.log(f"{then}: {len(records)} change(s), {sum(v.flagged for v in records)} flagged")
+
+    def plan_change(self, stack: str, stack_dir: Path, before: dict, after: dict) -> tuple[list[plan_guard.Verdict], list[dict]]:
+        self.log(f"plan {stack} of {stack_dir.parents[2].name}")
+        self.run([self.terraform, "init", "-input=false", "-no-color"], stack_dir)
+        self.run([self.terraform, "plan", "-input=false", "-no-color", "-refresh=false", "-lock=false", "-out=change.tfplan"],
+                 stack_dir)
+        shown = json.loads(self.run([self.terraform, "show", "-json", "change.tfplan"], stack_dir).stdout)
+        (stack_dir / "change-plan.json").write_text(json.dumps(shown))
+        judged = plan_guard.verdicts(stack, shown)
+        unseen, unknown = emulator_blind_spots(stack, before, after, {v.address for v in judged if v.action in ("replace", "delete")})
+        return judged + unseen, unknown
 
     def destroy(self, stack: str) -> None:
         with self.timed("destroy", stack):
@@ -316,6 +356,8 @@ class Rehearsal:
                 self.deploy(stack)
             for stack in self.aws_stacks:
                 self.replan(stack)
+            if self.then:
+                self.rehearse_changes(moto.url)
             for stack in reversed(self.aws_stacks):
                 self.destroy(stack)
             with self.timed("leftover check"):
@@ -325,12 +367,139 @@ class Rehearsal:
             "config": str(self.config_path),
             "stacks": {n: vars(r) for n, r in self.reports.items()},
             "leftovers": self.leftovers,
+            "changes": {then: len(change["records"]) for then, change in self.changes.items()},
             "production_json_unchanged": unchanged,
             "timings": self.timings,
             "total_seconds": time.perf_counter() - started,
         }
         result["ok"] = unchanged and not self.leftovers and not any(r.drifted for r in self.reports.values())
         return result
+
+
+def detached_block(kind: str, body: dict) -> str | None:
+    """The block of this resource that points at a skipped resource, emptied for the emulator."""
+    if kind in gaps.DETACHED_BLOCKS:
+        block, target = gaps.DETACHED_BLOCKS[kind]
+        if f"{target}." in json.dumps(body.get(block, "")):
+            return block
+    return None
+
+
+def ignored_attributes(kind: str, body: dict) -> set[str]:
+    """What the rehearsal tells terraform to ignore on this resource (tools/emulator_gaps.py)."""
+    block = detached_block(kind, body)
+    return set(gaps.IGNORED.get(kind, ((), ""))[0]) | ({block} if block else set())
+
+
+def write_gap_overrides(doc: dict, stack_dir: Path) -> list[dict]:
+    """Writes the stack's emulator-gap override file; returns the resources it skips, with why."""
+    resources: dict[str, dict] = {}
+    skipped_list: list[dict] = []
+    skipped = {f"{kind}.{name}" for kind, items in doc.get("resource", {}).items()
+               for name, body in items.items() if gaps.skip_reason(kind, body)}
+    outputs = {}
+    for name, output in doc.get("output", {}).items():
+        value, changed = _detach(output.get("value"), skipped)
+        if changed:
+            outputs[name] = {"value": value}
+    for kind, items in doc.get("resource", {}).items():
+        for name, body in items.items():
+            entry: dict = {}
+            for attribute, value in body.items():
+                if attribute in ("//", "lifecycle", "depends_on"):
+                    continue
+                value, changed = _detach(value, skipped)
+                if changed:
+                    entry[attribute] = value
+            reason = gaps.skip_reason(kind, body)
+            if reason:
+                entry["count"] = 0
+                skipped_list.append({"address": f"{kind}.{name}", "reason": reason})
+            block = detached_block(kind, body)
+            if block:
+                entry[block] = {}
+            ignored = ignored_attributes(kind, body)
+            if ignored:
+                existing = body.get("lifecycle", {}).get("ignore_changes", [])
+                entry["lifecycle"] = {"ignore_changes": sorted(set(existing) | ignored)}
+            if entry:
+                resources.setdefault(kind, {})[name] = entry
+    overrides = {"resource": resources, **({"output": outputs} if outputs else {})}
+    (stack_dir / "rehearsal_gaps_override.tf.json").write_text(json.dumps(overrides, indent=2))
+    return skipped_list
+
+
+def emulator_blind_spots(stack: str, before: dict, after: dict, replaced: set[str] = frozenset()) -> tuple[
+        list[plan_guard.Verdict], list[dict]]:
+    """What the plan on the emulator cannot show, from the two synthesized stacks.
+
+    A resource the rehearsal skips (count = 0) has no state, so its plan is empty: one that
+    only the first configuration has is deleted on AWS, one only the second has is created,
+    and these are judged like any plan entry. What cannot be judged is returned as not
+    rehearsed: a skipped resource whose configuration changes, or that reads a data source
+    whose configuration changes (an add-on version looked up for the cluster's minor) or a
+    resource the plan replaces or deletes (``replaced``); and a change to an attribute the
+    rehearsal ignores."""
+    def blocks(doc):
+        found = {f"{kind}.{name}": (kind, body) for kind, items in doc.get("resource", {}).items()
+                 for name, body in items.items()}
+        found.update({f"data.{kind}.{name}": (kind, body) for kind, items in doc.get("data", {}).items()
+                      for name, body in items.items()})
+        return found
+
+    old, new = blocks(before), blocks(after)
+    changed = {a for a in old.keys() & new.keys() if _literal(old[a][1]) != _literal(new[a][1])}
+    moving = {a for a in changed if a.startswith("data.")} | set(replaced)
+    entries, unknown = [], []
+    for address in sorted(a for a in old.keys() | new.keys() if not a.startswith("data.")):
+        kind = (new.get(address) or old[address])[0]
+        was, now = old.get(address, (kind, None))[1], new.get(address, (kind, None))[1]
+        skipped = gaps.skip_reason(kind, was) if was is not None else gaps.skip_reason(kind, now)
+        read = sorted(a for a in moving if "${" + a + "." in json.dumps(now)) if now is not None else []
+        if skipped and (was is None or now is None):
+            entries.append({"address": address, "mode": "managed", "type": kind, "change": {
+                "actions": ["create"] if was is None else ["delete"], "before": _literal(was), "after": _literal(now)}})
+        elif skipped and (address in changed or read):
+            what = "its configuration changes" if address in changed else f"it reads {', '.join(read)}, which changes or goes"
+            unknown.append({"stack": stack, "address": address, "type": kind,
+                            "why": f"{what}, and {skipped}, so update or replace is not rehearsed"})
+        elif was is not None and now is not None:
+            ignored = sorted(a for a in ignored_attributes(kind, now) if was.get(a) != now.get(a))
+            if ignored:
+                unknown.append({"stack": stack, "address": address, "type": kind,
+                                "why": f"{', '.join(ignored)} change(s), which the rehearsal ignores (tools/emulator_gaps.py)"})
+    judged = plan_guard.verdicts(stack, {"format_version": "1.2", "resource_changes": entries})
+    return [replace(v, reason=v.reason + NOT_ON_THE_EMULATOR) for v in judged], unknown
+
+
+def _literal(body: dict | None) -> dict | None:
+    """A synthesized resource body standing in for its values (references stay ${...} text)."""
+    if body is None:
+        return None
+    return {k: v for k, v in body.items() if k not in ("//", "lifecycle", "depends_on")}
+
+
+def change_table(report: dict, labels: dict[str, str] | None = None) -> str:
+    """The docs' table "What each change does": a markdown row per --then of a change report, the
+    resource types of each action (``labels`` names the rows; the file's name by default)."""
+    labels = labels or {}
+
+    def cell(records, *actions):
+        counts: dict[str, int] = {}
+        for r in records:
+            if r["action"] in actions:
+                counts[r["type"]] = counts.get(r["type"], 0) + 1
+        return ", ".join(f"`{t}`" + (f" x{n}" if n > 1 else "") for t, n in sorted(counts.items())) or "-"
+
+    rows = ["| change | updated in place | replaced | deleted | created | flagged | not rehearsed |",
+            "|---|---|---|---|---|---|---|"]
+    for then, change in report["changes"].items():
+        records = change["records"]
+        flagged = cell([r for r in records if r["flagged"]], *plan_guard.ACTIONS)
+        unknown = ", ".join(sorted({f"`{u['type']}`" for u in change["not_rehearsed"]})) or "-"
+        rows.append(f"| {labels.get(then, Path(then).stem)} | {cell(records, 'update')} | {cell(records, 'replace')} | "
+                    f"{cell(records, 'delete')} | {cell(records, 'create')} | {flagged} | {unknown} |")
+    return "\n".join(rows)
 
 
 SKIPPED_PLACEHOLDER = "skipped-in-rehearsal"
@@ -361,6 +530,8 @@ def render(result: dict) -> str:
     for name, r in result["stacks"].items():
         if r["drifted"]:
             out.append(f"DRIFT in {name}: " + ", ".join(r["drifted"]))
+    for then, count in result.get("changes", {}).items():
+        out.append(f"Planned against the applied state: {then}: {count} change(s) (change-report.json)")
     out.append("Left after destroy: " + (", ".join(result["leftovers"]) or "nothing"))
     out.append("Synthesized JSON unchanged by the rehearsal: " + ("yes" if result["production_json_unchanged"] else "NO"))
     out.append(f"synth {result['timings'].get('synth', 0):.0f} s; total {result['total_seconds']:.0f} s; "
@@ -372,8 +543,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--config", default=os.environ.get("CLUSTER_CONFIG") or "config/default.yaml")
     parser.add_argument("--workdir", default=".rehearsal", type=Path)
+    parser.add_argument("--then", action="append", default=[], metavar="CONFIG",
+                        help="a later configuration to plan against the applied state (repeatable)")
     args = parser.parse_args(argv)
-    rehearsal = Rehearsal(args.config, args.workdir.resolve())
+    rehearsal = Rehearsal(args.config, args.workdir.resolve(), args.then)
     try:
         result = rehearsal.execute()
     except ConfigError as error:
@@ -386,6 +559,10 @@ def main(argv: list[str] | None = None) -> int:
         print("rehearsal interrupted; the emulator was stopped", file=sys.stderr)
         return 130
     (args.workdir / "report.json").write_text(json.dumps(result, indent=2))
+    if rehearsal.then:
+        change_report = {"config": str(args.config), "changes": rehearsal.changes}
+        (args.workdir / "change-report.json").write_text(json.dumps(change_report, indent=2))
+        print("\nWhat each change does (from the plans against the applied state)\n" + change_table(change_report))
     print(render(result))
     return 0 if result["ok"] else 1
 

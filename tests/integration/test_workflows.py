@@ -90,3 +90,14 @@ def test_apply_refuses_local_state_before_it_deploys():
     deploy = next(i for i, r in enumerate(runs) if "make deploy AUTO_APPROVE=1" in r)
     assert check < deploy
     assert not any("cdktf deploy" in r for r in runs)  # cdktf reads only CLUSTER_CONFIG; make deploy names the file
+
+
+def test_apply_keeps_the_plan_guard_and_allows_only_what_a_variable_names():
+    steps = _steps("apply")
+    (deploy,) = [s for s in steps if "make deploy" in s.get("run", "")]
+    # AUTO_APPROVE=1 answers the questions, never the guard: flagged changes need ALLOW_REPLACE,
+    # which comes from a repository variable through the environment, not from the event.
+    assert deploy["env"] == {"ALLOW_REPLACE": "${{ vars.ALLOW_REPLACE }}"}
+    assert "ALLOW_REPLACE" not in deploy["run"] and "--allow-replace" not in deploy["run"]
+    kept = steps[steps.index(deploy) + 1]
+    assert kept["if"] == "always()" and kept["with"]["path"] == "cdktf.out/plan-report.json"

@@ -19,7 +19,8 @@ def test_every_named_regression_still_matches_its_line_exactly_once(entry):
 def test_every_named_regression_has_a_unique_name_and_says_what_a_user_would_lose():
     names = [m.name for m in mutation.MUTATIONS]
     assert len(names) == len(set(names))
-    assert all(m.why and m.file and not m.file.startswith(("tests/", "tools/")) for m in mutation.MUTATIONS)
+    # tools/ holds user-facing commands too (the plan guard, make deploy); only the mutation tool itself is off limits.
+    assert all(m.why and m.file and not m.file.startswith("tests/") and m.file != "tools/mutation.py" for m in mutation.MUTATIONS)
 
 
 def test_a_line_that_moved_is_reported():

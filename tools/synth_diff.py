@@ -26,6 +26,7 @@ difference is classified:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
 import json
 import os
@@ -155,6 +156,24 @@ VARIANTS = (
                                                                  "max_size": 6, "desired_size": 3, "root_volume_gib": 80}},
             "control-plane logs, a service CIDR, a larger system group, shorter flow-log retention"),
 )
+
+
+class NotACommit(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def worktree_at(ref: str, directory: Path):
+    """The commit ``ref`` names, checked out at ``directory`` for the life of the block: (sha, path)."""
+    found = subprocess.run(["git", "rev-parse", "--verify", f"{ref}^{{commit}}"], cwd=ROOT, capture_output=True, text=True)
+    if found.returncode != 0:
+        raise NotACommit(f"{ref} is not a commit: {found.stderr.strip()}")
+    sha = found.stdout.strip()
+    subprocess.run(["git", "worktree", "add", "--detach", "--quiet", str(directory), sha], cwd=ROOT, check=True)
+    try:
+        yield sha, directory
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", str(directory)], cwd=ROOT, capture_output=True)
 
 
 def example_names() -> list[str]:
@@ -290,19 +309,13 @@ def main(argv: list[str] | None = None) -> int:
     unknown = sorted(set(args.only) - known)
     if unknown:
         parser.error(f"unknown configuration {', '.join(unknown)}; see --list")
-    sha = subprocess.run(["git", "rev-parse", "--verify", f"{args.base}^{{commit}}"], cwd=ROOT, capture_output=True,
-                         text=True)
-    if sha.returncode != 0:
-        parser.error(f"--base {args.base} is not a commit: {sha.stderr.strip()}")
-    sha = sha.stdout.strip()
     scratch = Path(tempfile.mkdtemp(prefix="synth-diff-"))
-    base_tree = scratch / "base-tree"
     try:
         configs = write_configs(scratch / "configs", args.only)
-        subprocess.run(["git", "worktree", "add", "--detach", "--quiet", str(base_tree), sha], cwd=ROOT, check=True)
-        print(f"synthesizing {len(configs)} configurations at {args.base} ({sha[:12]}) and in the working tree", flush=True)
-        codes = {"base": synthesize(base_tree, scratch / "base", configs),
-                 "working tree": synthesize(ROOT, scratch / "work", configs)}
+        with worktree_at(args.base, scratch / "base-tree") as (sha, base_tree):
+            print(f"synthesizing {len(configs)} configurations at {args.base} ({sha[:12]}) and in the working tree", flush=True)
+            codes = {"base": synthesize(base_tree, scratch / "base", configs)}
+        codes["working tree"] = synthesize(ROOT, scratch / "work", configs)
         unexplained = 0
         for config in configs:
             name = config.stem
@@ -321,8 +334,9 @@ def main(argv: list[str] | None = None) -> int:
             unexplained += bool(changed)
         print(f"{len(configs)} configurations, {unexplained} with unexplained differences")
         return 1 if unexplained else 0
+    except NotACommit as error:
+        parser.error(f"--base: {error}")
     finally:
-        subprocess.run(["git", "worktree", "remove", "--force", str(base_tree)], cwd=ROOT, capture_output=True)
         if args.keep:
             shutil.copytree(scratch, args.keep, ignore=shutil.ignore_patterns("base-tree"))
         shutil.rmtree(scratch, ignore_errors=True)

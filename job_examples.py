@@ -22,6 +22,9 @@ from cluster_config.plan.nodes import GpuNodeGroupPlan
 
 ROOT = Path(__file__).resolve().parent
 SCRIPTS = ROOT / "examples" / "code"
+# What the training-code ConfigMap carries: the examples' scripts and checkpoint_protocol.py,
+# which train.py and train_fsdp.py import from their own directory.
+SCRIPT_FILES = ("train.py", "allreduce_bench.py", "checkpoint_protocol.py", "train_fsdp.py", "checkpoint_bench.py")
 EXAMPLE_NODES = 2  # a distributed job needs two nodes to cross the network
 API_VERSION = "trainer.kubeflow.org/v1alpha1"
 
@@ -103,12 +106,12 @@ def write(plan: ClusterPlan, outdir: str) -> dict[str, dict[str, Path]]:
         return {}
     code = root / "code"
     code.mkdir(parents=True)
-    for script in ("train.py", "allreduce_bench.py"):
+    for script in SCRIPT_FILES:
         shutil.copy2(SCRIPTS / script, code / script)
     (code / "kustomization.yaml").write_text(yaml.safe_dump({
         "apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
         "namespace": example_namespace(plan), "generatorOptions": {"disableNameSuffixHash": True},
-        "configMapGenerator": [{"name": CODE_CONFIGMAP, "files": ["train.py", "allreduce_bench.py"]}],
+        "configMapGenerator": [{"name": CODE_CONFIGMAP, "files": list(SCRIPT_FILES)}],
     }, sort_keys=False))
     written: dict[str, dict[str, Path]] = {}
     for group, jobs in examples.items():

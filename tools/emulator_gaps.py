@@ -1,4 +1,4 @@
-"""Where moto 5.2.1 (server mode) differs from AWS for the resources our stacks make.
+"""Where moto 5.2.2 (server mode) differs from AWS for the resources our stacks make.
 
 This is the one list of rehearsal adjustments. Each entry says what moto does that
 forces it. tools/rehearse.py turns it into Terraform override files that only the

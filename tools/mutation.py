@@ -361,6 +361,57 @@ MUTATIONS: tuple[Mutation, ...] = (
         new="            if plan is None:",
         why="after the network's apply, the cluster's saved plan would still use the old subnet ids from before it",
     ),
+    Mutation(
+        name="checkpoint-marker-before-payload",
+        file="examples/code/checkpoint_protocol.py",
+        old="""    write(os.path.join(directory, name), data)
+    write(os.path.join(directory, marker_name(step)), marker_record(step, name, data))""",
+        new="""    write(os.path.join(directory, marker_name(step)), marker_record(step, name, data))
+    write(os.path.join(directory, name), data)""",
+        why="a writer killed mid-checkpoint leaves a marker for a missing or half-written file; every restart then stops",
+    ),
+    Mutation(
+        name="checkpoint-sha256-unchecked",
+        file="examples/code/checkpoint_protocol.py",
+        old='if len(data) != record["bytes"] or hashlib.sha256(data).hexdigest() != record["sha256"]:',
+        new='if len(data) != record["bytes"]:',
+        why="a checkpoint corrupted in place (same size) is loaded, and training resumes from garbage weights",
+    ),
+    Mutation(
+        name="checkpoint-resume-skips-a-step",
+        file="examples/code/checkpoint_protocol.py",
+        old="    return range(resumed_from + 1, total + 1)",
+        new="    return range(resumed_from + 2, total + 1)",
+        why="every restart silently skips one optimizer step, so a resumed run no longer matches an uninterrupted one",
+    ),
+    Mutation(
+        name="checkpoint-resume-data-off-by-one",
+        file="examples/code/checkpoint_protocol.py",
+        old="    return divmod(consumed, batches_per_epoch)",
+        new="    return divmod(consumed + 1, batches_per_epoch)",
+        why="a resumed run skips a batch: it trains on other data than the uninterrupted run would have",
+    ),
+    Mutation(
+        name="checkpoint-oldest-loaded",
+        file="examples/code/checkpoint_protocol.py",
+        old="for name in names if (m := pattern.match(name))}, reverse=True)",
+        new="for name in names if (m := pattern.match(name))})",
+        why="a restart loads the oldest checkpoint and redoes almost the whole run on paid GPUs",
+    ),
+    Mutation(
+        name="checkpoint-dcp-incomplete-loaded",
+        file="examples/code/checkpoint_protocol.py",
+        old="        if is_complete is None or is_complete(step):",
+        new="        if True:",
+        why="train_fsdp.py picks a checkpoint killed mid-write (no DCP metadata) and every restart fails to load it",
+    ),
+    Mutation(
+        name="checkpoint-dcp-tmp-metadata-counts",
+        file="examples/code/checkpoint_protocol.py",
+        old='DCP_METADATA = ".metadata"',
+        new='DCP_METADATA = ".metadata.tmp"',
+        why="train_fsdp.py never finds a complete checkpoint (DCP renames .metadata.tmp away), so every restart starts over",
+    ),
 )
 
 

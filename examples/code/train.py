@@ -45,6 +45,8 @@ Checkpoints and resuming
     complete. A checkpoint without its marker (its writer died) is never loaded; a
     marked one that does not match its marker stops the job with an error. Old
     checkpoints are kept; the bucket's lifecycle rules, or you, prune them.
+    The protocol's pure parts are in ``checkpoint_protocol.py``, which must sit beside
+    this script (the training-code ConfigMap carries both).
 
 Run locally on CPU (a few seconds)::
 
@@ -54,11 +56,9 @@ Run locally on CPU (a few seconds)::
 from __future__ import annotations
 
 import argparse
-import hashlib
 import io
 import json
 import os
-import re
 import sys
 import time
 import traceback
@@ -68,6 +68,8 @@ import torch.distributed as dist
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel as DDP
 from torch.utils.data import DataLoader, DistributedSampler, TensorDataset
+
+import checkpoint_protocol  # beside this script, in the same ConfigMap
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -125,7 +127,7 @@ def make_model(features: int, hidden: int) -> nn.Module:
 def batches(loader: DataLoader, sampler: DistributedSampler, start_step: int = 0):
     """Endless batches from step ``start_step`` on. A new epoch reshuffles because the
     sampler's seed mixes in the epoch, so the order depends only on seed and step."""
-    epoch, skip = divmod(start_step, len(loader))
+    epoch, skip = checkpoint_protocol.data_position(start_step, len(loader))
     while True:
         sampler.set_epoch(epoch)
         for index, batch in enumerate(loader):
@@ -134,55 +136,15 @@ def batches(loader: DataLoader, sampler: DistributedSampler, start_step: int = 0
         epoch, skip = epoch + 1, 0
 
 
-CHECKPOINT = re.compile(r"^step-(\d{8})\.done$")
-
-
-def marker_path(directory: str, step: int) -> str:
-    return os.path.join(directory, f"step-{step:08d}.done")
-
-
-def _write_new(path: str, data: bytes) -> None:
-    # "x": a new file, never an overwrite. fsync before close: on Mountpoint the object
-    # is uploaded and made visible then, and an upload error surfaces here, not later.
-    with open(path, "xb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-
-
 def save_checkpoint(directory: str, step: int, state: dict) -> None:
-    """Rank 0 only: the checkpoint file, then its completion marker.
-
-    The file's name is new every time (a unique suffix), because an attempt that died
-    mid-write may have left a file of that step behind, which must not be overwritten."""
-    os.makedirs(directory, exist_ok=True)
+    """Rank 0 only: the checkpoint file, then its completion marker (checkpoint_protocol.save)."""
     buffer = io.BytesIO()
     torch.save(state, buffer)
-    data = buffer.getvalue()
-    name = f"step-{step:08d}-{os.urandom(4).hex()}.pt"
-    _write_new(os.path.join(directory, name), data)
-    _write_new(marker_path(directory, step),
-               json.dumps({"step": step, "file": name, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}).encode())
-
-
-def newest_checkpoint(directory: str | None) -> int:
-    """The step of the newest checkpoint that has its marker; 0 when there is none."""
-    if not directory or not os.path.isdir(directory):
-        return 0
-    steps = [int(m.group(1)) for name in os.listdir(directory) if (m := CHECKPOINT.match(name))]
-    return max(steps, default=0)
+    checkpoint_protocol.save(directory, step, buffer.getvalue())
 
 
 def load_checkpoint(directory: str, step: int) -> dict:
-    marker = marker_path(directory, step)
-    with open(marker) as handle:
-        expected = json.load(handle)
-    path = os.path.join(directory, expected["file"])
-    with open(path, "rb") as handle:
-        data = handle.read()
-    if len(data) != expected["bytes"] or hashlib.sha256(data).hexdigest() != expected["sha256"]:
-        raise RuntimeError(f"checkpoint {path} does not match its marker {marker} "
-                           f"({len(data)} bytes, expected {expected['bytes']}); remove both to resume from an older one")
+    data = checkpoint_protocol.load(directory, step)
     return torch.load(io.BytesIO(data), map_location="cpu", weights_only=False)
 
 
@@ -237,7 +199,7 @@ def train(args: argparse.Namespace) -> dict:
 
     # Rank 0 picks the checkpoint and tells the others, so every rank resumes from the
     # same one even if a newer one appears while they look.
-    choice = torch.tensor([newest_checkpoint(args.checkpoint_dir) if rank == 0 else 0], dtype=torch.long, device=device)
+    choice = torch.tensor([checkpoint_protocol.newest_checkpoint(args.checkpoint_dir) if rank == 0 else 0], dtype=torch.long, device=device)
     dist.broadcast(choice, src=0)
     resumed_from_step = int(choice.item())
     if resumed_from_step:
@@ -257,7 +219,7 @@ def train(args: argparse.Namespace) -> dict:
     final_loss = float("nan")
     started = time.perf_counter()
     data = batches(loader, sampler, start_step=resumed_from_step)
-    for step in range(resumed_from_step + 1, args.steps + 1):
+    for step in checkpoint_protocol.steps_to_run(resumed_from_step, args.steps):
         x, y = next(data)
         x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
         loss = loss_fn(model(x), y)
@@ -278,7 +240,7 @@ def train(args: argparse.Namespace) -> dict:
             if step == args.steps:
                 final_loss = mean_loss
 
-        if args.checkpoint_dir and step % args.checkpoint_every == 0 and step < args.steps:
+        if args.checkpoint_dir and checkpoint_protocol.is_checkpoint_step(step, args.checkpoint_every, args.steps):
             if rank == 0:
                 save_checkpoint(args.checkpoint_dir, step, {
                     "step": step, "first_loss": first_loss, "model": model.module.state_dict(), "optimizer": optimizer.state_dict(),

@@ -18,67 +18,20 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("torch", reason="PyTorch is not installed; the example training scripts need it")
+from tests.examples.support import (CODE, NPROC, clean_env, describe, json_event, require_module, run, torchrun,
+                                    torchrun_command)
 
 pytestmark = pytest.mark.integration
 
-ROOT = Path(__file__).resolve().parents[2]
-TRAIN = ROOT / "examples" / "code" / "train.py"
-BENCH = ROOT / "examples" / "code" / "allreduce_bench.py"
-NPROC = 2
-TIMEOUT_S = 120
+
+@pytest.fixture(autouse=True, scope="module")
+def tools():
+    """Checked when a test here runs, not when the fast suite merely collects this module."""
+    require_module("torch", "the example training scripts need it")
 
 
-def _clean_env(**extra: str) -> dict[str, str]:
-    env = dict(os.environ)
-    # Inherited launcher settings (e.g. when the suite itself runs inside a TrainJob
-    # pod, where PET_* are set) would make torchrun join that job's rendezvous.
-    for key in list(env):
-        if key.startswith(("PET_", "TORCHELASTIC_")) or key in {
-            "RANK", "LOCAL_RANK", "WORLD_SIZE", "LOCAL_WORLD_SIZE", "GROUP_RANK", "MASTER_ADDR", "MASTER_PORT",
-        }:
-            del env[key]
-    # Two ranks on a 2-core box: intra-op threads per rank would oversubscribe the CPU.
-    env["OMP_NUM_THREADS"] = "1"
-    # Keep these CPU/gloo tests identical on a GPU machine.
-    env["CUDA_VISIBLE_DEVICES"] = ""
-    env.update(extra)
-    return env
-
-
-def _run(cmd: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
-    # A new session lets a timeout kill torchrun *and* its worker processes.
-    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, start_new_session=True)
-    try:
-        out, err = proc.communicate(timeout=TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        out, err = proc.communicate()
-        pytest.fail(f"timed out after {TIMEOUT_S}s: {' '.join(cmd)}\nstdout:\n{out}\nstderr:\n{err[-4000:]}")
-    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
-
-
-def torchrun(script: Path, *args: str) -> subprocess.CompletedProcess:
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", str(NPROC),
-           str(script), *args]
-    return _run(cmd, _clean_env(), script.parent)
-
-
-def json_event(result: subprocess.CompletedProcess, event: str) -> dict:
-    found = []
-    for line in result.stdout.splitlines():
-        line = line.strip()
-        if line.startswith("{"):
-            payload = json.loads(line)
-            if payload.get("event") == event:
-                found.append(payload)
-    assert len(found) == 1, f"expected one {event!r} JSON line (rank 0 only):\n{result.stdout}\n{result.stderr[-4000:]}"
-    return found[0]
-
-
-def describe(result: subprocess.CompletedProcess) -> str:
-    return f"exit {result.returncode}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr[-4000:]}"
+TRAIN = CODE / "train.py"
+BENCH = CODE / "allreduce_bench.py"
 
 
 @pytest.fixture(scope="module")
@@ -166,8 +119,8 @@ def test_bench_process_exit_code_is_3_below_expected_busbw():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = _clean_env(RANK="0", LOCAL_RANK="0", WORLD_SIZE="1", MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
-    result = _run([sys.executable, str(BENCH), "--backend", "gloo", "--min-bytes", "4K", "--max-bytes", "4K",
+    env = clean_env(RANK="0", LOCAL_RANK="0", WORLD_SIZE="1", MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
+    result = run([sys.executable, str(BENCH), "--backend", "gloo", "--min-bytes", "4K", "--max-bytes", "4K",
                    "--warmup", "1", "--iters", "2", "--expect-min-busbw", "1e9"], env, BENCH.parent)
     assert result.returncode == 3, describe(result)
 
@@ -180,8 +133,8 @@ RESUME_ARGS = ("--backend", "gloo", "--steps", "60", "--log-every", "5", "--seed
 def torchrun_until(script: Path, line: str, *args: str) -> str:
     """Starts torchrun, reads its output until a line starting with ``line`` appears, then SIGKILLs its whole
     process group (torchrun and every worker, as a lost node would). Returns the output."""
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", str(NPROC), str(script), *args]
-    proc = subprocess.Popen(cmd, cwd=script.parent, env=_clean_env(), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+    cmd = torchrun_command(script, *args)
+    proc = subprocess.Popen(cmd, cwd=script.parent, env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                             text=True, start_new_session=True)
     seen = []
     try:
@@ -247,7 +200,7 @@ def test_a_marked_checkpoint_that_does_not_match_its_marker_stops_the_job(tmp_pa
 
 
 def test_no_checkpoint_dir_means_no_files_and_a_fresh_start(training_run):
-    assert "CHECKPOINT_DIR" not in _clean_env() and training_run.returncode == 0
+    assert "CHECKPOINT_DIR" not in clean_env() and training_run.returncode == 0
     assert json_event(training_run, "done")["resumed_from_step"] == 0
     assert list(TRAIN.parent.glob("step-*")) == []
 

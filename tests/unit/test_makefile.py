@@ -40,8 +40,10 @@ def test_the_version_check_is_off_wherever_make_runs_cdktf_or_terraform():
 def test_torch_is_installed_on_its_own_from_the_cpu_index_when_it_answers():
     assert "torch" not in re.sub(r"#.*", "", (ROOT / "requirements-dev.txt").read_text())
     pins = [l for l in (ROOT / "requirements-torch.txt").read_text().splitlines() if l and not l.startswith("#")]
-    # numpy rides along from PyPI (the CPU index is only an extra index); nothing else may.
-    assert pins == ["torch==2.13.0", "numpy==2.4.6"]
+    # numpy and the S3 connector for DCP checkpoints (with its client and tenacity) ride along
+    # from PyPI (the CPU index is only an extra index); nothing else may.
+    assert pins == ["torch==2.13.0", "numpy==2.4.6", "s3torchconnector[dcp]==1.5.0", "s3torchconnectorclient==1.5.0",
+                    "tenacity==9.2.1"]
     assert "TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu" in MAKEFILE
     assert '--extra-index-url "$(TORCH_CPU_INDEX)" -r requirements-torch.txt' in MAKEFILE
 

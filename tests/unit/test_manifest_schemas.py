@@ -56,7 +56,8 @@ def test_example_config_maps_are_valid_and_mount_where_the_runtime_looks():
     (config_map,) = rendered_config_maps(EXAMPLES / "code" / "kustomization.yaml")
     validate(config_map, "1.34")
     assert config_map["metadata"]["name"] == CODE_CONFIGMAP
-    assert sorted(config_map["data"]) == ["allreduce_bench.py", "train.py"]
+    assert sorted(config_map["data"]) == ["allreduce_bench.py", "checkpoint_bench.py", "checkpoint_protocol.py", "train.py",
+                                          "train_fsdp.py"]
 
 
 @pytest.mark.parametrize("example", ["first-job", "nccl-allreduce"])

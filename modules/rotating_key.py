@@ -58,10 +58,6 @@ class RotatingKey(Construct):
     def arn(self) -> str:
         return self.key.arn
 
-    @property
-    def key_id(self) -> str:
-        return self.key.key_id
-
 
 def logical_id(components: list[str]) -> str:
     """The Terraform name cdktf 0.21 gives an element at this construct path below its stack.

@@ -75,8 +75,8 @@ class ClusterStack(TerraformStack):
 
     def _pod_identities(self, plan: ClusterPlan, context: ClusterContext, grants: dict[Grant, tuple[dict, ...]],
                         *, agent: list) -> dict[str, str]:
-        """One role per component identity in the plan; role ARN by component name (the add-ons read theirs).
-        A role with its own association waits for ``agent``, the Pod Identity agent add-on."""
+        """One role per identity in the plan. A role with an association of its own waits for ``agent``,
+        the Pod Identity agent add-on; an add-on's role ARN is returned by the add-on's name."""
         role_arns: dict[str, str] = {}
         for planned in plan.pod_identities:
             missing = [g.value for g in planned.identity.grants if g not in grants]
@@ -86,7 +86,8 @@ class ClusterStack(TerraformStack):
                 context=context, identity=planned.identity, associate=planned.associate,
                 granted=tuple(s for g in planned.identity.grants for s in grants[g]),
             ), depends_on=agent if planned.associate else ())
-            role_arns[planned.component] = role.arn
+            if not planned.associate:
+                role_arns[planned.component] = role.arn
         return role_arns
 
     def _alarms(self, plan: ClusterPlan, context: ClusterContext) -> None:

@@ -27,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from report import deploy_order  # noqa: E402
 from tools.emulator import MotoServer  # noqa: E402
 from tools.rehearse import Rehearsal, RehearsalError, StackReport, write_gap_overrides  # noqa: E402
 from tools.synth_diff import NotACommit, worktree_at  # noqa: E402
@@ -45,17 +46,7 @@ class MoveProof(Rehearsal):
         """The base's stacks, in dependency order (the rehearsal's bookkeeping, without the cdktf CLI)."""
         with self.timed("synth at the base"):
             self.synth_tree(self.base_tree, self.out)
-        manifest = json.loads((self.out / "manifest.json").read_text())["stacks"]
-        order: list[str] = []
-
-        def visit(name: str) -> None:
-            for dep in manifest[name]["dependencies"]:
-                visit(dep)
-            if name not in order:
-                order.append(name)
-
-        for name in sorted(manifest):
-            visit(name)
+        order = deploy_order(json.loads((self.out / "manifest.json").read_text()))
         self.stacks = {name: self.out / "stacks" / name for name in order}
         self.aws_stacks = [n for n in order if set(self.document(n).get("provider", {})) == {"aws"}]
         for name in self.aws_stacks:

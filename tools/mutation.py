@@ -300,14 +300,14 @@ MUTATIONS: tuple[Mutation, ...] = (
     # tests/unit/test_placement.py): the values are well-formed, the chart and the scheduler disagree.
     Mutation(
         name="mpi-launcher-drops-its-toleration",
-        file="cluster_config/releases/training_runtimes.py",
+        file="cluster_config/components/training_runtimes.py",
         old='"spec": {"template": {"spec": {**placement, "containers": [launcher_container]}}},',
         new='"spec": {"template": {"spec": {"nodeSelector": placement["nodeSelector"], "containers": [launcher_container]}}},',
         why="mpi-<group>'s launcher is pinned to the tainted GPU group without tolerating its taint: it never schedules, and nccl-tests never starts",
     ),
     Mutation(
         name="efa-plugin-selects-gpu-nodes",
-        file="cluster_config/releases/efa_device_plugin.py",
+        file="cluster_config/components/efa_device_plugin.py",
         old='"nodeSelector": {names.EFA_PRESENT_LABEL: "true"},',
         new='"nodeSelector": {names.GPU_PRESENT_LABEL: "true"},',
         why="the EFA plugin would select GPU nodes instead of EFA nodes: Trainium groups never advertise vpc.amazonaws.com/efa and their jobs stay Pending",
@@ -321,7 +321,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     ),
     Mutation(
         name="trainer-values-key-the-chart-ignores",
-        file="cluster_config/releases/kubeflow_trainer.py",
+        file="cluster_config/components/kubeflow_trainer.py",
         old='"crds": {"enabled": True},',
         new='"crds": {"enabled": True}, "commonLabels": {"app.kubernetes.io/part-of": "gpu-eks"},',
         why="labels meant for every Trainer object would land on none: chart 2.3.0 documents commonLabels in values.yaml but no template reads it",

@@ -119,9 +119,8 @@ def release(settings: PlatformSettings, groups: tuple[GpuNodeGroupPlan, ...]) ->
             {"apiGroups": ["autoscaling.x-k8s.io"], "resources": ["provisioningrequests", "provisioningrequests/status"],
              "verbs": ["get", "list", "watch", "update", "patch"]},
         ]}
-    return ReleaseSpec(
-        name=COMPONENT.name, namespace=names.AUTOSCALER_NAMESPACE, chart=CHART.name,
-        repository=CHART.repository, version=component.version,
+    return ReleaseSpec.from_chart(
+        CHART, namespace=names.AUTOSCALER_NAMESPACE, version=component.version,
         values={
             "cloudProvider": "aws",
             "awsRegion": settings.region,
@@ -135,6 +134,6 @@ def release(settings: PlatformSettings, groups: tuple[GpuNodeGroupPlan, ...]) ->
 
 # With all-or-nothing queues it serves ProvisioningRequests, whose API must exist first.
 COMPONENT: HelmComponent[ChartSettings] = HelmComponent(
-    name=CHART.name, settings=settings, release=release, identity=IDENTITY,
+    name=CHART.name, settings=settings, release=release, identities=lambda basis: (IDENTITY,),
     after=(provisioning_request_crd.COMPONENT.name,),
 )

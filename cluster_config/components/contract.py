@@ -90,17 +90,6 @@ class PodIdentity:
 
 
 @dataclass(frozen=True, kw_only=True)
-class IdentityPlan:
-    """A Pod Identity role the cluster stack makes, for a component that is on."""
-
-    component: str
-    identity: PodIdentity
-    # True: the role is associated with its service account by an association of its own (a
-    # Helm chart's service account); False: the EKS add-on hands it over itself.
-    associate: bool
-
-
-@dataclass(frozen=True, kw_only=True)
 class PlanBasis:
     """What a component derives its settings from: the validated configuration, and what the
     plan derived before the components."""
@@ -127,7 +116,9 @@ class HelmComponent(Generic[S]):
     # Components installed before it, when they are installed at all: a release of this
     # component waits for theirs (``ReleaseSpec.after``).
     after: tuple[str, ...] = ()
-    identity: PodIdentity | None = None  # made whenever the component has a release
+    # Its Pod Identity roles, made whenever it has a release: one for a controller, or one per
+    # GPU group or training namespace, each with a construct id and scope of its own.
+    identities: Callable[[PlanBasis], tuple[PodIdentity, ...]] = lambda basis: ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -141,3 +132,14 @@ class EksAddon:
     enabled: Callable[[PlanBasis], bool] = lambda basis: True
     configuration: dict | None = None  # the add-on's configuration values
     identity: PodIdentity | None = None  # the add-on hands the role to its service account
+
+
+@dataclass(frozen=True, kw_only=True)
+class IdentityPlan:
+    """A Pod Identity role the cluster stack makes, for a component that is on."""
+
+    component: str
+    identity: PodIdentity
+    # True: the role is associated with its service account by an association of its own (a
+    # Helm chart's service account); False: the EKS add-on hands it over itself.
+    associate: bool

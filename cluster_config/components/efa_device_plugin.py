@@ -72,10 +72,7 @@ def release(settings: PlatformSettings, groups: tuple[GpuNodeGroupPlan, ...]) ->
         # pull, and it works without NAT through the VPC's ECR endpoints.
         "image": {"repository": image(settings.region), "tag": CHART.app_version},
     }
-    return ReleaseSpec(
-        name=COMPONENT.name, namespace=names.KUBE_SYSTEM_NAMESPACE, chart=CHART.name,
-        repository=CHART.repository, version=component.version, values=values,
-    )
+    return ReleaseSpec.from_chart(CHART, namespace=names.KUBE_SYSTEM_NAMESPACE, version=component.version, values=values)
 
 
 COMPONENT: HelmComponent[ChartSettings] = HelmComponent(name=CHART.name, settings=settings, release=release)

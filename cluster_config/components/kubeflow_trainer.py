@@ -117,9 +117,8 @@ def release(settings: PlatformSettings, groups: tuple[GpuNodeGroupPlan, ...]) ->
     trainer = settings.of(COMPONENT)
     if not trainer.enabled:
         return None
-    return ReleaseSpec(
-        name=COMPONENT.name, namespace=names.TRAINER_NAMESPACE, chart=CHART.name,
-        repository=CHART.repository, version=trainer.version,
+    return ReleaseSpec.from_chart(
+        CHART, namespace=names.TRAINER_NAMESPACE, version=trainer.version,
         values={
             # Since 2.3 the CRDs are chart templates, so `helm upgrade` updates them.
             "crds": {"enabled": True},

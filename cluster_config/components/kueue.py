@@ -156,9 +156,8 @@ def release(settings: PlatformSettings, groups: tuple[GpuNodeGroupPlan, ...]) ->
     queues = settings.of(COMPONENT)
     if queues is None:
         return None
-    return ReleaseSpec(
-        name=COMPONENT.name, namespace=names.KUEUE_NAMESPACE, chart=CHART.name,
-        repository=CHART.repository, version=queues.version, create_namespace=False,
+    return ReleaseSpec.from_chart(
+        CHART, namespace=names.KUEUE_NAMESPACE, version=queues.version, create_namespace=False,
         values={
             "controllerManager": {
                 "nodeSelector": names.SYSTEM_NODE_LABELS,

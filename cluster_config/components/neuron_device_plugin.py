@@ -61,9 +61,8 @@ def release(settings: PlatformSettings, groups: tuple[GpuNodeGroupPlan, ...]) ->
     served = [g for g in groups if not g.nvidia]
     if not component.enabled or not served:
         return None
-    return ReleaseSpec(
-        name=COMPONENT.name, namespace=names.KUBE_SYSTEM_NAMESPACE, chart=CHART.name,
-        repository=CHART.repository, version=component.version,
+    return ReleaseSpec.from_chart(
+        CHART, namespace=names.KUBE_SYSTEM_NAMESPACE, version=component.version,
         values={
             # The device plugin's required node affinity lists the chart's neuronInstances
             # (see CHART for what is confirmed of the key at 1.10.0); chart 1.0.0's

@@ -36,9 +36,8 @@ def release(settings: PlatformSettings, groups: tuple[GpuNodeGroupPlan, ...]) ->
     served = [g for g in groups if g.nvidia and not g.bottlerocket]
     if not component.enabled or not served:
         return None
-    return ReleaseSpec(
-        name=COMPONENT.name, namespace=names.KUBE_SYSTEM_NAMESPACE, chart=CHART.name,
-        repository=CHART.repository, version=component.version,
+    return ReleaseSpec.from_chart(
+        CHART, namespace=names.KUBE_SYSTEM_NAMESPACE, version=component.version,
         values={
             "nodeSelector": {names.GPU_PRESENT_LABEL: "true"},
             # Replaces the chart's NFD-based affinity (a list, so Helm does not merge it):

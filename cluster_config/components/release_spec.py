@@ -11,6 +11,7 @@ from ..inputs import read_by
 
 if TYPE_CHECKING:
     from ..plan.nodes import Taint
+    from .contract import Chart
 
 # The local chart that applies the manifests it is given: custom resources as a release of
 # their own that waits for the release of their CRDs, so Helm never needs a CRD at plan time.
@@ -29,6 +30,12 @@ class ReleaseSpec:
     after: tuple[str, ...] = ()  # releases installed first (set by the plan from the components' ``after``)
     uses_namespaces: tuple[str, ...] = ()  # namespaces its manifests put objects in, made first
     timeout_seconds: int = 600
+
+    @classmethod
+    def from_chart(cls, chart: Chart, *, namespace: str, version: str, values: dict, **options) -> ReleaseSpec:
+        """A release of a pinned chart from its repository, named after the chart."""
+        return cls(name=chart.name, namespace=namespace, chart=chart.name, repository=chart.repository, version=version,
+                   values=values, **options)
 
     @property
     def inputs(self) -> tuple[str, ...]:

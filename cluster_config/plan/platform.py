@@ -64,7 +64,7 @@ def platform_plan(basis: PlanBasis) -> PlatformPlan:
             raise ValueError(f"component {component.name} made a release called {spec.name}; the names must agree")
         installed = {r.name for r in releases}
         releases.append(dataclasses.replace(spec, after=tuple(name for name in component.after if name in installed)))
-        if component.identity is not None:
-            identities.append(IdentityPlan(component=component.name, identity=component.identity, associate=True))
+        identities += [IdentityPlan(component=component.name, identity=identity, associate=True)
+                       for identity in component.identities(basis)]
     return PlatformPlan(auth=config.platform.kubernetes_auth, settings=settings, releases=tuple(releases),
                         identities=tuple(identities))

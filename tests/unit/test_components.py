@@ -138,3 +138,20 @@ def test_a_release_reads_exactly_the_inputs_its_manifests_use():
     assert storage("default.yaml").inputs == ("checkpoint_bucket",)
     assert all(r.inputs == () for r in plan_for("p5-training.yaml").platform.releases if r.name != "training-storage")
 
+
+
+def test_a_component_may_have_a_role_per_gpu_group(monkeypatch):
+    """The shape a per-group DaemonSet takes (a node health check that may mark its own group's
+    instances unhealthy): one identity per group, each with its own construct id."""
+    from cluster_config.components.contract import PodIdentity
+
+    def per_group(basis):
+        return tuple(PodIdentity(construct_id=f"health_{g.name}_role", name=f"health-{g.name}", namespace="kube-system",
+                                 service_account=f"health-{g.name}") for g in basis.gpu_groups)
+
+    checker = HelmComponent(name="health-check", identities=per_group, release=lambda settings, groups: ReleaseSpec(
+        name="health-check", namespace="kube-system", chart="health-check", version="1", values={}))
+    monkeypatch.setattr(platform_module, "HELM_COMPONENTS", (checker,))
+    planned = [p for p in plan_for("capacity-block.yaml").pod_identities if p.component == "health-check"]
+    assert [(p.identity.construct_id, p.associate) for p in planned] == [
+        ("health_h200-block_role", True), ("health_a100-odcr_role", True)]

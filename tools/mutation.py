@@ -412,6 +412,42 @@ MUTATIONS: tuple[Mutation, ...] = (
         new='DCP_METADATA = ".metadata.tmp"',
         why="train_fsdp.py never finds a complete checkpoint (DCP renames .metadata.tmp away), so every restart starts over",
     ),
+    # The component contract and the addresses constructs keep (issue 17).
+    Mutation(
+        name="key-gets-a-new-address",
+        file="modules/rotating_key.py",
+        old='            self, "Default", description=props.description, enable_key_rotation=True, deletion_window_in_days=30,',
+        new='            self, "key", description=props.description, enable_key_rotation=True, deletion_window_in_days=30,',
+        why="every KMS key would get a new address and be replaced: the data it encrypts, and the cluster's secrets, could no longer be read",
+    ),
+    Mutation(
+        name="alias-state-left-behind",
+        file="modules/rotating_key.py",
+        old="        self.alias.move_from_id(",
+        new="        (lambda address: None)(",
+        why="an upgrade would plan each key alias as a delete at its old address and a create of the same name at the new one, which KMS refuses while the old exists",
+    ),
+    Mutation(
+        name="install-order-ignores-after",
+        file="cluster_config/components/__init__.py",
+        old="        ready = next((c for c in waiting if set(c.after) <= placed), None)",
+        new="        ready = waiting[0]",
+        why="a release could come before the CRDs or API it needs (the queues before Kueue) and fail to install",
+    ),
+    Mutation(
+        name="chart-roles-without-association",
+        file="cluster_config/plan/platform.py",
+        old="identities += [IdentityPlan(component=component.name, identity=identity, associate=True)",
+        new="identities += [IdentityPlan(component=component.name, identity=identity, associate=False)",
+        why="cluster-autoscaler's role would be handed to no service account: it gets no AWS credentials and never scales",
+    ),
+    Mutation(
+        name="release-reads-no-cluster-input",
+        file="cluster_config/inputs.py",
+        old="    return tuple(name for name in FIELDS if template(name) in text)",
+        new="    return ()",
+        why="the storage claims would name an empty bucket and file system: every checkpoint and dataset mount fails",
+    ),
 )
 
 

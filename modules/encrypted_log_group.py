@@ -43,9 +43,9 @@ class EncryptedLogGroup(Construct):
 
     @staticmethod
     def key_statement(context: AwsContext, name: str) -> dict:
-        """The key-policy statement that lets CloudWatch Logs use a key for this log group only
-        (CloudWatch Logs user guide, "Encrypt log data in CloudWatch Logs using AWS KMS": the
-        regional logs principal, limited by the kms:EncryptionContext:aws:logs:arn condition)."""
+        """The key-policy statement that lets CloudWatch Logs use a key for this log group only: the
+        regional logs principal, limited by the kms:EncryptionContext:aws:logs:arn condition (CloudWatch
+        Logs user guide, "Encrypt log data in CloudWatch Logs using AWS Key Management Service")."""
         return {
             "Sid": "CloudWatchLogsEncryptsOneLogGroup", "Effect": "Allow",
             "Principal": {"Service": f"logs.{context.region}.amazonaws.com"},

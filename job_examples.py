@@ -15,9 +15,10 @@ from pathlib import Path
 import yaml
 
 from cluster_config import names
+from cluster_config.components import kubeflow_trainer, kueue
+from cluster_config.components.training_runtimes import CODE_CONFIGMAP, CODE_MOUNT
 from cluster_config.plan import ClusterPlan
 from cluster_config.plan.nodes import GpuNodeGroupPlan
-from cluster_config.releases.training_runtimes import CODE_CONFIGMAP, CODE_MOUNT
 
 ROOT = Path(__file__).resolve().parent
 SCRIPTS = ROOT / "examples" / "code"
@@ -34,7 +35,7 @@ def _nodes(group: GpuNodeGroupPlan) -> int:
 
 def _metadata(plan: ClusterPlan, group: GpuNodeGroupPlan, name: str) -> dict:
     metadata: dict = {"name": name}
-    queues = plan.platform.settings.queues
+    queues = plan.platform.settings.of(kueue.COMPONENT)
     if queues is not None:
         metadata["labels"] = {names.QUEUE_NAME_LABEL: queues.queue_for(example_namespace(plan), group.name)}
     return metadata
@@ -85,7 +86,7 @@ USES_SCRIPTS = {"first-job", "nccl-allreduce"}
 
 def examples_for(plan: ClusterPlan) -> dict[str, dict[str, dict]]:
     """group name -> example name -> TrainJob, for every group with runtimes."""
-    if not plan.platform.settings.trainer.enabled:
+    if not plan.platform.settings.of(kubeflow_trainer.COMPONENT).enabled:
         return {}
     return {g.name: {name: build(plan, g) for name, build in EXAMPLES.items()} for g in plan.gpu_groups if g.nvidia}
 

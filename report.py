@@ -13,6 +13,7 @@ import shutil
 import sys
 
 from cluster_config import catalog, names
+from cluster_config.components import amazon_cloudwatch_observability, kubeflow_trainer, kueue
 from cluster_config.plan import ClusterPlan
 from cluster_config.plan.backend import CloudBackendPlan, S3BackendPlan
 
@@ -73,7 +74,7 @@ def capacity_and_cost(plan: ClusterPlan) -> list[str]:
         out.append("  Spot and Capacity Block groups are shown at On-Demand prices; their real prices differ.")
     if plan.storage.checkpoints is not None:
         out.append("  The checkpoint bucket costs S3 storage and requests only (nothing while empty).")
-    if any(a.service_account == names.CLOUDWATCH_SERVICE_ACCOUNT for a in plan.addons):
+    if any(a.name == amazon_cloudwatch_observability.COMPONENT.name for a in plan.addons):
         out.append("  Not included: Container Insights (CloudWatch observability add-on), charged per metric "
                    "observation and per GB of logs.")
     out.append(f"  Prices: {costs.price_source}.")
@@ -82,7 +83,7 @@ def capacity_and_cost(plan: ClusterPlan) -> list[str]:
 
 def queues(plan: ClusterPlan) -> list[str]:
     """Who may use how much of each group: Kueue's cluster queues and their accelerator quotas."""
-    queue_plan = plan.platform.settings.queues
+    queue_plan = plan.platform.settings.of(kueue.COMPONENT)
     if queue_plan is None:
         return []
     groups = {g.name: g for g in plan.gpu_groups}
@@ -108,7 +109,7 @@ def next_steps(plan: ClusterPlan, config_path: str | None, outdir: str = "cdktf.
     if not plan.control_plane.endpoint_public_access:
         out.append("  # private API endpoint: run kubectl, and deploy/destroy the platform stack, from inside the VPC")
     nvidia = [g for g in plan.gpu_groups if g.nvidia]
-    trainer = plan.platform.settings.trainer
+    trainer = plan.platform.settings.of(kubeflow_trainer.COMPONENT)
     if trainer.enabled and nvidia:
         for group in nvidia:
             for example, what in (("first-job", "a distributed PyTorch job"), ("nccl-tests", "all_reduce_perf across nodes")):

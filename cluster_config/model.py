@@ -11,15 +11,14 @@ import ipaddress
 import re
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, Field, StringConstraints, field_validator
 
-from . import charts
+from . import components
+from .schema import NAME_PATTERN, GroupName, Strict
 
-NAME_PATTERN = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"
 REGION_PATTERN = r"^[a-z]{2}(-gov)?-[a-z]+-\d$"
 
 Name = Annotated[str, StringConstraints(min_length=3, max_length=20, pattern=NAME_PATTERN)]
-GroupName = Annotated[str, StringConstraints(min_length=1, max_length=24, pattern=NAME_PATTERN)]
 def _commercial_region(value: str) -> str:
     # ARNs, service principals and endpoint names are built for the "aws" partition;
     # China and GovCloud would each need their own.
@@ -43,10 +42,6 @@ CONTROL_PLANE_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager",
 TAINT_PATTERN = re.compile(
     r"^(?P<key>[A-Za-z0-9]([-A-Za-z0-9_./]*[A-Za-z0-9])?)(=(?P<value>[-A-Za-z0-9_.]*))?:(?P<effect>NoSchedule|PreferNoSchedule|NoExecute)$"
 )
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 def _cidr(value: str) -> str:
@@ -141,40 +136,14 @@ class GpuNodeGroup(Strict):
         return "instance_type" if self.instance_type else f"instance_types[{index}]"
 
 
-ChartVersion = Annotated[str, StringConstraints(pattern=r"^v?\d+\.\d+\.\d+$")]
-Namespace = Annotated[str, StringConstraints(min_length=1, max_length=63, pattern=NAME_PATTERN)]
-
-
-class TrainingOperator(Strict):
-    """Kubeflow Trainer v2 and the PyTorch runtimes made for each GPU group."""
-
-    enabled: bool = True
-    version: ChartVersion = charts.KUBEFLOW_TRAINER.version
-    # The container image of the per-group runtimes. NCCL uses EFA only if the image
-    # carries libfabric and aws-ofi-nccl, as the default (an AWS DLC) does.
-    image: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._/:@-]*$", max_length=255)] = charts.TRAINING_IMAGE
-    # The image of the Trainium groups' runtimes (torch-neuronx), likewise.
-    neuron_image: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._/:@-]*$", max_length=255)] = charts.NEURON_TRAINING_IMAGE
-    # Where TrainJobs run: each gets the shared-storage claims the runtimes mount.
-    namespaces: Annotated[list[Namespace], Field(min_length=1)] = ["default"]
-    # Times the JobSet of a TrainJob is restarted after a pod fails (a node lost, an
-    # OOM), each time resuming from the newest checkpoint; then the TrainJob fails.
-    max_restarts: Annotated[int, Field(ge=0, le=100)] = 3
-
-
-class Component(Strict):
-    enabled: bool = True
-    version: ChartVersion | None = None  # None: the project's pin (cluster_config/charts.py)
-
-
 class Platform(Strict):
     # exec runs `aws eks get-token` (laptops, CI with the AWS CLI); token reads a
     # short-lived token from aws_eks_cluster_auth (Terraform Cloud runners have no AWS CLI).
     kubernetes_auth: Literal["exec", "token"] = "exec"
-    nvidia_device_plugin: Component = Component()
-    neuron_device_plugin: Component = Component()
-    efa_device_plugin: Component = Component()
-    cluster_autoscaler: Component = Component()
+    nvidia_device_plugin: components.nvidia_device_plugin.Config = components.nvidia_device_plugin.Config()
+    neuron_device_plugin: components.neuron_device_plugin.Config = components.neuron_device_plugin.Config()
+    efa_device_plugin: components.efa_device_plugin.Config = components.efa_device_plugin.Config()
+    cluster_autoscaler: components.cluster_autoscaler.Config = components.cluster_autoscaler.Config()
 
 
 class FsxLustre(Strict):
@@ -202,26 +171,6 @@ class Storage(Strict):
     local_nvme: Literal["raid0", "none"] = "raid0"
     fsx_lustre: FsxLustre = FsxLustre()
     checkpoints: Checkpoints = Checkpoints()
-
-
-class Team(Strict):
-    """A team's guaranteed share of the GPUs, in the namespaces it runs jobs in."""
-
-    name: GroupName
-    namespaces: Annotated[list[Namespace], Field(min_length=1)]
-    quota: dict[str, Annotated[int, Field(ge=0)]]  # accelerators per GPU group name
-    can_borrow: bool = True  # use other teams' idle quota (given back when they need it)
-
-
-class Queues(Strict):
-    """Kueue: quotas per GPU group and team, and all-or-nothing starts."""
-
-    enabled: bool = True
-    version: ChartVersion | None = None  # None: the project's pin
-    teams: list[Team] = []
-    # Admit a job only once cluster-autoscaler has provisioned all its nodes
-    # (a ProvisioningRequest per job), so a partial scale-up never holds GPUs idle.
-    all_or_nothing: bool = True
 
 
 class Observability(Strict):
@@ -267,10 +216,10 @@ class ClusterConfig(Strict):
     cluster: Cluster = Cluster()
     system_nodes: SystemNodes = SystemNodes()
     gpu_node_groups: list[GpuNodeGroup] = []
-    training_operator: TrainingOperator = TrainingOperator()
+    training_operator: components.kubeflow_trainer.Config = components.kubeflow_trainer.Config()
     platform: Platform = Platform()
     storage: Storage = Storage()
-    queues: Queues = Queues()
+    queues: components.kueue.Config = components.kueue.Config()
     observability: Observability = Observability()
     backend: Backend = LocalBackend()
 

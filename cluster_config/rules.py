@@ -7,11 +7,12 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
-from . import charts
 from .catalog import INSTANCE_TYPES, lookup
+from .components import cluster_autoscaler, efa_device_plugin, kubeflow_trainer
+from .components.contract import version_tuple
+from .components.vpc_cni import addresses_per_node
 from .model import ClusterConfig
 from .names import PROJECT_LABEL_KEYS, PROJECT_TAG_KEYS
-from .plan.addons import addresses_per_node
 from .plan.network import network_plan
 from .plan.nodes import efa_enabled
 
@@ -93,13 +94,13 @@ def _check_network(config: ClusterConfig, errors: list[Finding], warnings: list[
                                     "nvcr.io or docker.io; mirror them into ECR or the platform stack will not install"))
             operator = config.training_operator
             kinds = {t.accelerator_kind for g in config.gpu_node_groups if g.types and (t := lookup(g.types[0]))}
-            for field, kind, private in (("image", "nvidia", charts.private_training_image),
-                                         ("neuron_image", "neuron", charts.private_neuron_training_image)):
+            for field, kind, private in (("image", "nvidia", kubeflow_trainer.private_training_image),
+                                         ("neuron_image", "neuron", kubeflow_trainer.private_neuron_training_image)):
                 if not operator.enabled or kind not in kinds:
                     continue
                 image = getattr(operator, field)
-                if field in operator.model_fields_set and image.startswith(charts.TRAINING_IMAGE_REGISTRY + "/"):
-                    errors.append(Finding(f"training_operator.{field}", f"{image} is on {charts.TRAINING_IMAGE_REGISTRY}, which nodes cannot reach "
+                if field in operator.model_fields_set and image.startswith(kubeflow_trainer.TRAINING_IMAGE_REGISTRY + "/"):
+                    errors.append(Finding(f"training_operator.{field}", f"{image} is on {kubeflow_trainer.TRAINING_IMAGE_REGISTRY}, which nodes cannot reach "
                                           "with nat_gateways: none (no VPC endpoint serves it); use an ECR image, e.g. the same DLC from "
                                           f"this region's registry: {private(config.region)}", ("network.nat_gateways",)))
                 elif field not in operator.model_fields_set:
@@ -299,14 +300,13 @@ def _check_tags(config: ClusterConfig, errors: list[Finding]) -> None:
 
 def _check_platform(config: ClusterConfig, errors: list[Finding], warnings: list[Finding]) -> None:
     efa = config.platform.efa_device_plugin
-    if efa.version is not None and (charts.version_tuple(efa.version) or (0,)) < charts.EFA_DEVICE_PLUGIN_MINIMUM:
+    if efa.version is not None and (version_tuple(efa.version) or (0,)) < efa_device_plugin.MINIMUM:
         errors.append(Finding("platform.efa_device_plugin.version", f"must be >= 0.5.10 (got {efa.version}); earlier releases count NVLink controllers as EFA devices"))
     autoscaler = config.platform.cluster_autoscaler
-    if autoscaler.enabled and autoscaler.version is None and charts.cluster_autoscaler_chart(config.kubernetes_version) is None:
-        newest = max(charts.CLUSTER_AUTOSCALER_BY_MINOR, key=lambda minor: int(minor.split(".")[1]))
+    if autoscaler.enabled and autoscaler.version is None and cluster_autoscaler.chart_for(config.kubernetes_version) is None:
         warnings.append(Finding(
             "platform.cluster_autoscaler.version",
-            f"no cluster-autoscaler chart ships Kubernetes {config.kubernetes_version} yet; the newest ({newest}) is used. "
+            f"no cluster-autoscaler chart ships Kubernetes {config.kubernetes_version} yet; the newest ({cluster_autoscaler.NEWEST_MINOR}) is used. "
             f"Set a matching chart version when one is released", ("kubernetes_version",),
         ))
 

@@ -6,25 +6,25 @@ from dataclasses import dataclass
 
 from constructs import Construct
 
+from cluster_config.context import AwsContext
+from cluster_config.plan.storage import CheckpointsPlan
+
 from . import bindings as aws
-from .iam import account_key_policy, policy_document
+from .iam import policy_document
+from .rotating_key import RotatingKey, RotatingKeyProps
 
 
 @dataclass(frozen=True, kw_only=True)
 class CheckpointBucketProps:
-    cluster_name: str
-    bucket_name: str | None  # None: <cluster>-checkpoints-<account>-<region>
-    region: str
-    partition: str
-    account_id: str
-    noncurrent_version_days: int
+    context: AwsContext
+    plan: CheckpointsPlan
 
 
 class CheckpointBucket(Construct):
     """A private, versioned bucket encrypted with its own rotating KMS key.
 
     * Versioned, so a checkpoint overwritten or deleted by mistake can be restored;
-      noncurrent versions expire after ``noncurrent_version_days``, and multipart
+      noncurrent versions expire after the plan's ``noncurrent_version_days``, and multipart
       uploads a crashed writer left behind after 7 days.
     * Every form of public access is blocked, ACLs are off (the bucket owner owns
       every object), and the bucket policy refuses requests that do not use TLS.
@@ -35,13 +35,11 @@ class CheckpointBucket(Construct):
 
     def __init__(self, scope: Construct, id_: str, *, props: CheckpointBucketProps, depends_on=()) -> None:
         super().__init__(scope, id_)
-        self.key = aws.KmsKey(
-            self, "key", description=f"{props.cluster_name} training checkpoints", enable_key_rotation=True,
-            deletion_window_in_days=30, policy=account_key_policy(partition=props.partition, account_id=props.account_id),
-            depends_on=list(depends_on) or None,
-        )
-        aws.KmsAlias(self, "key_alias", name=f"alias/{props.cluster_name}-checkpoints", target_key_id=self.key.key_id)
-        name = props.bucket_name or f"{props.cluster_name}-checkpoints-{props.account_id}-{props.region}"
+        context = props.context
+        self.key = RotatingKey(self, "key", props=RotatingKeyProps(
+            context=context, description=f"{context.name} training checkpoints", alias=f"{context.name}-checkpoints",
+        ), depends_on=depends_on)
+        name = props.plan.bucket_name or f"{context.name}-checkpoints-{context.account_id}-{context.region}"
         self.bucket = aws.S3Bucket(self, "bucket", bucket=name, force_destroy=False)
         bucket = self.bucket.id
         aws.S3BucketOwnershipControls(self, "ownership", bucket=bucket,
@@ -65,7 +63,7 @@ class CheckpointBucket(Construct):
                 id="expire-old-versions-and-abandoned-uploads", status="Enabled",
                 filter=[aws.S3BucketLifecycleConfigurationRuleFilter(prefix="")],
                 noncurrent_version_expiration=[aws.S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(
-                    noncurrent_days=props.noncurrent_version_days,
+                    noncurrent_days=props.plan.noncurrent_version_days,
                 )],
                 abort_incomplete_multipart_upload=[aws.S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(
                     days_after_initiation=7,

@@ -6,10 +6,12 @@ from dataclasses import dataclass
 
 from constructs import Construct
 
+from cluster_config.context import AwsContext, ClusterContext
 from cluster_config.plan.control_plane import ControlPlanePlan
 
 from . import bindings as aws
 from .encrypted_log_group import EncryptedLogGroup, EncryptedLogGroupProps
+from .rotating_key import RotatingKey, RotatingKeyProps
 from .iam import assume_role_policy, eks_access_policy_arn, managed_policy_arn, policy_document
 
 
@@ -38,16 +40,17 @@ class ControlPlane(Construct):
         super().__init__(scope, id_)
         plan = props.plan
         account = aws.DataAwsCallerIdentity(self, "account")
-        self.account_id = account.account_id
+        context = AwsContext(name=plan.name, region=plan.region, partition=plan.partition, account_id=account.account_id)
 
         # Secrets encryption needs no key-policy statement of its own: the cluster role
         # is granted the key in its IAM policy, which the account statement allows.
-        logs = EncryptedLogGroup(self, "logs", props=EncryptedLogGroupProps(
-            log_group_name=plan.log_group_name, retention_days=plan.log_retention_days,
-            key_description=f"{plan.name} EKS secrets and control-plane logs", key_alias=f"{plan.name}-eks",
-            key_construct_id="key", partition=plan.partition, account_id=account.account_id, region=plan.region,
+        self.key = RotatingKey(self, "key", props=RotatingKeyProps(
+            context=context, description=f"{plan.name} EKS secrets and control-plane logs", alias=f"{plan.name}-eks",
+            service_statements=(EncryptedLogGroup.key_statement(context, plan.log_group_name),),
         ))
-        self.key = logs.key
+        logs = EncryptedLogGroup(self, "logs", props=EncryptedLogGroupProps(
+            context=context, name=plan.log_group_name, retention_days=plan.log_retention_days, key=self.key,
+        ))
 
         self.role = aws.IamRole(
             self, "role", name_prefix=f"{plan.name}-cluster-",
@@ -103,6 +106,9 @@ class ControlPlane(Construct):
         self.oidc_provider = aws.IamOpenidConnectProvider(
             self, "oidc", url=self.oidc_issuer, client_id_list=["sts.amazonaws.com"],
         )
+        # What every other construct of the cluster stack is given.
+        self.context = ClusterContext(name=context.name, region=context.region, partition=context.partition,
+                                      account_id=context.account_id, cluster_name=self.cluster.name)
 
     @property
     def name(self) -> str:

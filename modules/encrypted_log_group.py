@@ -1,4 +1,4 @@
-"""A CloudWatch log group encrypted with a key of its own."""
+"""A CloudWatch log group with our retention, encrypted with a customer-managed key."""
 
 from __future__ import annotations
 
@@ -6,47 +6,50 @@ from dataclasses import dataclass
 
 from constructs import Construct
 
+from cluster_config.context import AwsContext
+
 from . import bindings as aws
-from .iam import log_group_key_policy
+from .rotating_key import RotatingKey
 
 
 @dataclass(frozen=True, kw_only=True)
 class EncryptedLogGroupProps:
-    log_group_name: str
+    context: AwsContext
+    name: str
     retention_days: int
-    key_description: str
-    key_alias: str  # without the alias/ prefix
-    # Construct id of the key (its alias gets ``<key_construct_id>_alias``); see below.
-    key_construct_id: str
-    partition: str
-    account_id: str
-    region: str
+    # Its key carries key_statement(context, name); the caller owns the key, which may
+    # encrypt more than this log group (the control plane's also encrypts the cluster's secrets).
+    key: RotatingKey
 
 
-class EncryptedLogGroup:
-    """A log group encrypted with a customer-managed KMS key that rotates yearly and
-    has a 30-day deletion window. The key policy lets the account administer the key
-    through IAM and lets CloudWatch Logs use it for this one log group only.
-
-    Unlike the other constructs, this one adds its resources to ``scope`` itself (as
-    ``<id>``, ``<key_construct_id>`` and ``<key_construct_id>_alias``) rather than
-    under a node of its own. These resources existed before the construct did, and a
-    new level in the construct tree gives them new Terraform addresses, which
-    Terraform applies by destroying and recreating them: for the control plane's
-    key, which also encrypts the cluster's secrets, that would replace the cluster.
-    """
+class EncryptedLogGroup(Construct):
+    """Made before whatever writes to it, so the writer never creates a group of its own
+    that keeps logs forever. The log group is this construct's default child, so its
+    Terraform address is the one it had before the construct existed."""
 
     def __init__(self, scope: Construct, id_: str, *, props: EncryptedLogGroupProps, depends_on=()) -> None:
-        self.key = aws.KmsKey(
-            scope, props.key_construct_id, description=props.key_description, enable_key_rotation=True,
-            deletion_window_in_days=30,
-            policy=log_group_key_policy(
-                partition=props.partition, account_id=props.account_id, region=props.region,
-                log_group_name=props.log_group_name,
-            ),
+        super().__init__(scope, id_)
+        if self.key_statement(props.context, props.name) not in props.key.props.service_statements:
+            raise ValueError(f"the key of log group {props.name} does not let CloudWatch Logs use it for that group; "
+                             "give the RotatingKey EncryptedLogGroup.key_statement(context, name)")
+        self.log_group = aws.CloudwatchLogGroup(
+            self, "Default", name=props.name, retention_in_days=props.retention_days, kms_key_id=props.key.arn,
             depends_on=list(depends_on) or None,
         )
-        aws.KmsAlias(scope, f"{props.key_construct_id}_alias", name=f"alias/{props.key_alias}", target_key_id=self.key.key_id)
-        self.log_group = aws.CloudwatchLogGroup(
-            scope, id_, name=props.log_group_name, retention_in_days=props.retention_days, kms_key_id=self.key.arn,
-        )
+
+    @property
+    def arn(self) -> str:
+        return self.log_group.arn
+
+    @staticmethod
+    def key_statement(context: AwsContext, name: str) -> dict:
+        """The key-policy statement that lets CloudWatch Logs use a key for this log group only: the
+        regional logs principal, limited by the kms:EncryptionContext:aws:logs:arn condition (CloudWatch
+        Logs user guide, "Encrypt log data in CloudWatch Logs using AWS Key Management Service")."""
+        return {
+            "Sid": "CloudWatchLogsEncryptsOneLogGroup", "Effect": "Allow",
+            "Principal": {"Service": f"logs.{context.region}.amazonaws.com"},
+            "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+            "Resource": "*",
+            "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": context.arn("logs", f"log-group:{name}")}},
+        }

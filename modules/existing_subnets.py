@@ -1,4 +1,4 @@
-"""Which of the user's own private subnets lie in which availability zone."""
+"""Which of the user's own private subnets lie in one availability zone."""
 
 from __future__ import annotations
 
@@ -12,27 +12,25 @@ from . import bindings as aws
 @dataclass(frozen=True, kw_only=True)
 class ExistingSubnetsProps:
     private_subnet_ids: tuple[str, ...]
-    availability_zones: tuple[str, ...]  # the zones to look up, each once
+    availability_zone: str
 
 
-class ExistingSubnets:
-    """One ``aws_subnets`` lookup per zone, read at plan time: only AWS knows where
-    the subnets of a VPC the user brings are.
-
-    Like ``EncryptedLogGroup`` it adds its data sources to ``scope`` itself, as
-    ``<id>_<zone>``, where earlier versions of this project made them, so their
-    addresses stay the same.
-    """
+class ExistingSubnets(Construct):
+    """An ``aws_subnets`` lookup read at plan time: only AWS knows where the subnets of a
+    VPC the user brings are. One construct per zone; the lookup is its default child, so its
+    address is the construct's id, where earlier versions of this project made it."""
 
     def __init__(self, scope: Construct, id_: str, *, props: ExistingSubnetsProps, depends_on=()) -> None:
-        self.ids_by_zone: dict[str, list[str]] = {
-            zone: aws.DataAwsSubnets(
-                scope, f"{id_}_{zone}",
-                filter=[
-                    aws.DataAwsSubnetsFilter(name="subnet-id", values=list(props.private_subnet_ids)),
-                    aws.DataAwsSubnetsFilter(name="availability-zone", values=[zone]),
-                ],
-                depends_on=list(depends_on) or None,
-            ).ids
-            for zone in props.availability_zones
-        }
+        super().__init__(scope, id_)
+        self.lookup = aws.DataAwsSubnets(
+            self, "Default",
+            filter=[
+                aws.DataAwsSubnetsFilter(name="subnet-id", values=list(props.private_subnet_ids)),
+                aws.DataAwsSubnetsFilter(name="availability-zone", values=[props.availability_zone]),
+            ],
+            depends_on=list(depends_on) or None,
+        )
+
+    @property
+    def ids(self) -> list[str]:
+        return self.lookup.ids

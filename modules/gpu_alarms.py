@@ -6,18 +6,17 @@ from dataclasses import dataclass
 
 from constructs import Construct
 
+from cluster_config.context import AwsContext
 from cluster_config.plan.alarms import EVALUATION_PERIODS, PERIOD_SECONDS, AlarmsPlan
 
 from . import bindings as aws
-from .iam import account_key_policy
+from .rotating_key import RotatingKey, RotatingKeyProps
 
 
 @dataclass(frozen=True, kw_only=True)
 class GpuAlarmsProps:
-    cluster_name: str
+    context: AwsContext
     plan: AlarmsPlan
-    partition: str
-    account_id: str
 
 
 class GpuAlarms(Construct):
@@ -31,19 +30,16 @@ class GpuAlarms(Construct):
         super().__init__(scope, id_)
         actions: list[str] = []
         if props.plan.topic:
-            key = aws.KmsKey(
-                self, "key", description=f"{props.cluster_name} GPU alarm notifications", enable_key_rotation=True,
-                deletion_window_in_days=30,
+            name = props.context.name
+            key = RotatingKey(self, "key", props=RotatingKeyProps(
+                context=props.context, description=f"{name} GPU alarm notifications", alias=f"{name}-gpu-alarms",
                 # An alarm publishing to an encrypted topic encrypts as CloudWatch (SNS developer
                 # guide, "Encryption at rest": AWS service event sources).
-                policy=account_key_policy(partition=props.partition, account_id=props.account_id, service_statements=(
-                    {"Sid": "CloudWatchPublishes", "Effect": "Allow", "Principal": {"Service": "cloudwatch.amazonaws.com"},
-                     "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": "*"},
-                )),
-                depends_on=list(depends_on) or None,
-            )
-            aws.KmsAlias(self, "key_alias", name=f"alias/{props.cluster_name}-gpu-alarms", target_key_id=key.key_id)
-            self.topic = aws.SnsTopic(self, "topic", name=f"{props.cluster_name}-gpu-alarms", kms_master_key_id=key.arn)
+                service_statements=({"Sid": "CloudWatchPublishes", "Effect": "Allow",
+                                     "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                                     "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": "*"},),
+            ), depends_on=depends_on)
+            self.topic = aws.SnsTopic(self, "topic", name=f"{name}-gpu-alarms", kms_master_key_id=key.arn)
             actions = [self.topic.arn]
         for alarm in props.plan.alarms:
             aws.CloudwatchMetricAlarm(

@@ -8,6 +8,7 @@ from cdktf import TerraformResourceLifecycle
 from constructs import Construct
 
 from cluster_config import names
+from cluster_config.context import ClusterContext
 from cluster_config.plan.nodes import GpuNodeGroupPlan
 
 from . import bindings as aws
@@ -16,7 +17,7 @@ from .node_launch_template import NodeLaunchTemplate, NodeLaunchTemplateProps
 
 @dataclass(frozen=True, kw_only=True)
 class GpuNodeGroupProps:
-    cluster_name: str
+    context: ClusterContext
     vpc_id: str
     node_role_arn: str
     cluster_security_group_id: str
@@ -43,7 +44,8 @@ class GpuNodeGroup(Construct):
         super().__init__(scope, id_)
         plan = props.plan
         # Built from the cluster resource's name, not the plan's literal, so the group depends on the cluster.
-        name = names.node_group_name(props.cluster_name, plan.name)
+        cluster_name = props.context.cluster_name
+        name = names.node_group_name(cluster_name, plan.name)
 
         interface_security_group_ids: tuple[str, ...] = ()
         placement_group_name = None
@@ -85,7 +87,7 @@ class GpuNodeGroup(Construct):
         ))
 
         self.node_group = aws.EksNodeGroup(
-            self, "this", cluster_name=props.cluster_name, node_group_name=name,
+            self, "this", cluster_name=cluster_name, node_group_name=name,
             node_role_arn=props.node_role_arn, subnet_ids=props.subnet_ids,
             instance_types=None if capacity_block else list(plan.instance_types), ami_type=plan.ami_type, capacity_type=plan.capacity_type,
             scaling_config=aws.EksNodeGroupScalingConfig(

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import yaml
 from cdktf import AssetType, TerraformAsset
 from constructs import Construct
 
-from cluster_config.releases.release_spec import ReleaseSpec
+from cluster_config.components.release_spec import ReleaseSpec
+from cluster_config.inputs import PlatformInputs, helm_key
 
 from . import bindings
 
@@ -24,7 +25,7 @@ class _PlainDumper(yaml.SafeDumper):
 @dataclass(frozen=True, kw_only=True)
 class HelmReleaseProps:
     spec: ReleaseSpec
-    inputs: dict[str, str] = field(default_factory=dict, hash=False)  # a value for each of spec.inputs
+    inputs: PlatformInputs = PlatformInputs()  # the cluster stack's values; those of spec.inputs are set
 
 
 class HelmRelease(Construct):
@@ -36,15 +37,17 @@ class HelmRelease(Construct):
     def __init__(self, scope: Construct, id_: str, *, props: HelmReleaseProps, depends_on=()) -> None:
         super().__init__(scope, id_)
         spec = props.spec
-        if set(props.inputs) != set(spec.inputs):
-            raise ValueError(f"release {spec.name} needs inputs {sorted(spec.inputs)}, got {sorted(props.inputs)}")
+        missing = [name for name in spec.inputs if getattr(props.inputs, name) is None]
+        if missing:
+            raise ValueError(f"release {spec.name} reads {', '.join(missing)} from the cluster stack, which made none")
         chart = spec.chart
         if spec.repository is None:
             chart = TerraformAsset(self, "chart", path=spec.chart, type=AssetType.DIRECTORY).path
         self.release = bindings.HelmRelease(
             self, "this", name=spec.name, namespace=spec.namespace, chart=chart, repository=spec.repository,
             version=spec.version, values=[yaml.dump(spec.values, Dumper=_PlainDumper, sort_keys=True)],
-            set=[bindings.HelmReleaseSet(name=f"inputs.{name}", value=props.inputs[name], type="string") for name in spec.inputs] or None,
+            set=[bindings.HelmReleaseSet(name=helm_key(name), value=getattr(props.inputs, name), type="string")
+                 for name in spec.inputs] or None,
             create_namespace=spec.create_namespace, atomic=True, wait=True, timeout=spec.timeout_seconds,
             depends_on=list(depends_on) or None,
         )

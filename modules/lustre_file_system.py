@@ -6,10 +6,11 @@ from dataclasses import dataclass
 
 from constructs import Construct
 
+from cluster_config.context import AwsContext
 from cluster_config.plan.storage import FsxPlan
 
 from . import bindings as aws
-from .iam import account_key_policy
+from .rotating_key import RotatingKey, RotatingKeyProps
 
 # Lustre's ports: 988 for LNet, 1018-1023 for its connections. FSx for Lustre user guide,
 # "File system access control with Amazon VPC": the file system's group admits both from
@@ -23,13 +24,11 @@ LUSTRE_PORTS = ((988, 988), (1018, 1023))
 
 @dataclass(frozen=True, kw_only=True)
 class LustreFileSystemProps:
-    cluster_name: str
+    context: AwsContext
     plan: FsxPlan
     vpc_id: str
     subnet_id: str  # a private subnet in plan.availability_zone
     client_security_group_id: str  # carried by every node (the EKS cluster security group)
-    partition: str
-    account_id: str
 
 
 class LustreFileSystem(Construct):
@@ -48,7 +47,7 @@ class LustreFileSystem(Construct):
     def __init__(self, scope: Construct, id_: str, *, props: LustreFileSystemProps, depends_on=()) -> None:
         super().__init__(scope, id_)
         plan = props.plan
-        name = f"{props.cluster_name}-fsx-lustre"
+        name = f"{props.context.name}-fsx-lustre"
         self.security_group = sg = aws.SecurityGroup(
             self, "sg", name=name, vpc_id=props.vpc_id, description=f"Lustre traffic to {name} from the cluster's nodes",
             tags={"Name": name},
@@ -79,11 +78,9 @@ class LustreFileSystem(Construct):
         persistent = plan.deployment_type == "PERSISTENT_2"
         key = None
         if persistent:
-            key = aws.KmsKey(
-                self, "key", description=f"{props.cluster_name} FSx for Lustre", enable_key_rotation=True,
-                deletion_window_in_days=30, policy=account_key_policy(partition=props.partition, account_id=props.account_id),
-            )
-            aws.KmsAlias(self, "key_alias", name=f"alias/{name}", target_key_id=key.key_id)
+            key = RotatingKey(self, "key", props=RotatingKeyProps(
+                context=props.context, description=f"{props.context.name} FSx for Lustre", alias=name,
+            ))
         scratch_import = plan.import_path if plan.import_path and not persistent else None
         self.file_system = aws.FsxLustreFileSystem(
             self, "this", storage_capacity=plan.storage_capacity_gib, deployment_type=plan.deployment_type,

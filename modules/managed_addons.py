@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from constructs import Construct
 
+from cluster_config.context import ClusterContext
 from cluster_config.plan.addons import AddonPlan
 
 from . import bindings as aws
@@ -14,9 +15,9 @@ from . import bindings as aws
 
 @dataclass(frozen=True, kw_only=True)
 class ManagedAddonsProps:
-    cluster_name: str
+    context: ClusterContext
     addons: tuple[AddonPlan, ...]
-    # Role ARN per add-on name, for the add-ons that name a service account.
+    # Role ARN per add-on name, for the add-ons with an identity (the cluster stack's roles).
     role_arns: dict[str, str] = field(default_factory=dict, hash=False)
 
 
@@ -31,12 +32,12 @@ class ManagedAddons(Construct):
         self.addons = []
         for addon in props.addons:
             identity = None
-            if addon.service_account:
+            if addon.identity is not None:
                 identity = [aws.EksAddonPodIdentityAssociation(
-                    role_arn=props.role_arns[addon.name], service_account=addon.service_account,
+                    role_arn=props.role_arns[addon.name], service_account=addon.identity.service_account,
                 )]
             self.addons.append(aws.EksAddon(
-                self, addon.name.replace("-", "_"), cluster_name=props.cluster_name, addon_name=addon.name,
+                self, addon.name.replace("-", "_"), cluster_name=props.context.cluster_name, addon_name=addon.name,
                 resolve_conflicts_on_create="OVERWRITE", resolve_conflicts_on_update="PRESERVE",
                 configuration_values=json.dumps(addon.configuration, sort_keys=True) if addon.configuration else None,
                 pod_identity_association=identity,

@@ -7,11 +7,13 @@ from constructs import Construct
 from dataclasses import dataclass
 
 from cluster_config import names
+from cluster_config.context import AwsContext
 from cluster_config.plan.network import GATEWAY_ENDPOINTS, NetworkPlan
 
 from . import bindings as aws
 from .encrypted_log_group import EncryptedLogGroup, EncryptedLogGroupProps
 from .iam import assume_role_policy, policy_document
+from .rotating_key import RotatingKey, RotatingKeyProps
 
 
 
@@ -118,11 +120,15 @@ class Network(Construct):
 
     def _flow_logs(self, plan: NetworkPlan) -> None:
         account = aws.DataAwsCallerIdentity(self, "account")
+        context = AwsContext(name=plan.name, region=plan.region, partition=plan.partition, account_id=account.account_id)
+        name = f"/aws/vpc/{plan.name}/flow-logs"
+        key = RotatingKey(self, "flow_logs_key", props=RotatingKeyProps(
+            context=context, description=f"{plan.name} VPC flow logs", alias=f"{plan.name}-flow-logs",
+            service_statements=(EncryptedLogGroup.key_statement(context, name),),
+        ))
         log_group = EncryptedLogGroup(self, "flow_logs", props=EncryptedLogGroupProps(
-            log_group_name=f"/aws/vpc/{plan.name}/flow-logs", retention_days=plan.flow_logs_retention_days,
-            key_description=f"{plan.name} VPC flow logs", key_alias=f"{plan.name}-flow-logs", key_construct_id="flow_logs_key",
-            partition=plan.partition, account_id=account.account_id, region=plan.region,
-        )).log_group
+            context=context, name=name, retention_days=plan.flow_logs_retention_days, key=key,
+        ))
         role = aws.IamRole(
             self, "flow_logs_role", name_prefix=f"{plan.name}-flow-logs-",
             assume_role_policy=assume_role_policy("vpc-flow-logs.amazonaws.com"),

@@ -8,6 +8,7 @@ from cdktf import TerraformResourceLifecycle
 from constructs import Construct
 
 from cluster_config import names
+from cluster_config.context import ClusterContext
 from cluster_config.plan.nodes import SystemNodesPlan
 
 from . import bindings as aws
@@ -15,7 +16,7 @@ from .node_launch_template import NodeLaunchTemplate, NodeLaunchTemplateProps
 
 @dataclass(frozen=True, kw_only=True)
 class SystemNodeGroupProps:
-    cluster_name: str
+    context: ClusterContext
     node_role_arn: str
     subnet_ids: list[str]
     plan: SystemNodesPlan
@@ -28,10 +29,11 @@ class SystemNodeGroup(Construct):
     def __init__(self, scope: Construct, id_: str, *, props: SystemNodeGroupProps, depends_on=()) -> None:
         super().__init__(scope, id_)
         plan = props.plan
-        name = names.system_node_group_name(props.cluster_name)
+        cluster_name = props.context.cluster_name
+        name = names.system_node_group_name(cluster_name)
         template = NodeLaunchTemplate(self, "template", props=NodeLaunchTemplateProps(name=name, root_volume_gib=plan.root_volume_gib))
         self.node_group = aws.EksNodeGroup(
-            self, "this", cluster_name=props.cluster_name, node_group_name_prefix=f"{name}-",
+            self, "this", cluster_name=cluster_name, node_group_name_prefix=f"{name}-",
             node_role_arn=props.node_role_arn, subnet_ids=props.subnet_ids,
             instance_types=list(plan.instance_types), ami_type=plan.ami_type, capacity_type=plan.capacity_type,
             scaling_config=aws.EksNodeGroupScalingConfig(

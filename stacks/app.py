@@ -26,7 +26,7 @@ def build_app(plan: ClusterPlan, outdir: str | None = None) -> App:
         platform = PlatformStack(app, plan.stack_name("platform"), plan=plan, cluster=ClusterAccessProps(
             cluster_name=cp.name, endpoint=cp.endpoint, certificate_authority_data=cp.certificate_authority_data,
             region=plan.region, auth=plan.platform.auth,
-        ), storage=cluster.storage)
+        ), inputs=cluster.inputs)
         # Explicit as well as implied by the references: `cdktf deploy '*'` must
         # never start Helm before the node groups exist.
         platform.add_dependency(cluster)

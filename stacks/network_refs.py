@@ -1,4 +1,5 @@
-"""Values one stack hands the next: where the cluster finds its VPC, and where the platform finds storage."""
+"""What the network stack hands the cluster stack: where the cluster finds its VPC (the platform's
+inputs from the cluster stack are ``cluster_config.inputs.PlatformInputs``)."""
 
 from __future__ import annotations
 
@@ -17,13 +18,3 @@ class NetworkRefs:
     def subnet_ids_in(self, availability_zone: str | None) -> list[str]:
         """The subnets of one zone, or every private subnet when the group is not pinned to one."""
         return self.subnet_ids_by_zone[availability_zone] if availability_zone else self.private_subnet_ids
-
-
-@dataclass(frozen=True, kw_only=True)
-class StorageRefs:
-    """What the platform stack needs to mount the shared storage; None where it is off."""
-
-    checkpoint_bucket: str | None = None
-    fsx_id: str | None = None
-    fsx_dns_name: str | None = None
-    fsx_mount_name: str | None = None

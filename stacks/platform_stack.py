@@ -3,13 +3,13 @@ from __future__ import annotations
 from cdktf import TerraformStack
 from constructs import Construct
 
+from cluster_config.inputs import PlatformInputs
 from cluster_config.plan import ClusterPlan
 from modules.cluster_access import ClusterAccess, ClusterAccessProps
 from modules.helm_release import HelmRelease, HelmReleaseProps
 from modules.platform_namespace import PlatformNamespace, PlatformNamespaceProps
 
 from .common import aws_access, state_backend
-from .network_refs import StorageRefs
 
 
 class PlatformStack(TerraformStack):
@@ -17,7 +17,7 @@ class PlatformStack(TerraformStack):
     made first with the kubernetes provider."""
 
     def __init__(self, scope: Construct, id_: str, *, plan: ClusterPlan, cluster: ClusterAccessProps,
-                 storage: StorageRefs) -> None:
+                 inputs: PlatformInputs) -> None:
         super().__init__(scope, id_)
         state_backend(self, plan, "platform")
         if cluster.auth == "token":
@@ -28,13 +28,10 @@ class PlatformStack(TerraformStack):
             name: PlatformNamespace(self, f"namespace_{name.replace('-', '_')}", props=PlatformNamespaceProps(name=name)).namespace
             for name in plan.platform.namespaces_to_create
         }
-        # What the cluster stack made, by the names release specs ask for.
-        outputs = {"checkpointBucket": storage.checkpoint_bucket, "fsxId": storage.fsx_id,
-                   "fsxDnsName": storage.fsx_dns_name, "fsxMountName": storage.fsx_mount_name}
         installed: dict[str, HelmRelease] = {}
         for spec in plan.platform.releases:
             depends_on = [installed[name].release for name in spec.after]
             depends_on += [namespaces[n] for n in (spec.namespace, *spec.uses_namespaces) if n in namespaces]
             installed[spec.name] = HelmRelease(self, spec.name.replace("-", "_"), props=HelmReleaseProps(
-                spec=spec, inputs={name: outputs[name] for name in spec.inputs},
+                spec=spec, inputs=inputs,
             ), depends_on=depends_on)

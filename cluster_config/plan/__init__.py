@@ -12,45 +12,19 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from .. import names
+from ..components.contract import IdentityPlan, PlanBasis
 from ..model import ClusterConfig
-from .. import charts
-from ..releases import (
-    cluster_autoscaler,
-    efa_device_plugin,
-    kubeflow_trainer,
-    kueue,
-    kueue_queues,
-    neuron_device_plugin,
-    nvidia_device_plugin,
-    provisioning_request_crd,
-    training_runtimes,
-    training_storage,
-)
-from .addons import AddonPlan, addons_plan
+from .addons import AddonPlan, addon_identities, addons_plan
 from .alarms import AlarmsPlan, alarms_plan
 from .backend import BackendPlan, backend_plan
 from .control_plane import ControlPlanePlan, control_plane_plan
 from .costs import CostPlan, cost_plan
 from .network import ExistingVpcPlan, NetworkPlan, network_plan
 from .nodes import GpuNodeGroupPlan, SystemNodesPlan, gpu_node_group_plan, system_nodes_plan
-from .platform import PlatformPlan, platform_settings
-from .queues import queues_plan
+from .platform import PlatformPlan, platform_plan
 from .storage import StoragePlan, storage_plan
 
-# Install order: the runtimes wait for Trainer's CRDs, the queues for Kueue's; the
-# ProvisioningRequest API comes before cluster-autoscaler and Kueue, which use it.
-PLATFORM_COMPONENTS = (kubeflow_trainer, training_storage, training_runtimes, nvidia_device_plugin, neuron_device_plugin,
-                       efa_device_plugin,
-                       provisioning_request_crd, cluster_autoscaler, kueue, kueue_queues)
 StackRole = Literal["network", "cluster", "platform"]
-
-
-@dataclass(frozen=True, kw_only=True)
-class AutoscalerIdentityPlan:
-    """The Kubernetes identity cluster-autoscaler runs as; the cluster stack gives it AWS access."""
-
-    namespace: str = names.AUTOSCALER_NAMESPACE
-    service_account: str = names.AUTOSCALER_SERVICE_ACCOUNT
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,7 +42,8 @@ class ClusterPlan:
     alarms: AlarmsPlan | None
     system_nodes: SystemNodesPlan
     gpu_groups: tuple[GpuNodeGroupPlan, ...]
-    autoscaler_identity: AutoscalerIdentityPlan | None
+    # The Pod Identity roles the cluster stack makes: the add-ons' and the platform components'.
+    pod_identities: tuple[IdentityPlan, ...]
     storage: StoragePlan
     platform: PlatformPlan
     costs: CostPlan
@@ -101,17 +76,10 @@ def build_plan(config: ClusterConfig) -> ClusterPlan:
         efa_zones=tuple(g.availability_zone for g in gpu_groups if g.efa and g.availability_zone),
         training_namespaces=training_namespaces,
     )
-    # Queues need something to queue: the training operator and at least one group.
-    queueing = config.training_operator.enabled
-    queue_plan = queues_plan(
-        config.queues, cluster_name=name, version=config.queues.version or charts.KUEUE.version,
-        groups=gpu_groups if queueing else (), training_namespaces=training_namespaces,
-    )
-    settings = platform_settings(cluster_name=name, region=region, kubernetes_version=config.kubernetes_version,
-                                 storage=storage, queues=queue_plan,
-                                 operator=config.training_operator, platform=config.platform,
-                                 air_gapped=network is not None and network.nat_gateways == "none")
-    releases = tuple(spec for spec in (c.release(settings, gpu_groups) for c in PLATFORM_COMPONENTS) if spec is not None)
+    basis = PlanBasis(config=config, gpu_groups=gpu_groups, storage=storage, training_namespaces=training_namespaces,
+                      air_gapped=network is not None and network.nat_gateways == "none")
+    platform = platform_plan(basis)
+    addons = addons_plan(basis)
     return ClusterPlan(
         name=name,
         region=region,
@@ -125,13 +93,12 @@ def build_plan(config: ClusterConfig) -> ClusterPlan:
             name=name, region=region, partition=partition, kubernetes_version=config.kubernetes_version,
             cluster=config.cluster,
         ),
-        addons=addons_plan(node_repair=node_repair, checkpoints=storage.checkpoints is not None, fsx=storage.fsx is not None,
-                           cloudwatch=config.observability.cloudwatch),
+        addons=addons,
         alarms=alarms_plan(config.observability, cluster_name=name, groups=gpu_groups),
         system_nodes=system_nodes,
         gpu_groups=gpu_groups,
-        autoscaler_identity=AutoscalerIdentityPlan() if settings.cluster_autoscaler.enabled else None,
+        pod_identities=addon_identities(addons) + platform.identities,
         storage=storage,
-        platform=PlatformPlan(auth=config.platform.kubernetes_auth, settings=settings, releases=releases),
+        platform=platform,
         costs=cost_plan(network=network, system_nodes=system_nodes, gpu_groups=gpu_groups, storage=storage),
     )

@@ -57,10 +57,10 @@ class GpuNodeGroupPlan:
     node_repair: bool
     # The instance-store NVMe disks, assembled as one RAID0 array for kubelet and
     # containerd (images and emptyDir scratch); False: they stay unused.
-    local_nvme_raid0: bool = False
+    local_nvme_raid0: bool
     # Pods mount the FSx for Lustre file system; AL2023 nodes need the Lustre client,
     # which the EKS AMI does not ship (Bottlerocket has it built in).
-    lustre_client: bool = False
+    lustre_client: bool
 
     @property
     def user_data(self) -> str | None:

@@ -1,31 +1,22 @@
-"""The in-cluster platform: which components are on, at which chart versions, and their Helm releases."""
+"""The in-cluster platform: every component's settings, its Helm releases in install order, and their identities.
+
+Generic: each component (``cluster_config.components``) declares how its settings are
+derived and what its release is; nothing here names a component.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Literal, Mapping, TypeVar
 
-from .. import charts, names
-from ..model import Platform, TrainingOperator
-from ..releases.release_spec import ReleaseSpec
-from .queues import QueuesPlan
+from .. import names
+from ..components import HELM_COMPONENTS
+from ..components.contract import HelmComponent, IdentityPlan, PlanBasis
+from ..components.release_spec import ReleaseSpec
 from .storage import StoragePlan
 
-
-@dataclass(frozen=True, kw_only=True)
-class ComponentPlan:
-    enabled: bool
-    version: str  # the user's chart version, else the project's pin
-
-
-@dataclass(frozen=True, kw_only=True)
-class TrainerPlan:
-    enabled: bool
-    version: str
-    image: str  # of the NVIDIA groups' runtimes
-    image_is_users: bool  # the user set training_operator.image (else a DLC with EFA, public or private)
-    neuron_image: str  # of the Trainium groups' runtimes
-    max_restarts: int  # JobSet restarts after a pod failure, each resuming from a checkpoint
+S = TypeVar("S")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -35,12 +26,10 @@ class PlatformSettings:
     cluster_name: str
     region: str
     storage: StoragePlan
-    queues: QueuesPlan | None  # None: no Kueue
-    trainer: TrainerPlan
-    nvidia_device_plugin: ComponentPlan
-    neuron_device_plugin: ComponentPlan
-    efa_device_plugin: ComponentPlan
-    cluster_autoscaler: ComponentPlan
+    components: Mapping[str, Any] = field(hash=False)  # each component's settings, by component name
+
+    def of(self, component: HelmComponent[S]) -> S:
+        return self.components[component.name]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -48,6 +37,7 @@ class PlatformPlan:
     auth: Literal["exec", "token"]
     settings: PlatformSettings
     releases: tuple[ReleaseSpec, ...]  # in install order; empty: no platform stack
+    identities: tuple[IdentityPlan, ...]  # of the components with a release
 
     @property
     def namespaces_to_create(self) -> tuple[str, ...]:
@@ -58,33 +48,23 @@ class PlatformPlan:
         return tuple(sorted(wanted - set(names.PREINSTALLED_NAMESPACES)))
 
 
-def training_image(operator: TrainingOperator, field: str, *, region: str, air_gapped: bool) -> str:
-    """The user's image, else the default DLC: from public ECR, or without NAT from the
-    region's private DLC registry, which the VPC's ECR endpoints reach."""
-    if field in operator.model_fields_set or not air_gapped:
-        return getattr(operator, field)
-    private = charts.private_training_image if field == "image" else charts.private_neuron_training_image
-    return private(region)
-
-
-def platform_settings(*, cluster_name: str, region: str, kubernetes_version: str, storage: StoragePlan,
-                      queues: QueuesPlan | None, operator: TrainingOperator, platform: Platform,
-                      air_gapped: bool) -> PlatformSettings:
-    def component(settings, chart: charts.Chart, version: str | None = None) -> ComponentPlan:
-        return ComponentPlan(enabled=settings.enabled, version=settings.version or version or chart.version)
-
-    # The autoscaler matching the cluster's minor; a minor no chart ships yet gets the newest.
-    autoscaler = charts.cluster_autoscaler_chart(kubernetes_version) or charts.cluster_autoscaler_chart(
-        max(charts.CLUSTER_AUTOSCALER_BY_MINOR, key=lambda minor: int(minor.split(".")[1])))
-    return PlatformSettings(
-        cluster_name=cluster_name, region=region, storage=storage, queues=queues,
-        trainer=TrainerPlan(enabled=operator.enabled, version=operator.version,
-                            image=training_image(operator, "image", region=region, air_gapped=air_gapped),
-                            image_is_users="image" in operator.model_fields_set,
-                            neuron_image=training_image(operator, "neuron_image", region=region, air_gapped=air_gapped),
-                            max_restarts=operator.max_restarts),
-        nvidia_device_plugin=component(platform.nvidia_device_plugin, charts.NVIDIA_DEVICE_PLUGIN),
-        neuron_device_plugin=component(platform.neuron_device_plugin, charts.NEURON),
-        efa_device_plugin=component(platform.efa_device_plugin, charts.EFA_DEVICE_PLUGIN),
-        cluster_autoscaler=component(platform.cluster_autoscaler, charts.CLUSTER_AUTOSCALER, autoscaler[0]),
+def platform_plan(basis: PlanBasis) -> PlatformPlan:
+    config = basis.config
+    settings = PlatformSettings(
+        cluster_name=config.name, region=config.region, storage=basis.storage,
+        components={c.name: c.settings(basis) for c in HELM_COMPONENTS if c.settings is not None},
     )
+    releases: list[ReleaseSpec] = []
+    identities: list[IdentityPlan] = []
+    for component in HELM_COMPONENTS:
+        spec = component.release(settings, basis.gpu_groups)
+        if spec is None:
+            continue
+        if spec.name != component.name:
+            raise ValueError(f"component {component.name} made a release called {spec.name}; the names must agree")
+        installed = {r.name for r in releases}
+        releases.append(dataclasses.replace(spec, after=tuple(name for name in component.after if name in installed)))
+        identities += [IdentityPlan(component=component.name, identity=identity, associate=True)
+                       for identity in component.identities(basis)]
+    return PlatformPlan(auth=config.platform.kubernetes_auth, settings=settings, releases=tuple(releases),
+                        identities=tuple(identities))

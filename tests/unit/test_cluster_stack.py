@@ -98,6 +98,23 @@ def test_the_autoscaler_role_is_associated_once_the_pod_identity_agent_exists(de
     assert association["cluster_name"] == f"${{{CLUSTER}.name}}"
 
 
+def test_one_loop_makes_a_role_for_every_identity_of_the_plan_at_the_address_it_always_had(default):
+    """The roles built one by one before (the autoscaler's construct, the add-on roles made by
+    side effect) keep their addresses; an add-on finds its role by its own name."""
+    roles = default.resources("cluster", "aws_iam_role")
+    expected = {"autoscaler_identity_role_FA9010D1", "cloudwatch_agent_role_00D3F63B", "mountpoint_role_650A2429"}
+    assert expected <= set(roles)
+    assert {p.identity.construct_id for p in plan_for("default.yaml").pod_identities} == {
+        "autoscaler_identity", "cloudwatch_agent_role", "mountpoint_role"}
+    addons = {a["addon_name"]: a for a in default.resources("cluster", "aws_eks_addon").values()}
+    assert addons["aws-mountpoint-s3-csi-driver"]["pod_identity_association"] == [
+        {"role_arn": "${aws_iam_role.mountpoint_role_650A2429.arn}", "service_account": "s3-csi-driver-sa"}]
+    assert addons["amazon-cloudwatch-observability"]["pod_identity_association"] == [
+        {"role_arn": "${aws_iam_role.cloudwatch_agent_role_00D3F63B.arn}", "service_account": "cloudwatch-agent"}]
+    (association,) = default.resources("cluster", "aws_eks_pod_identity_association").values()
+    assert association["role_arn"] == "${aws_iam_role.autoscaler_identity_role_FA9010D1.arn}"
+
+
 EXPECTED_LAUNCH_TEMPLATES = {  # one per node group: the system group and each GPU group
     "default.yaml": 2, "p5-efa.yaml": 2, "bottlerocket.yaml": 2, "trainium.yaml": 2,
     "capacity-block.yaml": 3, "existing-vpc.yaml": 3, "p5-training.yaml": 2,

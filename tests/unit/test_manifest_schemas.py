@@ -16,7 +16,7 @@ import yaml
 
 from cluster_config import load_config, names
 from cluster_config.plan import build_plan
-from cluster_config.releases.training_runtimes import CODE_CONFIGMAP, CODE_MOUNT, pod_template
+from cluster_config.components.training_runtimes import CODE_CONFIGMAP, CODE_MOUNT, pod_template
 from tests.conftest import CONFIG_DIR, EXAMPLE_CONFIGS
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

@@ -6,6 +6,7 @@ from cluster_config.catalog import INSTANCE_TYPES
 from cluster_config.model import ClusterConfig, GpuNodeGroup
 from cluster_config.plan.network import network_plan
 from cluster_config.plan.nodes import efa_interface_layout, gpu_node_group_plan
+from tests.conftest import plan_for
 
 
 def layout(instance_type):
@@ -130,25 +131,29 @@ def test_nvidia_groups_carry_the_accelerator_label_cluster_autoscaler_reads():
 
 def test_without_nat_the_runtimes_take_the_same_dlc_from_the_regions_private_registry(config_variant):
     from cluster_config import load_config
+    from cluster_config.components import kubeflow_trainer
     from cluster_config.plan import build_plan
+
+    def trainer_image(plan):
+        return plan.platform.settings.of(kubeflow_trainer.COMPONENT).image
 
     def air_gapped(region):
         def edit(data):
             data.update(region=region, network={"availability_zones": [f"{region}a", f"{region}b"], "nat_gateways": "none",
                                                 "vpc_endpoints": ["s3", "ecr.api", "ecr.dkr", "sts", "ec2", "eks", "eks-auth", "logs", "autoscaling"]})
             data["gpu_node_groups"][0]["availability_zone"] = f"{region}a"
-        return build_plan(load_config(config_variant(edit=edit)).config).platform.settings.trainer.image
+        return trainer_image(build_plan(load_config(config_variant(edit=edit)).config))
 
     assert air_gapped("eu-west-1") == "763104351884.dkr.ecr.eu-west-1.amazonaws.com/pytorch:2.13.0-cu133-amzn2023"
     assert air_gapped("me-south-1") == "217643126080.dkr.ecr.me-south-1.amazonaws.com/pytorch:2.13.0-cu133-amzn2023"
-    default = build_plan(load_config(config_variant()).config).platform.settings.trainer.image
+    default = trainer_image(build_plan(load_config(config_variant()).config))
     assert default == "public.ecr.aws/deep-learning-containers/pytorch:2.13.0-cu133-amzn2023"
 
 
 def test_prefix_delegation_gives_p5_nodes_room_for_their_pods():
-    from cluster_config.plan.addons import addons_plan, addresses_per_node, max_pods
+    from cluster_config.components.vpc_cni import addresses_per_node, max_pods
 
-    (cni,) = [a for a in addons_plan(node_repair=True, checkpoints=False, fsx=False, cloudwatch=False) if a.name == "vpc-cni"]
+    (cni,) = [a for a in plan_for("p5-efa.yaml").addons if a.name == "vpc-cni"]
     assert cni.configuration == {"env": {"ENABLE_PREFIX_DELEGATION": "true", "WARM_PREFIX_TARGET": "1"}}
     assert max_pods(192) == 250 and max_pods(4) == 110
     # 250 pods take 16 /28 prefixes, one more stays warm, and the node has its own address

@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from cluster_config import charts, names
+from cluster_config.components.contract import version_tuple
 from tests.conftest import EXAMPLE_CONFIGS, ROOT
 from tests.upstream import require_reference
 
@@ -42,8 +43,8 @@ def test_default_platform_has_trainer_runtimes_both_plugins_and_the_autoscaler(d
     ]
 
 
-# Written out, not read from cluster_config/charts.py: a pin that moves must move here too,
-# on purpose. test_chart_pins_are_the_upstream_chart_versions holds charts.py to upstream.
+# Written out, not read from the components' CHART pins: a pin that moves must move here too,
+# on purpose. test_chart_pins_are_the_upstream_chart_versions holds the pins to upstream.
 @pytest.mark.parametrize("name,chart,repository,version,namespace", [
     ("kubeflow-trainer", "kubeflow-trainer", "oci://ghcr.io/kubeflow/charts", "2.3.0", "kubeflow-system"),
     ("nvidia-device-plugin", "nvidia-device-plugin", "https://nvidia.github.io/k8s-device-plugin", "0.19.3", "kube-system"),
@@ -61,7 +62,7 @@ def test_efa_plugin_image_is_at_least_0_5_10(default):
     image v0.5.20), so only the image tag is compared with the minimum."""
     values = releases(default)["aws-efa-k8s-device-plugin"]["parsed_values"]
     assert values["image"]["tag"] == "v0.5.20"
-    assert charts.version_tuple(values["image"]["tag"]) >= (0, 5, 10)
+    assert version_tuple(values["image"]["tag"]) >= (0, 5, 10)
 
 
 PINNED_CHARTS = (charts.KUBEFLOW_TRAINER, charts.NVIDIA_DEVICE_PLUGIN, charts.EFA_DEVICE_PLUGIN, charts.CLUSTER_AUTOSCALER)
@@ -76,7 +77,7 @@ def test_chart_pins_are_the_upstream_chart_versions(chart):
     upstream = upstream_chart(chart.name)
     assert upstream["name"] == chart.name
     assert str(upstream["version"]) == chart.version
-    # charts.py writes app versions as image tags ("v0.19.3"); Chart.yaml may omit the v.
+    # The pins write app versions as image tags ("v0.19.3"); Chart.yaml may omit the v.
     # Trainer's Chart.yaml has no appVersion: its images are tagged with the chart version.
     app_version = str(upstream.get("appVersion", upstream["version"]))
     assert app_version.lstrip("v") == chart.app_version.lstrip("v")

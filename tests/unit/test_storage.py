@@ -167,7 +167,7 @@ def test_mountpoint_gets_the_throughput_target_it_cannot_read_from_imds(p5):
 def test_the_throughput_target_is_what_mountpoint_would_pick_with_imds(instance_types, gbps):
     import dataclasses
 
-    from cluster_config.releases.training_storage import mountpoint_throughput_gbps
+    from cluster_config.components.training_storage import mountpoint_throughput_gbps
     from tests.conftest import plan_for
 
     group = dataclasses.replace(plan_for("default.yaml").gpu_groups[0], instance_types=instance_types)

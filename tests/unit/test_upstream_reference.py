@@ -26,7 +26,7 @@ def _reference_files():
 FREE_FORM = {
     "cluster-autoscaler": {"extraArgs"},  # command-line flags of cluster-autoscaler
 }
-# Charts with no upstream copy in the reference files: what is set is listed in charts.py.
+# Charts with no upstream copy in the reference files: what is set is listed in the pin's "confirmed".
 NO_UPSTREAM_COPY = {"neuron-helm-chart"}
 # Subcharts: their values sit under the alias in the parent chart's values.
 SUBCHARTS = {"kubeflow-trainer": {"jobset": "jobset"}}
@@ -107,10 +107,10 @@ def leaf_keys(values: dict, prefix: str = "") -> set[str]:
     return keys
 
 
-def test_what_the_neuron_release_sets_is_what_charts_py_says_was_confirmed():
-    """No copy of the Neuron chart at its pin can be rendered; every key set must be one charts.py names as confirmed."""
-    from cluster_config import charts
+def test_what_the_neuron_release_sets_is_what_its_pin_says_was_confirmed():
+    """No copy of the Neuron chart at its pin can be rendered; every key set must be one its pin names as confirmed (components/neuron_device_plugin.py)."""
+    from cluster_config.components import neuron_device_plugin
 
     (neuron,) = [r for r in releases_of(plans()["trainium.yaml"]).values() if r.chart == "neuron-helm-chart"]
     assert leaf_keys(neuron.values) == {"neuronInstances", "devicePlugin.tolerations", "scheduler.enabled", "npd.enabled"}
-    assert all(key in charts.NEURON.confirmed for key in leaf_keys(neuron.values))
+    assert all(key in neuron_device_plugin.CHART.confirmed for key in leaf_keys(neuron.values))

@@ -13,11 +13,20 @@ import modules  # noqa: F401  (sets jsii's Node environment; must come before cd
 from cdktf import TerraformStack, Testing
 from constructs import Construct
 
+from cluster_config.context import ClusterContext
+
 # Values the stacks pass from other resources; in a spec any literal of the right shape will do.
 ACCOUNT_ID = "111122223333"
 VPC_ID = "vpc-0123456789abcdef0"
 NODE_ROLE_ARN = f"arn:aws:iam::{ACCOUNT_ID}:role/demo-node"
 CLUSTER_SECURITY_GROUP_ID = "sg-0c1u5te75ec9r0up"
+
+
+def context_for(plan) -> ClusterContext:
+    """The handle the cluster stack gives its constructs, for this plan's cluster; the account and
+    the cluster resource's name are literals here, where the stack passes references."""
+    return ClusterContext(name=plan.name, region=plan.region, partition=plan.partition, account_id=ACCOUNT_ID,
+                          cluster_name=plan.name)
 
 
 class Spec:

@@ -4,7 +4,7 @@ import pytest
 
 from modules.checkpoint_bucket import CheckpointBucket, CheckpointBucketProps
 from tests.conftest import plan_for
-from tests.unit.constructs.conftest import ACCOUNT_ID, policy, synth_alone
+from tests.unit.constructs.conftest import ACCOUNT_ID, context_for, policy, synth_alone
 
 
 @pytest.fixture(scope="module")
@@ -13,9 +13,7 @@ def spec():
 
     def build(scope):
         return CheckpointBucket(scope, "checkpoint_bucket", props=CheckpointBucketProps(
-            cluster_name=plan.name, bucket_name=plan.storage.checkpoints.bucket_name, region=plan.region,
-            partition=plan.partition, account_id=ACCOUNT_ID,
-            noncurrent_version_days=plan.storage.checkpoints.noncurrent_version_days,
+            context=context_for(plan), plan=plan.storage.checkpoints,
         ))
 
     return synth_alone(build)

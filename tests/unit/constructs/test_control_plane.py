@@ -12,8 +12,9 @@ SUBNETS = ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb", "subnet-0cccc
 # The cluster stack's construct id, so the addresses below are the ones in users' state.
 ID = "control_plane"
 KEY, ALIAS, LOG_GROUP, CLUSTER = (
-    "control_plane_key_5B5DFEBB", "control_plane_key_alias_78AF9EE2", "control_plane_logs_B20A462D", "control_plane_cluster_D810E0D5",
+    "control_plane_key_5B5DFEBB", "control_plane_key_alias_C75472D1", "control_plane_logs_B20A462D", "control_plane_cluster_D810E0D5",
 )
+ALIAS_BEFORE = "control_plane_key_alias_78AF9EE2"  # where the alias was before RotatingKey
 
 
 def control_plane(plan):
@@ -129,5 +130,7 @@ def test_the_cluster_and_its_key_keep_their_terraform_addresses(public):
     cluster itself, that would replace the cluster."""
     assert list(public.resources("aws_eks_cluster")) == [CLUSTER]
     assert list(public.resources("aws_kms_key")) == [KEY]
-    assert list(public.resources("aws_kms_alias")) == [ALIAS]
     assert list(public.resources("aws_cloudwatch_log_group")) == [LOG_GROUP]
+    # The alias moved below the key's construct; the moved block carries its state there.
+    assert list(public.resources("aws_kms_alias")) == [ALIAS]
+    assert public.doc["moved"] == [{"from": f"aws_kms_alias.{ALIAS_BEFORE}", "to": f"aws_kms_alias.{ALIAS}"}]

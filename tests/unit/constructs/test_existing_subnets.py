@@ -15,18 +15,19 @@ def spec():
     existing = plan_for("existing-vpc.yaml").existing_vpc
 
     def build(scope):
-        subnets = ExistingSubnets(scope, "private_subnets", props=ExistingSubnetsProps(
-            private_subnet_ids=existing.private_subnet_ids, availability_zones=ZONES,
-        ))
-        for zone, ids in subnets.ids_by_zone.items():
-            TerraformOutput(scope, f"ids_{zone}", value=ids)  # what a node group in that zone receives
-        return subnets
+        lookups = {zone: ExistingSubnets(scope, f"private_subnets_{zone}", props=ExistingSubnetsProps(
+            private_subnet_ids=existing.private_subnet_ids, availability_zone=zone,
+        )) for zone in ZONES}
+        for zone, lookup in lookups.items():
+            TerraformOutput(scope, f"ids_{zone}", value=lookup.ids)  # what a node group in that zone receives
+        return lookups
 
     return synth_alone(build)
 
 
-def test_one_lookup_per_zone_at_the_address_it_always_had(spec):
-    # Added to the caller's scope, like EncryptedLogGroup, so existing plans keep their addresses.
+def test_one_construct_per_zone_whose_lookup_keeps_the_address_it_always_had(spec):
+    # The lookup is the construct's default child, so its address is the construct's id.
+    assert all(lookup.node.path == f"spec/private_subnets_{zone}" for zone, lookup in spec.construct.items())
     assert sorted(spec.data_sources("aws_subnets")) == ["private_subnets_eu-west-1b", "private_subnets_eu-west-1c"]
 
 

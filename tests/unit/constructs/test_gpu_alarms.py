@@ -6,12 +6,12 @@ import pytest
 
 from modules.gpu_alarms import GpuAlarms, GpuAlarmsProps
 from tests.conftest import plan_for
-from tests.unit.constructs.conftest import ACCOUNT_ID, policy, synth_alone
+from tests.unit.constructs.conftest import context_for, policy, synth_alone
 
 
 def build_with(alarms):
     def build(scope):
-        return GpuAlarms(scope, "gpu_alarms", props=GpuAlarmsProps(cluster_name="demo", plan=alarms, partition="aws", account_id=ACCOUNT_ID))
+        return GpuAlarms(scope, "gpu_alarms", props=GpuAlarmsProps(context=context_for(plan_for("default.yaml")), plan=alarms))
     return build
 
 

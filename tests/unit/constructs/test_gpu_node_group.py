@@ -5,7 +5,7 @@ import pytest
 from modules import bindings
 from modules.gpu_node_group import GpuNodeGroup, GpuNodeGroupProps
 from tests.conftest import plan_for
-from tests.unit.constructs.conftest import CLUSTER_SECURITY_GROUP_ID, NODE_ROLE_ARN, VPC_ID, synth_alone
+from tests.unit.constructs.conftest import CLUSTER_SECURITY_GROUP_ID, NODE_ROLE_ARN, VPC_ID, context_for, synth_alone
 
 SUBNETS = ["subnet-0aaaaaaaaaaaaaaaa"]
 
@@ -18,7 +18,7 @@ def group_of(config_file, name):
         # Node groups wait for the node role's policies and the CNI; the cluster stack passes them.
         prerequisite = bindings.EksAddon(scope, "vpc_cni", cluster_name=plan.name, addon_name="vpc-cni")
         return GpuNodeGroup(scope, f"gpu_{group.name}", props=GpuNodeGroupProps(
-            cluster_name=plan.name, vpc_id=VPC_ID, node_role_arn=NODE_ROLE_ARN,
+            context=context_for(plan), vpc_id=VPC_ID, node_role_arn=NODE_ROLE_ARN,
             cluster_security_group_id=CLUSTER_SECURITY_GROUP_ID, subnet_ids=SUBNETS, plan=group,
         ), depends_on=[prerequisite])
 

@@ -3,6 +3,7 @@
 import pytest
 import yaml
 
+from cluster_config.inputs import PlatformInputs
 from modules.helm_release import HelmRelease, HelmReleaseProps
 from tests.conftest import plan_for
 from tests.unit.constructs.conftest import synth_alone
@@ -62,3 +63,26 @@ def test_dependencies_are_passed_through(spec):
     (autoscaler,) = [k for k, r in spec.resources("helm_release").items() if r["name"] == "cluster-autoscaler"]
     assert release(spec, "training-runtimes")["depends_on"] == [f"helm_release.{autoscaler}"]
     assert "depends_on" not in release(spec, "cluster-autoscaler")
+
+
+def test_the_cluster_stacks_values_a_release_reads_are_set_under_keys_derived_from_their_fields():
+    (storage,) = [r for r in plan_for("p5-training.yaml").platform.releases if r.name == "training-storage"]
+    made = PlatformInputs(checkpoint_bucket="bucket-ref", fsx_id="fs-ref", fsx_dns_name="dns-ref", fsx_mount_name="mount-ref")
+    spec = synth_alone(lambda scope: HelmRelease(scope, "training_storage", props=HelmReleaseProps(spec=storage, inputs=made)))
+    assert spec.resource("helm_release")["set"] == [
+        {"name": "inputs.checkpointBucket", "value": "bucket-ref", "type": "string"},
+        {"name": "inputs.fsxId", "value": "fs-ref", "type": "string"},
+        {"name": "inputs.fsxDnsName", "value": "dns-ref", "type": "string"},
+        {"name": "inputs.fsxMountName", "value": "mount-ref", "type": "string"},
+    ]
+    # ...and the manifests read them by the templates of the same names.
+    (values,) = spec.resource("helm_release")["values"]
+    assert "{{ .Values.inputs.checkpointBucket }}" in values and "{{ .Values.inputs.fsxMountName }}" in values
+
+
+def test_a_release_that_reads_what_the_cluster_stack_did_not_make_is_refused():
+    (storage,) = [r for r in plan_for("p5-training.yaml").platform.releases if r.name == "training-storage"]
+    with pytest.raises(ValueError, match="release training-storage reads fsx_id, fsx_dns_name, fsx_mount_name from the "
+                                         "cluster stack, which made none"):
+        synth_alone(lambda scope: HelmRelease(scope, "training_storage", props=HelmReleaseProps(
+            spec=storage, inputs=PlatformInputs(checkpoint_bucket="bucket-ref"))))

@@ -6,7 +6,7 @@ import pytest
 
 from modules.lustre_file_system import LustreFileSystem, LustreFileSystemProps
 from tests.conftest import plan_for
-from tests.unit.constructs.conftest import ACCOUNT_ID, CLUSTER_SECURITY_GROUP_ID, VPC_ID, synth_alone
+from tests.unit.constructs.conftest import CLUSTER_SECURITY_GROUP_ID, VPC_ID, context_for, synth_alone
 
 SUBNET = "subnet-0aaaabbbbccccdddd"
 
@@ -14,8 +14,8 @@ SUBNET = "subnet-0aaaabbbbccccdddd"
 def build_with(fsx):
     def build(scope):
         return LustreFileSystem(scope, "lustre", props=LustreFileSystemProps(
-            cluster_name="p5prod", plan=fsx, vpc_id=VPC_ID, subnet_id=SUBNET,
-            client_security_group_id=CLUSTER_SECURITY_GROUP_ID, partition="aws", account_id=ACCOUNT_ID))
+            context=context_for(plan_for("p5-training.yaml")), plan=fsx, vpc_id=VPC_ID, subnet_id=SUBNET,
+            client_security_group_id=CLUSTER_SECURITY_GROUP_ID))
     return build
 
 

@@ -7,7 +7,7 @@ import pytest
 from modules import bindings
 from modules.managed_addons import ManagedAddons, ManagedAddonsProps
 from tests.conftest import plan_for
-from tests.unit.constructs.conftest import synth_alone
+from tests.unit.constructs.conftest import context_for, synth_alone
 
 ROLE = "arn:aws:iam::111122223333:role/addon"
 
@@ -21,13 +21,13 @@ def plan():
 def spec(plan):
     before_nodes = tuple(a for a in plan.addons if a.before_nodes)
     after_nodes = tuple(a for a in plan.addons if not a.before_nodes)
-    roles = {a.name: ROLE for a in after_nodes if a.service_account}
+    roles = {a.name: ROLE for a in after_nodes if a.identity}
 
     def build(scope):
-        before = ManagedAddons(scope, "addons_before_nodes", props=ManagedAddonsProps(cluster_name=plan.name, addons=before_nodes))
+        before = ManagedAddons(scope, "addons_before_nodes", props=ManagedAddonsProps(context=context_for(plan), addons=before_nodes))
         nodes = bindings.EksNodeGroup(scope, "system_nodes", cluster_name=plan.name, node_role_arn="arn:aws:iam::111122223333:role/n",
                                       subnet_ids=["subnet-a"], scaling_config=bindings.EksNodeGroupScalingConfig(min_size=1, max_size=1, desired_size=1))
-        after = ManagedAddons(scope, "addons_after_nodes", props=ManagedAddonsProps(cluster_name=plan.name, addons=after_nodes, role_arns=roles),
+        after = ManagedAddons(scope, "addons_after_nodes", props=ManagedAddonsProps(context=context_for(plan), addons=after_nodes, role_arns=roles),
                               depends_on=[nodes])
         return before, after
 

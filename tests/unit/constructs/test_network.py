@@ -159,5 +159,7 @@ def test_the_flow_log_role_may_only_write_to_its_log_group(default):
 def test_the_flow_log_key_and_group_keep_their_terraform_addresses(default):
     _, spec = default
     assert list(spec.resources("aws_kms_key")) == ["network_flow_logs_key_3DD9B73A"]
-    assert list(spec.resources("aws_kms_alias")) == ["network_flow_logs_key_alias_2247E7EF"]
     assert list(spec.resources("aws_cloudwatch_log_group")) == ["network_flow_logs_4DFD04D3"]
+    assert list(spec.resources("aws_kms_alias")) == ["network_flow_logs_key_alias_323C7576"]
+    assert spec.doc["moved"] == [{"from": "aws_kms_alias.network_flow_logs_key_alias_2247E7EF",
+                                  "to": "aws_kms_alias.network_flow_logs_key_alias_323C7576"}]

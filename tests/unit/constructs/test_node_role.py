@@ -8,7 +8,7 @@ from cdktf import TerraformOutput
 from modules import bindings
 from modules.node_role import NodeRole, NodeRoleProps
 from tests.conftest import plan_for
-from tests.unit.constructs.conftest import synth_alone
+from tests.unit.constructs.conftest import context_for, synth_alone
 
 
 @pytest.fixture(scope="module")
@@ -17,7 +17,7 @@ def spec():
 
     def build(scope):
         prerequisite = bindings.IamRole(scope, "prerequisite", assume_role_policy="{}")
-        role = NodeRole(scope, "node_role", props=NodeRoleProps(name=plan.name, partition=plan.partition), depends_on=[prerequisite])
+        role = NodeRole(scope, "node_role", props=NodeRoleProps(context=context_for(plan)), depends_on=[prerequisite])
         TerraformOutput(scope, "arn", value=role.arn)  # what the node groups receive
         return role
 

@@ -5,7 +5,7 @@ import pytest
 from modules import bindings
 from modules.system_node_group import SystemNodeGroup, SystemNodeGroupProps
 from tests.conftest import plan_for
-from tests.unit.constructs.conftest import NODE_ROLE_ARN, synth_alone
+from tests.unit.constructs.conftest import NODE_ROLE_ARN, context_for, synth_alone
 
 SUBNETS = ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb", "subnet-0cccccccccccccccc"]
 
@@ -17,7 +17,7 @@ def spec():
     def build(scope):
         prerequisite = bindings.EksAddon(scope, "vpc_cni", cluster_name=plan.name, addon_name="vpc-cni")
         return SystemNodeGroup(scope, "system_nodes", props=SystemNodeGroupProps(
-            cluster_name=plan.name, node_role_arn=NODE_ROLE_ARN, subnet_ids=SUBNETS, plan=plan.system_nodes,
+            context=context_for(plan), node_role_arn=NODE_ROLE_ARN, subnet_ids=SUBNETS, plan=plan.system_nodes,
         ), depends_on=[prerequisite])
 
     return synth_alone(build)

@@ -14,14 +14,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .. import names
-from .release_spec import ReleaseSpec
-from .training_runtimes import CHART_DIR
+from . import kueue
+from .contract import HelmComponent
+from .release_spec import MANIFESTS_CHART, ReleaseSpec
 
 if TYPE_CHECKING:
     from ..plan.nodes import GpuNodeGroupPlan
     from ..plan.platform import PlatformSettings
-
-RELEASE_NAME = "provisioning-request-crd"
 
 CRD = {
     "apiVersion": "apiextensions.k8s.io/v1",
@@ -41,7 +40,11 @@ CRD = {
 
 
 def release(settings: PlatformSettings, groups: tuple[GpuNodeGroupPlan, ...]) -> ReleaseSpec | None:
-    if settings.queues is None or not settings.queues.all_or_nothing:
+    queues = settings.of(kueue.COMPONENT)
+    if queues is None or not queues.all_or_nothing:
         return None
-    return ReleaseSpec(name=RELEASE_NAME, namespace=names.KUBE_SYSTEM_NAMESPACE, chart=str(CHART_DIR), version=None,
+    return ReleaseSpec(name=COMPONENT.name, namespace=names.KUBE_SYSTEM_NAMESPACE, chart=str(MANIFESTS_CHART), version=None,
                        values={"manifests": [CRD]})
+
+
+COMPONENT: HelmComponent[None] = HelmComponent(name="provisioning-request-crd", release=release)

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
 from .. import names
+from ..inputs import read_by
 
 if TYPE_CHECKING:
     from ..plan.nodes import Taint
+    from .contract import Chart
+
+# The local chart that applies the manifests it is given: custom resources as a release of
+# their own that waits for the release of their CRDs, so Helm never needs a CRD at plan time.
+MANIFESTS_CHART = Path(__file__).resolve().parents[2] / "charts" / "manifests"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -20,13 +27,21 @@ class ReleaseSpec:
     values: dict = field(hash=False)
     repository: str | None = None  # None: ``chart`` is a directory in this repo
     create_namespace: bool = False
-    after: tuple[str, ...] = ()  # names of releases that must be installed first
+    after: tuple[str, ...] = ()  # releases installed first (set by the plan from the components' ``after``)
     uses_namespaces: tuple[str, ...] = ()  # namespaces its manifests put objects in, made first
-    # Values known only after the cluster stack is applied (a bucket name, a file
-    # system id), set by the platform stack as ``inputs.<name>``; the local chart's
-    # manifests read them as {{ .Values.inputs.<name> }}.
-    inputs: tuple[str, ...] = ()
     timeout_seconds: int = 600
+
+    @classmethod
+    def from_chart(cls, chart: Chart, *, namespace: str, version: str, values: dict, **options) -> ReleaseSpec:
+        """A release of a pinned chart from its repository, named after the chart."""
+        return cls(name=chart.name, namespace=namespace, chart=chart.name, repository=chart.repository, version=version,
+                   values=values, **options)
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """The cluster stack's values its manifests read (cluster_config.inputs), which the
+        platform stack sets on the release."""
+        return read_by(self.values)
 
 
 def toleration(taint: Taint) -> dict:

@@ -10,23 +10,19 @@ Terraform plan as the CRDs that define them.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import names
-from .kubeflow_trainer import RELEASE_NAME as TRAINER_RELEASE
-from .release_spec import ReleaseSpec, toleration
+from . import kubeflow_trainer
+from .contract import HelmComponent
+from .release_spec import MANIFESTS_CHART, ReleaseSpec, toleration
 
 if TYPE_CHECKING:
     from ..plan.nodes import GpuNodeGroupPlan
     from ..plan.platform import PlatformSettings
 
-CHART_DIR = Path(__file__).resolve().parents[2] / "charts" / "manifests"
 CODE_CONFIGMAP = "training-code"  # optional; the examples put their scripts here
 CODE_MOUNT = "/workspace/code"
-RELEASE_NAME = "training-runtimes"
-
-
 SCRATCH_MOUNT = "/scratch"
 CHECKPOINTS_MOUNT = "/checkpoints"
 FSX_MOUNT = "/fsx"
@@ -35,7 +31,8 @@ FSX_MOUNT = "/fsx"
 def pod_template(settings: PlatformSettings, group: GpuNodeGroupPlan) -> dict:
     resources = group.resources_per_node
     env = []
-    image = settings.trainer.image if group.nvidia else settings.trainer.neuron_image
+    trainer = settings.of(kubeflow_trainer.COMPONENT)
+    image = trainer.image if group.nvidia else trainer.neuron_image
     mounts = [
         {"name": "dshm", "mountPath": "/dev/shm"},
         {"name": "code", "mountPath": CODE_MOUNT, "readOnly": True},
@@ -106,7 +103,7 @@ def runtime(settings: PlatformSettings, group: GpuNodeGroupPlan) -> dict:
             "template": {"spec": {
                 # A pod lost with its node (or OOM-killed) restarts the whole JobSet,
                 # which resumes from the newest checkpoint, up to max_restarts times.
-                "failurePolicy": {"maxRestarts": settings.trainer.max_restarts},
+                "failurePolicy": {"maxRestarts": settings.of(kubeflow_trainer.COMPONENT).max_restarts},
                 "replicatedJobs": [{
                     "name": "node",
                     "template": {
@@ -169,12 +166,14 @@ def mpi_runtime(settings: PlatformSettings, group: GpuNodeGroupPlan) -> dict:
 
 
 def release(settings: PlatformSettings, groups: tuple[GpuNodeGroupPlan, ...]) -> ReleaseSpec | None:
-    if not settings.trainer.enabled or not groups:
+    if not settings.of(kubeflow_trainer.COMPONENT).enabled or not groups:
         return None
     # nccl-tests is a CUDA program: Trainium groups get the torch runtime only.
     manifests = [m for g in groups for m in ((runtime(settings, g), mpi_runtime(settings, g)) if g.nvidia else (runtime(settings, g),))]
     return ReleaseSpec(
-        name=RELEASE_NAME, namespace=names.TRAINER_NAMESPACE, chart=str(CHART_DIR), version=None,
+        name=COMPONENT.name, namespace=names.TRAINER_NAMESPACE, chart=str(MANIFESTS_CHART), version=None,
         values={"manifests": manifests},
-        after=(TRAINER_RELEASE,),
     )
+
+
+COMPONENT: HelmComponent[None] = HelmComponent(name="training-runtimes", release=release, after=(kubeflow_trainer.COMPONENT.name,))

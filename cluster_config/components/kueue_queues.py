@@ -8,17 +8,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .. import charts, names
-from .release_spec import ReleaseSpec, toleration
-from .training_runtimes import CHART_DIR
+from .. import names
+from . import kueue
+from .contract import HelmComponent
+from .release_spec import MANIFESTS_CHART, ReleaseSpec, toleration
 
 if TYPE_CHECKING:
     from ..plan.nodes import GpuNodeGroupPlan
     from ..plan.platform import PlatformSettings
-    from ..plan.queues import QueuesPlan
+    from .kueue import QueuesPlan
 
 API_VERSION = "kueue.x-k8s.io/v1beta2"
-RELEASE_NAME = "queues"
 PROVISIONING_CHECK = "all-or-nothing"
 # cluster-autoscaler scales every node group a request needs at once, or none
 # (its ProvisioningRequest class for atomic scale-up; see the README for what it guarantees).
@@ -77,7 +77,7 @@ def cluster_queue(queue, queues: QueuesPlan, groups: dict[str, GpuNodeGroupPlan]
 
 
 def manifests(settings: PlatformSettings, groups: tuple[GpuNodeGroupPlan, ...]) -> list[dict]:
-    queues = settings.queues
+    queues = settings.of(kueue.COMPONENT)
     by_name = {g.name: g for g in groups}
     out = [flavor(g) for g in groups]
     if queues.all_or_nothing:
@@ -102,11 +102,14 @@ def manifests(settings: PlatformSettings, groups: tuple[GpuNodeGroupPlan, ...]) 
 
 
 def release(settings: PlatformSettings, groups: tuple[GpuNodeGroupPlan, ...]) -> ReleaseSpec | None:
-    queues = settings.queues
+    queues = settings.of(kueue.COMPONENT)
     if queues is None:
         return None
     return ReleaseSpec(
-        name=RELEASE_NAME, namespace=names.KUEUE_NAMESPACE, chart=str(CHART_DIR), version=None,
-        values={"manifests": manifests(settings, groups)}, after=(charts.KUEUE.name,),
+        name=COMPONENT.name, namespace=names.KUEUE_NAMESPACE, chart=str(MANIFESTS_CHART), version=None,
+        values={"manifests": manifests(settings, groups)},
         uses_namespaces=tuple(sorted({q.namespace for q in queues.local_queues})),
     )
+
+
+COMPONENT: HelmComponent[None] = HelmComponent(name="queues", release=release, after=(kueue.COMPONENT.name,))

@@ -3,7 +3,7 @@
 Static volumes (a PersistentVolume binds one claim), all pointing at the same bucket
 or file system: for the bucket one per namespace and GPU group, for the file system one
 per namespace. The bucket and file system are made by the cluster stack, so their names
-reach the manifests as ``inputs`` at apply time.
+reach the manifests at apply time (``cluster_config.inputs``).
 """
 
 from __future__ import annotations
@@ -13,14 +13,15 @@ from typing import TYPE_CHECKING
 import math
 
 from .. import catalog, names
-from .release_spec import ReleaseSpec
-from .training_runtimes import CHART_DIR
+from ..inputs import FROM_CLUSTER
+from . import kubeflow_trainer
+from .contract import HelmComponent
+from .release_spec import MANIFESTS_CHART, ReleaseSpec
 
 if TYPE_CHECKING:
     from ..plan.nodes import GpuNodeGroupPlan
     from ..plan.platform import PlatformSettings
 
-RELEASE_NAME = "training-storage"
 # A static volume's size is not enforced by either driver; Kubernetes needs one to bind.
 NOMINAL_SIZE = "1Ti"
 
@@ -86,7 +87,7 @@ def manifests(settings: PlatformSettings, groups: tuple[GpuNodeGroupPlan, ...]) 
                 out += _volume_and_claim(
                     volume_name=volume, claim=names.checkpoints_claim(group.name), namespace=namespace,
                     csi={"driver": names.S3_CSI_DRIVER, "volumeHandle": volume,
-                         "volumeAttributes": {"bucketName": "{{ .Values.inputs.checkpointBucket }}"}},
+                         "volumeAttributes": {"bucketName": FROM_CLUSTER.checkpoint_bucket}},
                     # Each namespace sees its own prefix of the one bucket, whatever the group.
                     # allow-delete lets a user prune old checkpoints; the checkpoint protocol
                     # itself never overwrites, renames or deletes (Mountpoint supports none by
@@ -98,9 +99,8 @@ def manifests(settings: PlatformSettings, groups: tuple[GpuNodeGroupPlan, ...]) 
         if storage.fsx is not None:
             out += _volume_and_claim(
                 volume_name=f"{names.FSX_CLAIM}-{namespace}", claim=names.FSX_CLAIM, namespace=namespace,
-                csi={"driver": names.FSX_CSI_DRIVER, "volumeHandle": "{{ .Values.inputs.fsxId }}",
-                     "volumeAttributes": {"dnsname": "{{ .Values.inputs.fsxDnsName }}",
-                                          "mountname": "{{ .Values.inputs.fsxMountName }}"}},
+                csi={"driver": names.FSX_CSI_DRIVER, "volumeHandle": FROM_CLUSTER.fsx_id,
+                     "volumeAttributes": {"dnsname": FROM_CLUSTER.fsx_dns_name, "mountname": FROM_CLUSTER.fsx_mount_name}},
                 mount_options=["flock"],
             )
     return out
@@ -108,10 +108,12 @@ def manifests(settings: PlatformSettings, groups: tuple[GpuNodeGroupPlan, ...]) 
 
 def release(settings: PlatformSettings, groups: tuple[GpuNodeGroupPlan, ...]) -> ReleaseSpec | None:
     storage = settings.storage
-    if not settings.trainer.enabled or (storage.checkpoints is None and storage.fsx is None):
+    if not settings.of(kubeflow_trainer.COMPONENT).enabled or (storage.checkpoints is None and storage.fsx is None):
         return None
-    inputs = (("checkpointBucket",) if storage.checkpoints else ()) + (("fsxId", "fsxDnsName", "fsxMountName") if storage.fsx else ())
     return ReleaseSpec(
-        name=RELEASE_NAME, namespace=names.KUBE_SYSTEM_NAMESPACE, chart=str(CHART_DIR), version=None,
-        values={"manifests": manifests(settings, groups)}, uses_namespaces=storage.training_namespaces, inputs=inputs,
+        name=COMPONENT.name, namespace=names.KUBE_SYSTEM_NAMESPACE, chart=str(MANIFESTS_CHART), version=None,
+        values={"manifests": manifests(settings, groups)}, uses_namespaces=storage.training_namespaces,
     )
+
+
+COMPONENT: HelmComponent[None] = HelmComponent(name="training-storage", release=release)

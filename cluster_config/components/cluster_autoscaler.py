@@ -1,0 +1,139 @@
+"""cluster-autoscaler: scales GPU node groups up from zero and back down when idle.
+
+Its AWS permissions come through EKS Pod Identity: the cluster stack makes its role and
+associates it with the service account named in ``names``, which this chart creates.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .. import names
+from . import kueue, provisioning_request_crd
+from .contract import Chart, ChartSettings, ChartToggle, HelmComponent, PlanBasis, PodIdentity, chart_settings
+from .release_spec import ReleaseSpec
+
+if TYPE_CHECKING:
+    from ..context import ClusterContext
+    from ..plan.nodes import GpuNodeGroupPlan
+    from ..plan.platform import PlatformSettings
+
+CHART = Chart(
+    name="cluster-autoscaler", repository="https://kubernetes.github.io/autoscaler", version="9.53.0",
+    app_version="1.34.2",
+    confirmed="kubernetes/autoscaler chart 9.53.0 = cluster-autoscaler 1.34.2, the last chart to say 1.34 (9.54.0-9.55.0 say 1.35.0 but deploy 1.34.2; see BY_MINOR)",
+)
+# cluster-autoscaler's minor must match the cluster's (its README: "use the latest Cluster
+# Autoscaler release that corresponds to the minor version of Kubernetes"). The last chart
+# shipping each minor, from the cluster-autoscaler-chart-<version> tags of kubernetes/autoscaler
+# (Chart.yaml appVersion and values image.tag). 9.54.0-9.55.0 say appVersion 1.35.0 but still
+# deploy v1.34.2; 9.55.1 is the first to run 1.35.
+BY_MINOR: dict[str, tuple[str, str, str]] = {
+    # minor: (chart, cluster-autoscaler, tag commit and date)
+    "1.30": ("9.37.0", "1.30.0", "adea8a0fab7a, 2024-05-07"),
+    "1.31": ("9.44.0", "1.31.0", "3fc72cfbbbdd, 2024-12-29"),
+    "1.32": ("9.46.6", "1.32.0", "13dba1751ce0, 2025-03-31"),
+    "1.33": ("9.51.0", "1.33.0", "9befb31fd94d, 2025-10-10"),
+    "1.34": ("9.53.0", "1.34.2", "a2db9eb71c28, 2025-12-03"),
+    "1.35": ("9.59.0", "1.35.0", "5a0b98e45f89, 2026-07-21"),
+}
+NEWEST_MINOR = max(BY_MINOR, key=lambda minor: int(minor.split(".")[1]))
+
+
+def chart_for(kubernetes_version: str) -> tuple[str, str] | None:
+    """(chart version, cluster-autoscaler version) for the cluster's minor; None: no chart ships it yet."""
+    row = BY_MINOR.get(kubernetes_version)
+    return (row[0], row[1]) if row else None
+
+
+class Config(ChartToggle):
+    """platform.cluster_autoscaler: cluster-autoscaler (by default the chart for the cluster's Kubernetes minor)."""
+
+
+def settings(basis: PlanBasis) -> ChartSettings:
+    # The autoscaler matching the cluster's minor; a minor no chart ships yet gets the newest.
+    chart, _ = chart_for(basis.config.kubernetes_version) or chart_for(NEWEST_MINOR)
+    return chart_settings(basis.config.platform.cluster_autoscaler, CHART, version=chart)
+
+
+def statements(context: ClusterContext) -> tuple[dict, ...]:
+    """Read access to Auto Scaling, EC2 instance types and node groups (DescribeNodegroup lets
+    it learn a managed group's labels and taints while the group is at zero), and write access
+    only to Auto Scaling groups EKS tagged as owned by this cluster."""
+    return (
+        {
+            # These actions have no resource-level permissions in IAM.
+            "Sid": "Discover", "Effect": "Allow", "Resource": "*",
+            "Action": [
+                "autoscaling:DescribeAutoScalingGroups", "autoscaling:DescribeAutoScalingInstances",
+                "autoscaling:DescribeLaunchConfigurations", "autoscaling:DescribeScalingActivities",
+                "autoscaling:DescribeTags", "ec2:DescribeImages", "ec2:DescribeInstanceTypes",
+                "ec2:DescribeLaunchTemplateVersions", "ec2:GetInstanceTypesFromInstanceRequirements",
+            ],
+        },
+        {
+            "Sid": "ReadOwnNodeGroups", "Effect": "Allow", "Action": "eks:DescribeNodegroup",
+            # Every managed node group of this cluster.
+            "Resource": context.arn("eks", f"nodegroup/{context.cluster_name}/*/*"),
+        },
+        {
+            "Sid": "ScaleOwnGroups", "Effect": "Allow",
+            "Action": ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"],
+            # Every Auto Scaling group of the account and region, narrowed by the tag EKS puts on its own.
+            "Resource": context.arn("autoscaling", "autoScalingGroup:*:autoScalingGroupName/*"),
+            "Condition": {"StringEquals": {f"aws:ResourceTag/{names.autoscaler_owner_tag(context.cluster_name)}": "owned"}},
+        },
+    )
+
+
+IDENTITY = PodIdentity(
+    construct_id="autoscaler_identity", name="autoscaler", namespace=names.AUTOSCALER_NAMESPACE,
+    service_account=names.AUTOSCALER_SERVICE_ACCOUNT, statements=statements,
+    policy_name=names.AUTOSCALER_SERVICE_ACCOUNT,  # named after its only user
+)
+
+
+def release(settings: PlatformSettings, groups: tuple[GpuNodeGroupPlan, ...]) -> ReleaseSpec | None:
+    component = settings.of(COMPONENT)
+    if not component.enabled:
+        return None
+    extra_args = {
+        "balance-similar-node-groups": "true",
+        # Picks the group that wastes the fewest GPUs for the pending pods.
+        "expander": "least-waste",
+        # kube-system pods other than daemonsets must not pin an idle GPU node.
+        "skip-nodes-with-system-pods": "false",
+        "scale-down-unneeded-time": "10m",
+        "scale-down-delay-after-add": "10m",
+    }
+    values: dict = {}
+    queues = settings.of(kueue.COMPONENT)
+    if queues is not None and queues.all_or_nothing:
+        # Kueue's all-or-nothing admission check asks for a job's nodes through
+        # ProvisioningRequests; the autoscaler's FAQ asks for JSON with them. Chart 9.53.0
+        # grants no access to these objects (9.57.0 adds it), so the rules are added here.
+        extra_args["enable-provisioning-requests"] = "true"
+        extra_args["kube-api-content-type"] = "application/json"
+        values["rbac"] = {"additionalRules": [
+            {"apiGroups": [""], "resources": ["podtemplates"], "verbs": ["get", "list", "watch"]},
+            {"apiGroups": ["autoscaling.x-k8s.io"], "resources": ["provisioningrequests", "provisioningrequests/status"],
+             "verbs": ["get", "list", "watch", "update", "patch"]},
+        ]}
+    return ReleaseSpec.from_chart(
+        CHART, namespace=names.AUTOSCALER_NAMESPACE, version=component.version,
+        values={
+            "cloudProvider": "aws",
+            "awsRegion": settings.region,
+            "autoDiscovery": {"clusterName": settings.cluster_name},
+            "rbac": {"serviceAccount": {"create": True, "name": names.AUTOSCALER_SERVICE_ACCOUNT}, **values.get("rbac", {})},
+            "nodeSelector": names.SYSTEM_NODE_LABELS,
+            "extraArgs": extra_args,
+        },
+    )
+
+
+# With all-or-nothing queues it serves ProvisioningRequests, whose API must exist first.
+COMPONENT: HelmComponent[ChartSettings] = HelmComponent(
+    name=CHART.name, settings=settings, release=release, identities=lambda basis: (IDENTITY,),
+    after=(provisioning_request_crd.COMPONENT.name,),
+)

@@ -47,6 +47,18 @@ def scan(checkov: str, target) -> dict:
     return report
 
 
+# checkov 3.3's terraform_json parser takes every top-level block to be an object and gives up
+# on the whole file ("this method receives only dicts") at the list that `moved` is. A moved
+# block carries no configuration, only two addresses, so the scan reads a copy without it.
+NOT_SCANNED_BLOCKS = {"moved"}
+
+
+def scannable_copy(stack: dict, target):
+    assert all(isinstance(stack[block], list) for block in NOT_SCANNED_BLOCKS & set(stack))
+    target.write_text(json.dumps({block: body for block, body in stack.items() if block not in NOT_SCANNED_BLOCKS}))
+    return target
+
+
 def scanned_names(report: dict) -> set[str]:
     results = report["results"]
     names = set()
@@ -73,7 +85,7 @@ UNSCANNED_ROLES = {"platform"}
 
 
 @pytest.mark.parametrize("config", EXAMPLE_CONFIGS)
-def test_every_aws_stack_passes_checkov(config, synth, checkov):
+def test_every_aws_stack_passes_checkov(config, synth, checkov, tmp_path):
     result = synth(config)
     scanned = {name for name, stack in result.stacks.items() if set(stack.get("provider", {})) == {"aws"}}
     unscanned = set(result.stacks) - scanned
@@ -81,7 +93,7 @@ def test_every_aws_stack_passes_checkov(config, synth, checkov):
     assert {name.rsplit("-", 1)[1] for name in scanned} in ({"network", "cluster"}, {"cluster"}), f"scanned: {sorted(scanned)}"
     for name in sorted(scanned):
         stack = result.stacks[name]
-        report = scan(checkov, result.outdir / "stacks" / name / "cdk.tf.json")
+        report = scan(checkov, scannable_copy(stack, tmp_path / f"{name}.tf.json"))
         summary = report["summary"]
         assert summary["parsing_errors"] == 0, f"{name}: checkov could not parse the stack"
         failed = [(c["check_id"], c["resource"], c["check_name"]) for c in report["results"]["failed_checks"]]

@@ -166,3 +166,40 @@ def test_every_example_configs_queues_pass_kueues_webhook_rules(config):
     for release in releases:
         assert kueue_webhook_errors(release.values["manifests"]) == []
     assert releases or not plan.gpu_groups, f"{config} has GPU groups but no queues"
+
+
+def test_a_queue_takes_back_what_it_lent_and_never_preempts_to_borrow(default):
+    """Kueue docs, "Cluster Queue", Preemption: reclaimWithinCohort Any lets a queue preempt the borrowers of its
+    nominal quota; borrowWithinCohort Never keeps a borrower from preempting anyone."""
+    spec = default[("ClusterQueue", "/a10g")]["spec"]
+    assert spec["preemption"] == {"reclaimWithinCohort": "Any", "borrowWithinCohort": {"policy": "Never"},
+                                  "withinClusterQueue": "LowerPriority"}
+    # An empty selector takes workloads from every namespace; a missing one (nil) takes none (Kueue docs,
+    # "Cluster Queue", Namespace selector).
+    assert spec["namespaceSelector"] == {}
+    assert spec["queueingStrategy"] == "BestEffortFIFO"
+
+
+def test_the_admission_check_names_the_provisioning_request_config_the_release_creates(default):
+    """Kueue docs, "Provisioning Admission Check": parameters name a ProvisioningRequestConfig of kueue.x-k8s.io."""
+    check = default[("AdmissionCheck", "/all-or-nothing")]["spec"]
+    assert check["parameters"] == {"apiGroup": "kueue.x-k8s.io", "kind": "ProvisioningRequestConfig", "name": "all-or-nothing"}
+    created = {(m["apiVersion"].split("/")[0], m["kind"], m["metadata"]["name"]) for m in default.values()}
+    parameters = check["parameters"]
+    assert (parameters["apiGroup"], parameters["kind"], parameters["name"]) in created
+    config = default[("ProvisioningRequestConfig", "/all-or-nothing")]["spec"]
+    assert config["retryStrategy"] == {"backoffLimitCount": 3, "backoffBaseSeconds": 60, "backoffMaxSeconds": 1800}
+    queue = default[("ClusterQueue", "/a10g")]["spec"]
+    assert [c["name"] for c in queue["admissionChecksStrategy"]["admissionChecks"]] == [default[("AdmissionCheck", "/all-or-nothing")]["metadata"]["name"]]
+
+
+def test_the_autoscaler_may_read_the_pod_templates_of_a_provisioning_request():
+    """A ProvisioningRequest names PodTemplates; cluster-autoscaler reads them to size the scale-up
+    (kubernetes/autoscaler cluster-autoscaler/FAQ.md, "How can I use ProvisioningRequest to run batch workloads")."""
+    plan = build_plan(load_config(CONFIG_DIR / "default.yaml").config)
+    (autoscaler,) = [r for r in plan.platform.releases if r.name == "cluster-autoscaler"]
+    assert autoscaler.values["rbac"]["additionalRules"] == [
+        {"apiGroups": [""], "resources": ["podtemplates"], "verbs": ["get", "list", "watch"]},
+        {"apiGroups": ["autoscaling.x-k8s.io"], "resources": ["provisioningrequests", "provisioningrequests/status"],
+         "verbs": ["get", "list", "watch", "update", "patch"]},
+    ]

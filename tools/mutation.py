@@ -558,9 +558,9 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         name="max-pods-boundary-moves",
         file="cluster_config/components/vpc_cni.py",
-        old="    return 110 if vcpus < 30 else 250",
-        new="    return 110 if vcpus <= 30 else 250",
-        why="the subnet sizing and the pod budget would disagree with what EKS sets on a 30-vCPU node",
+        old="    return 110 if vcpus <= 30 else 250",
+        new="    return 110 if vcpus < 30 else 250",
+        why="the subnet sizing and the pod budget would disagree with what EKS sets on a 30-vCPU node (110 pods, not 250)",
     ),
     Mutation(
         name="examples-ask-for-more-nodes-than-the-group-has",

@@ -248,9 +248,10 @@ def test_a_whole_node_offers_its_accelerators_and_one_efa_device_per_efa_interfa
     assert plan.autoscaler_node_template_tags[f"{prefix}/{resource}"] == str(accelerators)
 
 
-def test_max_pods_is_110_below_30_vcpus_and_250_from_30():
-    """EKS user guide, "Assign more IP addresses to Amazon EKS nodes with prefixes": with prefix delegation
-    EKS sets max-pods to 110 on types with fewer than 30 vCPUs and to 250 on the others."""
+def test_max_pods_is_110_up_to_30_vcpus_and_250_above():
+    """With prefix delegation a managed node group's max-pods is 110, or 250 on a type with more than 30 vCPUs
+    (awslabs/amazon-eks-ami templates/al2023/runtime/max-pods-calculator.sh, ``if [ "$CPU_COUNT" -gt 30 ]``;
+    the AWS containers blog post "Amazon VPC CNI increases pods per node limits")."""
     from cluster_config.components.vpc_cni import max_pods
 
-    assert [max_pods(v) for v in (16, 29, 30, 32)] == [110, 110, 250, 250]
+    assert [max_pods(v) for v in (16, 29, 30, 31, 32)] == [110, 110, 110, 250, 250]

@@ -169,19 +169,22 @@ def test_every_example_configs_queues_pass_kueues_webhook_rules(config):
 
 
 def test_a_queue_takes_back_what_it_lent_and_never_preempts_to_borrow(default):
-    """Kueue docs, "Cluster Queue", Preemption: reclaimWithinCohort Any lets a queue preempt the borrowers of its
-    nominal quota; borrowWithinCohort Never keeps a borrower from preempting anyone."""
+    """reclaimWithinCohort Any: a queue preempts whatever in the cohort runs on its lent quota, whatever the
+    priority; borrowWithinCohort Never: a borrower preempts no one (Kueue v0.19.2's ClusterQueue CRD,
+    /work/shared/reference/upstream/kueue/crds/kueue.x-k8s.io_clusterqueues.yaml, preemption, lines 278-325)."""
     spec = default[("ClusterQueue", "/a10g")]["spec"]
     assert spec["preemption"] == {"reclaimWithinCohort": "Any", "borrowWithinCohort": {"policy": "Never"},
                                   "withinClusterQueue": "LowerPriority"}
-    # An empty selector takes workloads from every namespace; a missing one (nil) takes none (Kueue docs,
-    # "Cluster Queue", Namespace selector).
+    # "Defaults to null which is a nothing selector (no namespaces eligible). If set to an empty selector
+    # `{}`, then all namespaces are eligible." (the same CRD, namespaceSelector, lines 222-227)
     assert spec["namespaceSelector"] == {}
     assert spec["queueingStrategy"] == "BestEffortFIFO"
 
 
 def test_the_admission_check_names_the_provisioning_request_config_the_release_creates(default):
-    """Kueue docs, "Provisioning Admission Check": parameters name a ProvisioningRequestConfig of kueue.x-k8s.io."""
+    """An admission check whose parameters name nothing stays inactive, and no workload is admitted through it;
+    ProvisioningRequestConfig is a kind of group kueue.x-k8s.io (Kueue v0.19.2's CRDs,
+    /work/shared/reference/upstream/kueue/crds/kueue.x-k8s.io_provisioningrequestconfigs.yaml lines 9-11)."""
     check = default[("AdmissionCheck", "/all-or-nothing")]["spec"]
     assert check["parameters"] == {"apiGroup": "kueue.x-k8s.io", "kind": "ProvisioningRequestConfig", "name": "all-or-nothing"}
     created = {(m["apiVersion"].split("/")[0], m["kind"], m["metadata"]["name"]) for m in default.values()}
@@ -194,8 +197,9 @@ def test_the_admission_check_names_the_provisioning_request_config_the_release_c
 
 
 def test_the_autoscaler_may_read_the_pod_templates_of_a_provisioning_request():
-    """A ProvisioningRequest names PodTemplates; cluster-autoscaler reads them to size the scale-up
-    (kubernetes/autoscaler cluster-autoscaler/FAQ.md, "How can I use ProvisioningRequest to run batch workloads")."""
+    """A ProvisioningRequest names PodTemplates, which cluster-autoscaler reads to size the scale-up; chart 9.53.0
+    grants no access to them, 9.59.0 does (/work/shared/reference/upstream/charts/cluster-autoscaler-9.59.0/
+    templates/clusterrole.yaml lines 70-73)."""
     plan = build_plan(load_config(CONFIG_DIR / "default.yaml").config)
     (autoscaler,) = [r for r in plan.platform.releases if r.name == "cluster-autoscaler"]
     assert autoscaler.values["rbac"]["additionalRules"] == [

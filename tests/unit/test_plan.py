@@ -228,8 +228,10 @@ def test_a_21_vpc_still_gives_every_public_subnet_the_27_a_load_balancer_needs()
 
 
 # From /work/shared/reference/gpu-instances.csv (EC2 accelerated computing specifications; p6-b300's card 0
-# is ENA-only, aws-parallelcluster#7143): (accelerator resource, accelerators, EFA interfaces); network cards
-# in the comment. A pod that takes a whole node asks for the EFA interfaces, one device each, not the cards.
+# is ENA-only, aws-parallelcluster#7143), and for p5.4xlarge, which that file lacks, karpenter's generated
+# instance-types.md (v1.14.0 docs, vpc.amazonaws.com/efa = MaximumEfaInterfaces; gpu-instances-notes.md K-IT):
+# (accelerator resource, accelerators, EFA interfaces); network cards in the comment. A pod that takes a whole
+# node asks for the EFA interfaces, one device each, not the cards.
 WHOLE_NODE = {
     "p6-b300.48xlarge": ("nvidia.com/gpu", 8, 16),  # 17 network cards
     "p5.4xlarge": ("nvidia.com/gpu", 1, 1),  # 1 card
@@ -255,3 +257,20 @@ def test_max_pods_is_110_up_to_30_vcpus_and_250_above():
     from cluster_config.components.vpc_cni import max_pods
 
     assert [max_pods(v) for v in (16, 29, 30, 31, 32)] == [110, 110, 110, 250, 250]
+
+
+# us-east-1 On-Demand list prices, $/h: karpenter's us-east-1 price file of 2026-07-20 (zz_generated.pricing_aws.go,
+# gpu-instances-notes.md K-PR; /work/shared/reference/gpu-instances.csv for all but p5.4xlarge); trn2.48xlarge has
+# no On-Demand price there (Capacity Blocks only), so none is guessed.
+LIST_PRICES = {"p6-b300.48xlarge": 142.416, "p5.4xlarge": 6.88, "g6e.48xlarge": 30.13118, "trn2.48xlarge": None}
+
+
+@pytest.mark.parametrize("instance_type", sorted(LIST_PRICES))
+def test_a_group_is_priced_at_its_types_list_price(instance_type):
+    from cluster_config.plan.costs import cost_plan
+
+    plan = plan_for("default.yaml")
+    gpu = plan_of(group(instance_type=instance_type, availability_zone="x", min_size=1, max_size=1, desired_size=1))
+    lines = cost_plan(network=None, system_nodes=plan.system_nodes, gpu_groups=(gpu,), storage=plan.storage).lines
+    (line,) = [line for line in lines if line.label.startswith("gpu g ")]
+    assert (line.label, line.count_idle, line.unit_usd) == (f"gpu g ({instance_type})", 1, LIST_PRICES[instance_type])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Callable, Mapping, Union
@@ -15,6 +16,15 @@ ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = ROOT / "config"
 EXAMPLE_CONFIGS = sorted(p.name for p in CONFIG_DIR.glob("*.yaml"))
 sys.path.insert(0, str(ROOT))
+
+
+def unavailable(reason: str):
+    """A tool or module a test needs is missing: a skip on a workstation, a failure with CI=true, where a
+    skipped test would pass a job that tested nothing. The one way the suite may skip for want of a tool
+    (tests/unit/test_no_silent_skips.py)."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI=true, so this is a failure, not a skip: {reason}", pytrace=False)
+    pytest.skip(reason, allow_module_level=True)
 
 
 # ---------------------------------------------------------------------------

@@ -9,24 +9,16 @@ from the chart cache that tools/upstream_charts.py fills on a machine with inter
 from __future__ import annotations
 
 import copy
-import os
 from functools import lru_cache
 from pathlib import Path
 
 import pytest
 import yaml
 
+from tests.conftest import unavailable  # noqa: F401  (render.py and the render tests call it from here)
 from tools import upstream_charts
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def unavailable(reason: str):
-    """Skip on a workstation; fail with CI=true, since a CI job that skipped these checks
-    would pass having checked nothing."""
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI=true, so this is a failure, not a skip: {reason}", pytrace=False)
-    pytest.skip(reason)
 
 
 @lru_cache(maxsize=None)

@@ -17,7 +17,8 @@ suite runs without tests/unit/test_mutation_list.py: that test checks that each 
 text is in its file, so it would "catch" every mutation whatever the other tests do.
 
 A mutation is *caught* when a test fails (pytest exit code 1); the first failing test is
-reported. The run exits non-zero when a mutation is missed, when the suite cannot run, or
+reported. The run ends with its catch rate (``catch rate: 71/72 caught (99%) in 40m12s``), the
+figure docs/testing.md quotes. It exits non-zero when a mutation is missed, when the suite cannot run, or
 when an entry's old text no longer occurs exactly once in its file, so the list cannot rot
 silently (tests/unit/test_mutation_list.py checks the last point on every `make test`).
 
@@ -448,6 +449,267 @@ MUTATIONS: tuple[Mutation, ...] = (
         new="    return ()",
         why="the storage claims would name an empty bucket and file system: every checkpoint and dataset mount fails",
     ),
+    # The regressions issue 21's audit found that no test caught; each has a test with literal expectations now.
+    Mutation(
+        name="fsx-link-skips-existing-objects",
+        file="modules/lustre_file_system.py",
+        old="data_repository_path=plan.import_path, batch_import_meta_data_on_create=True,",
+        new="data_repository_path=plan.import_path, batch_import_meta_data_on_create=False,",
+        why="data already in the S3 bucket never appears under /fsx: the link only imports objects written after it was made",
+    ),
+    Mutation(
+        name="checkpoint-role-lists-every-bucket",
+        file="modules/checkpoint_bucket.py",
+        old='{"Sid": "ListCheckpoints", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": self.bucket.arn},',
+        new='{"Sid": "ListCheckpoints", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::*"},',
+        why="the Mountpoint role (and every checkpoint writer) could list every bucket in the account, not only the checkpoint bucket",
+    ),
+    Mutation(
+        name="lifecycle-filters-an-unused-prefix",
+        file="modules/checkpoint_bucket.py",
+        old='filter=[aws.S3BucketLifecycleConfigurationRuleFilter(prefix="")],',
+        new='filter=[aws.S3BucketLifecycleConfigurationRuleFilter(prefix="checkpoints/")],',
+        why="old checkpoint versions and abandoned uploads are billed forever: the rule filters on a prefix no checkpoint is written under",
+    ),
+    Mutation(
+        name="gpu-alarm-pages-on-one-sample",
+        file="modules/gpu_alarms.py",
+        old="evaluation_periods=EVALUATION_PERIODS, datapoints_to_alarm=EVALUATION_PERIODS,",
+        new="evaluation_periods=1, datapoints_to_alarm=1,",
+        why="a GPU alarm pages on one hot 5-minute sample, not on a GPU that stays hot for 15 minutes",
+    ),
+    Mutation(
+        name="lent-quota-never-reclaimed",
+        file="cluster_config/components/kueue_queues.py",
+        old='"preemption": {"reclaimWithinCohort": "Any",',
+        new='"preemption": {"reclaimWithinCohort": "Never",',
+        why="a team's quota is no guarantee: what it lent to the cohort can never be taken back while another team's jobs run",
+    ),
+    Mutation(
+        name="admission-check-names-the-wrong-api-group",
+        file="cluster_config/components/kueue_queues.py",
+        old='"parameters": {"apiGroup": "kueue.x-k8s.io", "kind": "ProvisioningRequestConfig"',
+        new='"parameters": {"apiGroup": "autoscaling.x-k8s.io", "kind": "ProvisioningRequestConfig"',
+        why="the admission check points at a ProvisioningRequestConfig that does not exist: it stays inactive and no job is ever admitted",
+    ),
+    Mutation(
+        name="autoscaler-without-podtemplates",
+        file="cluster_config/components/cluster_autoscaler.py",
+        old='            {"apiGroups": [""], "resources": ["podtemplates"], "verbs": ["get", "list", "watch"]},\n',
+        new="",
+        why="cluster-autoscaler cannot read the pod templates of a ProvisioningRequest: all-or-nothing jobs never get nodes",
+    ),
+    Mutation(
+        name="efa-counted-per-network-card",
+        file="cluster_config/plan/nodes.py",
+        old="            resources[names.EFA_RESOURCE] = self.efa_interfaces",
+        new="            resources[names.EFA_RESOURCE] = self.instance.network_cards",
+        why="p6-b300 pods ask for 17 EFA devices (its network cards) where a node has 16 EFA interfaces, and never schedule",
+    ),
+    Mutation(
+        name="shm-on-the-nodes-disk",
+        file="cluster_config/components/training_runtimes.py",
+        old='{"name": "dshm", "emptyDir": {"medium": "Memory"}},',
+        new='{"name": "dshm", "emptyDir": {}},',
+        why="/dev/shm is on the node's disk, not in memory: NCCL and DataLoader workers exchange data at disk speed",
+    ),
+    Mutation(
+        name="code-configmap-required",
+        file="cluster_config/components/training_runtimes.py",
+        old='{"name": "code", "configMap": {"name": CODE_CONFIGMAP, "optional": True}},',
+        new='{"name": "code", "configMap": {"name": CODE_CONFIGMAP, "optional": False}},',
+        why="jobs with their code baked into the image hang in ContainerCreating, waiting for a training-code ConfigMap nobody made",
+    ),
+    Mutation(
+        name="air-gapped-trainium-gets-the-cuda-image",
+        file="cluster_config/components/kubeflow_trainer.py",
+        old='    private = private_training_image if field == "image" else private_neuron_training_image',
+        new="    private = private_training_image",
+        why="an air-gapped Trainium group (no NAT) runs the CUDA image, which has no torch-neuronx: every job fails",
+    ),
+    Mutation(
+        name="idle-cost-leaves-out-warm-gpu-nodes",
+        file="cluster_config/plan/costs.py",
+        old='label=f"gpu {group.name} ({types})", count_idle=group.scaling.min_size,',
+        new='label=f"gpu {group.name} ({types})", count_idle=0,',
+        why="the idle cost leaves out GPU nodes kept warm (min_size > 0): $55.04/h per p5.48xlarge unreported",
+    ),
+    Mutation(
+        name="no-did-you-mean-inside-list-items",
+        file="cluster_config/load.py",
+        old="    if typing.get_origin(annotation) in (list, typing.Union, types.UnionType, typing.Annotated):",
+        new="    if typing.get_origin(annotation) in (typing.Union, types.UnionType, typing.Annotated):",
+        why="a typo in a key of gpu_node_groups[0] gets no did-you-mean and no list of the allowed keys",
+    ),
+    Mutation(
+        name="quota-of-a-whole-group-rejected",
+        file="cluster_config/rules.py",
+        old="            if accelerators > most:",
+        new="            if accelerators >= most:",
+        why="a team cannot be guaranteed a whole group: a quota equal to the group's capacity is rejected",
+    ),
+    Mutation(
+        name="fsx-accepts-3600-gib",
+        file="cluster_config/rules.py",
+        old="if fsx.storage_capacity_gib != 1200 and fsx.storage_capacity_gib % FSX_CAPACITY_STEP_GIB:",
+        new="if fsx.storage_capacity_gib != 1200 and fsx.storage_capacity_gib % (FSX_CAPACITY_STEP_GIB // 2):",
+        why="storage_capacity_gib: 3600 passes validation and FSx refuses it at apply, after the cluster is half made",
+    ),
+    Mutation(
+        name="max-pods-boundary-moves",
+        file="cluster_config/components/vpc_cni.py",
+        old="    return 110 if vcpus <= 30 else 250",
+        new="    return 110 if vcpus < 30 else 250",
+        why="the subnet sizing and the pod budget would disagree with what EKS sets on a 30-vCPU node (110 pods, not 250)",
+    ),
+    Mutation(
+        name="examples-ask-for-more-nodes-than-the-group-has",
+        file="job_examples.py",
+        old="    return min(EXAMPLE_NODES, group.scaling.max_size)",
+        new="    return EXAMPLE_NODES",
+        why="the examples generated for a max_size: 1 group ask for two nodes and can never be admitted",
+    ),
+    # Beyond the audit's list (issue 21): queues, storage, alarms, layouts and prices.
+    Mutation(
+        name="borrowers-preempt-other-teams",
+        file="cluster_config/components/kueue_queues.py",
+        old='"borrowWithinCohort": {"policy": "Never"},',
+        new='"borrowWithinCohort": {"policy": "LowerPriority"},',
+        why="a job running on borrowed quota could preempt another team's lower-priority jobs inside that team's own quota",
+    ),
+    Mutation(
+        name="cluster-queue-admits-no-namespace",
+        file="cluster_config/components/kueue_queues.py",
+        old='        "namespaceSelector": {},\n',
+        new="",
+        why="a ClusterQueue without a namespaceSelector takes workloads from no namespace: every job waits in its LocalQueue forever",
+    ),
+    Mutation(
+        name="provisioning-never-retried",
+        file="cluster_config/components/kueue_queues.py",
+        old='"retryStrategy": {"backoffLimitCount": 3,',
+        new='"retryStrategy": {"backoffLimitCount": 0,',
+        why="one scale-up that finds no capacity fails the job's admission check for good; Kueue never asks the autoscaler again",
+    ),
+    Mutation(
+        name="cpu-pods-wait-for-gpu-nodes",
+        file="cluster_config/components/kueue_queues.py",
+        old='"managedResources": sorted({g.accelerator_resource for g in groups}),',
+        new='"managedResources": [],',
+        why="with no managed resources Kueue provisions for every resource: CPU-only jobs wait for a ProvisioningRequest they do not need",
+    ),
+    Mutation(
+        name="kueue-pods-do-not-tolerate-the-gpu-taint",
+        file="cluster_config/components/kueue_queues.py",
+        old='"tolerations": [toleration(t) for t in group.taints],',
+        new='"tolerations": [],',
+        why="a job on a runtime of the user's own that Kueue admits to a GPU flavor gets no toleration for the group's taint and stays Pending",
+    ),
+    Mutation(
+        name="checkpoint-versions-kept-a-fixed-30-days",
+        file="modules/checkpoint_bucket.py",
+        old="noncurrent_days=props.plan.noncurrent_version_days,",
+        new="noncurrent_days=30,",
+        why="storage.checkpoints.noncurrent_version_days would be ignored: old versions kept (and billed) for 30 days whatever the user set",
+    ),
+    Mutation(
+        name="abandoned-uploads-kept-a-year",
+        file="modules/checkpoint_bucket.py",
+        old="days_after_initiation=7,",
+        new="days_after_initiation=365,",
+        why="the parts of checkpoint uploads killed mid-write are billed for a year before S3 drops them",
+    ),
+    Mutation(
+        name="checkpoint-bucket-destroyed-with-its-objects",
+        file="modules/checkpoint_bucket.py",
+        old='aws.S3Bucket(self, "bucket", bucket=name, force_destroy=False)',
+        new='aws.S3Bucket(self, "bucket", bucket=name, force_destroy=True)',
+        why="make destroy would delete every checkpoint with the bucket, without a word",
+    ),
+    Mutation(
+        name="checkpoint-bucket-accepts-plain-http",
+        file="modules/checkpoint_bucket.py",
+        old='"Condition": {"Bool": {"aws:SecureTransport": "false"}},',
+        new='"Condition": {"Bool": {"aws:SecureTransport": "true"}},',
+        why="the bucket policy would deny TLS requests and let plain-HTTP ones through: checkpoints readable on the wire, and every TLS writer refused",
+    ),
+    Mutation(
+        name="keys-never-rotate",
+        file="modules/rotating_key.py",
+        old="enable_key_rotation=True, deletion_window_in_days=30,",
+        new="enable_key_rotation=False, deletion_window_in_days=30,",
+        why="no KMS key (cluster secrets, logs, checkpoints, FSx) would ever rotate its material, against the project's secure defaults",
+    ),
+    Mutation(
+        name="gpu-alarm-recovery-unannounced",
+        file="modules/gpu_alarms.py",
+        old="alarm_actions=actions or None, ok_actions=actions or None,",
+        new="alarm_actions=actions or None,",
+        why="the on-call is paged when a GPU group alarms but never told it recovered",
+    ),
+    Mutation(
+        name="scratch-fsx-never-sees-new-objects",
+        file="modules/lustre_file_system.py",
+        old='auto_import_policy="NEW_CHANGED_DELETED" if scratch_import else None,',
+        new="auto_import_policy=None,",
+        why="a SCRATCH_2 file system imports the bucket once: datasets added to S3 later never appear under /fsx",
+    ),
+    Mutation(
+        name="fsx-link-imports-new-objects-only",
+        file="modules/lustre_file_system.py",
+        old='events=["NEW", "CHANGED", "DELETED"],',
+        new='events=["NEW"],',
+        why="objects changed or deleted in S3 stay stale under /fsx: a job trains on yesterday's shards",
+    ),
+    Mutation(
+        name="p6-b300-efa-on-card-0",
+        file="cluster_config/plan/nodes.py",
+        old="    if instance.card0_supports_efa and remaining:",
+        new="    if remaining:",
+        why="p6-b300 would get an EFA on its ENA-only card 0: EC2 refuses the launch template and no p6-b300 node ever starts",
+    ),
+    Mutation(
+        name="quotas-that-fill-a-group-rejected",
+        file="cluster_config/rules.py",
+        old="        if total > most:",
+        new="        if total >= most:",
+        why="two teams could not split a group between them: quotas adding up to its capacity are rejected",
+    ),
+    Mutation(
+        name="nccl-tests-run-one-node-of-ranks",
+        file="job_examples.py",
+        old='"-np", str(nodes * gpus),',
+        new='"-np", str(gpus),',
+        why="the generated nccl-tests job starts one node's worth of ranks: it never crosses EFA and measures nothing the user asked for",
+    ),
+    Mutation(
+        name="nat-priced-ten-times",
+        file="cluster_config/catalog.py",
+        old="NAT_GATEWAY_USD_PER_HOUR = 0.045",
+        new="NAT_GATEWAY_USD_PER_HOUR = 0.45",
+        why="the cost summary charges $0.45/h per NAT gateway: a user picks a worse network layout to save money that is not spent",
+    ),
+    Mutation(
+        name="endpoints-priced-once-not-per-az",
+        file="cluster_config/plan/costs.py",
+        old="        count = len(network.interface_endpoints) * len(network.availability_zones)",
+        new="        count = len(network.interface_endpoints)",
+        why="interface endpoints are billed per AZ: the idle cost would under-report them by the number of zones",
+    ),
+    Mutation(
+        name="p5-priced-at-a-tenth",
+        file="cluster_config/instance_types.csv",
+        old="p5.48xlarge,NVIDIA H100,nvidia,8,80,192,2048,3200,32,32,true,true,true,8,30400,true,55.04,",
+        new="p5.48xlarge,NVIDIA H100,nvidia,8,80,192,2048,3200,32,32,true,true,true,8,30400,true,5.504,",
+        why="the summary would show a p5.48xlarge at $5.50/h: a user sizes a budget on a tenth of the real $55.04/h",
+    ),
+    Mutation(
+        name="prefix-budget-without-the-warm-prefix",
+        file="cluster_config/components/vpc_cni.py",
+        old="    prefixes = -(-pods // PREFIX_SIZE) + WARM_PREFIX_TARGET",
+        new="    prefixes = -(-pods // PREFIX_SIZE)",
+        why="the subnet check would leave out the warm /28 each node holds: subnets pass that run out of addresses at max-pods",
+    ),
 )
 
 
@@ -542,6 +804,13 @@ def run(mutation: Mutation | None, files: list[str], keep: bool) -> Outcome:
             shutil.rmtree(parent, ignore_errors=True)
 
 
+def catch_rate(results: list[Outcome], seconds: float) -> str:
+    """The run's last line: how many of the mutations the fast suite caught, as a count and a share."""
+    caught = sum(o.result == "caught" for o in results)
+    share = f"{100 * caught / len(results):.0f}%" if results else "-"
+    return f"catch rate: {caught}/{len(results)} caught ({share}) in {seconds // 60:.0f}m{seconds % 60:02.0f}s"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--jobs", type=int, default=2, help="mutations run at the same time (default 2)")
@@ -581,8 +850,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{outcome.name:<{width}}  {outcome.result:<7}  {outcome.seconds:>7.0f}  {outcome.detail}")
     print(f"{baseline.name:<{width}}  {baseline.result:<7}  {baseline.seconds:>7.0f}")
     caught = sum(o.result == "caught" for o in results)
-    elapsed = time.monotonic() - started
-    print(f"\ncaught {caught} of {len(results)} in {elapsed // 60:.0f}m{elapsed % 60:02.0f}s")
+    print(f"\n{catch_rate(results, time.monotonic() - started)}")
     if baseline.result != "passed":
         print(f"\nThe unmutated copy fails, so these results mean nothing:\n{baseline.detail}", file=sys.stderr)
         return 2

@@ -11,8 +11,9 @@ PREFIX_SIZE = 16
 
 
 def max_pods(vcpus: int) -> int:
-    """The max-pods EKS managed node groups use with prefix delegation (110 below 30 vCPUs, else 250)."""
-    return 110 if vcpus < 30 else 250
+    """The max-pods EKS managed node groups use with prefix delegation: 250 above 30 vCPUs, else 110
+    (awslabs/amazon-eks-ami templates/al2023/runtime/max-pods-calculator.sh: ``CPU_COUNT -gt 30``)."""
+    return 110 if vcpus <= 30 else 250
 
 
 def addresses_per_node(vcpus: int, pods: int | None = None) -> int:

@@ -13,17 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import unavailable
+
 ROOT = Path(__file__).resolve().parents[2]
 CODE = ROOT / "examples" / "code"
 NPROC = 2
 TIMEOUT_S = 300  # a ceiling for a hung run; on an idle 2-core machine a run takes seconds
-
-
-def unavailable(reason: str):
-    """Skip on a workstation; fail in CI (CI=true), where a skipped test would pass a job that tested nothing."""
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI=true, so this is a failure, not a skip: {reason}", pytrace=False)
-    pytest.skip(reason, allow_module_level=True)
 
 
 def require_module(name: str, why: str) -> None:

@@ -1,18 +1,11 @@
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import unavailable
 from tools.terraform_env import find_terraform, provider_env
-
-
-def unavailable(reason: str):
-    """Skip on a workstation; fail in CI (CI=true), where a skipped check would pass a job that checked nothing."""
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI=true, so this is a failure, not a skip: {reason}", pytrace=False)
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")

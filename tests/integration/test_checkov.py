@@ -13,7 +13,7 @@ import subprocess
 import pytest
 import yaml
 
-from tests.conftest import EXAMPLE_CONFIGS, ROOT
+from tests.conftest import EXAMPLE_CONFIGS, ROOT, unavailable
 from tools.scanners import find
 
 pytestmark = pytest.mark.integration
@@ -32,7 +32,7 @@ MUST_BE_SCANNED = {
 def checkov():
     path = find("checkov", "CHECKOV")
     if path is None:
-        pytest.skip("checkov not found (make install-dev puts it in .venv-tools/; or set CHECKOV)")
+        unavailable("checkov not found (make install-dev puts it in .venv-tools/; or set CHECKOV)")
     return path
 
 

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, unavailable
 
 pytestmark = pytest.mark.integration
 
@@ -106,8 +106,9 @@ def test_under_the_cdktf_cli_warnings_never_reach_stderr(tmp_path):
     assert "warning: config/p5-efa.yaml: cluster.endpoint_public_access: false" in result.stdout
 
 
-@pytest.mark.skipif(shutil.which("script") is None, reason="util-linux script(1) is not installed")
 def test_under_the_cdktf_cli_with_a_terminal_warnings_go_to_the_terminal(tmp_path):
+    if shutil.which("script") is None:
+        unavailable("util-linux script(1) is not installed")
     env = dict(os.environ, CDKTF_OUTDIR=str(tmp_path / "out"), CLUSTER_CONFIG="config/p5-efa.yaml")
     stderr = tmp_path / "stderr"
     command = f"{shlex.quote(sys.executable)} main.py --validate 2>{shlex.quote(str(stderr))} >/dev/null"

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from tests.conftest import CONFIG_DIR, ROOT, Edit
+from tests.conftest import CONFIG_DIR, ROOT, Edit, unavailable
 from tools import emulator_gaps, rehearse as rehearse_tool
 
 pytestmark = pytest.mark.integration
@@ -254,8 +254,9 @@ def test_the_change_table_has_a_row_per_change(rehearse):
         assert "What each change does" in rehearse(base)["stdout"]
 
 
-@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
 def test_make_rehearse_passes_each_then_file(tmp_path):
+    if shutil.which("make") is None:
+        unavailable("make is not installed")
     for name in ("Makefile", "requirements.txt", "requirements-dev.txt", "package.json", "package-lock.json"):
         shutil.copy(ROOT / name, tmp_path / name)
     dry = subprocess.run(["make", "-n", "rehearse", "CONFIG=a.yaml", "THEN=b.yaml,c.yaml"], cwd=tmp_path,

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 import yaml
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, unavailable
 from tools.scanners import find
 
 pytestmark = pytest.mark.integration
@@ -29,7 +29,7 @@ def test_there_is_a_workflow():
 def test_workflows_match_the_github_workflow_schema():
     tool = find("check-jsonschema", "CHECK_JSONSCHEMA")
     if tool is None:
-        pytest.skip("check-jsonschema not found (make install-dev puts it in .venv-tools/)")
+        unavailable("check-jsonschema not found (make install-dev puts it in .venv-tools/)")
     result = subprocess.run([tool, "--builtin-schema", "vendor.github-workflows", *map(str, WORKFLOWS)],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CONFIG_DIR, ROOT
+from tests.conftest import CONFIG_DIR, ROOT, unavailable
 from tools import cluster
 from tools.cluster import ClusterTool, Refused
 
@@ -373,8 +373,9 @@ def test_main_refuses_without_terraform(monkeypatch, capsys):
     assert "terraform is not on PATH" in capsys.readouterr().err
 
 
-@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
 def test_make_passes_allow_replace_through_the_environment_never_the_shell(tmp_path):
+    if shutil.which("make") is None:
+        unavailable("make is not installed")
     import subprocess
 
     for name in ("Makefile", "requirements.txt"):

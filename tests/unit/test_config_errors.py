@@ -44,6 +44,10 @@ CASES = {
     "capacity block without reservation": (gpu(capacity_type="capacity_block"), "gpu_node_groups[0].capacity_reservation_id: required when capacity_type is capacity_block"),
     "capacity block for a type AWS does not sell them for": (gpu(capacity_type="capacity_block", capacity_reservation_id="cr-0123456789abcdef0"), "gpu_node_groups[0].capacity_type: Capacity Blocks for ML are not sold for g5.12xlarge; they are for p4d.24xlarge, p4de.24xlarge, p5.48xlarge"),
     "fsx capacity off the steps": ({"storage": {"fsx_lustre": {"enabled": True, "storage_capacity_gib": 3000}}}, "storage.fsx_lustre.storage_capacity_gib: 3000 is not a size FSx for Lustre offers: 1200, or a multiple of 2400 (nearest: 2400 or 4800)"),
+    # FSx API reference, CreateFileSystem StorageCapacity: PERSISTENT_2 and SCRATCH_2 take 1200, 2400 or a multiple of 2400 GiB.
+    "fsx capacity at 3600": ({"storage": {"fsx_lustre": {"enabled": True, "storage_capacity_gib": 3600}}}, "storage.fsx_lustre.storage_capacity_gib: 3600 is not a size FSx for Lustre offers: 1200, or a multiple of 2400 (nearest: 2400 or 4800)"),
+    "misspelled key inside a list item": (gpu(instace_type="g5.12xlarge"), "gpu_node_groups[0].instace_type: unknown key; did you mean 'instance_type'? allowed keys: ami_type, availability_zone, capacity_reservation_id, capacity_type,"),
+    "misspelled key inside a team": ({"queues": {"teams": [{"name": "r", "namespaces": ["r"], "quotas": {"a10g": 2}}]}}, "queues.teams[0].quotas: unknown key; did you mean 'quota'?"),
     "fsx throughput not offered": ({"storage": {"fsx_lustre": {"enabled": True, "throughput_mib_per_tib": 300}}}, "storage.fsx_lustre.throughput_mib_per_tib: must be one of 125, 250, 500, 1000 (got 300, a number)"),
     "fsx throughput on scratch": ({"storage": {"fsx_lustre": {"enabled": True, "deployment_type": "SCRATCH_2", "throughput_mib_per_tib": 250}}}, "storage.fsx_lustre.throughput_mib_per_tib: applies to PERSISTENT_2 only"),
     "fsx az outside the network": ({"storage": {"fsx_lustre": {"enabled": True, "availability_zone": "us-west-2d"}}}, "storage.fsx_lustre.availability_zone: 'us-west-2d' is not one of network.availability_zones"),
@@ -136,6 +140,20 @@ def test_fixed_size_groups_are_accepted(config_variant):
     config = load_config(path).config
     assert (config.gpu_node_groups[0].min_size, config.gpu_node_groups[0].max_size) == (2, 2)
     assert (config.system_nodes.min_size, config.system_nodes.max_size) == (3, 3)
+
+
+def test_a_quota_of_the_whole_group_is_accepted(config_variant):
+    """A team may be guaranteed every accelerator of a group: a10g is 2 x g5.12xlarge, 4 GPUs each = 8."""
+    whole = [{"name": "r", "namespaces": ["r"], "quota": {"a10g": 8}}]
+    assert load_config(config_variant(edit={"queues": {"teams": whole}})).config.queues.teams[0].quota == {"a10g": 8}
+    halves = [{"name": "r", "namespaces": ["r"], "quota": {"a10g": 4}}, {"name": "p", "namespaces": ["p"], "quota": {"a10g": 4}}]
+    assert len(load_config(config_variant(edit={"queues": {"teams": halves}})).config.queues.teams) == 2
+
+
+@pytest.mark.parametrize("gib", [1200, 2400, 4800, 7200])
+def test_the_fsx_sizes_fsx_offers_are_accepted(gib, config_variant):
+    loaded = load_config(config_variant(edit={"storage": {"fsx_lustre": {"enabled": True, "storage_capacity_gib": gib}}}))
+    assert loaded.config.storage.fsx_lustre.storage_capacity_gib == gib
 
 
 def test_a_service_range_beside_the_vpc_is_accepted(config_variant):

@@ -120,12 +120,19 @@ def test_every_custom_resource_is_valid_against_its_crd(config):
         assert checked, "custom resources were rendered, so some must have been checked"
 
 
+# The configurations that switch the queues off; every other one renders Kueue's queues and flavors.
+WITHOUT_QUEUES = {"variant-everything-off"}
+
+
 def test_kueue_objects_pass_kueues_webhook_rules(config):
     label, result, renders = config
     # Every Kueue object: the rules judge the four kinds, and look up what they name (admission checks).
     objects = [obj for _, obj in renders.objects() if render.group_of(obj) == "kueue.x-k8s.io"]
-    if not any(obj["kind"] in render.KUEUE_WEBHOOK_KINDS for obj in objects):
-        pytest.skip(f"{label} renders no Kueue queues or flavors")
+    judged = [obj for obj in objects if obj["kind"] in render.KUEUE_WEBHOOK_KINDS]
+    if label in WITHOUT_QUEUES:
+        assert "queues" not in releases_of(result) and objects == [], f"{label} switches the queues off"
+        return
+    assert "queues" in releases_of(result) and judged, f"{label} renders no Kueue queues or flavors"
     errors = kueue_webhook_errors(objects)
     assert errors == [], "\n".join(errors)
 
@@ -157,9 +164,16 @@ VALUES_CHECKED = [
     ("variant-all-kinds", "release kueue"),
     ("variant-all-kinds", "add-on eks-node-monitoring-agent"),
     ("variant-all-kinds", "add-on amazon-cloudwatch-observability"),
-    ("variant-all-kinds", "add-on aws-mountpoint-s3-csi-driver"),
-    ("variant-all-kinds", "add-on aws-fsx-csi-driver"),
 ]
+# Add-ons installed with the chart's defaults: no values of ours to check (a configuration given
+# to one of them moves it to VALUES_CHECKED).
+WITHOUT_CONFIGURATION = ["add-on aws-mountpoint-s3-csi-driver", "add-on aws-fsx-csi-driver"]
+
+
+def addon_configuration(result, source: str):
+    (configuration,) = [a.get("configuration_values") for a in result.resources("cluster", "aws_eks_addon").values()
+                        if f"add-on {a['addon_name']}" == source]
+    return configuration
 
 
 @pytest.mark.parametrize("label,source", VALUES_CHECKED, ids=[s for _, s in VALUES_CHECKED])
@@ -169,12 +183,16 @@ def test_every_values_key_we_set_changes_the_render(label, source, synth, config
     the render must change."""
     result, renders = render.rendered(label, synth, config_variant)
     (r,) = [r for r in renders.renders if str(r.source) == source]
-    addon = r.source.kind == "eks_addon"
-    configuration = [a.get("configuration_values") for a in result.resources("cluster", "aws_eks_addon").values()
-                     if a["addon_name"] == r.source.name] if addon else [True]
-    if not configuration[0]:
-        pytest.skip(f"{source} is installed without configuration_values")
+    if r.source.kind == "eks_addon":
+        assert addon_configuration(result, source), f"{source} has no configuration_values: list it in WITHOUT_CONFIGURATION"
     assert render.ignored_keys(r.given) == []
+
+
+@pytest.mark.parametrize("source", WITHOUT_CONFIGURATION)
+def test_the_add_ons_without_values_of_ours_are_rendered_with_the_charts_defaults(source, synth, config_variant):
+    result, renders = render.rendered("variant-all-kinds", synth, config_variant)
+    assert addon_configuration(result, source) is None
+    assert source in {str(r.source) for r in renders.renders}
 
 
 def test_a_values_key_the_chart_ignores_is_found(synth, config_variant):

@@ -26,7 +26,22 @@ def test_the_checked_in_examples_are_what_the_default_config_generates(example):
     assert kustomization == job_examples.kustomization(plan_of("default.yaml"), example, "../code")
 
 
+# Each example config's NVIDIA groups: what a whole node has (EC2 accelerated computing specifications:
+# GPUs, and one EFA device per EFA interface) and the processes nccl-tests starts on two nodes.
+WHOLE_NODES = {
+    ("bottlerocket.yaml", "l40s"): ({"nvidia.com/gpu": 8, "vpc.amazonaws.com/efa": 4}, 16),  # g6e.48xlarge: 4 cards, 4 EFA
+    ("capacity-block.yaml", "h200-block"): ({"nvidia.com/gpu": 8, "vpc.amazonaws.com/efa": 16}, 16),  # p5en.48xlarge
+    ("capacity-block.yaml", "a100-odcr"): ({"nvidia.com/gpu": 8, "vpc.amazonaws.com/efa": 4}, 16),  # p4d.24xlarge
+    ("default.yaml", "a10g"): ({"nvidia.com/gpu": 4, "vpc.amazonaws.com/efa": 1}, 8),  # g5.12xlarge
+    ("existing-vpc.yaml", "l4"): ({"nvidia.com/gpu": 4, "vpc.amazonaws.com/efa": 1}, 8),  # g6.12xlarge
+    ("existing-vpc.yaml", "l4-spot"): ({"nvidia.com/gpu": 1}, 2),  # g6.xlarge: no EFA
+    ("p5-efa.yaml", "h100"): ({"nvidia.com/gpu": 8, "vpc.amazonaws.com/efa": 32}, 16),  # p5.48xlarge
+    ("p5-training.yaml", "h100"): ({"nvidia.com/gpu": 8, "vpc.amazonaws.com/efa": 32}, 16),
+}
+
+
 def test_every_nvidia_group_of_every_config_gets_examples_for_its_own_runtime_and_counts():
+    seen = {}
     for config in EXAMPLE_CONFIGS:
         plan = plan_of(config)
         examples = job_examples.examples_for(plan)
@@ -34,11 +49,20 @@ def test_every_nvidia_group_of_every_config_gets_examples_for_its_own_runtime_an
         for group in (g for g in plan.gpu_groups if g.nvidia):
             job = examples[group.name]["first-job"]
             assert job["spec"]["runtimeRef"]["name"] == f"torch-{group.name}"
-            assert job["spec"]["trainer"]["resourcesPerNode"]["limits"] == group.resources_per_node
             mpirun = examples[group.name]["nccl-tests"]["spec"]["trainer"]["command"]
-            nodes = examples[group.name]["nccl-tests"]["spec"]["trainer"]["numNodes"]
-            assert mpirun[mpirun.index("-np") + 1] == str(nodes * group.instance.accelerators)
+            seen[(config, group.name)] = (job["spec"]["trainer"]["resourcesPerNode"]["limits"], int(mpirun[mpirun.index("-np") + 1]))
             assert ("FI_PROVIDER=efa" in mpirun) == group.efa
+    assert seen == WHOLE_NODES
+
+
+def test_a_one_node_group_gets_one_node_examples_it_can_admit(config_variant):
+    """A job asking for more nodes than the group's max_size never fits its queue's quota, and waits forever."""
+    plan = build_plan(load_config(config_variant(edit={"gpu_node_groups.0.max_size": 1})).config)
+    examples = job_examples.examples_for(plan)["a10g"]
+    assert examples["first-job"]["spec"]["trainer"]["numNodes"] == 1
+    nccl = examples["nccl-tests"]["spec"]["trainer"]
+    assert nccl["numNodes"] == 1
+    assert nccl["command"][nccl["command"].index("-np") + 1] == "4"  # 1 node x 4 GPUs of a g5.12xlarge
 
 
 def test_p5_examples_ask_for_8_gpus_and_32_efa_on_two_nodes():

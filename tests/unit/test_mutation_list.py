@@ -35,3 +35,9 @@ def test_the_mutation_runs_leave_out_this_file_and_only_this_file():
 
     assert Path(__file__).resolve().relative_to(ROOT).as_posix() == mutation.LIST_CHECK
     assert [a for a in mutation.FAST_SUITE if a.startswith("--ignore")] == [f"--ignore={mutation.LIST_CHECK}"]
+
+
+def test_the_run_ends_with_its_catch_rate():
+    outcomes = [mutation.Outcome(f"m{i}", result, "", 1.0) for i, result in enumerate(["caught"] * 71 + ["missed", "stale"])]
+    assert mutation.catch_rate(outcomes, 3 * 60 + 7) == "catch rate: 71/73 caught (97%) in 3m07s"
+    assert mutation.catch_rate([], 0) == "catch rate: 0/0 caught (-) in 0m00s"

@@ -150,6 +150,22 @@ def test_without_nat_the_runtimes_take_the_same_dlc_from_the_regions_private_reg
     assert default == "public.ecr.aws/deep-learning-containers/pytorch:2.13.0-cu133-amzn2023"
 
 
+def test_an_air_gapped_trainium_group_takes_the_neuron_dlc_from_the_regions_private_registry(config_variant):
+    """The CUDA image has no torch-neuronx; without NAT the Neuron DLC comes from the same private DLC registry
+    (aws-neuron/deep-learning-containers README; aws/deep-learning-containers docs/reference/region_availability.md)."""
+    from cluster_config import load_config
+    from cluster_config.components import kubeflow_trainer
+    from cluster_config.plan import build_plan
+
+    def edit(data):
+        data["network"].update(nat_gateways="none", vpc_endpoints=["s3", "ecr.api", "ecr.dkr", "sts", "ec2", "eks", "eks-auth",
+                                                                  "logs", "autoscaling"])
+        data["gpu_node_groups"][0]["instance_type"] = "trn2.48xlarge"
+    trainer = build_plan(load_config(config_variant("trainium.yaml", edit)).config).platform.settings.of(kubeflow_trainer.COMPONENT)
+    assert trainer.neuron_image == "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training-neuronx:2.9.0-neuronx-py312-sdk2.30.0-ubuntu24.04"
+    assert trainer.image == "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch:2.13.0-cu133-amzn2023"
+
+
 def test_prefix_delegation_gives_p5_nodes_room_for_their_pods():
     from cluster_config.components.vpc_cni import addresses_per_node, max_pods
 
@@ -209,3 +225,52 @@ def test_a_21_vpc_still_gives_every_public_subnet_the_27_a_load_balancer_needs()
     subnets = network_plan(config.name, config.region, "aws", config.network).subnets
     assert [s.public_cidr for s in subnets] == [f"10.0.7.{32 * i}/27" for i in range(6)]
     assert all(ipaddress.IPv4Network(s.private_cidr).prefixlen == 24 for s in subnets)
+
+
+# From /work/shared/reference/gpu-instances.csv (EC2 accelerated computing specifications; p6-b300's card 0
+# is ENA-only, aws-parallelcluster#7143), and for p5.4xlarge, which that file lacks, karpenter's generated
+# instance-types.md (v1.14.0 docs, vpc.amazonaws.com/efa = MaximumEfaInterfaces; gpu-instances-notes.md K-IT):
+# (accelerator resource, accelerators, EFA interfaces); network cards in the comment. A pod that takes a whole
+# node asks for the EFA interfaces, one device each, not the cards.
+WHOLE_NODE = {
+    "p6-b300.48xlarge": ("nvidia.com/gpu", 8, 16),  # 17 network cards
+    "p5.4xlarge": ("nvidia.com/gpu", 1, 1),  # 1 card
+    "g6e.48xlarge": ("nvidia.com/gpu", 8, 4),  # 4 cards
+    "trn2.48xlarge": ("aws.amazon.com/neuron", 16, 16),  # 16 cards
+}
+
+
+@pytest.mark.parametrize("instance_type", sorted(WHOLE_NODE))
+def test_a_whole_node_offers_its_accelerators_and_one_efa_device_per_efa_interface(instance_type):
+    resource, accelerators, efa = WHOLE_NODE[instance_type]
+    plan = plan_of(group(instance_type=instance_type, availability_zone="x"))
+    assert plan.resources_per_node == {resource: accelerators, "vpc.amazonaws.com/efa": efa}
+    prefix = "k8s.io/cluster-autoscaler/node-template/resources"
+    assert plan.autoscaler_node_template_tags[f"{prefix}/vpc.amazonaws.com/efa"] == str(efa)
+    assert plan.autoscaler_node_template_tags[f"{prefix}/{resource}"] == str(accelerators)
+
+
+def test_max_pods_is_110_up_to_30_vcpus_and_250_above():
+    """With prefix delegation a managed node group's max-pods is 110, or 250 on a type with more than 30 vCPUs
+    (awslabs/amazon-eks-ami templates/al2023/runtime/max-pods-calculator.sh, ``if [ "$CPU_COUNT" -gt 30 ]``;
+    the AWS containers blog post "Amazon VPC CNI increases pods per node limits")."""
+    from cluster_config.components.vpc_cni import max_pods
+
+    assert [max_pods(v) for v in (16, 29, 30, 31, 32)] == [110, 110, 110, 250, 250]
+
+
+# us-east-1 On-Demand list prices, $/h: karpenter's us-east-1 price file of 2026-07-20 (zz_generated.pricing_aws.go,
+# gpu-instances-notes.md K-PR; /work/shared/reference/gpu-instances.csv for all but p5.4xlarge); trn2.48xlarge has
+# no On-Demand price there (Capacity Blocks only), so none is guessed.
+LIST_PRICES = {"p6-b300.48xlarge": 142.416, "p5.4xlarge": 6.88, "g6e.48xlarge": 30.13118, "trn2.48xlarge": None}
+
+
+@pytest.mark.parametrize("instance_type", sorted(LIST_PRICES))
+def test_a_group_is_priced_at_its_types_list_price(instance_type):
+    from cluster_config.plan.costs import cost_plan
+
+    plan = plan_for("default.yaml")
+    gpu = plan_of(group(instance_type=instance_type, availability_zone="x", min_size=1, max_size=1, desired_size=1))
+    lines = cost_plan(network=None, system_nodes=plan.system_nodes, gpu_groups=(gpu,), storage=plan.storage).lines
+    (line,) = [line for line in lines if line.label.startswith("gpu g ")]
+    assert (line.label, line.count_idle, line.unit_usd) == (f"gpu g ({instance_type})", 1, LIST_PRICES[instance_type])

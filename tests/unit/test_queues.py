@@ -166,3 +166,44 @@ def test_every_example_configs_queues_pass_kueues_webhook_rules(config):
     for release in releases:
         assert kueue_webhook_errors(release.values["manifests"]) == []
     assert releases or not plan.gpu_groups, f"{config} has GPU groups but no queues"
+
+
+def test_a_queue_takes_back_what_it_lent_and_never_preempts_to_borrow(default):
+    """reclaimWithinCohort Any: a queue preempts whatever in the cohort runs on its lent quota, whatever the
+    priority; borrowWithinCohort Never: a borrower preempts no one (Kueue v0.19.2's ClusterQueue CRD,
+    /work/shared/reference/upstream/kueue/crds/kueue.x-k8s.io_clusterqueues.yaml, preemption, lines 278-325)."""
+    spec = default[("ClusterQueue", "/a10g")]["spec"]
+    assert spec["preemption"] == {"reclaimWithinCohort": "Any", "borrowWithinCohort": {"policy": "Never"},
+                                  "withinClusterQueue": "LowerPriority"}
+    # "Defaults to null which is a nothing selector (no namespaces eligible). If set to an empty selector
+    # `{}`, then all namespaces are eligible." (the same CRD, namespaceSelector, lines 222-227)
+    assert spec["namespaceSelector"] == {}
+    assert spec["queueingStrategy"] == "BestEffortFIFO"
+
+
+def test_the_admission_check_names_the_provisioning_request_config_the_release_creates(default):
+    """An admission check whose parameters name nothing stays inactive, and no workload is admitted through it;
+    ProvisioningRequestConfig is a kind of group kueue.x-k8s.io (Kueue v0.19.2's CRDs,
+    /work/shared/reference/upstream/kueue/crds/kueue.x-k8s.io_provisioningrequestconfigs.yaml lines 9-11)."""
+    check = default[("AdmissionCheck", "/all-or-nothing")]["spec"]
+    assert check["parameters"] == {"apiGroup": "kueue.x-k8s.io", "kind": "ProvisioningRequestConfig", "name": "all-or-nothing"}
+    created = {(m["apiVersion"].split("/")[0], m["kind"], m["metadata"]["name"]) for m in default.values()}
+    parameters = check["parameters"]
+    assert (parameters["apiGroup"], parameters["kind"], parameters["name"]) in created
+    config = default[("ProvisioningRequestConfig", "/all-or-nothing")]["spec"]
+    assert config["retryStrategy"] == {"backoffLimitCount": 3, "backoffBaseSeconds": 60, "backoffMaxSeconds": 1800}
+    queue = default[("ClusterQueue", "/a10g")]["spec"]
+    assert [c["name"] for c in queue["admissionChecksStrategy"]["admissionChecks"]] == [default[("AdmissionCheck", "/all-or-nothing")]["metadata"]["name"]]
+
+
+def test_the_autoscaler_may_read_the_pod_templates_of_a_provisioning_request():
+    """A ProvisioningRequest names PodTemplates, which cluster-autoscaler reads to size the scale-up; chart 9.53.0
+    grants no access to them, 9.59.0 does (/work/shared/reference/upstream/charts/cluster-autoscaler-9.59.0/
+    templates/clusterrole.yaml lines 70-73)."""
+    plan = build_plan(load_config(CONFIG_DIR / "default.yaml").config)
+    (autoscaler,) = [r for r in plan.platform.releases if r.name == "cluster-autoscaler"]
+    assert autoscaler.values["rbac"]["additionalRules"] == [
+        {"apiGroups": [""], "resources": ["podtemplates"], "verbs": ["get", "list", "watch"]},
+        {"apiGroups": ["autoscaling.x-k8s.io"], "resources": ["provisioningrequests", "provisioningrequests/status"],
+         "verbs": ["get", "list", "watch", "update", "patch"]},
+    ]

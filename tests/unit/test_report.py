@@ -5,7 +5,7 @@ import json
 import pytest
 
 import report
-from cluster_config import catalog, load_config
+from cluster_config import load_config
 from cluster_config.plan import build_plan
 from tests.conftest import CONFIG_DIR, plan_for
 
@@ -14,14 +14,26 @@ def render(config_file, stacks=None):
     return report.render(plan_for(config_file), stacks or {"x-network": 1}, "cdktf.out")
 
 
+# List prices as literals (us-east-1, /work/shared/reference/gpu-instances.csv and the AWS pricing pages):
+# EKS control plane $0.10/h, NAT gateway $0.045/h, an interface endpoint $0.01/h per AZ, m6i.large $0.096/h,
+# g5.12xlarge $5.672/h, p5.48xlarge $55.04/h.
 def test_default_idle_cost_is_control_plane_one_nat_two_system_nodes_and_the_endpoints():
     text = render("default.yaml")
-    endpoints = 3 * 3 * catalog.INTERFACE_ENDPOINT_USD_PER_AZ_HOUR  # ecr.api, ecr.dkr, sts in 3 AZs
-    expected = (catalog.EKS_CONTROL_PLANE_USD_PER_HOUR + catalog.NAT_GATEWAY_USD_PER_HOUR
-                + 2 * catalog.CPU_ON_DEMAND_USD_PER_HOUR["m6i.large"] + endpoints)
-    assert f"at idle (min sizes):   ${expected:,.2f}/h" in text
-    full = expected - 2 * 0.096 + 4 * 0.096 + 2 * catalog.INSTANCE_TYPES["g5.12xlarge"].on_demand_usd_per_hour
-    assert f"at full scale (max):   ${full:,.2f}/h" in text
+    # 0.10 + 0.045 + 3 endpoints x 3 AZs x 0.01 + 2 x 0.096 = 0.427
+    assert "at idle (min sizes):   $0.43/h" in text
+    # 0.10 + 0.045 + 0.09 + 4 x 0.096 + 2 x 5.672 = 11.963
+    assert "at full scale (max):   $11.96/h" in text
+    assert "gpu a10g (g5.12xlarge)               0-2 x $5.672" in text
+
+
+def test_gpu_nodes_kept_warm_are_part_of_the_idle_cost(config_variant):
+    """min_size: 1 keeps a p5.48xlarge running, and billed, while nothing trains."""
+    text = render(config_variant("p5-efa.yaml", edit={"gpu_node_groups.0.min_size": 1, "gpu_node_groups.0.desired_size": 1}))
+    # 0.10 + 2 NATs x 0.045 + 3 endpoints x 2 AZs x 0.01 + 2 x 0.096 + 55.04 = 55.482
+    assert "at idle (min sizes):   $55.48/h" in text
+    assert "gpu h100 (p5.48xlarge)               1-2 x $55.04" in text
+    # ... + 4 x 0.096 + 2 x 55.04 = 110.714
+    assert "at full scale (max):   $110.71/h" in text
 
 
 def test_gpu_table_shows_gpus_and_efa_per_node_and_totals():
@@ -50,9 +62,8 @@ def test_no_nat_gateways_cost_nothing(config_variant):
     text = render(config_variant(edit={"network.nat_gateways": "none"}))
     assert "NAT gateway" not in text
     # The interface endpoints stay (3 in 3 AZs): without NAT they are the nodes' way out.
-    idle = (catalog.EKS_CONTROL_PLANE_USD_PER_HOUR + 2 * catalog.CPU_ON_DEMAND_USD_PER_HOUR["m6i.large"]
-            + 9 * catalog.INTERFACE_ENDPOINT_USD_PER_AZ_HOUR)
-    assert f"at idle (min sizes):   ${idle:,.2f}/h" in text
+    # 0.10 + 9 x 0.01 + 2 x 0.096 = 0.382
+    assert "at idle (min sizes):   $0.38/h" in text
 
 
 @pytest.mark.parametrize("config", ["default.yaml", "p5-efa.yaml"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 
 import pytest
 import yaml
@@ -63,7 +64,18 @@ def test_mountpoint_driver_gets_the_bucket_and_only_the_bucket_through_pod_ident
     role = default.resources("cluster", "aws_iam_role")[role_key]
     assert "pods.eks.amazonaws.com" in role["assume_role_policy"]
     (policy,) = [p["policy"] for p in default.resources("cluster", "aws_iam_role_policy").values() if role_key in p["role"]]
-    assert "s3:PutObject" in policy and "${aws_s3_bucket." in policy and '"Resource": "*"' not in policy
+    (bucket,) = default.resources("cluster", "aws_s3_bucket")
+    (key,) = [k for k, v in default.resources("cluster", "aws_kms_alias").items() if v["name"] == "alias/demo-checkpoints"]
+    key_arn = default.resources("cluster", "aws_kms_alias")[key]["target_key_id"].replace(".key_id}", ".arn}")
+    # The driver's IAM policy as the Mountpoint CSI driver's docs list it (docs/CONFIGURATION.md,
+    # "Configuring access to S3"), scoped to this one bucket and its key.
+    assert json.loads(policy)["Statement"] == [
+        {"Sid": "ListCheckpoints", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": f"${{aws_s3_bucket.{bucket}.arn}}"},
+        {"Sid": "ReadWriteCheckpoints", "Effect": "Allow",
+         "Action": ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:DeleteObject"],
+         "Resource": f"${{aws_s3_bucket.{bucket}.arn}}/*"},
+        {"Sid": "UseCheckpointKey", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": key_arn},
+    ]
 
 
 def test_every_training_namespace_gets_claims_and_the_runtime_mounts_them(p5):
@@ -75,8 +87,17 @@ def test_every_training_namespace_gets_claims_and_the_runtime_mounts_them(p5):
     pod = runtime_pod(p5)
     assert {v["name"]: v["persistentVolumeClaim"]["claimName"] for v in pod["volumes"] if "persistentVolumeClaim" in v} == {
         "checkpoint-bucket": "checkpoints-h100", "dataset": "fsx"}
-    mounts = {m["mountPath"] for m in pod["containers"][0]["volumeMounts"]}
-    assert {"/scratch", "/checkpoints", "/fsx", "/dev/shm"} <= mounts
+    volumes = {v["name"]: {k: w for k, w in v.items() if k != "name"} for v in pod["volumes"]}
+    behind = {m["mountPath"]: volumes[m["name"]] for m in pod["containers"][0]["volumeMounts"]}
+    # /dev/shm in memory: a container's default is 64 MiB on disk, and NCCL and DataLoader workers
+    # exchange data through it. The code ConfigMap is optional: images with the code baked in start.
+    assert behind == {
+        "/dev/shm": {"emptyDir": {"medium": "Memory"}},
+        "/workspace/code": {"configMap": {"name": "training-code", "optional": True}},
+        "/scratch": {"emptyDir": {}},
+        "/checkpoints": {"persistentVolumeClaim": {"claimName": "checkpoints-h100"}},
+        "/fsx": {"persistentVolumeClaim": {"claimName": "fsx"}},
+    }
     env = {e["name"]: e for e in pod["containers"][0]["env"]}
     assert env["CHECKPOINT_DIR"]["value"] == "/checkpoints/$(TRAINJOB_NAME)"
     assert env["TRAINJOB_NAME"]["valueFrom"]["fieldRef"]["fieldPath"] == "metadata.labels['jobset.sigs.k8s.io/jobset-name']"

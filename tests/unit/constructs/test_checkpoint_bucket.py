@@ -46,6 +46,8 @@ def test_versioned_and_old_versions_expire_after_the_configured_days(spec):
     (rule,) = lifecycle["rule"]
     assert rule["noncurrent_version_expiration"] == [{"noncurrent_days": 14}]
     assert rule["abort_incomplete_multipart_upload"] == [{"days_after_initiation": 7}]
+    # Every object: checkpoints are written under each namespace's prefix (default/, research/, ...).
+    assert rule["filter"] == [{"prefix": ""}] and rule["status"] == "Enabled"
     # A lifecycle rule on versions needs versioning in place first.
     assert lifecycle["depends_on"] == [spec.only_address("aws_s3_bucket_versioning")]
 

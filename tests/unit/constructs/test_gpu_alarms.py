@@ -50,3 +50,10 @@ def test_without_a_topic_there_is_no_topic_and_no_action(without_topic):
     assert {"aws_sns_topic", "aws_kms_key"} & without_topic.kinds() == set()
     (alarm,) = without_topic.resources("aws_cloudwatch_metric_alarm").values()
     assert "alarm_actions" not in alarm and "ok_actions" not in alarm
+
+
+def test_an_alarm_fires_on_a_gpu_that_stays_hot_for_three_5_minute_periods_not_on_one_sample(with_topic):
+    (alarm,) = with_topic.resources("aws_cloudwatch_metric_alarm").values()
+    assert (alarm["evaluation_periods"], alarm["datapoints_to_alarm"]) == (3, 3)
+    (query,) = alarm["metric_query"]
+    assert query["period"] == 300

@@ -46,6 +46,10 @@ def test_persistent_links_s3_through_an_association_not_the_import_path(persiste
     link = persistent.resource("aws_fsx_data_repository_association")
     assert link["data_repository_path"] == "s3://example-training-datasets/imagenet"
     assert link["s3"]["auto_import_policy"]["events"] == ["NEW", "CHANGED", "DELETED"]
+    # Without it the association imports only what is written after it exists (FSx API reference,
+    # CreateDataRepositoryAssociation, BatchImportMetaDataOnCreate: "Default is false").
+    assert link["batch_import_meta_data_on_create"] is True
+    assert link["file_system_path"] == "/"
 
 
 # FSx for Lustre user guide, "File system access control with Amazon VPC": TCP 988 and

@@ -105,6 +105,12 @@ def release(settings: PlatformSettings, groups: tuple[GpuNodeGroupPlan, ...]) ->
         "skip-nodes-with-system-pods": "false",
         "scale-down-unneeded-time": "10m",
         "scale-down-delay-after-add": "10m",
+        # The health gate's taint is a startup taint: the autoscaler ignores it in node
+        # templates, so a pending pod still scales a group up from zero, and does not count
+        # a node under it as ready capacity (Cluster Autoscaler FAQ, "How can I prevent
+        # Cluster Autoscaler from scaling down a particular node?" / startup taints;
+        # kubernetes/autoscaler cluster-autoscaler/main.go startupTaintsFlag, "startup-taint").
+        "startup-taint": names.HEALTH_KEY,
     }
     values: dict = {}
     queues = settings.of(kueue.COMPONENT)

@@ -38,6 +38,12 @@ DEFAULT_NVIDIA_TAINT = f"{NVIDIA_GPU_RESOURCE}=true:NoSchedule"
 DEFAULT_NEURON_TAINT = f"{NEURON_RESOURCE}=true:NoSchedule"
 # The taint EKS documents for nodes kept for critical add-ons; device plugins tolerate it.
 CRITICAL_ADDONS_ONLY_TAINT_KEY = "CriticalAddonsOnly"
+# The health gate (issue 19): a new GPU or Trainium node waits under this taint until its
+# checks pass; node_health/check_node.py then removes it and labels the node with the same
+# key. Every device plugin and node agent tolerates it (it must run on a pending node),
+# no training pod does, and cluster-autoscaler knows it as a startup taint.
+HEALTH_KEY = "gpu-eks/health"
+HEALTH_PENDING_TAINT = f"{HEALTH_KEY}=pending:NoSchedule"
 
 # Namespaces and service accounts.
 KUBE_SYSTEM_NAMESPACE = "kube-system"

@@ -710,6 +710,22 @@ MUTATIONS: tuple[Mutation, ...] = (
         new="    prefixes = -(-pods // PREFIX_SIZE)",
         why="the subnet check would leave out the warm /28 each node holds: subnets pass that run out of addresses at max-pods",
     ),
+    Mutation(
+        name="autoscaler-without-startup-taint",
+        file="cluster_config/components/cluster_autoscaler.py",
+        old='        "startup-taint": names.HEALTH_KEY,\n',
+        new="",
+        why="cluster-autoscaler takes the health gate's taint for a real one: a group at zero never scales up for a "
+            "training pod, and a node waiting for its checks counts as ready capacity",
+    ),
+    Mutation(
+        name="device-plugins-without-health-toleration",
+        file="cluster_config/components/release_spec.py",
+        old='    seen: dict[tuple, dict] = {(names.HEALTH_KEY, "NoSchedule"): {"key": names.HEALTH_KEY, "operator": "Exists", "effect": "NoSchedule"}}\n',
+        new="    seen: dict[tuple, dict] = {}\n",
+        why="the device plugins never run on a node under the health gate, so its GPUs, Neuron and EFA devices are "
+            "never advertised, the checks cannot request them, and the node never passes",
+    ),
 )
 
 

@@ -105,6 +105,13 @@ def release(settings: PlatformSettings, groups: tuple[GpuNodeGroupPlan, ...]) ->
         "skip-nodes-with-system-pods": "false",
         "scale-down-unneeded-time": "10m",
         "scale-down-delay-after-add": "10m",
+        # The health gate's taint is a startup taint: the autoscaler ignores it in node
+        # templates, so a pending pod still scales a group up from zero, and does not count
+        # a node under it as ready capacity (kubernetes/autoscaler cluster-autoscaler/FAQ.md,
+        # startup taints; the flag came in Cluster Autoscaler 1.29.0's release notes, "taints
+        # that are used to prevent pods from scheduling before node is fully initialized", so
+        # every pin in BY_MINOR has it).
+        "startup-taint": names.HEALTH_KEY,
     }
     values: dict = {}
     queues = settings.of(kueue.COMPONENT)

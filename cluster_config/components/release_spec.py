@@ -52,8 +52,10 @@ def toleration(taint: Taint) -> dict:
 
 
 def tolerations_for(groups: Iterable) -> list[dict]:
-    """Tolerate every taint of these groups whatever its value, each once, in a stable order."""
-    seen: dict[tuple, dict] = {}
+    """What a node agent tolerates: every taint of these groups whatever its value, and the
+    health gate's startup taint (an agent must run on a node that has not passed yet), each
+    once, in a stable order."""
+    seen: dict[tuple, dict] = {(names.HEALTH_KEY, "NoSchedule"): {"key": names.HEALTH_KEY, "operator": "Exists", "effect": "NoSchedule"}}
     for group in groups:
         for taint in group.taints:
             seen.setdefault((taint.key, taint.effect), {"key": taint.key, "operator": "Exists", "effect": taint.effect})

@@ -10,6 +10,8 @@ runtimes on that group only, and nothing schedulable nowhere. `make test` prints
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from tests import placement, render
@@ -161,3 +163,22 @@ def test_a_workload_nobody_expected_is_reported():
 def test_every_expectation_names_a_known_rule():
     assert all(e.where in placement.WHERE or e.where == "own" for e in placement.EXPECTATIONS)
     assert all(e.why for e in placement.EXPECTATIONS)
+
+
+def test_a_node_under_the_health_gate_runs_every_agent_and_no_training_pod(synth, config_variant):
+    """The health gate's startup taint on every accelerated node: each device plugin and node
+    agent still lands where it belongs, and no runtime or flavor puts a training pod there."""
+    result, renders = render.rendered("variant-all-kinds", synth, config_variant)
+    pending = Taint("gpu-eks/health", "pending", "NoSchedule")
+    groups = [g if g.group == "system" else dataclasses.replace(g, taints=(*g.taints, pending))
+              for g in placement.node_groups(result.stacks)]
+    verdicts = [placement.judge(w, groups) for source, obj in renders.objects() for w in placement.workloads(str(source), obj)]
+    training = {"release training-runtimes", "release queues"}
+    agents = [v for v in verdicts if v.workload.source not in training]
+    assert [f"{v.workload}: {p}" for v in agents for p in v.problems] == []
+    names = {(v.workload.source, v.workload.name) for v in agents}
+    assert {("release nvidia-device-plugin", "nvidia-device-plugin"), ("release aws-efa-k8s-device-plugin", "aws-efa-k8s-device-plugin"),
+            ("add-on eks-node-monitoring-agent", "dcgm-server"),
+            ("add-on aws-fsx-csi-driver", "fsx-csi-node"), ("add-on aws-mountpoint-s3-csi-driver", "s3-csi-node")} <= names
+    placed = {v.workload.name: {g for g, _ in v.fits} for v in verdicts if v.workload.source in training}
+    assert placed and all(fits == set() for fits in placed.values()), placed

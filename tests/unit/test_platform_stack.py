@@ -108,7 +108,8 @@ def test_nvidia_plugin_only_on_gpu_nodes_tolerating_the_gpu_taint(default):
 def test_efa_plugin_selects_efa_nodes_and_tolerates_the_gpu_taint(default):
     values = releases(default)["aws-efa-k8s-device-plugin"]["parsed_values"]
     assert values["nodeSelector"] == {"vpc.amazonaws.com/efa.present": "true"}
-    assert values["tolerations"] == [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]
+    assert values["tolerations"] == [{"key": "gpu-eks/health", "operator": "Exists", "effect": "NoSchedule"},
+                                     {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]
     assert "p5.48xlarge" in values["supportedInstanceLabels"]["values"] and "g5.xlarge" not in values["supportedInstanceLabels"]["values"]
 
 
@@ -130,6 +131,8 @@ def test_autoscaler_scales_idle_gpu_nodes_down_even_with_kube_system_pods(defaul
         "expander": "least-waste",
         "scale-down-unneeded-time": "10m",
         "scale-down-delay-after-add": "10m",
+        # the health gate's taint: scale-from-zero ignores it, a node under it is not ready
+        "startup-taint": "gpu-eks/health",
         # Kueue's all-or-nothing admission (queues are on by default)
         "enable-provisioning-requests": "true",
         "kube-api-content-type": "application/json",
@@ -198,6 +201,8 @@ def test_trainium_gets_a_neuron_runtime_and_the_neuron_device_plugin(synth):
     neuron = trn["neuron-helm-chart"]
     assert (neuron["repository"], neuron["version"]) == ("oci://public.ecr.aws/neuron", "1.10.0")
     assert {"key": "aws.amazon.com/neuron", "operator": "Exists", "effect": "NoSchedule"} in neuron["parsed_values"]["devicePlugin"]["tolerations"]
+    # a Trainium node waiting for its health checks still gets its Neuron devices advertised
+    assert {"key": "gpu-eks/health", "operator": "Exists", "effect": "NoSchedule"} in neuron["parsed_values"]["devicePlugin"]["tolerations"]
     # The plugin schedules only on neuronInstances; chart 1.0.0's list lacks trn2.
     assert neuron["parsed_values"]["neuronInstances"] == ["trn1.2xlarge", "trn1.32xlarge", "trn1n.32xlarge", "trn2.3xlarge", "trn2.48xlarge"]
     assert "nvidia-device-plugin" not in trn

@@ -17,7 +17,7 @@ def render(config_file, stacks=None):
 def test_default_idle_cost_is_control_plane_one_nat_two_system_nodes_and_the_endpoints():
     text = render("default.yaml")
     endpoints = 3 * 3 * catalog.INTERFACE_ENDPOINT_USD_PER_AZ_HOUR  # ecr.api, ecr.dkr, sts in 3 AZs
-    expected = (catalog.EKS_CONTROL_PLANE_USD_PER_HOUR + catalog.NAT_GATEWAY_USD_PER_HOUR
+    expected = (0.10 + catalog.NAT_GATEWAY_USD_PER_HOUR
                 + 2 * catalog.CPU_ON_DEMAND_USD_PER_HOUR["m6i.large"] + endpoints)
     assert f"at idle (min sizes):   ${expected:,.2f}/h" in text
     full = expected - 2 * 0.096 + 4 * 0.096 + 2 * catalog.INSTANCE_TYPES["g5.12xlarge"].on_demand_usd_per_hour
@@ -50,7 +50,7 @@ def test_no_nat_gateways_cost_nothing(config_variant):
     text = render(config_variant(edit={"network.nat_gateways": "none"}))
     assert "NAT gateway" not in text
     # The interface endpoints stay (3 in 3 AZs): without NAT they are the nodes' way out.
-    idle = (catalog.EKS_CONTROL_PLANE_USD_PER_HOUR + 2 * catalog.CPU_ON_DEMAND_USD_PER_HOUR["m6i.large"]
+    idle = (0.10 + 2 * catalog.CPU_ON_DEMAND_USD_PER_HOUR["m6i.large"]
             + 9 * catalog.INTERFACE_ENDPOINT_USD_PER_AZ_HOUR)
     assert f"at idle (min sizes):   ${idle:,.2f}/h" in text
 

@@ -448,6 +448,20 @@ MUTATIONS: tuple[Mutation, ...] = (
         new="    return ()",
         why="the storage claims would name an empty bucket and file system: every checkpoint and dataset mount fails",
     ),
+    Mutation(
+        name="past-extended-support-accepted",
+        file="cluster_config/rules.py",
+        old="    if support is versions.Support.ENDED:\n",
+        new="    if False:\n",
+        why="a config pinning 1.30 or 1.31 would validate, then EKS refuses to create the cluster mid-apply",
+    ),
+    Mutation(
+        name="extended-support-priced-as-standard",
+        file="cluster_config/versions.py",
+        old="        return EXTENDED_USD_PER_HOUR\n",
+        new="        return STANDARD_USD_PER_HOUR\n",
+        why="the summary would show $0.10/h for a control plane billed at $0.60/h: six times the estimate",
+    ),
 )
 
 

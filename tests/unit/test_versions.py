@@ -8,6 +8,7 @@ import pytest
 
 from cluster_config import ConfigError, load_config, versions
 from cluster_config.components import cluster_autoscaler
+from cluster_config.components.contract import version_tuple
 from cluster_config.model import ClusterConfig
 from cluster_config.plan import build_plan
 
@@ -64,3 +65,9 @@ def test_support_follows_the_injected_date():
     assert row.support(datetime.date(2027, 3, 26)) is versions.Support.STANDARD
     assert row.support(datetime.date(2027, 3, 27)) is versions.Support.EXTENDED
     assert row.support(datetime.date(2028, 3, 27)) is versions.Support.ENDED
+
+
+@pytest.mark.parametrize("tag, parsed", [("v0.5.29", (0, 5, 29)), ("v0.5.29-eksbuild.1", (0, 5, 29)),
+                                         ("0.5.10", (0, 5, 10)), ("v0.5.29-rc1", None), ("v0.5", None)])
+def test_versions_parse_with_the_eks_build_suffix(tag, parsed):
+    assert version_tuple(tag) == parsed

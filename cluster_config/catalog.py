@@ -132,7 +132,6 @@ CPU_ON_DEMAND_USD_PER_HOUR: dict[str, float] = {
     "t3.xlarge": 0.1664,
 }
 
-EKS_CONTROL_PLANE_USD_PER_HOUR = 0.10  # standard support; extended support is $0.60 in total
 NAT_GATEWAY_USD_PER_HOUR = 0.045  # us-east-1, before data processing ($0.045/GB)
 # AWS PrivateLink pricing, us-east-1, $0.01 per VPC endpoint per AZ per hour (before $0.01/GB processed).
 # Gateway endpoints (s3) are free.

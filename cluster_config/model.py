@@ -210,7 +210,13 @@ Backend = Annotated[LocalBackend | S3Backend | CloudBackend, Field(discriminator
 class ClusterConfig(Strict):
     name: Name
     region: Region
-    kubernetes_version: str = "1.34"
+    # The newest minor in EKS standard support on 2026-12-02 (versions.CALENDAR: 1.34 leaves it that
+    # day) that every pin runs on: cluster-autoscaler chart 9.59.0 ships 1.35.0 (BY_MINOR); the
+    # nvidia-device-plugin 0.19.3, aws-fsx-csi-driver 1.17.0 and aws-mountpoint-s3-csi-driver 2.7.0
+    # charts declare kubeVersion >= 1.10, >= 1.20, >= 1.30 (their Chart.yaml); kueue 0.19.2,
+    # kubeflow-trainer 2.3.0 and the EFA plugin declare no upper bound. 1.36 is newer than the
+    # newest autoscaler chart. tests/unit/test_versions.py derives it again from the data.
+    kubernetes_version: str = "1.35"
     tags: dict[str, str] = {}
     network: Network
     cluster: Cluster = Cluster()

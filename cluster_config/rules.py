@@ -7,6 +7,7 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
+from . import versions
 from .catalog import INSTANCE_TYPES, lookup
 from .components import cluster_autoscaler, efa_device_plugin, kubeflow_trainer
 from .components.contract import version_tuple
@@ -37,6 +38,7 @@ def check(config: ClusterConfig) -> tuple[list[Finding], list[Finding]]:
     """Returns (errors, warnings)."""
     errors: list[Finding] = []
     warnings: list[Finding] = []
+    _check_version(config, errors, warnings)
     _check_network(config, errors, warnings)
     _check_cluster(config, errors, warnings)
     _check_sizes("system_nodes", config.system_nodes, errors)
@@ -54,6 +56,24 @@ def check(config: ClusterConfig) -> tuple[list[Finding], list[Finding]]:
     if not errors and config.network.existing_vpc is None:
         _check_subnet_room(config, errors, warnings)
     return errors, warnings
+
+
+def _check_version(config: ClusterConfig, errors: list[Finding], warnings: list[Finding]) -> None:
+    minor = config.kubernetes_version
+    supported = [m for m, row in versions.CALENDAR.items() if row.support(versions.today()) is not versions.Support.ENDED]
+    row = versions.CALENDAR.get(minor)
+    if row is None:
+        if int(minor.split(".")[1]) > int(versions.NEWEST_KNOWN.split(".")[1]):
+            errors.append(Finding("kubernetes_version", f"{minor} is newer than the EKS release calendar this project knows; the newest is {versions.NEWEST_KNOWN}"))
+        return
+    support = row.support(versions.today())
+    if support is versions.Support.ENDED:
+        # EKS no longer creates a minor past its extended support (EKS user guide, "Understand the
+        # Kubernetes version lifecycle on EKS").
+        errors.append(Finding("kubernetes_version", f"{minor}'s EKS extended support ended on {row.end_of_extended}; EKS creates only {', '.join(supported)}"))
+    elif support is versions.Support.EXTENDED:
+        warnings.append(Finding("kubernetes_version", f"{minor} is in EKS extended support until {row.end_of_extended} (standard support ended {row.end_of_standard}): "
+                                f"the control plane costs ${versions.EXTENDED_USD_PER_HOUR:.2f}/h instead of ${versions.STANDARD_USD_PER_HOUR:.2f}/h; upgrade to {versions.NEWEST_KNOWN}"))
 
 
 def _check_network(config: ClusterConfig, errors: list[Finding], warnings: list[Finding]) -> None:

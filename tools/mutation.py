@@ -726,6 +726,20 @@ MUTATIONS: tuple[Mutation, ...] = (
         why="the device plugins never run on a node under the health gate, so its GPUs, Neuron and EFA devices are "
             "never advertised, the checks cannot request them, and the node never passes",
     ),
+    Mutation(
+        name="past-extended-support-accepted",
+        file="cluster_config/rules.py",
+        old="    if support is versions.Support.ENDED:\n",
+        new="    if False:\n",
+        why="a config pinning 1.30 or 1.31 would validate, then EKS refuses to create the cluster mid-apply",
+    ),
+    Mutation(
+        name="extended-support-priced-as-standard",
+        file="cluster_config/versions.py",
+        old="        return EXTENDED_USD_PER_HOUR\n",
+        new="        return STANDARD_USD_PER_HOUR\n",
+        why="the summary would show $0.10/h for a control plane billed at $0.60/h: six times the estimate",
+    ),
 )
 
 

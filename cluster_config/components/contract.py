@@ -13,6 +13,8 @@ platform stack installs the releases. Nothing here imports cdktf.
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Callable, Generic, TypeVar
@@ -39,11 +41,15 @@ class Chart:
     confirmed: str
 
 
+# EKS-built images carry a build suffix, e.g. the EFA device plugin's v0.5.29-eksbuild.1 (its
+# images in the EKS ECR repositories, eks/aws-efa-k8s-device-plugin); the build orders nothing
+# against the upstream release it packages.
+_VERSION = re.compile(r"v?(\d+)\.(\d+)\.(\d+)(?:-eksbuild\.\d+)?")
+
+
 def version_tuple(version: str) -> tuple[int, ...] | None:
-    parts = version.lstrip("v").split(".")
-    if len(parts) != 3 or not all(p.isdigit() for p in parts):
-        return None
-    return tuple(int(p) for p in parts)
+    match = _VERSION.fullmatch(version)
+    return tuple(int(p) for p in match.groups()) if match else None
 
 
 class ChartToggle(Strict):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .. import catalog
+from .. import catalog, versions
 from .network import NetworkPlan
 from .nodes import GpuNodeGroupPlan, SystemNodesPlan
 from .storage import StoragePlan
@@ -39,8 +39,12 @@ class CostPlan:
 
 
 def cost_plan(*, network: NetworkPlan | None, system_nodes: SystemNodesPlan,
-              gpu_groups: tuple[GpuNodeGroupPlan, ...], storage: StoragePlan) -> CostPlan:
-    lines = [CostLine(label="EKS control plane", count_idle=1, count_full=1, unit_usd=catalog.EKS_CONTROL_PLANE_USD_PER_HOUR)]
+              gpu_groups: tuple[GpuNodeGroupPlan, ...], storage: StoragePlan, kubernetes_version: str) -> CostPlan:
+    # A minor past its standard support is billed at the extended rate (versions.py).
+    support = versions.CALENDAR[kubernetes_version].support(versions.today()) if kubernetes_version in versions.CALENDAR else None
+    label = "EKS control plane (extended support)" if support is versions.Support.EXTENDED else "EKS control plane"
+    lines = [CostLine(label=label, count_idle=1, count_full=1,
+                      unit_usd=versions.control_plane_usd_per_hour(kubernetes_version, versions.today()))]
     if network is not None and network.nat_gateway_count:
         nats = network.nat_gateway_count
         lines.append(CostLine(label="NAT gateway", count_idle=nats, count_full=nats, unit_usd=catalog.NAT_GATEWAY_USD_PER_HOUR))

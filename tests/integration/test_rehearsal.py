@@ -71,8 +71,8 @@ CHANGES: tuple[Change, ...] = (
            edit={"cluster.log_retention_days": 30}, update=("aws_cloudwatch_log_group",)),
     # EKS API Reference, UpdateClusterVersion: the control plane is upgraded in place. Today the node
     # groups do not follow (aws_eks_node_group.version is unset; issue 18).
-    Change(slug="bump-minor", what="bump the Kubernetes minor (1.34 to 1.35)", base="default.yaml",
-           edit={"kubernetes_version": "1.35"}, update=("aws_eks_cluster",)),
+    Change(slug="bump-minor", what="bump the Kubernetes minor (1.35 to 1.36)", base="default.yaml",
+           edit={"kubernetes_version": "1.36"}, update=("aws_eks_cluster",)),
     # A cdktf construct id is part of the Terraform address, so a renamed group is a new resource and
     # the old one is deleted (EKS has no API to rename a node group).
     Change(slug="rename-gpu-group", what="rename a GPU group", base="default.yaml", edit=_rename_gpu_group,

@@ -77,7 +77,7 @@ def test_a_release_waits_only_for_the_components_that_are_installed(config_varia
 def test_settings_are_keyed_by_component_name():
     settings = plan_for("default.yaml").platform.settings
     assert set(settings.components) == {c.name for c in components.HELM_COMPONENTS if c.settings is not None}
-    assert settings.of(cluster_autoscaler.COMPONENT).version == "9.53.0"  # the 1.34 chart (components/cluster_autoscaler.py)
+    assert settings.of(cluster_autoscaler.COMPONENT).version == "9.59.0"  # the 1.35 chart (components/cluster_autoscaler.py)
     assert settings.of(kubeflow_trainer.COMPONENT).max_restarts == 3
     assert settings.of(kueue.COMPONENT).cohort == "demo"
 

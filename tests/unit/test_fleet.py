@@ -13,8 +13,8 @@ def release(config_path, name):
     return spec
 
 
-@pytest.mark.parametrize("minor,chart", [("1.30", "9.37.0"), ("1.31", "9.44.0"), ("1.32", "9.46.6"), ("1.33", "9.51.0"),
-                                         ("1.34", "9.53.0"), ("1.35", "9.59.0")])
+# 1.30 and 1.31 are past EKS extended support and rejected (tests/unit/test_versions.py).
+@pytest.mark.parametrize("minor,chart", [("1.32", "9.46.6"), ("1.33", "9.51.0"), ("1.34", "9.53.0"), ("1.35", "9.59.0")])
 def test_cluster_autoscaler_runs_the_release_of_the_clusters_minor(config_variant, minor, chart):
     assert release(config_variant(edit={"kubernetes_version": minor}), "cluster-autoscaler").version == chart
 

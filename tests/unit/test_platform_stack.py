@@ -49,7 +49,7 @@ def test_default_platform_has_trainer_runtimes_both_plugins_and_the_autoscaler(d
     ("kubeflow-trainer", "kubeflow-trainer", "oci://ghcr.io/kubeflow/charts", "2.3.0", "kubeflow-system"),
     ("nvidia-device-plugin", "nvidia-device-plugin", "https://nvidia.github.io/k8s-device-plugin", "0.19.3", "kube-system"),
     ("aws-efa-k8s-device-plugin", "aws-efa-k8s-device-plugin", "https://aws.github.io/eks-charts", "v0.5.29", "kube-system"),
-    ("cluster-autoscaler", "cluster-autoscaler", "https://kubernetes.github.io/autoscaler", "9.53.0", "kube-system"),
+    ("cluster-autoscaler", "cluster-autoscaler", "https://kubernetes.github.io/autoscaler", "9.59.0", "kube-system"),
 ])
 def test_every_release_is_pinned_in_its_namespace(default, name, chart, repository, version, namespace):
     release = releases(default)[name]

@@ -46,7 +46,7 @@ def cluster(spec):
 
 
 def test_the_private_endpoint_is_always_on_and_the_public_one_only_for_listed_cidrs(public):
-    public.expect_resource("aws_eks_cluster", {"name": "demo", "version": "1.34", "vpc_config": {
+    public.expect_resource("aws_eks_cluster", {"name": "demo", "version": "1.35", "vpc_config": {
         "endpoint_private_access": True, "endpoint_public_access": True,
         "public_access_cidrs": ["203.0.113.0/24"], "subnet_ids": SUBNETS,
     }})

@@ -33,7 +33,7 @@ def release(spec, name):
 def test_a_chart_from_a_repository_is_pinned_to_the_plans_version(spec):
     spec.expect_resource("helm_release", {
         "name": "cluster-autoscaler", "namespace": "kube-system", "chart": "cluster-autoscaler",
-        "repository": "https://kubernetes.github.io/autoscaler", "version": "9.53.0", "create_namespace": False,
+        "repository": "https://kubernetes.github.io/autoscaler", "version": "9.59.0", "create_namespace": False,
     })
 
 

@@ -17,6 +17,22 @@ CONFIG_DIR = ROOT / "config"
 EXAMPLE_CONFIGS = sorted(p.name for p in CONFIG_DIR.glob("*.yaml"))
 sys.path.insert(0, str(ROOT))
 
+# The date every in-process test judges EKS support by: the literal prices and warnings below
+# are those of this day, so the suite does not change its verdicts when a minor's standard
+# support ends. tests/unit/test_versions.py walks the boundaries with dates of its own.
+SUITE_TODAY = "2026-12-02"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _suite_today():
+    import datetime
+
+    from cluster_config import versions
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(versions, "today", lambda: datetime.date.fromisoformat(SUITE_TODAY))
+        yield
+
 
 def unavailable(reason: str):
     """A tool or module a test needs is missing: a skip on a workstation, a failure with CI=true, where a

@@ -76,9 +76,14 @@ def pod_template(settings: PlatformSettings, group: GpuNodeGroupPlan) -> dict:
         if not group.nvidia:
             # AWS's Trainium EKS samples (aws-neuron-eks-samples, trn1_dist_ddp.py).
             env.append({"name": "FI_EFA_FORK_SAFE", "value": "1"})
+    spec: dict = {}
+    if storage.checkpoints is not None:
+        # training_storage makes it in every training namespace, with that namespace's prefix.
+        spec["serviceAccountName"] = names.TRAINING_SERVICE_ACCOUNT
     return {
         "metadata": {"labels": {"trainer.kubeflow.org/trainjob-ancestor-step": "trainer"}},
         "spec": {
+            **spec,
             "nodeSelector": {names.NODEGROUP_LABEL: group.node_group_name},
             "tolerations": [toleration(t) for t in group.taints],
             "containers": [{

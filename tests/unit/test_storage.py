@@ -66,6 +66,35 @@ def test_mountpoint_driver_gets_the_bucket_and_only_the_bucket_through_pod_ident
     assert "s3:PutObject" in policy and "${aws_s3_bucket." in policy and '"Resource": "*"' not in policy
 
 
+def test_each_training_namespace_gets_a_role_scoped_to_its_own_prefix_of_the_bucket(p5):
+    import json
+    bucket = "${aws_s3_bucket." + next(iter(p5.resources("cluster", "aws_s3_bucket"))) + ".arn}"
+    key = "${aws_kms_key." + next(k for k in p5.resources("cluster", "aws_kms_key") if k.startswith("checkpoint_bucket")) + ".arn}"
+    associations = {a["namespace"]: a for a in p5.resources("cluster", "aws_eks_pod_identity_association").values()
+                    if a["service_account"] == "training"}
+    assert sorted(associations) == ["default", "research"]
+    policies = p5.resources("cluster", "aws_iam_role_policy")
+    for namespace, association in associations.items():
+        role_key = association["role_arn"].split(".")[1]
+        (policy,) = [json.loads(p["policy"]) for p in policies.values() if p["role"] == "${aws_iam_role." + role_key + ".id}"]
+        assert policy["Statement"] == [
+            {"Sid": "ListOwnPrefix", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": bucket,
+             "Condition": {"StringLike": {"s3:prefix": f"{namespace}/*"}}},
+            {"Sid": "ReadWriteOwnPrefix", "Effect": "Allow",
+             "Action": ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+             "Resource": bucket + f"/{namespace}/*"},
+            {"Sid": "UseCheckpointKeyThroughS3", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+             "Resource": key, "Condition": {"StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}}},
+        ]
+
+
+def test_training_pods_run_as_the_service_account_each_namespace_has(p5):
+    storage = releases(p5)["training-storage"]
+    accounts = [(m["metadata"]["namespace"], m["metadata"]["name"]) for m in storage["parsed"]["manifests"] if m["kind"] == "ServiceAccount"]
+    assert sorted(accounts) == [("default", "training"), ("research", "training")]
+    assert runtime_pod(p5)["serviceAccountName"] == "training"
+
+
 def test_every_training_namespace_gets_claims_and_the_runtime_mounts_them(p5):
     storage = releases(p5)["training-storage"]
     claims = [(m["metadata"]["namespace"], m["metadata"]["name"]) for m in storage["parsed"]["manifests"] if m["kind"] == "PersistentVolumeClaim"]

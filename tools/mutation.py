@@ -448,6 +448,20 @@ MUTATIONS: tuple[Mutation, ...] = (
         new="    return ()",
         why="the storage claims would name an empty bucket and file system: every checkpoint and dataset mount fails",
     ),
+    Mutation(
+        name="prefix-list-without-condition",
+        file="modules/checkpoint_bucket.py",
+        old='''             "Condition": {"StringLike": {"s3:prefix": f"{namespace}/*"}}},''',
+        new='''             },''',
+        why="a team's jobs could list every other team's checkpoints, names and sizes, in the shared bucket",
+    ),
+    Mutation(
+        name="prefix-widened-to-bucket",
+        file="modules/checkpoint_bucket.py",
+        old='''             "Resource": f"{self.bucket.arn}/{namespace}/*"},''',
+        new='''             "Resource": f"{self.bucket.arn}/*"},''',
+        why="a team's jobs could read and overwrite any other team's checkpoints: isolation back to a convention",
+    ),
 )
 
 

@@ -214,3 +214,22 @@ def test_each_group_of_a_namespace_gets_its_own_checkpoint_volume(config_variant
                if m["kind"] == "PersistentVolume" and m["spec"]["csi"]["driver"] == "s3.csi.aws.com"}
     assert options == {"checkpoints-default-h100": "maximum-throughput-gbps 3200", "checkpoints-default-l4": "maximum-throughput-gbps 40",
                        "checkpoints-research-h100": "maximum-throughput-gbps 3200", "checkpoints-research-l4": "maximum-throughput-gbps 40"}
+
+
+def test_the_rendered_runtime_hands_dcp_its_bucket_region_and_a_prefix_under_the_namespace(synth, config_variant):
+    """Rendered with the real helm: the trainer container's env, in order, so each $(VAR) is
+    defined before the variable that uses it (Kubernetes expands only earlier ones)."""
+    from tests import render
+
+    _, renders = render.rendered("p5-training.yaml", synth, config_variant)
+    (runtime,) = [o for s, o in renders.objects() if s.name == "training-runtimes" and o["metadata"]["name"] == "torch-h100"]
+    pod = runtime["spec"]["template"]["spec"]["replicatedJobs"][0]["template"]["spec"]["template"]["spec"]
+    env = pod["containers"][0]["env"]
+    names = [e["name"] for e in env]
+    by_name = {e["name"]: e for e in env}
+    assert by_name["CHECKPOINT_BUCKET"] == {"name": "CHECKPOINT_BUCKET", "value": "tf-inputs-checkpointbucket"}
+    assert by_name["AWS_REGION"] == {"name": "AWS_REGION", "value": "us-east-1"}
+    assert by_name["NAMESPACE"] == {"name": "NAMESPACE", "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}}}
+    assert by_name["CHECKPOINT_PREFIX"] == {"name": "CHECKPOINT_PREFIX", "value": "$(NAMESPACE)/$(TRAINJOB_NAME)"}
+    assert names.index("NAMESPACE") < names.index("CHECKPOINT_PREFIX") and names.index("TRAINJOB_NAME") < names.index("CHECKPOINT_PREFIX")
+    assert pod["serviceAccountName"] == "training"

@@ -462,6 +462,13 @@ MUTATIONS: tuple[Mutation, ...] = (
         new='''             "Resource": f"{self.bucket.arn}/*"},''',
         why="a team's jobs could read and overwrite any other team's checkpoints: isolation back to a convention",
     ),
+    Mutation(
+        name="checkpoint-prefix-without-namespace",
+        file="cluster_config/components/training_runtimes.py",
+        old='''"value": "$(NAMESPACE)/$(TRAINJOB_NAME)"}''',
+        new='''"value": "$(TRAINJOB_NAME)"}''',
+        why="every DCP save would be refused: the job's role reaches only <namespace>/, and jobs of two teams would share keys",
+    ),
 )
 
 

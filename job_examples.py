@@ -1,7 +1,8 @@
 """Ready-to-apply example jobs for every GPU group of this synth, derived from the plan.
 
 Each NVIDIA group gets a first distributed job, the NCCL bus-bandwidth check through
-torch.distributed, and nccl-tests' all_reduce_perf through MPI, with the group's
+torch.distributed, nccl-tests' all_reduce_perf through MPI, and, with a checkpoint bucket,
+FSDP2 training that checkpoints to it with DCP, with the group's
 runtime, accelerator and EFA counts and queue. They are written beside the stacks
 (<outdir>/examples/<group>/<example>/), one `kubectl apply -k` each. The checked-in
 examples/ are what this writes for config/default.yaml.
@@ -80,15 +81,35 @@ def nccl_tests(plan: ClusterPlan, group: GpuNodeGroupPlan) -> dict:
     }
 
 
-EXAMPLES = {"first-job": first_job, "nccl-allreduce": nccl_allreduce, "nccl-tests": nccl_tests}
-USES_SCRIPTS = {"first-job", "nccl-allreduce"}
+# Not in the AWS DLC PyTorch images' package list (shared reference training-images.md, from
+# the DLC docs/pytorch/index.md), so installed, pinned, at start: a cluster without internet
+# access (no NAT) needs an image derived with it instead.
+S3TORCHCONNECTOR = "s3torchconnector==1.5.0"
+
+
+def fsdp(plan: ClusterPlan, group: GpuNodeGroupPlan) -> dict:
+    """train_fsdp.py: FSDP2 with DCP checkpoints straight to the job's prefix of the bucket
+    (CHECKPOINT_BUCKET and CHECKPOINT_PREFIX from the runtime); a restarted job resumes from
+    the newest complete one there."""
+    job = _torchrun_job(plan, group, "fsdp", ["train_fsdp.py"], env={})
+    torchrun = " ".join([*job["spec"]["trainer"]["command"], "--steps", "1000", "--checkpoint-every", "100",
+                         "--checkpoint-uri", "s3://$(CHECKPOINT_BUCKET)/$(CHECKPOINT_PREFIX)"])
+    # $(VAR) is expanded by the kubelet from the container's env before bash sees the line.
+    job["spec"]["trainer"]["command"] = ["bash", "-c", f"pip install --no-cache-dir {S3TORCHCONNECTOR} && exec {torchrun}"]
+    return job
+
+
+EXAMPLES = {"first-job": first_job, "nccl-allreduce": nccl_allreduce, "nccl-tests": nccl_tests, "fsdp": fsdp}
+USES_SCRIPTS = {"first-job", "nccl-allreduce", "fsdp"}
+NEEDS_BUCKET = {"fsdp"}
 
 
 def examples_for(plan: ClusterPlan) -> dict[str, dict[str, dict]]:
     """group name -> example name -> TrainJob, for every group with runtimes."""
     if not plan.platform.settings.of(kubeflow_trainer.COMPONENT).enabled:
         return {}
-    return {g.name: {name: build(plan, g) for name, build in EXAMPLES.items()} for g in plan.gpu_groups if g.nvidia}
+    chosen = {n: b for n, b in EXAMPLES.items() if plan.storage.checkpoints is not None or n not in NEEDS_BUCKET}
+    return {g.name: {name: build(plan, g) for name, build in chosen.items()} for g in plan.gpu_groups if g.nvidia}
 
 
 def kustomization(plan: ClusterPlan, example: str, code_path: str) -> dict:

@@ -59,6 +59,9 @@ S3_CSI_DRIVER = "s3.csi.aws.com"
 FSX_CSI_DRIVER = "fsx.csi.aws.com"
 MOUNTPOINT_SERVICE_ACCOUNT = "s3-csi-driver-sa"
 CHECKPOINTS_CLAIM = "checkpoints"
+# The service account the training pods of every training namespace run as; Pod Identity gives
+# it that namespace's prefix of the checkpoint bucket, for DCP writing to S3 directly.
+TRAINING_SERVICE_ACCOUNT = "training"
 FSX_CLAIM = "fsx"
 # JobSet labels every pod with the name of its JobSet, which Trainer names after the TrainJob.
 JOBSET_NAME_LABEL = "jobset.sigs.k8s.io/jobset-name"

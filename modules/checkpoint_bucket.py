@@ -80,6 +80,23 @@ class CheckpointBucket(Construct):
     def name(self) -> str:
         return self.bucket.bucket
 
+    def prefix_statements(self, namespace: str, region: str) -> tuple[dict, ...]:
+        """What one training namespace's jobs need to save and resume DCP checkpoints under
+        ``<namespace>/`` and nowhere else: objects there, multipart uploads there, listing only
+        with that prefix (Amazon S3 User Guide, "Identity-based policy examples for Amazon S3",
+        "Allowing each IAM user access to a folder in a bucket": ListBucket with a StringLike
+        ``s3:prefix`` condition), and the bucket's key only through S3 in this region (AWS KMS
+        Developer Guide, "kms:ViaService"): the key is the bucket's, so nothing else needs it."""
+        return (
+            {"Sid": "ListOwnPrefix", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": self.bucket.arn,
+             "Condition": {"StringLike": {"s3:prefix": f"{namespace}/*"}}},
+            {"Sid": "ReadWriteOwnPrefix", "Effect": "Allow",
+             "Action": ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+             "Resource": f"{self.bucket.arn}/{namespace}/*"},
+            {"Sid": "UseCheckpointKeyThroughS3", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+             "Resource": self.key.arn, "Condition": {"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}}},
+        )
+
     def read_write_statements(self) -> tuple[dict, ...]:
         """What a writer of checkpoints needs: list, read, write and delete objects, and the key."""
         return (

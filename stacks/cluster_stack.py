@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Callable
 
 from cdktf import Fn, TerraformOutput, TerraformStack
 from constructs import Construct
 
-from cluster_config.components.contract import Grant
+from cluster_config.components.contract import Grant, PodIdentity
 from cluster_config.context import ClusterContext
 from cluster_config.inputs import PlatformInputs
 from cluster_config.plan import ClusterPlan
@@ -73,7 +74,7 @@ class ClusterStack(TerraformStack):
         TerraformOutput(self, "kubeconfig_command", value=f"aws eks update-kubeconfig --region {plan.region} --name {cp.name}",
                         description="Run this to point kubectl at the cluster")
 
-    def _pod_identities(self, plan: ClusterPlan, context: ClusterContext, grants: dict[Grant, tuple[dict, ...]],
+    def _pod_identities(self, plan: ClusterPlan, context: ClusterContext, grants: dict[Grant, Callable[[PodIdentity], tuple[dict, ...]]],
                         *, agent: list) -> dict[str, str]:
         """One role per identity in the plan. A role with an association of its own waits for ``agent``,
         the Pod Identity agent add-on; an add-on's role ARN is returned by the add-on's name."""
@@ -84,7 +85,7 @@ class ClusterStack(TerraformStack):
                 raise ValueError(f"{planned.component} asks to {', '.join(missing)}, which this cluster does not have")
             role = PodIdentityRole(self, planned.identity.construct_id, props=PodIdentityRoleProps(
                 context=context, identity=planned.identity, associate=planned.associate,
-                granted=tuple(s for g in planned.identity.grants for s in grants[g]),
+                granted=tuple(s for g in planned.identity.grants for s in grants[g](planned.identity)),
             ), depends_on=agent if planned.associate else ())
             if not planned.associate:
                 role_arns[planned.component] = role.arn
@@ -97,15 +98,18 @@ class ClusterStack(TerraformStack):
                 TerraformOutput(self, "gpu_alarm_topic_arn", value=alarms.topic.arn,
                                 description="SNS topic of the GPU health alarms: subscribe your on-call address")
 
-    def _storage(self, plan: ClusterPlan, network: NetworkRefs, context: ClusterContext) -> dict[Grant, tuple[dict, ...]]:
-        """The checkpoint bucket and the Lustre file system; sets ``inputs``, returns the grants they offer."""
-        grants: dict[Grant, tuple[dict, ...]] = {}
+    def _storage(self, plan: ClusterPlan, network: NetworkRefs, context: ClusterContext) -> dict[Grant, Callable[[PodIdentity], tuple[dict, ...]]]:
+        """The checkpoint bucket and the Lustre file system; sets ``inputs``, returns the grants they
+        offer, each the statements for the identity that asks."""
+        grants: dict[Grant, Callable[[PodIdentity], tuple[dict, ...]]] = {}
         self.inputs = PlatformInputs()
         if plan.storage.checkpoints is not None:
             bucket = CheckpointBucket(self, "checkpoint_bucket", props=CheckpointBucketProps(
                 context=context, plan=plan.storage.checkpoints,
             ))
-            grants[Grant.CHECKPOINT_BUCKET_READ_WRITE] = bucket.read_write_statements()
+            grants[Grant.CHECKPOINT_BUCKET_READ_WRITE] = lambda identity: bucket.read_write_statements()
+            grants[Grant.CHECKPOINT_NAMESPACE_PREFIX_READ_WRITE] = (
+                lambda identity: bucket.prefix_statements(identity.namespace, context.region))
             self.inputs = PlatformInputs(checkpoint_bucket=bucket.name)
             TerraformOutput(self, "checkpoint_bucket_name", value=bucket.name, description="S3 bucket the training pods mount at /checkpoints")
         fsx = plan.storage.fsx

@@ -740,6 +740,27 @@ MUTATIONS: tuple[Mutation, ...] = (
         new="        return STANDARD_USD_PER_HOUR\n",
         why="the summary would show $0.10/h for a control plane billed at $0.60/h: six times the estimate",
     ),
+    Mutation(
+        name="prefix-list-without-condition",
+        file="modules/checkpoint_bucket.py",
+        old='''             "Condition": {"StringLike": {"s3:prefix": f"{namespace}/*"}}},''',
+        new='''             },''',
+        why="a team's jobs could list every other team's checkpoints, names and sizes, in the shared bucket",
+    ),
+    Mutation(
+        name="prefix-widened-to-bucket",
+        file="modules/checkpoint_bucket.py",
+        old='''             "Resource": f"{self.bucket.arn}/{namespace}/*"},''',
+        new='''             "Resource": f"{self.bucket.arn}/*"},''',
+        why="a team's jobs could read and overwrite any other team's checkpoints: isolation back to a convention",
+    ),
+    Mutation(
+        name="checkpoint-prefix-without-namespace",
+        file="cluster_config/components/training_runtimes.py",
+        old='''"value": "$(NAMESPACE)/$(TRAINJOB_NAME)"}''',
+        new='''"value": "$(TRAINJOB_NAME)"}''',
+        why="every DCP save would be refused: the job's role reaches only <namespace>/, and jobs of two teams would share keys",
+    ),
 )
 
 

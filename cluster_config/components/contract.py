@@ -75,6 +75,8 @@ class Grant(Enum):
     IAM statements scoped to that resource (modules.checkpoint_bucket.read_write_statements)."""
 
     CHECKPOINT_BUCKET_READ_WRITE = "read and write the checkpoint bucket"
+    # Only the identity's own namespace's prefix, <namespace>/ (modules.checkpoint_bucket.prefix_statements).
+    CHECKPOINT_NAMESPACE_PREFIX_READ_WRITE = "read and write its namespace's prefix of the checkpoint bucket"
 
 
 @dataclass(frozen=True, kw_only=True)

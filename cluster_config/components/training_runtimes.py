@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .. import names
+from ..inputs import FROM_CLUSTER
 from . import kubeflow_trainer
 from .contract import HelmComponent
 from .release_spec import MANIFESTS_CHART, ReleaseSpec, toleration
@@ -61,6 +62,14 @@ def pod_template(settings: PlatformSettings, group: GpuNodeGroupPlan) -> dict:
         # One directory per TrainJob, so a restarted job finds its own checkpoints.
         env.append({"name": "TRAINJOB_NAME", "valueFrom": {"fieldRef": {"fieldPath": f"metadata.labels['{names.JOBSET_NAME_LABEL}']"}}})
         env.append({"name": "CHECKPOINT_DIR", "value": f"{CHECKPOINTS_MOUNT}/$(TRAINJOB_NAME)"})
+        # For DCP through s3torchconnector, straight to S3 (train_fsdp.py): the bucket, its region,
+        # and the job's key prefix under its namespace's, the only one its role reaches
+        # (training_storage.identities). $(VAR) names a variable defined earlier in the list
+        # (Kubernetes "Define Dependent Environment Variables").
+        env.append({"name": "CHECKPOINT_BUCKET", "value": FROM_CLUSTER.checkpoint_bucket})
+        env.append({"name": "AWS_REGION", "value": settings.region})
+        env.append({"name": "NAMESPACE", "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}}})
+        env.append({"name": "CHECKPOINT_PREFIX", "value": "$(NAMESPACE)/$(TRAINJOB_NAME)"})
     if storage.fsx is not None:
         mounts.append({"name": "dataset", "mountPath": FSX_MOUNT})
         volumes.append({"name": "dataset", "persistentVolumeClaim": {"claimName": names.FSX_CLAIM}})
@@ -76,9 +85,14 @@ def pod_template(settings: PlatformSettings, group: GpuNodeGroupPlan) -> dict:
         if not group.nvidia:
             # AWS's Trainium EKS samples (aws-neuron-eks-samples, trn1_dist_ddp.py).
             env.append({"name": "FI_EFA_FORK_SAFE", "value": "1"})
+    spec: dict = {}
+    if storage.checkpoints is not None:
+        # training_storage makes it in every training namespace, with that namespace's prefix.
+        spec["serviceAccountName"] = names.TRAINING_SERVICE_ACCOUNT
     return {
         "metadata": {"labels": {"trainer.kubeflow.org/trainjob-ancestor-step": "trainer"}},
         "spec": {
+            **spec,
             "nodeSelector": {names.NODEGROUP_LABEL: group.node_group_name},
             "tolerations": [toleration(t) for t in group.taints],
             "containers": [{

@@ -15,7 +15,7 @@ import math
 from .. import catalog, names
 from ..inputs import FROM_CLUSTER
 from . import kubeflow_trainer
-from .contract import HelmComponent
+from .contract import Grant, HelmComponent, PlanBasis, PodIdentity
 from .release_spec import MANIFESTS_CHART, ReleaseSpec
 
 if TYPE_CHECKING:
@@ -79,6 +79,10 @@ def manifests(settings: PlatformSettings, groups: tuple[GpuNodeGroupPlan, ...]) 
     out: list[dict] = []
     for namespace in storage.training_namespaces:
         if storage.checkpoints is not None:
+            # The runtimes' pods run as it; its Pod Identity role (identities below) reaches
+            # this namespace's prefix of the bucket only, for DCP through s3torchconnector.
+            out.append({"apiVersion": "v1", "kind": "ServiceAccount",
+                        "metadata": {"name": names.TRAINING_SERVICE_ACCOUNT, "namespace": namespace}})
             # A volume per group: its mount options set Mountpoint's throughput, and a
             # namespace's TrainJobs may run on groups whose bandwidths differ a hundredfold
             # (g5.xlarge 10 Gbps, p5.48xlarge 3200). The runtimes of a group mount its claim.
@@ -116,4 +120,16 @@ def release(settings: PlatformSettings, groups: tuple[GpuNodeGroupPlan, ...]) ->
     )
 
 
-COMPONENT: HelmComponent[None] = HelmComponent(name="training-storage", release=release)
+def identities(basis: PlanBasis) -> tuple[PodIdentity, ...]:
+    """A role per training namespace, scoped to ``<namespace>/`` of the checkpoint bucket: a job
+    of one team can neither read nor overwrite another's checkpoints."""
+    if basis.storage.checkpoints is None:
+        return ()
+    return tuple(PodIdentity(
+        construct_id=f"training_{namespace.replace('-', '_')}_identity", name=f"training-{namespace}",
+        namespace=namespace, service_account=names.TRAINING_SERVICE_ACCOUNT,
+        grants=(Grant.CHECKPOINT_NAMESPACE_PREFIX_READ_WRITE,),
+    ) for namespace in basis.training_namespaces)
+
+
+COMPONENT: HelmComponent[None] = HelmComponent(name="training-storage", release=release, identities=identities)

@@ -91,11 +91,14 @@ def test_coredns_waits_for_the_system_nodes(default):
     assert addons["coredns"]["depends_on"] == [system]
 
 
-def test_the_autoscaler_role_is_associated_once_the_pod_identity_agent_exists(default):
-    (association,) = default.resources("cluster", "aws_eks_pod_identity_association").values()
+def test_every_association_is_made_once_the_pod_identity_agent_exists(default):
+    associations = default.resources("cluster", "aws_eks_pod_identity_association").values()
+    # The autoscaler's, and the default training namespace's prefix role.
+    assert sorted(a["service_account"] for a in associations) == ["cluster-autoscaler", "training"]
     (agent,) = [a for a in addresses(default, "aws_eks_addon") if "pod_identity_agent" in a]
-    assert agent in association["depends_on"]
-    assert association["cluster_name"] == f"${{{CLUSTER}.name}}"
+    for association in associations:
+        assert agent in association["depends_on"]
+        assert association["cluster_name"] == f"${{{CLUSTER}.name}}"
 
 
 def test_one_loop_makes_a_role_for_every_identity_of_the_plan_at_the_address_it_always_had(default):
@@ -105,13 +108,14 @@ def test_one_loop_makes_a_role_for_every_identity_of_the_plan_at_the_address_it_
     expected = {"autoscaler_identity_role_FA9010D1", "cloudwatch_agent_role_00D3F63B", "mountpoint_role_650A2429"}
     assert expected <= set(roles)
     assert {p.identity.construct_id for p in plan_for("default.yaml").pod_identities} == {
-        "autoscaler_identity", "cloudwatch_agent_role", "mountpoint_role"}
+        "autoscaler_identity", "cloudwatch_agent_role", "mountpoint_role", "training_default_identity"}
     addons = {a["addon_name"]: a for a in default.resources("cluster", "aws_eks_addon").values()}
     assert addons["aws-mountpoint-s3-csi-driver"]["pod_identity_association"] == [
         {"role_arn": "${aws_iam_role.mountpoint_role_650A2429.arn}", "service_account": "s3-csi-driver-sa"}]
     assert addons["amazon-cloudwatch-observability"]["pod_identity_association"] == [
         {"role_arn": "${aws_iam_role.cloudwatch_agent_role_00D3F63B.arn}", "service_account": "cloudwatch-agent"}]
-    (association,) = default.resources("cluster", "aws_eks_pod_identity_association").values()
+    (association,) = [a for a in default.resources("cluster", "aws_eks_pod_identity_association").values()
+                      if a["service_account"] == "cluster-autoscaler"]
     assert association["role_arn"] == "${aws_iam_role.autoscaler_identity_role_FA9010D1.arn}"
 
 

@@ -97,14 +97,16 @@ def test_a_release_named_unlike_its_component_is_refused(monkeypatch):
 ])
 def test_a_component_that_is_off_gets_no_role(config_variant, edit, absent):
     everything = {p.component for p in plan_for("default.yaml").pod_identities}
-    assert everything == {"cluster-autoscaler", "amazon-cloudwatch-observability", "aws-mountpoint-s3-csi-driver"}
-    assert {p.component for p in plan_for(config_variant(edit=edit)).pod_identities} == everything - {absent}
+    assert everything == {"cluster-autoscaler", "amazon-cloudwatch-observability", "aws-mountpoint-s3-csi-driver", "training-storage"}
+    # Without the bucket the training namespaces' prefix roles go too.
+    gone = {absent, "training-storage"} if absent == "aws-mountpoint-s3-csi-driver" else {absent}
+    assert {p.component for p in plan_for(config_variant(edit=edit)).pod_identities} == everything - gone
 
 
 def test_add_ons_hand_their_roles_over_and_charts_get_an_association():
     associate = {p.component: p.associate for p in plan_for("default.yaml").pod_identities}
     assert associate == {"cluster-autoscaler": True, "amazon-cloudwatch-observability": False,
-                         "aws-mountpoint-s3-csi-driver": False}
+                         "aws-mountpoint-s3-csi-driver": False, "training-storage": True}
 
 
 def test_an_identity_asking_for_a_grant_the_cluster_lacks_is_refused():
@@ -119,7 +121,7 @@ def test_an_identity_asking_for_a_grant_the_cluster_lacks_is_refused():
         ClusterStack(App(), "p5prod-cluster", plan=without_bucket, network=NetworkRefs(
             vpc_id="vpc-1", private_subnet_ids=["subnet-a", "subnet-b"],
             subnet_ids_by_zone={"us-east-1a": ["subnet-a"], "us-east-1b": ["subnet-b"]}))
-    assert [g.name for g in Grant] == ["CHECKPOINT_BUCKET_READ_WRITE"]
+    assert [g.name for g in Grant] == ["CHECKPOINT_BUCKET_READ_WRITE", "CHECKPOINT_NAMESPACE_PREFIX_READ_WRITE"]
 
 
 def test_the_inputs_keys_and_templates_are_derived_from_the_fields():
@@ -136,7 +138,9 @@ def test_a_release_reads_exactly_the_inputs_its_manifests_use():
 
     assert storage("p5-training.yaml").inputs == inputs.FIELDS  # the bucket and the file system
     assert storage("default.yaml").inputs == ("checkpoint_bucket",)
-    assert all(r.inputs == () for r in plan_for("p5-training.yaml").platform.releases if r.name != "training-storage")
+    # The runtimes hand the bucket's name to DCP (CHECKPOINT_BUCKET); nothing else reads an input.
+    reading = {r.name: r.inputs for r in plan_for("p5-training.yaml").platform.releases if r.inputs and r.name != "training-storage"}
+    assert reading == {"training-runtimes": ("checkpoint_bucket",)}
 
 
 

@@ -71,6 +71,22 @@ def test_p5_examples_ask_for_8_gpus_and_32_efa_on_two_nodes():
     assert job["spec"]["trainer"]["resourcesPerNode"]["limits"] == {"nvidia.com/gpu": 8, "vpc.amazonaws.com/efa": 32}
 
 
+def test_p5_fsdp_example_installs_the_pinned_connector_and_checkpoints_to_its_prefix():
+    job = job_examples.examples_for(plan_of("p5-efa.yaml"))["h100"]["fsdp"]
+    trainer = job["spec"]["trainer"]
+    assert trainer["numNodes"] == 2
+    assert trainer["resourcesPerNode"]["limits"] == {"nvidia.com/gpu": 8, "vpc.amazonaws.com/efa": 32}
+    assert job["spec"]["runtimeRef"]["name"] == "torch-h100"
+    assert trainer["command"] == ["bash", "-c", "pip install --no-cache-dir s3torchconnector==1.5.0 && exec torchrun "
+                                  "/workspace/code/train_fsdp.py --steps 1000 --checkpoint-every 100 "
+                                  "--checkpoint-uri s3://$(CHECKPOINT_BUCKET)/$(CHECKPOINT_PREFIX)"]
+
+
+def test_no_fsdp_example_without_a_checkpoint_bucket(config_variant):
+    plan = plan_of(config_variant(edit={"storage.checkpoints.enabled": False}))
+    assert all("fsdp" not in jobs for jobs in job_examples.examples_for(plan).values())
+
+
 @pytest.mark.parametrize("config", EXAMPLE_CONFIGS)
 def test_every_generated_example_is_a_valid_trainjob(config):
     for jobs in job_examples.examples_for(plan_of(config)).values():
@@ -80,7 +96,7 @@ def test_every_generated_example_is_a_valid_trainjob(config):
 
 def test_the_examples_are_written_beside_the_stacks(tmp_path: Path):
     written = job_examples.write(plan_of("p5-training.yaml"), str(tmp_path))
-    assert sorted(written["h100"]) == ["first-job", "nccl-allreduce", "nccl-tests"]
+    assert sorted(written["h100"]) == ["first-job", "fsdp", "nccl-allreduce", "nccl-tests"]
     assert (tmp_path / "examples" / "code" / "train.py").read_text() == (ROOT / "examples" / "code" / "train.py").read_text()
     job = yaml.safe_load((written["h100"]["first-job"] / "trainjob.yaml").read_text())
     assert job["metadata"]["labels"] == {"kueue.x-k8s.io/queue-name": "h100"}

@@ -78,6 +78,35 @@ def test_mountpoint_driver_gets_the_bucket_and_only_the_bucket_through_pod_ident
     ]
 
 
+def test_each_training_namespace_gets_a_role_scoped_to_its_own_prefix_of_the_bucket(p5):
+    import json
+    bucket = "${aws_s3_bucket." + next(iter(p5.resources("cluster", "aws_s3_bucket"))) + ".arn}"
+    key = "${aws_kms_key." + next(k for k in p5.resources("cluster", "aws_kms_key") if k.startswith("checkpoint_bucket")) + ".arn}"
+    associations = {a["namespace"]: a for a in p5.resources("cluster", "aws_eks_pod_identity_association").values()
+                    if a["service_account"] == "training"}
+    assert sorted(associations) == ["default", "research"]
+    policies = p5.resources("cluster", "aws_iam_role_policy")
+    for namespace, association in associations.items():
+        role_key = association["role_arn"].split(".")[1]
+        (policy,) = [json.loads(p["policy"]) for p in policies.values() if p["role"] == "${aws_iam_role." + role_key + ".id}"]
+        assert policy["Statement"] == [
+            {"Sid": "ListOwnPrefix", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": bucket,
+             "Condition": {"StringLike": {"s3:prefix": f"{namespace}/*"}}},
+            {"Sid": "ReadWriteOwnPrefix", "Effect": "Allow",
+             "Action": ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+             "Resource": bucket + f"/{namespace}/*"},
+            {"Sid": "UseCheckpointKeyThroughS3", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+             "Resource": key, "Condition": {"StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}}},
+        ]
+
+
+def test_training_pods_run_as_the_service_account_each_namespace_has(p5):
+    storage = releases(p5)["training-storage"]
+    accounts = [(m["metadata"]["namespace"], m["metadata"]["name"]) for m in storage["parsed"]["manifests"] if m["kind"] == "ServiceAccount"]
+    assert sorted(accounts) == [("default", "training"), ("research", "training")]
+    assert runtime_pod(p5)["serviceAccountName"] == "training"
+
+
 def test_every_training_namespace_gets_claims_and_the_runtime_mounts_them(p5):
     storage = releases(p5)["training-storage"]
     claims = [(m["metadata"]["namespace"], m["metadata"]["name"]) for m in storage["parsed"]["manifests"] if m["kind"] == "PersistentVolumeClaim"]
@@ -206,3 +235,22 @@ def test_each_group_of_a_namespace_gets_its_own_checkpoint_volume(config_variant
                if m["kind"] == "PersistentVolume" and m["spec"]["csi"]["driver"] == "s3.csi.aws.com"}
     assert options == {"checkpoints-default-h100": "maximum-throughput-gbps 3200", "checkpoints-default-l4": "maximum-throughput-gbps 40",
                        "checkpoints-research-h100": "maximum-throughput-gbps 3200", "checkpoints-research-l4": "maximum-throughput-gbps 40"}
+
+
+def test_the_rendered_runtime_hands_dcp_its_bucket_region_and_a_prefix_under_the_namespace(synth, config_variant):
+    """Rendered with the real helm: the trainer container's env, in order, so each $(VAR) is
+    defined before the variable that uses it (Kubernetes expands only earlier ones)."""
+    from tests import render
+
+    _, renders = render.rendered("p5-training.yaml", synth, config_variant)
+    (runtime,) = [o for s, o in renders.objects() if s.name == "training-runtimes" and o["metadata"]["name"] == "torch-h100"]
+    pod = runtime["spec"]["template"]["spec"]["replicatedJobs"][0]["template"]["spec"]["template"]["spec"]
+    env = pod["containers"][0]["env"]
+    names = [e["name"] for e in env]
+    by_name = {e["name"]: e for e in env}
+    assert by_name["CHECKPOINT_BUCKET"] == {"name": "CHECKPOINT_BUCKET", "value": "tf-inputs-checkpointbucket"}
+    assert by_name["AWS_REGION"] == {"name": "AWS_REGION", "value": "us-east-1"}
+    assert by_name["NAMESPACE"] == {"name": "NAMESPACE", "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}}}
+    assert by_name["CHECKPOINT_PREFIX"] == {"name": "CHECKPOINT_PREFIX", "value": "$(NAMESPACE)/$(TRAINJOB_NAME)"}
+    assert names.index("NAMESPACE") < names.index("CHECKPOINT_PREFIX") and names.index("TRAINJOB_NAME") < names.index("CHECKPOINT_PREFIX")
+    assert pod["serviceAccountName"] == "training"

@@ -18,7 +18,8 @@ def specs():
 def spec(specs):
     def build(scope):
         autoscaler = HelmRelease(scope, "cluster_autoscaler", props=HelmReleaseProps(spec=specs["cluster-autoscaler"]))
-        runtimes = HelmRelease(scope, "training_runtimes", props=HelmReleaseProps(spec=specs["training-runtimes"]),
+        runtimes = HelmRelease(scope, "training_runtimes", props=HelmReleaseProps(
+            spec=specs["training-runtimes"], inputs=PlatformInputs(checkpoint_bucket="bucket-ref")),
                                depends_on=[autoscaler.release])
         return autoscaler, runtimes
 

@@ -17,7 +17,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 .PHONY: help install install-dev install-cli synth validate plan deploy destroy test test-unit bench mutation rehearse example-cpu clean
 
 # Each install step says what it does and, at its end, how long it took. The "about"
-# figures were measured on a 2-core machine with nothing cached (README, "The two commands").
+# figures were measured on a 2-core machine with nothing cached (docs/testing.md, "Installing what the tests need").
 step = echo "==> $(1)"; start=$$(date +%s)
 took = echo "    done in $$(( $$(date +%s) - start )) s"
 comma := ,

@@ -14,7 +14,7 @@ export CHECKPOINT_DISABLE := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev install-cli synth validate plan deploy destroy test test-unit bench mutation rehearse example-cpu clean
+.PHONY: help install install-dev install-cli synth validate plan deploy destroy test test-unit bench mutation rehearse example-cpu docs clean
 
 # Each install step says what it does and, at its end, how long it took. The "about"
 # figures were measured on a 2-core machine with nothing cached (docs/testing.md, "Installing what the tests need").
@@ -122,5 +122,9 @@ example-cpu: $(VENV)/.torch-installed
 	OMP_NUM_THREADS=1 CUDA_VISIBLE_DEVICES= $(VENV)/bin/torchrun --standalone --nproc-per-node 2 examples/code/train.py --steps 50
 
 ## clean: remove cdktf.out/ and test leftovers (never state/)
+## docs: regenerate config.schema.json and docs/configuration.md's key table from the model
+docs: install
+	$(PY) tools/gen_docs.py
+
 clean:
 	rm -rf cdktf.out .pytest_cache .rehearsal

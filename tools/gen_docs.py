@@ -39,21 +39,26 @@ def _type(node: dict, defs: dict) -> str:
     return node.get("type", "any")
 
 
-def _rows(properties: dict, required: list, defs: dict, prefix: str):
+def _rows(properties: dict, required: list, defs: dict, prefix: str, variant: str = ""):
     for key, node in properties.items():
         path = f"{prefix}{key}"
         default = "required" if key in required else json.dumps(node["default"]) if "default" in node else "-"
-        description = node.get("description", "").replace("\n", " ").replace("|", "\\|")
-        yield f"| `{path}` | {_type(node, defs)} | `{default}` | {description} |"
         target = node
         if "$ref" in node:
             target = defs[node["$ref"].rsplit("/", 1)[1]]
-        elif node.get("type") == "array" and "$ref" in node.get("items", {}):
+        description = node.get("description") or target.get("description", "")
+        description = " ".join(description.split()).replace("|", "\\|")
+        yield f"| `{path}` | {_type(node, defs)} | `{default}` | {variant}{description} |"
+        if node.get("type") == "array" and "$ref" in node.get("items", {}):
             target, path = defs[node["items"]["$ref"].rsplit("/", 1)[1]], f"{path}[]"
-        else:
-            options = [o for o in node.get("anyOf", ()) if "$ref" in o]
-            if len(options) == 1:
-                target = defs[options[0]["$ref"].rsplit("/", 1)[1]]
+        options = [defs[o["$ref"].rsplit("/", 1)[1]] for o in node.get("anyOf", node.get("oneOf", ())) if "$ref" in o]
+        if len(options) > 1:  # a tagged union (backend): each variant's keys, named by its tag
+            for option in options:
+                tag = option["properties"]["type"].get("const", option["properties"]["type"].get("default"))
+                yield from _rows(option["properties"], option.get("required", []), defs, f"{path}.", f"`type: {tag}`: ")
+            continue
+        if options:
+            target = options[0]
         if target is not node and "properties" in target:
             yield from _rows(target["properties"], target.get("required", []), defs, f"{path}.")
 

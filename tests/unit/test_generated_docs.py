@@ -34,3 +34,14 @@ def test_the_schema_rejects_an_unknown_key_like_the_loader():
     document["network"]["nat_gatways"] = "single"
     with pytest.raises(jsonschema.ValidationError, match="nat_gatways"):
         jsonschema.validate(document, schema)
+
+
+def test_every_key_in_the_reference_has_a_description():
+    rows = gen_docs.REFERENCE.read_text().split("## Every key")[1].splitlines()[3:]
+    undescribed = [row.split("|")[1].strip() for row in rows if row.rstrip().endswith("|  |")]
+    assert not undescribed, f"add a docstring under each of these fields: {undescribed}"
+
+
+def test_the_reference_gives_type_default_and_description_of_a_known_key():
+    assert ("| `gpu_node_groups[].capacity_type` | \"on_demand\" \\| \"spot\" \\| \"capacity_block\" | `\"on_demand\"` |"
+            in gen_docs.REFERENCE.read_text())

@@ -14,7 +14,6 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = ROOT / "config"
 EXAMPLE_CONFIGS = sorted(p.name for p in CONFIG_DIR.glob("*.yaml"))
-sys.path.insert(0, str(ROOT))
 
 
 # ---------------------------------------------------------------------------

@@ -111,7 +111,6 @@ class Cluster(Strict):
     """Days the control-plane logs are kept; one of the values CloudWatch Logs allows."""
     service_ipv4_cidr: Cidr | None = None
     """The Kubernetes service range; must not overlap the VPC. Unset: EKS picks one."""
-    # EKS node auto repair on every node group, fed by the node monitoring agent.
     node_repair: bool = True
     """EKS node auto repair on every node group, fed by the eks-node-monitoring-agent add-on."""
 
@@ -132,8 +131,6 @@ class SystemNodes(Strict):
 class GpuNodeGroup(Strict):
     name: GroupName
     """Unique lowercase name; prefixes the group's resources and names its runtime `torch-<name>` and queue."""
-    # One type, or several interchangeable ones (same accelerator model, memory and count, and EFA layout),
-    # which lets Spot draw on more capacity pools.
     instance_type: str | None = None
     """One of the catalog's GPU or Trainium types (cluster_config/instance_types.csv). Give this or `instance_types`."""
     instance_types: Annotated[list[str], Field(min_length=1, max_length=20)] | None = None
@@ -171,8 +168,6 @@ class GpuNodeGroup(Strict):
 
 
 class Platform(Strict):
-    # exec runs `aws eks get-token` (laptops, CI with the AWS CLI); token reads a
-    # short-lived token from aws_eks_cluster_auth (Terraform Cloud runners have no AWS CLI).
     kubernetes_auth: Literal["exec", "token"] = "exec"
     """`exec` runs `aws eks get-token` (needs the AWS CLI); `token` reads a token of about 15 minutes from aws_eks_cluster_auth, for Terraform Cloud runners."""
     nvidia_device_plugin: components.nvidia_device_plugin.Config = components.nvidia_device_plugin.Config()
@@ -210,8 +205,6 @@ class Checkpoints(Strict):
 
 
 class Storage(Strict):
-    # raid0: instance-store NVMe disks become one array for kubelet and containerd,
-    # so images and emptyDir scratch live on it; none: they stay on the EBS root volume.
     local_nvme: Literal["raid0", "none"] = "raid0"
     """`raid0`: the instance-store NVMe disks as one array for kubelet and containerd (scratch, images); `none`: unused."""
     fsx_lustre: FsxLustre = FsxLustre()
@@ -219,11 +212,8 @@ class Storage(Strict):
 
 
 class Observability(Strict):
-    # The amazon-cloudwatch-observability add-on: Container Insights with GPU, Neuron
-    # and EFA metrics, and a GPU-fault alarm per group.
     cloudwatch: bool = True
     """The amazon-cloudwatch-observability add-on: Container Insights with GPU, Neuron and EFA metrics, and a GPU-fault alarm per group."""
-    # Send the alarms to a KMS-encrypted SNS topic; subscribe to it yourself.
     alarm_topic: bool = True
     """Send the alarms to a KMS-encrypted SNS topic; subscribe to it yourself."""
 
@@ -242,8 +232,6 @@ class S3Backend(Strict):
     """Unset: `gpu-eks/<name>`; each stack's state is `<key_prefix>/<network|cluster|platform>.tfstate`."""
     region: Region | None = None  # default: the cluster's region
     """Unset: the cluster's region."""
-    # S3-native locking (use_lockfile) needs Terraform >= 1.10; a DynamoDB table
-    # serves older Terraform during a migration.
     dynamodb_table: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{3,255}$")] | None = None
     """A lock table for Terraform < 1.10 during a migration."""
     kms_key_id: str | None = None

@@ -73,18 +73,12 @@ class Config(Strict):
     """Install Kubeflow Trainer v2 and a PyTorch runtime per GPU group (and an MPI one per NVIDIA group)."""
     version: ChartVersion = CHART.version
     """Chart version of oci://ghcr.io/kubeflow/charts/kubeflow-trainer."""
-    # The container image of the per-group runtimes. NCCL uses EFA only if the image
-    # carries libfabric and aws-ofi-nccl, as the default (an AWS DLC) does.
     image: Image = TRAINING_IMAGE
     """Image of the NVIDIA runtimes; NCCL uses EFA only if it carries libfabric and the AWS NCCL OFI plugin, as the default AWS DLC does."""
-    # The image of the Trainium groups' runtimes (torch-neuronx), likewise.
     neuron_image: Image = NEURON_TRAINING_IMAGE
     """Image of the Trainium runtimes (a PyTorch Neuron image)."""
-    # Where TrainJobs run: each gets the shared-storage claims the runtimes mount.
     namespaces: Annotated[list[Namespace], Field(min_length=1)] = ["default"]
     """Namespaces where TrainJobs run; each gets the storage claims and the queues."""
-    # Times the JobSet of a TrainJob is restarted after a pod fails (a node lost, an
-    # OOM), each time resuming from the newest checkpoint; then the TrainJob fails.
     max_restarts: Annotated[int, Field(ge=0, le=100)] = 3
     """JobSet restarts of a TrainJob after a pod failure, each resuming from the newest checkpoint."""
 

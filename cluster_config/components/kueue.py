@@ -54,8 +54,6 @@ class Config(Strict):
     """Unset: the pinned chart."""
     teams: list[Team] = []
     """Teams with guaranteed shares; none means one queue per group for everyone."""
-    # Admit a job only once cluster-autoscaler has provisioned all its nodes
-    # (a ProvisioningRequest per job), so a partial scale-up never holds GPUs idle.
     all_or_nothing: bool = True
     """Admit a job only once all its nodes are provisioned, so a partial scale-up never holds GPUs idle."""
 

@@ -14,10 +14,10 @@ export CHECKPOINT_DISABLE := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev install-cli synth validate plan deploy destroy test test-unit bench mutation rehearse example-cpu clean
+.PHONY: help install install-dev install-cli synth validate plan deploy destroy test test-unit lint bench mutation rehearse example-cpu docs clean
 
 # Each install step says what it does and, at its end, how long it took. The "about"
-# figures were measured on a 2-core machine with nothing cached (README, "The two commands").
+# figures were measured on a 2-core machine with nothing cached (docs/testing.md, "Installing what the tests need").
 step = echo "==> $(1)"; start=$$(date +%s)
 took = echo "    done in $$(( $$(date +%s) - start )) s"
 comma := ,
@@ -97,13 +97,17 @@ deploy: install
 destroy: install
 	@$(PY) tools/cluster.py destroy $(if $(CONFIG),--config $(CONFIG)) $(if $(filter 1,$(AUTO_APPROVE)),--yes)
 
-## test: the whole suite (unit, synth assertions, real terraform validate, checkov, moto rehearsal, CPU training)
-test: install-dev
+## test: the whole suite (lint, unit, synth assertions, real terraform validate, checkov, moto rehearsal, CPU training)
+test: install-dev lint
 	$(PY) -m pytest
 
-## test-unit: only the fast tests
-test-unit: install-dev
+## test-unit: lint and the fast tests; installs no PyTorch, scanners or cdktf CLI, which only the integration tests use
+test-unit: $(VENV)/.dev-installed $(VENV)/.helm-installed lint
 	$(PY) -m pytest -m "not integration"
+
+## lint: ruff check with the rules in pyproject.toml
+lint: $(VENV)/.dev-installed
+	$(PY) -m ruff check .
 
 ## bench: synth time and memory against an ordinary-import baseline (RUNS=5; RECORD=1 appends to BENCHMARKS.md)
 bench: install
@@ -122,5 +126,9 @@ example-cpu: $(VENV)/.torch-installed
 	OMP_NUM_THREADS=1 CUDA_VISIBLE_DEVICES= $(VENV)/bin/torchrun --standalone --nproc-per-node 2 examples/code/train.py --steps 50
 
 ## clean: remove cdktf.out/ and test leftovers (never state/)
+## docs: regenerate config.schema.json and docs/configuration.md's key table from the model
+docs: install
+	$(PY) tools/gen_docs.py
+
 clean:
 	rm -rf cdktf.out .pytest_cache .rehearsal

@@ -78,54 +78,85 @@ TaintText = Annotated[str, AfterValidator(_taint)]
 
 class ExistingVpc(Strict):
     vpc_id: VpcId
+    """Your VPC's id (vpc-...)."""
     private_subnet_ids: Annotated[list[SubnetId], Field(min_length=2)]
+    """At least two private subnets, in different AZs, with a route to NAT or the endpoints the nodes need (docs/deploying.md, Bringing your own VPC)."""
 
 
 class Network(Strict):
     vpc_cidr: Cidr = "10.0.0.0/16"
+    """A private range, /16 to /21. Private subnets get the first eighths (a /19 each in a /16), public subnets share the last eighth."""
     availability_zones: Annotated[list[str], Field(min_length=2, max_length=6)]
+    """2-6 AZs of `region`."""
     nat_gateways: Literal["single", "one_per_az", "none"] = "single"
+    """`single` (cheapest), `one_per_az` (survives an AZ outage) or `none` (nodes then need endpoints for everything and the platform's images mirrored into ECR; a warning lists the missing endpoints)."""
     vpc_endpoints: list[Literal[KNOWN_VPC_ENDPOINTS]] = ["s3", "ecr.api", "ecr.dkr", "sts"]  # type: ignore[valid-type]
+    """`s3` is a gateway endpoint (free); the rest are interface endpoints with private DNS (about $0.01 per endpoint per AZ per hour)."""
     flow_logs_retention_days: Annotated[int, Field(ge=1, le=3653)] = 90
+    """Days the VPC flow logs are kept in CloudWatch Logs."""
     existing_vpc: ExistingVpc | None = None
+    """Bring your own VPC: no network stack is made, and the other network keys are rejected."""
 
 
 class Cluster(Strict):
     endpoint_public_access: bool = False
+    """Turn on the public API endpoint (the private endpoint is always on). Off by default: a public endpoint is an attack surface."""
     endpoint_public_access_cidrs: list[Cidr] = []
+    """Required when the endpoint is public; `0.0.0.0/0` only if written out, and it warns."""
     admin_principal_arns: list[PrincipalArn] = []
+    """IAM roles or users given cluster-admin through access entries (the identity that deploys is admin already)."""
     log_types: list[Literal[CONTROL_PLANE_LOG_TYPES]] = list(CONTROL_PLANE_LOG_TYPES)  # type: ignore[valid-type]
+    """Control-plane log types sent to CloudWatch Logs; all five by default."""
     log_retention_days: Literal[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] = 90
+    """Days the control-plane logs are kept; one of the values CloudWatch Logs allows."""
     service_ipv4_cidr: Cidr | None = None
-    # EKS node auto repair on every node group, fed by the node monitoring agent.
+    """The Kubernetes service range; must not overlap the VPC. Unset: EKS picks one."""
     node_repair: bool = True
+    """EKS node auto repair on every node group, fed by the eks-node-monitoring-agent add-on."""
 
 
 class SystemNodes(Strict):
     instance_types: Annotated[list[str], Field(min_length=1)] = ["m6i.large"]
+    """CPU instance types of the system node group, which runs the controllers."""
     min_size: Size = 2
+    """Fewest system nodes; two keep the controllers up through a node loss."""
     max_size: Size = 4
+    """Most system nodes."""
     desired_size: Size = 2
+    """System nodes at first deploy."""
     root_volume_gib: Annotated[int, Field(ge=20, le=16384)] = 50
+    """Encrypted gp3 root volume size, GiB."""
 
 
 class GpuNodeGroup(Strict):
     name: GroupName
-    # One type, or several interchangeable ones (same accelerator model, memory and count, and EFA layout),
-    # which lets Spot draw on more capacity pools.
+    """Unique lowercase name; prefixes the group's resources and names its runtime `torch-<name>` and queue."""
     instance_type: str | None = None
+    """One of the catalog's GPU or Trainium types (cluster_config/instance_types.csv). Give this or `instance_types`."""
     instance_types: Annotated[list[str], Field(min_length=1, max_length=20)] | None = None
+    """Interchangeable types (same accelerator model, memory, count and EFA layout), so Spot can draw on more capacity pools."""
     min_size: Size = 0
+    """Fewest nodes; 0 lets the group scale to zero when idle."""
     max_size: Size = 2
+    """Most nodes (>= 1); the autoscaler scales up to it."""
     desired_size: Size = 0
+    """Nodes at first deploy; Terraform ignores later changes because the autoscaler owns it."""
     capacity_type: Literal["on_demand", "spot", "capacity_block"] = "on_demand"
+    """`on_demand`, `spot` or `capacity_block` (only for the types the catalog marks)."""
     capacity_reservation_id: ReservationId | None = None
+    """Required for `capacity_block`; a targeted On-Demand Capacity Reservation for `on_demand`."""
     availability_zone: str | None = None
+    """Required when EFA is on or a reservation is used; one of `network.availability_zones`."""
     efa: Literal["auto", True, False] = "auto"
+    """`auto`: EFA wherever the type supports it; `true` is an error on a type without it; `false` turns it off."""
     ami_type: Literal["al2023", "bottlerocket"] = "al2023"
+    """`al2023` or `bottlerocket` (the NVIDIA or Neuron variant follows from the type)."""
     root_volume_gib: Annotated[int, Field(ge=20, le=16384)] = 200
+    """Encrypted gp3 volume, GiB; on Bottlerocket it sizes the data volume that holds images."""
     labels: dict[str, str] = {}
+    """Extra node labels, next to the accelerator and EFA labels every group gets."""
     taints: list[TaintText] = []
+    """`key=value:Effect`; empty means `nvidia.com/gpu=true:NoSchedule` (`aws.amazon.com/neuron` for Trainium)."""
 
     @property
     def types(self) -> list[str]:
@@ -137,9 +168,8 @@ class GpuNodeGroup(Strict):
 
 
 class Platform(Strict):
-    # exec runs `aws eks get-token` (laptops, CI with the AWS CLI); token reads a
-    # short-lived token from aws_eks_cluster_auth (Terraform Cloud runners have no AWS CLI).
     kubernetes_auth: Literal["exec", "token"] = "exec"
+    """`exec` runs `aws eks get-token` (needs the AWS CLI); `token` reads a token of about 15 minutes from aws_eks_cluster_auth, for Terraform Cloud runners."""
     nvidia_device_plugin: components.nvidia_device_plugin.Config = components.nvidia_device_plugin.Config()
     neuron_device_plugin: components.neuron_device_plugin.Config = components.neuron_device_plugin.Config()
     efa_device_plugin: components.efa_device_plugin.Config = components.efa_device_plugin.Config()
@@ -150,58 +180,75 @@ class FsxLustre(Strict):
     """A shared dataset file system, created in one AZ of the cluster's VPC."""
 
     enabled: bool = False
+    """Make an FSx for Lustre file system mounted at /fsx."""
     storage_capacity_gib: Annotated[int, Field(ge=1200, le=2_073_600)] = 1200
+    """1200 or a multiple of 2400 GiB."""
     deployment_type: Literal["PERSISTENT_2", "SCRATCH_2"] = "PERSISTENT_2"
+    """`PERSISTENT_2` (replicated, backed up) or `SCRATCH_2` (cheaper, no replication)."""
     throughput_mib_per_tib: Literal[125, 250, 500, 1000] | None = None  # PERSISTENT_2 only; default 250
+    """PERSISTENT_2 only: 125, 250, 500 or 1000; unset means 250."""
     availability_zone: str | None = None  # default: the first EFA group's AZ, else the first AZ
+    """Unset: the first EFA group's AZ, else the first AZ."""
     import_path: Annotated[str, StringConstraints(pattern=r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$")] | None = None
+    """An s3:// path the file system links to (lazy load, export)."""
 
 
 class Checkpoints(Strict):
     """A versioned, KMS-encrypted bucket the training pods mount at /checkpoints."""
 
     enabled: bool = True
+    """Make a versioned, KMS-encrypted S3 bucket for checkpoints, writable by the training pods."""
     bucket_name: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")] | None = None
+    """Unset: `<name>-checkpoints-<account>-<region>`, which is globally unique."""
     noncurrent_version_days: Annotated[int, Field(ge=1, le=3650)] = 30
+    """Days an overwritten or deleted checkpoint version is kept before it expires."""
 
 
 class Storage(Strict):
-    # raid0: instance-store NVMe disks become one array for kubelet and containerd,
-    # so images and emptyDir scratch live on it; none: they stay on the EBS root volume.
     local_nvme: Literal["raid0", "none"] = "raid0"
+    """`raid0`: the instance-store NVMe disks as one array for kubelet and containerd (scratch, images); `none`: unused."""
     fsx_lustre: FsxLustre = FsxLustre()
     checkpoints: Checkpoints = Checkpoints()
 
 
 class Observability(Strict):
-    # The amazon-cloudwatch-observability add-on: Container Insights with GPU, Neuron
-    # and EFA metrics, and a GPU-fault alarm per group.
     cloudwatch: bool = True
-    # Send the alarms to a KMS-encrypted SNS topic; subscribe to it yourself.
+    """The amazon-cloudwatch-observability add-on: Container Insights with GPU, Neuron and EFA metrics, and a GPU-fault alarm per group."""
     alarm_topic: bool = True
+    """Send the alarms to a KMS-encrypted SNS topic; subscribe to it yourself."""
 
 
 class LocalBackend(Strict):
     type: Literal["local"] = "local"
+    """State in state/<stack>.tfstate in the repository: for one person."""
 
 
 class S3Backend(Strict):
     type: Literal["s3"]
+    """An S3 backend per stack, encrypted, with S3-native locking (Terraform >= 1.10)."""
     bucket: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")]
+    """The state bucket (it must exist)."""
     key_prefix: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9!_.*'()/-]*[A-Za-z0-9_.*'()-]$")] | None = None
+    """Unset: `gpu-eks/<name>`; each stack's state is `<key_prefix>/<network|cluster|platform>.tfstate`."""
     region: Region | None = None  # default: the cluster's region
-    # S3-native locking (use_lockfile) needs Terraform >= 1.10; a DynamoDB table
-    # serves older Terraform during a migration.
+    """Unset: the cluster's region."""
     dynamodb_table: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{3,255}$")] | None = None
+    """A lock table for Terraform < 1.10 during a migration."""
     kms_key_id: str | None = None
+    """A KMS key for the state objects."""
 
 
 class CloudBackend(Strict):
     type: Literal["cloud"]
+    """Terraform Cloud / HCP Terraform, one named workspace per stack."""
     organization: Annotated[str, StringConstraints(min_length=1, pattern=r"^[A-Za-z0-9_-]+$")]
+    """The organization."""
     hostname: str = "app.terraform.io"
+    """The Terraform Cloud host."""
     project: str | None = None
+    """The project the workspaces go in."""
     workspace_prefix: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,60}$")] | None = None  # default: name
+    """Unset: `name`; workspaces are `<prefix>-network`, `-cluster`, `-platform`."""
 
 
 Backend = Annotated[LocalBackend | S3Backend | CloudBackend, Field(discriminator="type")]
@@ -209,7 +256,9 @@ Backend = Annotated[LocalBackend | S3Backend | CloudBackend, Field(discriminator
 
 class ClusterConfig(Strict):
     name: Name
+    """3-20 lowercase letters, digits and `-`; prefixes every resource and stack."""
     region: Region
+    """An AWS region of the commercial partition (ARNs and service names are built for `aws`)."""
     # The newest minor in EKS standard support on 2026-12-02 (versions.CALENDAR: 1.34 leaves it that
     # day) that every pin runs on: cluster-autoscaler chart 9.59.0 ships 1.35.0 (BY_MINOR); the
     # nvidia-device-plugin 0.19.3, aws-fsx-csi-driver 1.17.0 and aws-mountpoint-s3-csi-driver 2.7.0
@@ -217,17 +266,29 @@ class ClusterConfig(Strict):
     # kubeflow-trainer 2.3.0 and the EFA plugin declare no upper bound. 1.36 is newer than the
     # newest autoscaler chart. tests/unit/test_versions.py derives it again from the data.
     kubernetes_version: str = "1.35"
+    """`"1.N"`, a minor of the EKS calendar (cluster_config/versions.py) that is not past extended support. Quote it: YAML reads 1.30 as the number 1.3."""
     tags: dict[str, str] = {}
+    """Tags on every resource (the provider's default_tags), next to gpu-eks:cluster and gpu-eks:managed-by."""
     network: Network
+    """The VPC, or your own."""
     cluster: Cluster = Cluster()
+    """The EKS control plane."""
     system_nodes: SystemNodes = SystemNodes()
+    """The CPU node group for the controllers."""
     gpu_node_groups: list[GpuNodeGroup] = []
+    """One managed node group per entry."""
     training_operator: components.kubeflow_trainer.Config = components.kubeflow_trainer.Config()
+    """Kubeflow Trainer v2 and the per-group runtimes."""
     platform: Platform = Platform()
+    """The in-cluster device plugins and autoscaler."""
     storage: Storage = Storage()
+    """Local NVMe, FSx for Lustre and the checkpoint bucket."""
     queues: components.kueue.Config = components.kueue.Config()
+    """Kueue quotas per GPU group and team."""
     observability: Observability = Observability()
+    """Metrics and alarms."""
     backend: Backend = LocalBackend()
+    """Where Terraform state lives: `local`, `s3` or `cloud`."""
 
     @field_validator("kubernetes_version")
     @classmethod

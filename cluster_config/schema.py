@@ -17,4 +17,4 @@ Image = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._/:@-]*$", m
 class Strict(BaseModel):
     """Unknown keys are errors, values are never coerced, and a parsed file cannot change."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, use_attribute_docstrings=True)

@@ -15,7 +15,6 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = ROOT / "config"
 EXAMPLE_CONFIGS = sorted(p.name for p in CONFIG_DIR.glob("*.yaml"))
-sys.path.insert(0, str(ROOT))
 
 # The date every in-process test judges EKS support by: the literal prices and warnings below
 # are those of this day, so the suite does not change its verdicts when a minor's standard

@@ -12,7 +12,6 @@ import copy
 from functools import lru_cache
 from pathlib import Path
 
-import pytest
 import yaml
 
 from tests.conftest import unavailable  # noqa: F401  (render.py and the render tests call it from here)

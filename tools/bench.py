@@ -106,7 +106,7 @@ def main() -> int:
 
     med = {k: statistics.median(t for t, _ in v) for k, v in results.items()}
     peak = {k: max(m for _, m in v) for k, v in results.items()}
-    lines = [f"| case | median s | peak MiB (process tree) |", "|---|---:|---:|"]
+    lines = ["| case | median s | peak MiB (process tree) |", "|---|---:|---:|"]
     lines += [f"| ({k}) {cases[k][0]} | {med[k]:.2f} | {peak[k]:.0f} |" for k in cases]
     lines += [
         "",

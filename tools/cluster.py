@@ -317,7 +317,7 @@ class ClusterTool:
         kind = report.backend_type(self.plan)
         if kind == "local":
             raise Refused(f"{self.config_path} keeps Terraform state in the local backend, which lives on this runner's disk "
-                          "and is gone when the job ends. Set backend.type to s3 or cloud first (README, \"State\").")
+                          "and is gone when the job ends. Set backend.type to s3 or cloud first (docs/deploying.md, \"State\").")
         self.say(f"{self.config_path}: state backend {kind}")
         return 0
 

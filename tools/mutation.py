@@ -761,6 +761,20 @@ MUTATIONS: tuple[Mutation, ...] = (
         new='''"value": "$(TRAINJOB_NAME)"}''',
         why="every DCP save would be refused: the job's role reaches only <namespace>/, and jobs of two teams would share keys",
     ),
+    Mutation(
+        name="config-keys-undescribed",
+        file="cluster_config/schema.py",
+        old="strict=True, use_attribute_docstrings=True)",
+        new="strict=True)",
+        why="the configuration reference and the editors' schema would lose every key's description",
+    ),
+    Mutation(
+        name="schema-allows-unknown-keys",
+        file="tools/gen_docs.py",
+        old='    document["$schema"] = "https://json-schema.org/draft/2020-12/schema"',
+        new='    document["$schema"] = "https://json-schema.org/draft/2020-12/schema"\n    document.pop("additionalProperties")',
+        why="an editor would accept a misspelt top-level key that the loader then rejects",
+    ),
 )
 
 

@@ -56,7 +56,9 @@ class ChartToggle(Strict):
     """The keys of a chart a user may switch off or pin to another version."""
 
     enabled: bool = True
+    """Install the chart; it is installed only where a node group needs it."""
     version: ChartVersion | None = None  # None: the component's pin (its CHART)
+    """Unset: the chart version this project pins and tested."""
 
 
 @dataclass(frozen=True, kw_only=True)

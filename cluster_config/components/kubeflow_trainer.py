@@ -70,17 +70,17 @@ class Config(Strict):
     """training_operator: Kubeflow Trainer v2 and the PyTorch runtimes made for each GPU group."""
 
     enabled: bool = True
+    """Install Kubeflow Trainer v2 and a PyTorch runtime per GPU group (and an MPI one per NVIDIA group)."""
     version: ChartVersion = CHART.version
-    # The container image of the per-group runtimes. NCCL uses EFA only if the image
-    # carries libfabric and aws-ofi-nccl, as the default (an AWS DLC) does.
+    """Chart version of oci://ghcr.io/kubeflow/charts/kubeflow-trainer."""
     image: Image = TRAINING_IMAGE
-    # The image of the Trainium groups' runtimes (torch-neuronx), likewise.
+    """Image of the NVIDIA runtimes; NCCL uses EFA only if it carries libfabric and the AWS NCCL OFI plugin, as the default AWS DLC does."""
     neuron_image: Image = NEURON_TRAINING_IMAGE
-    # Where TrainJobs run: each gets the shared-storage claims the runtimes mount.
+    """Image of the Trainium runtimes (a PyTorch Neuron image)."""
     namespaces: Annotated[list[Namespace], Field(min_length=1)] = ["default"]
-    # Times the JobSet of a TrainJob is restarted after a pod fails (a node lost, an
-    # OOM), each time resuming from the newest checkpoint; then the TrainJob fails.
+    """Namespaces where TrainJobs run; each gets the storage claims and the queues."""
     max_restarts: Annotated[int, Field(ge=0, le=100)] = 3
+    """JobSet restarts of a TrainJob after a pod failure, each resuming from the newest checkpoint."""
 
 
 @dataclass(frozen=True, kw_only=True)

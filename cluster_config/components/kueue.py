@@ -36,20 +36,26 @@ class Team(Strict):
     """A team's guaranteed share of the GPUs, in the namespaces it runs jobs in."""
 
     name: GroupName
+    """The team's name; names its queue."""
     namespaces: Annotated[list[Namespace], Field(min_length=1)]
+    """Namespaces the team runs jobs in."""
     quota: dict[str, Annotated[int, Field(ge=0)]]  # accelerators per GPU group name
+    """Accelerators guaranteed per GPU group name."""
     can_borrow: bool = True  # use other teams' idle quota (given back when they need it)
+    """Use other teams' idle quota, given back when they need it."""
 
 
 class Config(Strict):
     """queues: Kueue's quotas per GPU group and team, and all-or-nothing starts."""
 
     enabled: bool = True
+    """Install Kueue and a queue per GPU group."""
     version: ChartVersion | None = None  # None: the pin (CHART)
+    """Unset: the pinned chart."""
     teams: list[Team] = []
-    # Admit a job only once cluster-autoscaler has provisioned all its nodes
-    # (a ProvisioningRequest per job), so a partial scale-up never holds GPUs idle.
+    """Teams with guaranteed shares; none means one queue per group for everyone."""
     all_or_nothing: bool = True
+    """Admit a job only once all its nodes are provisioned, so a partial scale-up never holds GPUs idle."""
 
 @dataclass(frozen=True, kw_only=True)
 class QueueQuota:

@@ -67,8 +67,8 @@ def test_train_logs_progress_from_rank_zero_only(training_run):
 
 def test_torch_runs_with_numpy(training_run, bench_run):
     """requirements-torch.txt pins numpy: without it every run warns "Failed to initialize NumPy"."""
-    for run in (training_run, bench_run):
-        assert "NumPy" not in run.stderr, describe(run)
+    for result in (training_run, bench_run):
+        assert "NumPy" not in result.stderr, describe(result)
 
 
 def test_bench_exits_zero_with_correct_results(bench_run):

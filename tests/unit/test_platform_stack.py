@@ -9,7 +9,7 @@ import yaml
 
 from cluster_config import charts, names
 from cluster_config.components.contract import version_tuple
-from tests.conftest import EXAMPLE_CONFIGS, ROOT
+from tests.conftest import EXAMPLE_CONFIGS
 from tests.upstream import require_reference
 
 # The reference copies of the upstream charts at the pinned versions, beside the project

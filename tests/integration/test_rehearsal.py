@@ -64,8 +64,11 @@ CHANGES: tuple[Change, ...] = (
     # New resources only: nothing that exists is touched.
     Change(slug="add-gpu-group", what="add a GPU group", base="default.yaml", edit=_add_gpu_group,
            create=tuple(sorted(GROUP + GROUP_SKIPPED))),
-    # Teams are Kueue quotas: Helm releases in the platform stack, which is not rehearsed; no AWS change.
-    Change(slug="add-team", what="add a team", base="default.yaml", edit=_add_team),
+    # A team's quotas are Helm releases in the platform stack, which is not rehearsed; its namespace is a
+    # training namespace, so the cluster stack adds that namespace's checkpoint-prefix role, its policy
+    # and its Pod Identity association (issue 20).
+    Change(slug="add-team", what="add a team", base="default.yaml", edit=_add_team,
+           create=("aws_eks_pod_identity_association", "aws_iam_role", "aws_iam_role_policy")),
     # CloudWatch Logs API Reference, PutRetentionPolicy: retention changes on the existing log group.
     Change(slug="log-retention", what="change the control-plane log retention", base="default.yaml",
            edit={"cluster.log_retention_days": 30}, update=("aws_cloudwatch_log_group",)),

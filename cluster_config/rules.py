@@ -326,7 +326,8 @@ def _check_platform(config: ClusterConfig, errors: list[Finding], warnings: list
     if autoscaler.enabled and autoscaler.version is None and cluster_autoscaler.chart_for(config.kubernetes_version) is None:
         warnings.append(Finding(
             "platform.cluster_autoscaler.version",
-            f"no cluster-autoscaler chart ships Kubernetes {config.kubernetes_version} yet; the newest ({cluster_autoscaler.NEWEST_MINOR}) is used. "
+            f"no cluster-autoscaler chart ships Kubernetes {config.kubernetes_version} yet; the newest ({cluster_autoscaler.NEWEST_MINOR}'s chart) is used, "
+            f"running image {cluster_autoscaler.image_for(config.kubernetes_version)}. "
             f"Set a matching chart version when one is released", ("kubernetes_version",),
         ))
 

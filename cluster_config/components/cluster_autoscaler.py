@@ -6,6 +6,7 @@ associates it with the service account named in ``names``, which this chart crea
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .. import names
@@ -39,6 +40,23 @@ BY_MINOR: dict[str, tuple[str, str, str]] = {
 }
 NEWEST_MINOR = max(BY_MINOR, key=lambda minor: int(minor.split(".")[1]))
 
+# The image a cluster of each minor runs, set through the chart's image.tag (every chart of
+# BY_MINOR reads it: values.yaml "image.tag", templates/deployment.yaml
+# "{{ .Values.image.repository }}:{{ .Values.image.tag }}"). The charts' own tags are each
+# minor's x.y.0 or an early patch; these are the newest cluster-autoscaler-<version> tags of
+# kubernetes/autoscaler per minor (tag commit and date). 1.33.6, 1.34.5, 1.35.2 and 1.36.1 were
+# tagged together on 2026-07-22; 1.34.5 carries the ProvisioningRequest fixes all-or-nothing
+# queues rely on. No chart ships 1.36 yet, so a 1.36 cluster runs the newest chart with its image.
+IMAGE_BY_MINOR: dict[str, tuple[str, str]] = {
+    "1.30": ("v1.30.7", "15d77eeb9d, 2025-10-30"),
+    "1.31": ("v1.31.5", "b91b0caf82, 2025-10-08"),
+    "1.32": ("v1.32.7", "444285d49c, 2026-02-13"),
+    "1.33": ("v1.33.6", "8b27ca88cb, 2026-07-22"),
+    "1.34": ("v1.34.5", "446dcd592c, 2026-07-22"),
+    "1.35": ("v1.35.2", "3e1437753d, 2026-07-22"),
+    "1.36": ("v1.36.1", "6f44b4d18e, 2026-07-22"),
+}
+
 
 def chart_for(kubernetes_version: str) -> tuple[str, str] | None:
     """(chart version, cluster-autoscaler version) for the cluster's minor; None: no chart ships it yet."""
@@ -46,14 +64,29 @@ def chart_for(kubernetes_version: str) -> tuple[str, str] | None:
     return (row[0], row[1]) if row else None
 
 
+def image_for(kubernetes_version: str) -> str | None:
+    """The image tag for the cluster's minor; None: the project knows no image of it."""
+    row = IMAGE_BY_MINOR.get(kubernetes_version)
+    return row[0] if row else None
+
+
 class Config(ChartToggle):
-    """platform.cluster_autoscaler: cluster-autoscaler (by default the chart for the cluster's Kubernetes minor)."""
+    """platform.cluster_autoscaler: cluster-autoscaler (by default the chart and the newest image for the cluster's Kubernetes minor; a chart `version` of yours runs that chart's own image)."""
 
 
-def settings(basis: PlanBasis) -> ChartSettings:
-    # The autoscaler matching the cluster's minor; a minor no chart ships yet gets the newest.
-    chart, _ = chart_for(basis.config.kubernetes_version) or chart_for(NEWEST_MINOR)
-    return chart_settings(basis.config.platform.cluster_autoscaler, CHART, version=chart)
+@dataclass(frozen=True, kw_only=True)
+class AutoscalerSettings(ChartSettings):
+    image_tag: str | None  # None: the chart's own image (a chart version the user chose)
+
+
+def settings(basis: PlanBasis) -> AutoscalerSettings:
+    # The autoscaler matching the cluster's minor; a minor no chart ships yet gets the newest chart.
+    minor = basis.config.kubernetes_version
+    toggle = basis.config.platform.cluster_autoscaler
+    chart, _ = chart_for(minor) or chart_for(NEWEST_MINOR)
+    base = chart_settings(toggle, CHART, version=chart)
+    return AutoscalerSettings(enabled=base.enabled, version=base.version,
+                              image_tag=None if toggle.version else image_for(minor))
 
 
 def statements(context: ClusterContext) -> tuple[dict, ...]:
@@ -135,12 +168,13 @@ def release(settings: PlatformSettings, groups: tuple[GpuNodeGroupPlan, ...]) ->
             "rbac": {"serviceAccount": {"create": True, "name": names.AUTOSCALER_SERVICE_ACCOUNT}, **values.get("rbac", {})},
             "nodeSelector": names.SYSTEM_NODE_LABELS,
             "extraArgs": extra_args,
+            **({"image": {"tag": component.image_tag}} if component.image_tag else {}),
         },
     )
 
 
 # With all-or-nothing queues it serves ProvisioningRequests, whose API must exist first.
-COMPONENT: HelmComponent[ChartSettings] = HelmComponent(
+COMPONENT: HelmComponent[AutoscalerSettings] = HelmComponent(
     name=CHART.name, settings=settings, release=release, identities=lambda basis: (IDENTITY,),
     after=(provisioning_request_crd.COMPONENT.name,),
 )

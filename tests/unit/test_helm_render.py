@@ -452,3 +452,13 @@ def test_an_oci_chart_without_a_published_digest_is_trusted_once_then_held_to_it
     digest_file.write_text("sha256:" + "b" * 64)
     with pytest.raises(upstream_charts.FetchError, match="manifest digest sha256:b+, expected sha256:a+ \\(recorded on first use\\)"):
         fetch()
+
+
+def test_the_autoscaler_deployment_runs_the_newest_image_of_the_clusters_minor(synth, config_variant):
+    """image.tag is the key the pinned chart reads (templates/deployment.yaml): the rendered
+    Deployment runs the 1.35 patch, not the chart's own v1.35.0."""
+    result, renders = render.rendered("variant-all-kinds", synth, config_variant)
+    (r,) = [r for r in renders.renders if str(r.source) == "release cluster-autoscaler"]
+    (deployment,) = [o for o in r.objects if o["kind"] == "Deployment"]
+    assert [c["image"] for c in deployment["spec"]["template"]["spec"]["containers"]] == [
+        "registry.k8s.io/autoscaling/cluster-autoscaler:v1.35.2"]

@@ -36,3 +36,6 @@ class ClusterContext(AwsContext):
     # The cluster resource's own name attribute: what is built from it (a node group, an
     # add-on, an association, the autoscaler's role) is made after the cluster.
     cluster_name: str
+    # The cluster resource's version attribute, for the same reason: a node group or add-on
+    # of that version is updated after the control plane, in the same apply.
+    kubernetes_version: str

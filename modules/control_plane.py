@@ -108,7 +108,8 @@ class ControlPlane(Construct):
         )
         # What every other construct of the cluster stack is given.
         self.context = ClusterContext(name=context.name, region=context.region, partition=context.partition,
-                                      account_id=context.account_id, cluster_name=self.cluster.name)
+                                      account_id=context.account_id, cluster_name=self.cluster.name,
+                                      kubernetes_version=self.cluster.version)
 
     @property
     def name(self) -> str:

@@ -89,6 +89,18 @@ class GpuNodeGroup(Construct):
         self.node_group = aws.EksNodeGroup(
             self, "this", cluster_name=cluster_name, node_group_name=name,
             node_role_arn=props.node_role_arn, subnet_ids=props.subnet_ids,
+            # The control plane's version: a minor bump updates the group in place after the
+            # cluster (UpdateNodegroupVersion). release_version stays unset: EKS then takes "the
+            # latest AMI version of your cluster's current Kubernetes version" (EKS API,
+            # UpdateNodegroupVersion, and CreateNodegroup's releaseVersion default); provider
+            # hashicorp/aws 5.100.0 (internal/service/eks/node_group.go) sends only the changed
+            # version. terraform-aws-modules/eks v21.19.0 (modules/eks-managed-node-group,
+            # use_latest_ami_release_version) instead pins release_version to the SSM
+            # /aws/service/eks/optimized-ami/<version>/.../recommended/release_version, which rolls
+            # every node, and restarts every training job, whenever AWS publishes an AMI; here an
+            # AMI moves only with the minor. Setting version is allowed because the launch template
+            # names no image: EKS rejects a version with a custom-AMI template (same API page).
+            version=props.context.kubernetes_version,
             instance_types=None if capacity_block else list(plan.instance_types), ami_type=plan.ami_type, capacity_type=plan.capacity_type,
             scaling_config=aws.EksNodeGroupScalingConfig(
                 min_size=plan.scaling.min_size, max_size=plan.scaling.max_size, desired_size=plan.scaling.desired_size,

@@ -35,6 +35,8 @@ class SystemNodeGroup(Construct):
         self.node_group = aws.EksNodeGroup(
             self, "this", cluster_name=cluster_name, node_group_name_prefix=f"{name}-",
             node_role_arn=props.node_role_arn, subnet_ids=props.subnet_ids,
+            # The control plane's version, at the newest AMI EKS has for it (why: modules/gpu_node_group.py).
+            version=props.context.kubernetes_version,
             instance_types=list(plan.instance_types), ami_type=plan.ami_type, capacity_type=plan.capacity_type,
             scaling_config=aws.EksNodeGroupScalingConfig(
                 min_size=plan.scaling.min_size, max_size=plan.scaling.max_size, desired_size=plan.scaling.desired_size,

@@ -85,6 +85,16 @@ def test_nodes_join_only_after_their_role_and_the_network_add_ons_exist(default)
         assert set(group["depends_on"]) == prerequisites | before_nodes
 
 
+def test_every_node_group_follows_the_control_planes_version(synth, config_variant):
+    """A reference to the cluster's version: Terraform updates the groups after the control
+    plane, and a minor bump moves them in the same apply."""
+    result = synth(config_variant(edit={"kubernetes_version": "1.34"}))
+    (cluster,) = addresses(result, "aws_eks_cluster")
+    assert next(iter(result.resources("cluster", "aws_eks_cluster").values()))["version"] == "1.34"
+    groups = result.resources("cluster", "aws_eks_node_group").values()
+    assert len(groups) == 2 and {g["version"] for g in groups} == {f"${{{cluster}.version}}"}
+
+
 def test_coredns_waits_for_the_system_nodes(default):
     addons = {a["addon_name"]: a for a in default.resources("cluster", "aws_eks_addon").values()}
     (system,) = [a for a in addresses(default, "aws_eks_node_group") if "system_nodes" in a]

@@ -24,9 +24,9 @@ CLUSTER_SECURITY_GROUP_ID = "sg-0c1u5te75ec9r0up"
 
 def context_for(plan) -> ClusterContext:
     """The handle the cluster stack gives its constructs, for this plan's cluster; the account and
-    the cluster resource's name are literals here, where the stack passes references."""
+    the cluster resource's name and version are literals here, where the stack passes references."""
     return ClusterContext(name=plan.name, region=plan.region, partition=plan.partition, account_id=ACCOUNT_ID,
-                          cluster_name=plan.name)
+                          cluster_name=plan.name, kubernetes_version=plan.kubernetes_version)
 
 
 class Spec:

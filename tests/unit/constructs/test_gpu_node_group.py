@@ -163,3 +163,12 @@ def test_bottlerocket_sizes_the_data_volume_that_holds_images(bottlerocket):
     spec.expect_resource("aws_eks_node_group", {"ami_type": "BOTTLEROCKET_x86_64_NVIDIA"})
     (mapping,) = spec.resource("aws_launch_template")["block_device_mappings"]
     assert mapping["device_name"] == "/dev/xvdb" and mapping["ebs"]["volume_size"] == 300
+
+
+def test_each_group_runs_the_control_planes_version_at_the_newest_ami_eks_has_for_it(p5, capacity_block):
+    """The version is the cluster's; release_version is left to EKS, which takes the newest AMI
+    of that version. Neither template names an image, so EKS accepts the version."""
+    for _, spec in (p5, capacity_block):
+        group = spec.resource("aws_eks_node_group")
+        assert (group["version"], "release_version" in group) == ("1.35", False)
+        assert "image_id" not in spec.resource("aws_launch_template")

@@ -29,7 +29,9 @@ def test_small_cpu_nodes_spread_over_every_private_subnet(spec):
         "subnet_ids": SUBNETS, "instance_types": ["m6i.large"], "ami_type": "AL2023_x86_64_STANDARD",
         "capacity_type": "ON_DEMAND", "scaling_config": {"min_size": 2, "max_size": 4, "desired_size": 2},
         "update_config": {"max_unavailable": 1}, "depends_on": [spec.only_address("aws_eks_addon")],
+        "version": "1.35",
     })
+    assert "release_version" not in spec.resource("aws_eks_node_group")
 
 
 def test_nodes_carry_the_system_role_label(spec):

@@ -57,6 +57,7 @@ from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import (  # noqa: E402
     CloudwatchMetricAlarmMetricQuery,
 )
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity  # noqa: E402
+from cdktf_cdktf_provider_aws.data_aws_eks_addon_version import DataAwsEksAddonVersion  # noqa: E402
 from cdktf_cdktf_provider_aws.data_aws_eks_cluster_auth import DataAwsEksClusterAuth  # noqa: E402
 from cdktf_cdktf_provider_aws.data_aws_subnets import DataAwsSubnets, DataAwsSubnetsFilter  # noqa: E402
 from cdktf_cdktf_provider_aws.default_security_group import DefaultSecurityGroup  # noqa: E402

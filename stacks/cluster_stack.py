@@ -42,7 +42,7 @@ class ClusterStack(TerraformStack):
         ))
         context = cp.context
         before_nodes = ManagedAddons(self, "addons_before_nodes", props=ManagedAddonsProps(
-            context=context, addons=tuple(a for a in plan.addons if a.before_nodes),
+            context=context, addons=tuple(a for a in plan.addons if a.before_nodes), kubernetes_version=plan.kubernetes_version,
         ))
         node_role = NodeRole(self, "node_role", props=NodeRoleProps(context=context))
         node_prerequisites = [*node_role.attachments, *before_nodes.addons]
@@ -55,6 +55,7 @@ class ClusterStack(TerraformStack):
         role_arns = self._pod_identities(plan, context, grants, agent=before_nodes.addons)
         ManagedAddons(self, "addons_after_nodes", props=ManagedAddonsProps(
             context=context, addons=tuple(a for a in plan.addons if not a.before_nodes), role_arns=role_arns,
+            kubernetes_version=plan.kubernetes_version,
         ), depends_on=[system.node_group])
         self._alarms(plan, context)
 

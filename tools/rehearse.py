@@ -20,9 +20,12 @@ it applied), and judged by tools/plan_guard.py. The verdicts go to
 These plans skip the refresh: step 4 has just shown that the state matches the emulator.
 A stack whose synthesized JSON is unchanged has no changes and is not planned. What the
 emulator cannot show is said, not guessed: a resource the rehearsal skips has no state,
-so its deletion or creation is read from the two synthesized configurations, and a
+so its deletion or creation is read from the two synthesized configurations, as is an
+update of one whose changes (its own, or a data source it reads) are all attributes the
+provider updates in place (an add-on's version, looked up for the new minor); any other
 change to a skipped resource or to what it reads, or to an attribute the rehearsal
-ignores, is listed as not rehearsed.
+ignores, is listed as not rehearsed. A data source the emulator cannot answer is not
+read (count = 0), and what refers to it reads a placeholder.
 
 Everything emulator-specific lives in *_override.tf.json files that only this
 script writes (endpoints, local state, count = 0, ignore_changes); the synthesized
@@ -69,6 +72,7 @@ class StackReport:
     planned: int = 0
     applied: int = 0
     skipped: list[dict] = field(default_factory=list)
+    unread: list[dict] = field(default_factory=list)  # data sources the emulator cannot answer
     drifted: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -219,7 +223,9 @@ class Rehearsal:
         (stack_dir / "rehearsal_environment_override.tf.json").write_text(json.dumps(override, indent=2))
 
     def write_gap_overrides(self, stack: str) -> None:
-        self.reports[stack].skipped += write_gap_overrides(self.document(stack), self.stacks[stack])
+        skipped, unread = write_gap_overrides(self.document(stack), self.stacks[stack])
+        self.reports[stack].skipped += skipped
+        self.reports[stack].unread += unread
 
     def terraform_cmd(self, stack: str, *args: str, **kwargs) -> subprocess.CompletedProcess:
         return self.run([self.terraform, *args], self.stacks[stack], **kwargs)
@@ -391,12 +397,15 @@ def ignored_attributes(kind: str, body: dict) -> set[str]:
     return set(gaps.IGNORED.get(kind, ((), ""))[0]) | ({block} if block else set())
 
 
-def write_gap_overrides(doc: dict, stack_dir: Path) -> list[dict]:
-    """Writes the stack's emulator-gap override file; returns the resources it skips, with why."""
+def write_gap_overrides(doc: dict, stack_dir: Path) -> tuple[list[dict], list[dict]]:
+    """Writes the stack's emulator-gap override file; returns the resources it skips and the
+    data sources it does not read, each with why."""
     resources: dict[str, dict] = {}
     skipped_list: list[dict] = []
+    unread = [{"address": f"data.{kind}.{name}", "reason": gaps.UNREAD_DATA[kind]}
+              for kind, items in doc.get("data", {}).items() if kind in gaps.UNREAD_DATA for name in items]
     skipped = {f"{kind}.{name}" for kind, items in doc.get("resource", {}).items()
-               for name, body in items.items() if gaps.skip_reason(kind, body)}
+               for name, body in items.items() if gaps.skip_reason(kind, body)} | {u["address"] for u in unread}
     outputs = {}
     for name, output in doc.get("output", {}).items():
         value, changed = _detach(output.get("value"), skipped)
@@ -424,9 +433,13 @@ def write_gap_overrides(doc: dict, stack_dir: Path) -> list[dict]:
                 entry["lifecycle"] = {"ignore_changes": sorted(set(existing) | ignored)}
             if entry:
                 resources.setdefault(kind, {})[name] = entry
-    overrides = {"resource": resources, **({"output": outputs} if outputs else {})}
+    data: dict[str, dict] = {}
+    for entry in unread:
+        _, kind, name = entry["address"].split(".")
+        data.setdefault(kind, {})[name] = {"count": 0}
+    overrides = {"resource": resources, **({"data": data} if data else {}), **({"output": outputs} if outputs else {})}
     (stack_dir / "rehearsal_gaps_override.tf.json").write_text(json.dumps(overrides, indent=2))
-    return skipped_list
+    return skipped_list, unread
 
 
 def emulator_blind_spots(stack: str, before: dict, after: dict, replaced: set[str] = frozenset()) -> tuple[
@@ -435,8 +448,9 @@ def emulator_blind_spots(stack: str, before: dict, after: dict, replaced: set[st
 
     A resource the rehearsal skips (count = 0) has no state, so its plan is empty: one that
     only the first configuration has is deleted on AWS, one only the second has is created,
-    and these are judged like any plan entry. What cannot be judged is returned as not
-    rehearsed: a skipped resource whose configuration changes, or that reads a data source
+    and these are judged like any plan entry, as is an update of one whose every change is an
+    attribute the provider updates in place. What cannot be judged is returned as not
+    rehearsed: a skipped resource whose other configuration changes, or that reads a data source
     whose configuration changes (an add-on version looked up for the cluster's minor) or a
     resource the plan replaces or deletes (``replaced``); and a change to an attribute the
     rehearsal ignores."""
@@ -459,6 +473,9 @@ def emulator_blind_spots(stack: str, before: dict, after: dict, replaced: set[st
         if skipped and (was is None or now is None):
             entries.append({"address": address, "mode": "managed", "type": kind, "change": {
                 "actions": ["create"] if was is None else ["delete"], "before": _literal(was), "after": _literal(now)}})
+        elif skipped and (address in changed or read) and _updated_in_place(kind, was, now, read, replaced):
+            entries.append({"address": address, "mode": "managed", "type": kind, "change": {
+                "actions": ["update"], "before": _literal(was), "after": _literal(now)}})
         elif skipped and (address in changed or read):
             what = "its configuration changes" if address in changed else f"it reads {', '.join(read)}, which changes or goes"
             unknown.append({"stack": stack, "address": address, "type": kind,
@@ -470,6 +487,17 @@ def emulator_blind_spots(stack: str, before: dict, after: dict, replaced: set[st
                                 "why": f"{', '.join(ignored)} change(s), which the rehearsal ignores (tools/emulator_gaps.py)"})
     judged = plan_guard.verdicts(stack, {"format_version": "1.2", "resource_changes": entries})
     return [replace(v, reason=v.reason + NOT_ON_THE_EMULATOR) for v in judged], unknown
+
+
+def _updated_in_place(kind: str, was: dict, now: dict, read: list[str], replaced: set[str]) -> bool:
+    """Whether every attribute that changes, or reads a data source that changes, is one the
+    provider updates in place (tools/emulator_gaps.py UPDATED_IN_PLACE); nothing it reads is replaced."""
+    if any(not r.startswith("data.") or r in replaced for r in read):
+        return False
+    old, new = _literal(was) or {}, _literal(now) or {}
+    moved = {a for a in old.keys() | new.keys()
+             if old.get(a) != new.get(a) or any("${" + r + "." in json.dumps(new.get(a)) for r in read)}
+    return moved <= set(gaps.UPDATED_IN_PLACE.get(kind, ((), ""))[0])
 
 
 def _literal(body: dict | None) -> dict | None:
@@ -527,6 +555,10 @@ def render(result: dict) -> str:
     if skipped:
         out.append("Skipped (the emulator cannot create them; see tools/emulator_gaps.py):")
         out += [f"  {s['address']}: {s['reason']}" for s in skipped]
+    unread = [u for r in result["stacks"].values() for u in r.get("unread", [])]
+    if unread:
+        out.append("Not read (the emulator cannot answer them; what reads them gets a placeholder):")
+        out += [f"  {u['address']}: {u['reason']}" for u in unread]
     for name, r in result["stacks"].items():
         if r["drifted"]:
             out.append(f"DRIFT in {name}: " + ", ".join(r["drifted"]))

@@ -30,3 +30,41 @@ def test_every_rule_on_or_to_the_cluster_security_group_is_skipped_and_no_other(
     assert skipped == touches_cluster_group
     applied = {f"{kind}.{key}" for kind in RULE_KINDS for key in resources.get(kind, {})} - skipped
     assert applied and all("lustre" in a or "efa" in a for a in applied)
+
+
+def test_the_add_on_version_lookups_are_not_read_and_the_add_ons_read_a_placeholder(synth, tmp_path):
+    """moto cannot answer DescribeAddonVersions: the lookups get count = 0 and the (skipped)
+    add-ons read the placeholder instead of an instance that does not exist."""
+    from tools import rehearse
+
+    doc = synth("default.yaml").stack("cluster")
+    skipped, unread = rehearse.write_gap_overrides(doc, tmp_path)
+    overrides = __import__("json").loads((tmp_path / "rehearsal_gaps_override.tf.json").read_text())
+    assert len(unread) == 7 and {u["reason"] for u in unread} == {emulator_gaps.UNREAD_DATA["aws_eks_addon_version"]}
+    assert overrides["data"]["aws_eks_addon_version"] == {u["address"].split(".")[2]: {"count": 0} for u in unread}
+    (addon,) = [body for key, body in overrides["resource"]["aws_eks_addon"].items() if "vpc_cni" in key]
+    assert addon["count"] == 0
+    assert addon["addon_version"].startswith("${try(data.aws_eks_addon_version.") and addon["addon_version"].endswith(
+        f'[0].version, "{rehearse.SKIPPED_PLACEHOLDER}")}}')
+
+
+def test_a_minor_bump_updates_every_add_on_in_place_judged_from_the_synth(synth, config_variant):
+    from tools import rehearse
+
+    before = synth("default.yaml").stack("cluster")
+    after = synth(config_variant(edit={"kubernetes_version": "1.36"})).stack("cluster")
+    judged, unknown = rehearse.emulator_blind_spots("demo-cluster", before, after)
+    assert unknown == []
+    assert sorted((v.type, v.action) for v in judged) == [("aws_eks_addon", "update")] * 7
+    assert all(v.reason.endswith(rehearse.NOT_ON_THE_EMULATOR) for v in judged)
+
+
+def test_an_add_on_that_reads_a_replaced_cluster_is_still_not_rehearsed(synth, config_variant):
+    from tools import rehearse
+
+    before = synth("default.yaml").stack("cluster")
+    after = synth(config_variant(edit={"kubernetes_version": "1.36"})).stack("cluster")
+    (cluster,) = [f"aws_eks_cluster.{k}" for k in before["resource"]["aws_eks_cluster"]]
+    judged, unknown = rehearse.emulator_blind_spots("demo-cluster", before, after, replaced={cluster})
+    assert judged == [] and sorted(u["type"] for u in unknown) == (
+        ["aws_eks_addon"] * 7 + ["aws_eks_pod_identity_association"] * 2 + ["aws_placement_group"])

@@ -24,10 +24,12 @@ def spec(plan):
     roles = {a.name: ROLE for a in after_nodes if a.identity}
 
     def build(scope):
-        before = ManagedAddons(scope, "addons_before_nodes", props=ManagedAddonsProps(context=context_for(plan), addons=before_nodes))
+        before = ManagedAddons(scope, "addons_before_nodes", props=ManagedAddonsProps(context=context_for(plan), addons=before_nodes,
+                                                                                           kubernetes_version=plan.kubernetes_version))
         nodes = bindings.EksNodeGroup(scope, "system_nodes", cluster_name=plan.name, node_role_arn="arn:aws:iam::111122223333:role/n",
                                       subnet_ids=["subnet-a"], scaling_config=bindings.EksNodeGroupScalingConfig(min_size=1, max_size=1, desired_size=1))
-        after = ManagedAddons(scope, "addons_after_nodes", props=ManagedAddonsProps(context=context_for(plan), addons=after_nodes, role_arns=roles),
+        after = ManagedAddons(scope, "addons_after_nodes", props=ManagedAddonsProps(context=context_for(plan), addons=after_nodes, role_arns=roles,
+                                                                                         kubernetes_version=plan.kubernetes_version),
                               depends_on=[nodes])
         return before, after
 
@@ -46,11 +48,14 @@ def test_the_network_and_identity_add_ons_come_before_nodes_and_the_rest_after(p
         "coredns", "eks-node-monitoring-agent", "aws-mountpoint-s3-csi-driver", "amazon-cloudwatch-observability"}
 
 
-def test_each_add_on_is_installed_for_this_cluster_and_versioned_by_eks(spec):
-    assert len(addons(spec)) == 7
+def test_each_add_on_runs_the_newest_version_eks_has_for_the_clusters_minor(spec):
+    lookups = spec.doc["data"]["aws_eks_addon_version"]
+    assert len(addons(spec)) == 7 and len(lookups) == 7
     for addon in addons(spec).values():
         assert addon["cluster_name"] == "demo"
-        assert "addon_version" not in addon  # EKS installs its default for the cluster's version
+        (key,) = [k for k, v in lookups.items() if v["addon_name"] == addon["addon_name"]]
+        assert lookups[key] == {"addon_name": addon["addon_name"], "kubernetes_version": "1.35", "most_recent": True}
+        assert addon["addon_version"] == f"${{data.aws_eks_addon_version.{key}.version}}"
 
 
 def test_self_managed_copies_are_overwritten_on_create_and_kept_on_update(spec):

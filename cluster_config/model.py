@@ -128,6 +128,16 @@ class SystemNodes(Strict):
     """Encrypted gp3 root volume size, GiB."""
 
 
+class UpdatePolicy(Strict):
+    """How many of a group's nodes a rolling update replaces at a time; give exactly one key.
+    Ranges: EKS API Reference, NodegroupUpdateConfig (maxUnavailable 1-100, maxUnavailablePercentage 1-100)."""
+
+    max_unavailable: Annotated[int, Field(ge=1, le=100)] | None = None
+    """Nodes replaced at a time, 1-100."""
+    max_unavailable_percentage: Annotated[int, Field(ge=1, le=100)] | None = None
+    """Percent of the group's nodes replaced at a time, 1-100."""
+
+
 class GpuNodeGroup(Strict):
     name: GroupName
     """Unique lowercase name; prefixes the group's resources and names its runtime `torch-<name>` and queue."""
@@ -157,6 +167,8 @@ class GpuNodeGroup(Strict):
     """Extra node labels, next to the accelerator and EFA labels every group gets."""
     taints: list[TaintText] = []
     """`key=value:Effect`; empty means `nvidia.com/gpu=true:NoSchedule` (`aws.amazon.com/neuron` for Trainium)."""
+    update: UpdatePolicy = UpdatePolicy(max_unavailable=1)
+    """Nodes a rolling update (a new minor, AMI or launch template) replaces at a time: `{max_unavailable: N}` or `{max_unavailable_percentage: P}`; the pods on them restart (docs/upgrading.md)."""
 
     @property
     def types(self) -> list[str]:

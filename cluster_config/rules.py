@@ -184,6 +184,11 @@ def _check_gpu_groups(config: ClusterConfig, errors: list[Finding], warnings: li
             errors.append(Finding(f"{path}.name", f"'{group.name}' is already used by gpu_node_groups[{names[group.name]}]; node-group names must be unique"))
         names.setdefault(group.name, i)
         _check_sizes(path, group, errors)
+        given = [k for k in ("max_unavailable", "max_unavailable_percentage") if getattr(group.update, k) is not None]
+        if len(given) != 1:
+            # EKS takes one or the other (API Reference, NodegroupUpdateConfig).
+            errors.append(Finding(f"{path}.update", f"give exactly one of max_unavailable (nodes at a time) or "
+                                  f"max_unavailable_percentage (percent of the group at a time); got {' and '.join(given) or 'neither'}"))
 
         instance = _check_instance_types(path, group, errors)
         if instance is None:

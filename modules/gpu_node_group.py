@@ -105,7 +105,9 @@ class GpuNodeGroup(Construct):
             scaling_config=aws.EksNodeGroupScalingConfig(
                 min_size=plan.scaling.min_size, max_size=plan.scaling.max_size, desired_size=plan.scaling.desired_size,
             ),
-            update_config=aws.EksNodeGroupUpdateConfig(max_unavailable=1),
+            update_config=aws.EksNodeGroupUpdateConfig(
+                max_unavailable=plan.update.max_unavailable, max_unavailable_percentage=plan.update.max_unavailable_percentage,
+            ),
             # EKS replaces a node whose monitoring agent reports a fault it cannot recover.
             node_repair_config=aws.EksNodeGroupNodeRepairConfig(enabled=True) if plan.node_repair else None,
             launch_template=aws.EksNodeGroupLaunchTemplate(id=template.id, version=template.latest_version),

@@ -21,6 +21,14 @@ class Scaling:
 
 
 @dataclass(frozen=True, kw_only=True)
+class UpdatePlan:
+    """A group's rolling-update width: exactly one of the two is set (the rules check it)."""
+
+    max_unavailable: int | None = None
+    max_unavailable_percentage: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class NetworkInterface:
     network_card_index: int
     device_index: int
@@ -54,6 +62,7 @@ class GpuNodeGroupPlan:
     root_volume_gib: int
     labels: dict[str, str] = field(hash=False)
     taints: tuple[Taint, ...]
+    update: UpdatePlan
     node_repair: bool
     # The instance-store NVMe disks, assembled as one RAID0 array for kubelet and
     # containerd (images and emptyDir scratch); False: they stay unused.
@@ -285,6 +294,8 @@ def gpu_node_group_plan(group: GpuNodeGroup, cluster_name: str, *, node_repair: 
         root_volume_gib=group.root_volume_gib,
         labels=labels,
         taints=_taints(group, instance),
+        update=UpdatePlan(max_unavailable=group.update.max_unavailable,
+                          max_unavailable_percentage=group.update.max_unavailable_percentage),
         node_repair=node_repair,
         local_nvme_raid0=local_nvme_raid0 and instance.instance_store_disks > 0,
         lustre_client=lustre_client,

@@ -23,6 +23,12 @@ CASES = {
     "desired above max": (gpu(desired_size=3), "gpu_node_groups[0].desired_size: must be <= max_size (got 3 > 2)"),
     "system nodes ordering": ({"system_nodes.desired_size": 9}, "system_nodes.desired_size: must be <= max_size (got 9 > 4)"),
     "negative size": (gpu(min_size=-1), "gpu_node_groups[0].min_size: must be >= 0 (got -1)"),
+    "update policy with both widths": (gpu(update={"max_unavailable": 2, "max_unavailable_percentage": 50}),
+                                       "gpu_node_groups[0].update: give exactly one of max_unavailable (nodes at a time) or "
+                                       "max_unavailable_percentage (percent of the group at a time); got max_unavailable and max_unavailable_percentage"),
+    "update policy with neither": (gpu(update={}), "gpu_node_groups[0].update: give exactly one of max_unavailable (nodes at a time) "
+                                                   "or max_unavailable_percentage (percent of the group at a time); got neither"),
+    "update percentage above 100": (gpu(update={"max_unavailable_percentage": 150}), "gpu_node_groups[0].update.max_unavailable_percentage: must be <= 100 (got 150)"),
     "az outside the region": ({"network.availability_zones": ["us-west-2a", "eu-west-1b"]}, "network.availability_zones[1]: 'eu-west-1b' is not an availability zone of region us-west-2"),
     "group az outside the network": (gpu(availability_zone="us-west-2d"), "gpu_node_groups[0].availability_zone: 'us-west-2d' is not one of network.availability_zones"),
     "group az outside the region": (gpu(availability_zone="eu-west-1a"), "gpu_node_groups[0].availability_zone: 'eu-west-1a' is not in region us-west-2"),

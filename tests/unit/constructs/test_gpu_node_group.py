@@ -172,3 +172,17 @@ def test_each_group_runs_the_control_planes_version_at_the_newest_ami_eks_has_fo
         group = spec.resource("aws_eks_node_group")
         assert (group["version"], "release_version" in group) == ("1.35", False)
         assert "image_id" not in spec.resource("aws_launch_template")
+
+
+def test_the_update_policy_is_the_groups_own(config_variant):
+    """Default one node at a time (tests above); a percentage replaces that share of the group instead."""
+    plan = plan_for(config_variant(edit={"gpu_node_groups.0.update": {"max_unavailable_percentage": 50}}))
+    (group,) = plan.gpu_groups
+
+    def build(scope):
+        return GpuNodeGroup(scope, "gpu", props=GpuNodeGroupProps(
+            context=context_for(plan), vpc_id=VPC_ID, node_role_arn=NODE_ROLE_ARN,
+            cluster_security_group_id=CLUSTER_SECURITY_GROUP_ID, subnet_ids=SUBNETS, plan=group,
+        ))
+
+    assert synth_alone(build).resource("aws_eks_node_group")["update_config"] == {"max_unavailable_percentage": 50}

@@ -159,3 +159,18 @@ def test_a_component_may_have_a_role_per_gpu_group(monkeypatch):
     planned = [p for p in plan_for("capacity-block.yaml").pod_identities if p.component == "health-check"]
     assert [(p.identity.construct_id, p.associate) for p in planned] == [
         ("health_h200-block_role", True), ("health_a100-odcr_role", True)]
+
+
+def test_the_kueue_trainer_evidence_is_about_the_pinned_pair_and_the_charts_there_are():
+    """charts.KUEUE_TRAINER says why Kueue 0.19.2 and Trainer 2.3.0 stay; it must name the pins in
+    force, and its reason (no other chart of either in the reference) must still hold."""
+    from cluster_config import charts
+    from tests.upstream import require_reference
+
+    evidence = charts.KUEUE_TRAINER
+    assert evidence.pins == (("kueue", kueue.CHART.version), ("kubeflow-trainer", kubeflow_trainer.CHART.version))
+    assert evidence.pins == (("kueue", "0.19.2"), ("kubeflow-trainer", "2.3.0"))
+    assert any("PR #14504" in e for e in evidence.evidence) and any(e.startswith("limit: ") for e in evidence.evidence)
+    reference = require_reference()
+    assert sorted(p.name for p in (reference / "charts").glob("kueue-*")) == ["kueue-0.19.2"]
+    assert sorted(p.name for p in (reference / "charts").glob("kubeflow-trainer-*")) == ["kubeflow-trainer-2.3.0"]

@@ -357,6 +357,7 @@ class Rehearsal:
             self.synth()
             for stack in self.aws_stacks:
                 self.write_environment_overrides(stack, moto.url)
+                write_gap_overrides(self.document(stack), self.stacks[stack], only_unread=True)
                 self.full_plan(stack)
                 self.write_gap_overrides(stack)
                 self.deploy(stack)
@@ -397,15 +398,17 @@ def ignored_attributes(kind: str, body: dict) -> set[str]:
     return set(gaps.IGNORED.get(kind, ((), ""))[0]) | ({block} if block else set())
 
 
-def write_gap_overrides(doc: dict, stack_dir: Path) -> tuple[list[dict], list[dict]]:
+def write_gap_overrides(doc: dict, stack_dir: Path, *, only_unread: bool = False) -> tuple[list[dict], list[dict]]:
     """Writes the stack's emulator-gap override file; returns the resources it skips and the
-    data sources it does not read, each with why."""
+    data sources it does not read, each with why. ``only_unread``: just the data sources, for
+    the full plan, which plans every resource but cannot read what the emulator cannot answer."""
     resources: dict[str, dict] = {}
     skipped_list: list[dict] = []
     unread = [{"address": f"data.{kind}.{name}", "reason": gaps.UNREAD_DATA[kind]}
               for kind, items in doc.get("data", {}).items() if kind in gaps.UNREAD_DATA for name in items]
-    skipped = {f"{kind}.{name}" for kind, items in doc.get("resource", {}).items()
-               for name, body in items.items() if gaps.skip_reason(kind, body)} | {u["address"] for u in unread}
+    skipped = set() if only_unread else {f"{kind}.{name}" for kind, items in doc.get("resource", {}).items()
+                                         for name, body in items.items() if gaps.skip_reason(kind, body)}
+    skipped |= {u["address"] for u in unread}
     outputs = {}
     for name, output in doc.get("output", {}).items():
         value, changed = _detach(output.get("value"), skipped)
@@ -420,14 +423,14 @@ def write_gap_overrides(doc: dict, stack_dir: Path) -> tuple[list[dict], list[di
                 value, changed = _detach(value, skipped)
                 if changed:
                     entry[attribute] = value
-            reason = gaps.skip_reason(kind, body)
+            reason = None if only_unread else gaps.skip_reason(kind, body)
             if reason:
                 entry["count"] = 0
                 skipped_list.append({"address": f"{kind}.{name}", "reason": reason})
-            block = detached_block(kind, body)
+            block = None if only_unread else detached_block(kind, body)
             if block:
                 entry[block] = {}
-            ignored = ignored_attributes(kind, body)
+            ignored = set() if only_unread else ignored_attributes(kind, body)
             if ignored:
                 existing = body.get("lifecycle", {}).get("ignore_changes", [])
                 entry["lifecycle"] = {"ignore_changes": sorted(set(existing) | ignored)}
@@ -535,12 +538,16 @@ SKIPPED_PLACEHOLDER = "skipped-in-rehearsal"
 
 def _detach(value, skipped: set[str]):
     """``value`` with every kind.name.attr of a skipped resource read as a placeholder string:
-    a resource with count = 0 has no instance to read, and null outputs crash the cdktf CLI."""
+    a resource with count = 0 has no instance to read, and null outputs crash the cdktf CLI. An
+    unread data source's attribute reads null instead: the resource reading it is still planned
+    in the full plan, where a made-up string would fail the provider's validation (an add-on
+    version must be semver), and an unset optional attribute is known after apply."""
     if not skipped:
         return value, False
     text = json.dumps(value)
     pattern = re.compile(r"(?<![\w.\[])(" + "|".join(re.escape(a) for a in sorted(skipped)) + r")\.(\w+)")
-    new = pattern.sub(lambda m: f'try({m.group(1)}[0].{m.group(2)}, \\"{SKIPPED_PLACEHOLDER}\\")', text)
+    new = pattern.sub(lambda m: f'try({m.group(1)}[0].{m.group(2)}, '
+                                + ("null" if m.group(1).startswith("data.") else f'\\"{SKIPPED_PLACEHOLDER}\\"') + ")", text)
     return (json.loads(new), True) if new != text else (value, False)
 
 

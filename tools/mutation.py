@@ -775,6 +775,34 @@ MUTATIONS: tuple[Mutation, ...] = (
         new='    document["$schema"] = "https://json-schema.org/draft/2020-12/schema"\n    document.pop("additionalProperties")',
         why="an editor would accept a misspelt top-level key that the loader then rejects",
     ),
+    Mutation(
+        name="node-group-without-version",
+        file="modules/gpu_node_group.py",
+        old="            version=props.context.kubernetes_version,\n",
+        new="",
+        why="a minor bump would upgrade the control plane and leave the GPU nodes on the old minor's AMI",
+    ),
+    Mutation(
+        name="addon-without-resolved-version",
+        file="modules/managed_addons.py",
+        old="addon_name=addon.name, addon_version=version.version,",
+        new="addon_name=addon.name,",
+        why="a minor bump would leave every add-on at the version EKS first installed",
+    ),
+    Mutation(
+        name="autoscaler-image-not-per-minor",
+        file="cluster_config/components/cluster_autoscaler.py",
+        old='image_tag=None if toggle.version else image_for(minor))',
+        new='image_tag=None)',
+        why="the autoscaler would run its chart's x.y.0 image, without the patches (ProvisioningRequest fixes) of its minor",
+    ),
+    Mutation(
+        name="update-policy-ignored",
+        file="modules/gpu_node_group.py",
+        old="max_unavailable=plan.update.max_unavailable, max_unavailable_percentage=plan.update.max_unavailable_percentage,",
+        new="max_unavailable=1,",
+        why="a group's rolling-update width would be one node whatever its update policy says",
+    ),
 )
 
 

@@ -406,6 +406,8 @@ def write_gap_overrides(doc: dict, stack_dir: Path, *, only_unread: bool = False
     skipped_list: list[dict] = []
     unread = [{"address": f"data.{kind}.{name}", "reason": gaps.UNREAD_DATA[kind]}
               for kind, items in doc.get("data", {}).items() if kind in gaps.UNREAD_DATA for name in items]
+    if only_unread and not unread:
+        return [], []  # nothing to write: Terraform rejects an override with an empty resource block
     skipped = set() if only_unread else {f"{kind}.{name}" for kind, items in doc.get("resource", {}).items()
                                          for name, body in items.items() if gaps.skip_reason(kind, body)}
     skipped |= {u["address"] for u in unread}

@@ -72,10 +72,14 @@ CHANGES: tuple[Change, ...] = (
     # CloudWatch Logs API Reference, PutRetentionPolicy: retention changes on the existing log group.
     Change(slug="log-retention", what="change the control-plane log retention", base="default.yaml",
            edit={"cluster.log_retention_days": 30}, update=("aws_cloudwatch_log_group",)),
-    # EKS API Reference, UpdateClusterVersion: the control plane is upgraded in place. Today the node
-    # groups do not follow (aws_eks_node_group.version is unset; issue 18).
+    # EKS API Reference, UpdateClusterVersion: the control plane is upgraded in place; the system and
+    # GPU node groups follow its version (UpdateNodegroupVersion), and the seven add-ons' versions are
+    # looked up anew for 1.36 (UpdateAddon). moto has neither add-ons nor DescribeAddonVersions, so their
+    # in-place updates are judged from the synth (tools/emulator_gaps.py UPDATED_IN_PLACE). Nothing is
+    # replaced.
     Change(slug="bump-minor", what="bump the Kubernetes minor (1.35 to 1.36)", base="default.yaml",
-           edit={"kubernetes_version": "1.36"}, update=("aws_eks_cluster",)),
+           edit={"kubernetes_version": "1.36"},
+           update=("aws_eks_addon",) * 7 + ("aws_eks_cluster", "aws_eks_node_group", "aws_eks_node_group")),
     # A cdktf construct id is part of the Terraform address, so a renamed group is a new resource and
     # the old one is deleted (EKS has no API to rename a node group).
     Change(slug="rename-gpu-group", what="rename a GPU group", base="default.yaml", edit=_rename_gpu_group,

@@ -46,7 +46,8 @@ NEWEST_MINOR = max(BY_MINOR, key=lambda minor: int(minor.split(".")[1]))
 # minor's x.y.0 or an early patch; these are the newest cluster-autoscaler-<version> tags of
 # kubernetes/autoscaler per minor (tag commit and date). 1.33.6, 1.34.5, 1.35.2 and 1.36.1 were
 # tagged together on 2026-07-22; 1.34.5 carries the ProvisioningRequest fixes all-or-nothing
-# queues rely on. No chart ships 1.36 yet, so a 1.36 cluster runs the newest chart with its image.
+# queues rely on (cherry-picks #10015, "use application/json for ProvisioningRequest client",
+# and #10025, "Apply Provisioned condition with SSA", in cluster-autoscaler-1.34.4..1.34.5). No chart ships 1.36 yet, so a 1.36 cluster runs the newest chart with its image.
 IMAGE_BY_MINOR: dict[str, tuple[str, str]] = {
     "1.30": ("v1.30.7", "15d77eeb9d, 2025-10-30"),
     "1.31": ("v1.31.5", "b91b0caf82, 2025-10-08"),

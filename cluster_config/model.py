@@ -28,7 +28,10 @@ def _commercial_region(value: str) -> str:
 
 
 Region = Annotated[str, StringConstraints(pattern=REGION_PATTERN), AfterValidator(_commercial_region)]
-ReservationId = Annotated[str, StringConstraints(pattern=r"^cr-[0-9a-f]{8,17}$")]
+# cr- and 17 hex digits: EC2 gives every resource created since July 2018 the long form, 17
+# characters after the hyphen (EC2 user guide, "Resource IDs"), and Capacity Reservations came
+# later (October 2018), so no short cr- id exists.
+ReservationId = Annotated[str, StringConstraints(pattern=r"^cr-[0-9a-f]{17}$")]
 VpcId = Annotated[str, StringConstraints(pattern=r"^vpc-[0-9a-f]{8,17}$")]
 SubnetId = Annotated[str, StringConstraints(pattern=r"^subnet-[0-9a-f]{8,17}$")]
 PrincipalArn = Annotated[str, StringConstraints(pattern=r"^arn:aws[a-z-]*:(iam|sts)::\d{12}:(role|user|assumed-role)/.+$")]

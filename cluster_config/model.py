@@ -228,7 +228,7 @@ class LocalBackend(Strict):
 
 class S3Backend(Strict):
     type: Literal["s3"]
-    """An S3 backend per stack, encrypted, with S3-native locking (Terraform >= 1.10)."""
+    """An S3 backend per stack, encrypted, with S3-native locking (Terraform >= 1.10). The bucket must already exist."""
     bucket: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")]
     """The state bucket (it must exist)."""
     key_prefix: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9!_.*'()/-]*[A-Za-z0-9_.*'()-]$")] | None = None
@@ -236,7 +236,7 @@ class S3Backend(Strict):
     region: Region | None = None  # default: the cluster's region
     """Unset: the cluster's region."""
     dynamodb_table: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{3,255}$")] | None = None
-    """A lock table for Terraform < 1.10 during a migration."""
+    """A DynamoDB lock table, for Terraform < 1.10: the stacks then lock with it alone, without `use_lockfile` (which Terraform < 1.10 rejects), and require Terraform >= 1.1 instead of >= 1.10."""
     kms_key_id: str | None = None
     """A KMS key for the state objects."""
 

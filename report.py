@@ -96,6 +96,15 @@ def queues(plan: ClusterPlan) -> list[str]:
             quotas.append(f"{quota.group} {quota.accelerators} {groups[quota.group].accelerator_resource.split('/')[-1]}{borrow}")
         namespaces = sorted({q.namespace for q in queue_plan.local_queues if q.cluster_queue == queue.name})
         out.append(f"  {queue.name:<18} {'; '.join(quotas):<40} namespaces: {', '.join(namespaces) or '-'}")
+    # A group's shared queue holds what no team does; when the teams hold it all, the namespaces
+    # outside the teams only borrow, and Kueue takes borrowed quota back by preempting
+    # (reclaimWithinCohort: Any in the cluster queues, kueue_queues.cluster_queue).
+    for queue in queue_plan.cluster_queues:
+        namespaces = sorted({q.namespace for q in queue_plan.local_queues if q.cluster_queue == queue.name})
+        for quota in queue.quotas:
+            if quota.accelerators == 0 and quota.group == queue.name and namespaces:
+                out.append(f"  {quota.group}: the teams hold all of its quota, so jobs from {', '.join(namespaces)} on it run only on "
+                           "quota borrowed from the teams, and are preempted when a team takes it back")
     out.append("")
     return out
 
@@ -103,6 +112,11 @@ def queues(plan: ClusterPlan) -> list[str]:
 def next_steps(plan: ClusterPlan, config_path: str | None, outdir: str = "cdktf.out") -> list[str]:
     config = f" CONFIG={shlex.quote(str(config_path))}" if config_path else ""
     out = ["Next:"]
+    if isinstance(plan.backend, S3BackendPlan):
+        # The s3 backend stores state in a bucket it assumes exists (Terraform docs, Backend block "s3":
+        # "This assumes we have a bucket created"); terraform init does not make one.
+        out.append(f"  # state: s3://{plan.backend.bucket}/{plan.backend.key_prefix}/; the bucket must already exist "
+                   f"in {plan.backend.region} (terraform init does not create it)")
     out.append(f"  make plan{config}".ljust(46) + "  # what terraform would change, stack by stack")
     out.append(f"  make deploy{config}".ljust(46) + f"  # applies {', '.join(stack_names(plan))} in order")
     out.append(f"  aws eks update-kubeconfig --region {plan.region} --name {plan.name}")

@@ -190,6 +190,23 @@ def test_the_summary_shows_each_queue_with_its_quota_and_namespaces(tmp_path):
     assert "a10g 4 gpu" in shared and "namespaces: default" in shared
 
 
+def test_a_namespace_whose_group_the_teams_hold_whole_is_told_it_only_borrows(tmp_path):
+    teams = tmp_path / "teams.yaml"
+    teams.write_text((CONFIG_DIR / "default.yaml").read_text() + "queues:\n  teams:\n"
+                     "    - {name: research, namespaces: [research], quota: {a10g: 8}}\n")
+    text = report.render(build_plan(load_config(teams).config), {}, "out")
+    assert ("  a10g: the teams hold all of its quota, so jobs from default on it run only on quota borrowed from the teams, "
+            "and are preempted when a team takes it back") in text
+    assert "the teams hold all" not in render("default.yaml")
+
+
+def test_an_s3_backend_reminds_that_its_bucket_must_exist():
+    text = render("existing-vpc.yaml")
+    assert ("# state: s3://example-terraform-state/gpu-eks/byovpc/; the bucket must already exist in eu-west-1 "
+            "(terraform init does not create it)") in text
+    assert "must already exist" not in render("default.yaml")
+
+
 def test_the_summary_says_what_it_leaves_out():
     text = render("default.yaml")
     assert "Container Insights" in text and "checkpoint bucket costs S3 storage" in text

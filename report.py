@@ -71,8 +71,12 @@ def capacity_and_cost(plan: ClusterPlan) -> list[str]:
     if missing and costs.region != catalog.PRICE_REGION:
         out.append(f"  No {costs.region} On-Demand price for {', '.join(missing)}: the type may not be sold On-Demand there.")
     for line in (line for line in costs.lines if line.prepaid):
-        out.append(f"  {line.label}: the block was paid up front for its whole term, so its {line.count_idle} nodes cost "
-                   "the same idle or busy; the figures above leave it out.")
+        if line.unit_usd is None:
+            out.append(f"  {line.label}: the block was paid up front for its whole term, so its {line.count_idle} nodes cost "
+                       "the same idle or busy; the figures above leave it out (set capacity_block_usd_per_hour to count it).")
+        else:
+            out.append(f"  {line.label}: paid up front for its whole term, so its {line.count_idle} nodes are in both figures, "
+                       f"at the block's ${line.unit_usd:g} per instance-hour.")
     services = plan.network.interface_endpoints if plan.network else ()
     if services:
         azs = len(plan.network.availability_zones)

@@ -148,6 +148,8 @@ class GpuNodeGroup(Strict):
     """`on_demand`, `spot` or `capacity_block` (only for the types the catalog marks)."""
     capacity_reservation_id: ReservationId | None = None
     """Required for `capacity_block`; a targeted On-Demand Capacity Reservation for `on_demand`."""
+    capacity_block_usd_per_hour: Annotated[float, Field(gt=0, le=10_000)] | None = None
+    """`capacity_block` only: what the block costs per instance-hour (its upfront fee over its hours and instances). The summary counts the block's `max_size` nodes at it, idle or busy; unset, they are flagged "paid up front"."""
     availability_zone: str | None = None
     """Required when EFA is on or a reservation is used; one of `network.availability_zones`."""
     efa: Literal["auto", True, False] = "auto"

@@ -211,6 +211,9 @@ def _check_gpu_groups(config: ClusterConfig, errors: list[Finding], warnings: li
         capacity = (f"{path}.capacity_type",)
         if group.capacity_type == "capacity_block" and group.capacity_reservation_id is None:
             errors.append(Finding(f"{path}.capacity_reservation_id", "required when capacity_type is capacity_block (the cr-... id of the purchased Capacity Block)", capacity))
+        if group.capacity_type != "capacity_block" and group.capacity_block_usd_per_hour is not None:
+            errors.append(Finding(f"{path}.capacity_block_usd_per_hour", f"applies to capacity_type capacity_block only (got {group.capacity_type}); "
+                                  "remove it", capacity))
         if group.capacity_type == "spot" and group.capacity_reservation_id is not None:
             errors.append(Finding(f"{path}.capacity_reservation_id", "cannot be used with capacity_type spot; reservations are on_demand or capacity_block", capacity))
 

@@ -75,10 +75,11 @@ def cost_plan(*, region: str, network: NetworkPlan | None, system_nodes: SystemN
         if group.capacity_type == "CAPACITY_BLOCK":
             # "The price of a Capacity Block offering is charged up front" (EC2 user guide, Capacity
             # Blocks pricing and billing; Extend Capacity Blocks, Billing): its max_size nodes are paid
-            # whether or not they run, at idle too. The catalog has no block rates, so the line is
-            # flagged "paid up front" rather than priced at On-Demand.
+            # whether or not they run, at idle too: at the rate the user paid, or, unknown, flagged
+            # "paid up front" rather than priced at On-Demand (the catalog has no block rates).
             lines.append(CostLine(label=f"gpu {group.name} ({types}, Capacity Block)", count_idle=group.scaling.max_size,
-                                  count_full=group.scaling.max_size, unit_usd=None, priced_in=region, prepaid=True))
+                                  count_full=group.scaling.max_size, unit_usd=group.capacity_block_usd_per_hour,
+                                  priced_in=region, prepaid=True))
             continue
         # With several types, the dearest: the estimate is an upper bound. In the configuration's
         # region only: a type without a price there is unpriced, never given another region's.

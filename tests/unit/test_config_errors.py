@@ -47,7 +47,7 @@ CASES = {
     "fsx capacity off the steps": ({"storage": {"fsx_lustre": {"enabled": True, "storage_capacity_gib": 3000}}}, "storage.fsx_lustre.storage_capacity_gib: 3000 is not a size FSx for Lustre offers: 1200, or a multiple of 2400 (nearest: 2400 or 4800)"),
     # FSx API reference, CreateFileSystem StorageCapacity: PERSISTENT_2 and SCRATCH_2 take 1200, 2400 or a multiple of 2400 GiB.
     "fsx capacity at 3600": ({"storage": {"fsx_lustre": {"enabled": True, "storage_capacity_gib": 3600}}}, "storage.fsx_lustre.storage_capacity_gib: 3600 is not a size FSx for Lustre offers: 1200, or a multiple of 2400 (nearest: 2400 or 4800)"),
-    "misspelled key inside a list item": (gpu(instace_type="g5.12xlarge"), "gpu_node_groups[0].instace_type: unknown key; did you mean 'instance_type'? allowed keys: ami_type, availability_zone, capacity_reservation_id, capacity_type,"),
+    "misspelled key inside a list item": (gpu(instace_type="g5.12xlarge"), "gpu_node_groups[0].instace_type: unknown key; did you mean 'instance_type'? allowed keys: ami_type, availability_zone, capacity_block_usd_per_hour, capacity_reservation_id, capacity_type,"),
     "misspelled key inside a team": ({"queues": {"teams": [{"name": "r", "namespaces": ["r"], "quotas": {"a10g": 2}}]}}, "queues.teams[0].quotas: unknown key; did you mean 'quota'?"),
     "fsx throughput not offered": ({"storage": {"fsx_lustre": {"enabled": True, "throughput_mib_per_tib": 300}}}, "storage.fsx_lustre.throughput_mib_per_tib: must be one of 125, 250, 500, 1000 (got 300, a number)"),
     "fsx throughput on scratch": ({"storage": {"fsx_lustre": {"enabled": True, "deployment_type": "SCRATCH_2", "throughput_mib_per_tib": 250}}}, "storage.fsx_lustre.throughput_mib_per_tib: applies to PERSISTENT_2 only"),
@@ -74,6 +74,7 @@ CASES = {
     "spot with a reservation": (gpu(capacity_type="spot", capacity_reservation_id="cr-0123456789abcdef0"), "gpu_node_groups[0].capacity_reservation_id: cannot be used with capacity_type spot"),
     "malformed reservation id": (gpu(capacity_reservation_id="reservation-1"), "gpu_node_groups[0].capacity_reservation_id: must be a capacity reservation id, cr- and 17 hex digits"),
     # EC2 ids have had 17 characters after the hyphen since 2018; cr-0a1b2c3d is the issue's short id.
+    "block rate without a block": (gpu(capacity_block_usd_per_hour=20.5), "gpu_node_groups[0].capacity_block_usd_per_hour: applies to capacity_type capacity_block only (got on_demand); remove it"),
     "short reservation id": (gpu(capacity_reservation_id="cr-0a1b2c3d"), "gpu_node_groups[0].capacity_reservation_id: must be a capacity reservation id, cr- and 17 hex digits such as cr-0123456789abcdef0 (got 'cr-0a1b2c3d')"),
     "team in kube-system": ({"queues": {"teams": [{"name": "r", "namespaces": ["kube-system"], "quota": {"a10g": 2}}]}}, "queues.teams[0].namespaces[0]: 'kube-system' is reserved (Kubernetes' and the platform's namespaces: kube-system, kube-public, kube-node-lease, kubeflow-system, kueue-system, amazon-cloudwatch, and any kube- name)"),
     "team in the platform's namespace": ({"queues": {"teams": [{"name": "r", "namespaces": ["ml", "kueue-system"], "quota": {"a10g": 2}}]}}, "queues.teams[0].namespaces[1]: 'kueue-system' is reserved"),

@@ -125,8 +125,16 @@ def test_a_capacity_block_is_paid_at_idle_as_at_full_scale_and_flagged_paid_up_f
     assert "gpu h200-block (p5en.48xlarge, Capacity Block) 4-4 x paid up front" in text
     assert "(no price for gpu h200-block (p5en.48xlarge, Capacity Block): paid up front)" in text.split("at full scale")[0]
     assert ("gpu h200-block (p5en.48xlarge, Capacity Block): the block was paid up front for its whole term, so its 4 nodes "
-            "cost the same idle or busy; the figures above leave it out.") in text
+            "cost the same idle or busy; the figures above leave it out (set capacity_block_usd_per_hour to count it).") in text
     assert "63.296" not in text  # never the On-Demand rate
+
+
+def test_a_capacity_block_at_a_known_rate_is_in_the_idle_figure(config_variant):
+    text = render(config_variant("capacity-block.yaml", edit={"gpu_node_groups.0.capacity_block_usd_per_hour": 31.464}))
+    # 0.10 + 0.045 + 9 x 0.01 + 2 x 0.096 + 4 x 31.464 = 126.283: the block's nodes, idle or busy.
+    assert "at idle (min sizes):   $126.28/h\n" in text
+    assert "gpu h200-block (p5en.48xlarge, Capacity Block) 4-4 x $31.464\n" in text
+    assert "paid up front for its whole term, so its 4 nodes are in both figures, at the block's $31.464 per instance-hour" in text
 
 
 def test_existing_vpc_speaks_of_no_network_stack_and_no_endpoints():

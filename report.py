@@ -56,28 +56,42 @@ def capacity_and_cost(plan: ClusterPlan) -> list[str]:
     costs = plan.costs
     idle, idle_unpriced = costs.total("idle")
     full, full_unpriced = costs.total("full")
-    where = costs.price_region if plan.region == costs.price_region else f"{costs.price_region} ({plan.region} may differ)"
     excluded = "data transfer, EBS and S3 storage" + ("" if plan.network else ", and what your own VPC costs")
-    out.append(f"Estimated cost per hour, On-Demand list prices in {where}, excluding {excluded}:")
+    out.append(f"Estimated cost per hour, On-Demand list prices in {costs.region}, excluding {excluded}:")
     out.append(f"  at idle (min sizes):   ${idle:,.2f}/h" + (f"  (no price for {', '.join(idle_unpriced)})" if idle_unpriced else ""))
     out.append(f"  at full scale (max):   ${full:,.2f}/h" + (f"  (no price for {', '.join(full_unpriced)})" if full_unpriced else ""))
+    borrowed = costs.borrowed_prices
     for line in costs.lines:
-        unit = "n/a" if line.unit_usd is None else f"${line.unit_usd:g}"
-        out.append(f"    {line.label:<36} {line.count_idle}-{line.count_full} x {unit}")
+        unit = ("paid up front" if line.prepaid else "n/a") if line.unit_usd is None else f"${line.unit_usd:g}"
+        mark = f"  ({line.priced_in} price)" if line in borrowed else ""
+        out.append(f"    {line.label:<36} {line.count_idle}-{line.count_full} x {unit}{mark}")
+    if borrowed:
+        out.append(f"  The catalog has {catalog.PRICE_REGION} prices only for the lines so marked; {costs.region}'s may differ.")
+    missing = [line.label for line in costs.lines if line.unit_usd is None and not line.prepaid and line.priced_in == costs.region]
+    if missing and costs.region != catalog.PRICE_REGION:
+        out.append(f"  No {costs.region} On-Demand price for {', '.join(missing)}: the type may not be sold On-Demand there.")
+    for line in (line for line in costs.lines if line.prepaid):
+        if line.unit_usd is None:
+            out.append(f"  {line.label}: the block was paid up front for its whole term, so its {line.count_idle} nodes cost "
+                       "the same idle or busy; the figures above leave it out (set capacity_block_usd_per_hour to count it).")
+        else:
+            out.append(f"  {line.label}: paid up front for its whole term, so its {line.count_idle} nodes are in both figures, "
+                       f"at the block's ${line.unit_usd:g} per instance-hour.")
     services = plan.network.interface_endpoints if plan.network else ()
     if services:
         azs = len(plan.network.availability_zones)
         per_hour = len(services) * azs * catalog.INTERFACE_ENDPOINT_USD_PER_AZ_HOUR
         out.append(f"  Interface endpoints, included in both figures: {len(services)} ({', '.join(services)}) x {azs} AZs "
                    f"x ${catalog.INTERFACE_ENDPOINT_USD_PER_AZ_HOUR:g} = ${per_hour:,.2f}/h (AWS PrivateLink; s3 is a free gateway).")
-    if any(g.capacity_type != "ON_DEMAND" for g in plan.gpu_groups):
-        out.append("  Spot and Capacity Block groups are shown at On-Demand prices; their real prices differ.")
+    if any(g.capacity_type == "SPOT" for g in plan.gpu_groups):
+        out.append("  Spot groups are shown at On-Demand prices; Spot prices are lower and change.")
     if plan.storage.checkpoints is not None:
         out.append("  The checkpoint bucket costs S3 storage and requests only (nothing while empty).")
     if any(a.name == amazon_cloudwatch_observability.COMPONENT.name for a in plan.addons):
         out.append("  Not included: Container Insights (CloudWatch observability add-on), charged per metric "
                    "observation and per GB of logs.")
-    out.append(f"  Prices: {costs.price_source}.")
+    out.append(f"  Prices: {costs.price_source}" + ("" if costs.region == catalog.PRICE_REGION else
+                                                     f"; GPU and Trainium types in {costs.region}: {catalog.REGIONAL_PRICE_SOURCE}") + ".")
     return out
 
 
@@ -96,6 +110,15 @@ def queues(plan: ClusterPlan) -> list[str]:
             quotas.append(f"{quota.group} {quota.accelerators} {groups[quota.group].accelerator_resource.split('/')[-1]}{borrow}")
         namespaces = sorted({q.namespace for q in queue_plan.local_queues if q.cluster_queue == queue.name})
         out.append(f"  {queue.name:<18} {'; '.join(quotas):<40} namespaces: {', '.join(namespaces) or '-'}")
+    # A group's shared queue holds what no team does; when the teams hold it all, the namespaces
+    # outside the teams only borrow, and Kueue takes borrowed quota back by preempting
+    # (reclaimWithinCohort: Any in the cluster queues, kueue_queues.cluster_queue).
+    for queue in queue_plan.cluster_queues:
+        namespaces = sorted({q.namespace for q in queue_plan.local_queues if q.cluster_queue == queue.name})
+        for quota in queue.quotas:
+            if quota.accelerators == 0 and quota.group == queue.name and namespaces:
+                out.append(f"  {quota.group}: the teams hold all of its quota, so jobs from {', '.join(namespaces)} on it run only on "
+                           "quota borrowed from the teams, and are preempted when a team takes it back")
     out.append("")
     return out
 
@@ -103,6 +126,11 @@ def queues(plan: ClusterPlan) -> list[str]:
 def next_steps(plan: ClusterPlan, config_path: str | None, outdir: str = "cdktf.out") -> list[str]:
     config = f" CONFIG={shlex.quote(str(config_path))}" if config_path else ""
     out = ["Next:"]
+    if isinstance(plan.backend, S3BackendPlan):
+        # The s3 backend stores state in a bucket it assumes exists (Terraform docs, Backend block "s3":
+        # "This assumes we have a bucket created"); terraform init does not make one.
+        out.append(f"  # state: s3://{plan.backend.bucket}/{plan.backend.key_prefix}/; the bucket must already exist "
+                   f"in {plan.backend.region} (terraform init does not create it)")
     out.append(f"  make plan{config}".ljust(46) + "  # what terraform would change, stack by stack")
     out.append(f"  make deploy{config}".ljust(46) + f"  # applies {', '.join(stack_names(plan))} in order")
     out.append(f"  aws eks update-kubeconfig --region {plan.region} --name {plan.name}")

@@ -19,7 +19,7 @@ PATTERN_HINTS = {
     "name": "3-20 lowercase letters, digits or '-', starting and ending with a letter or digit",
     "region": "an AWS region of the commercial partition such as us-west-2 (China and GovCloud are not supported)",
     "image": "a container image reference such as registry/repository:tag",
-    "capacity_reservation_id": "a capacity reservation id such as cr-0123456789abcdef0",
+    "capacity_reservation_id": "a capacity reservation id, cr- and 17 hex digits such as cr-0123456789abcdef0",
     "vpc_id": "a VPC id such as vpc-0123456789abcdef0",
     "private_subnet_ids": "a subnet id such as subnet-0123456789abcdef0",
     "admin_principal_arns": "an IAM role or user ARN such as arn:aws:iam::111122223333:role/platform-admin",

@@ -28,7 +28,10 @@ def _commercial_region(value: str) -> str:
 
 
 Region = Annotated[str, StringConstraints(pattern=REGION_PATTERN), AfterValidator(_commercial_region)]
-ReservationId = Annotated[str, StringConstraints(pattern=r"^cr-[0-9a-f]{8,17}$")]
+# cr- and 17 hex digits: EC2 gives every resource created since July 2018 the long form, 17
+# characters after the hyphen (EC2 user guide, "Resource IDs"), and Capacity Reservations came
+# later (October 2018), so no short cr- id exists.
+ReservationId = Annotated[str, StringConstraints(pattern=r"^cr-[0-9a-f]{17}$")]
 VpcId = Annotated[str, StringConstraints(pattern=r"^vpc-[0-9a-f]{8,17}$")]
 SubnetId = Annotated[str, StringConstraints(pattern=r"^subnet-[0-9a-f]{8,17}$")]
 PrincipalArn = Annotated[str, StringConstraints(pattern=r"^arn:aws[a-z-]*:(iam|sts)::\d{12}:(role|user|assumed-role)/.+$")]
@@ -155,6 +158,8 @@ class GpuNodeGroup(Strict):
     """`on_demand`, `spot` or `capacity_block` (only for the types the catalog marks)."""
     capacity_reservation_id: ReservationId | None = None
     """Required for `capacity_block`; a targeted On-Demand Capacity Reservation for `on_demand`."""
+    capacity_block_usd_per_hour: Annotated[float, Field(gt=0, le=10_000)] | None = None
+    """`capacity_block` only: what the block costs per instance-hour (its upfront fee over its hours and instances). The summary counts the block's `max_size` nodes at it, idle or busy; unset, they are flagged "paid up front"."""
     availability_zone: str | None = None
     """Required when EFA is on or a reservation is used; one of `network.availability_zones`."""
     efa: Literal["auto", True, False] = "auto"
@@ -237,7 +242,7 @@ class LocalBackend(Strict):
 
 class S3Backend(Strict):
     type: Literal["s3"]
-    """An S3 backend per stack, encrypted, with S3-native locking (Terraform >= 1.10)."""
+    """An S3 backend per stack, encrypted, with S3-native locking (Terraform >= 1.10). The bucket must already exist."""
     bucket: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")]
     """The state bucket (it must exist)."""
     key_prefix: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9!_.*'()/-]*[A-Za-z0-9_.*'()-]$")] | None = None
@@ -245,7 +250,7 @@ class S3Backend(Strict):
     region: Region | None = None  # default: the cluster's region
     """Unset: the cluster's region."""
     dynamodb_table: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{3,255}$")] | None = None
-    """A lock table for Terraform < 1.10 during a migration."""
+    """A DynamoDB lock table, for Terraform < 1.10: the stacks then lock with it alone, without `use_lockfile` (which Terraform < 1.10 rejects), and require Terraform >= 1.1 instead of >= 1.10."""
     kms_key_id: str | None = None
     """A KMS key for the state objects."""
 

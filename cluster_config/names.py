@@ -51,6 +51,11 @@ TRAINER_NAMESPACE = "kubeflow-system"
 PREINSTALLED_NAMESPACES = (KUBE_SYSTEM_NAMESPACE, "default")
 AUTOSCALER_NAMESPACE = KUBE_SYSTEM_NAMESPACE
 AUTOSCALER_SERVICE_ACCOUNT = "cluster-autoscaler"
+# Namespaces no TrainJob may run in: the ones Kubernetes creates for itself (Kubernetes docs,
+# "Namespaces", Initial namespaces: kube-system, kube-public, kube-node-lease; it asks that no
+# other namespace start with kube-) and the platform's own. "default" is not among them: it is
+# the namespace Kubernetes gives user workloads, and training_operator.namespaces' default.
+KUBERNETES_NAMESPACES = (KUBE_SYSTEM_NAMESPACE, "kube-public", "kube-node-lease")
 
 # Shared storage: the EKS add-ons' CSI drivers, and the claims every training namespace
 # gets and the runtimes mount (Mountpoint for Amazon S3 runs as this service account;
@@ -74,6 +79,7 @@ QUEUE_NAME_LABEL = "kueue.x-k8s.io/queue-name"
 CLOUDWATCH_NAMESPACE = "amazon-cloudwatch"
 CLOUDWATCH_SERVICE_ACCOUNT = "cloudwatch-agent"
 CONTAINER_INSIGHTS = "ContainerInsights"  # the CloudWatch metric namespace
+RESERVED_NAMESPACES = (*KUBERNETES_NAMESPACES, TRAINER_NAMESPACE, KUEUE_NAMESPACE, CLOUDWATCH_NAMESPACE)
 
 # Tag keys the project sets on every AWS resource itself.
 CLUSTER_TAG_KEY = "gpu-eks:cluster"

@@ -13,7 +13,7 @@ from .components import cluster_autoscaler, efa_device_plugin, kubeflow_trainer
 from .components.contract import version_tuple
 from .components.vpc_cni import addresses_per_node
 from .model import ClusterConfig
-from .names import PROJECT_LABEL_KEYS, PROJECT_TAG_KEYS
+from .names import PROJECT_LABEL_KEYS, PROJECT_TAG_KEYS, RESERVED_NAMESPACES
 from .plan.network import network_plan
 from .plan.nodes import efa_enabled
 
@@ -100,9 +100,14 @@ def _check_network(config: ClusterConfig, errors: list[Finding], warnings: list[
     else:
         if not any(vpc.subnet_of(r) for r in PRIVATE_RANGES):
             errors.append(Finding("network.vpc_cidr", f"{vpc} is not a private range; use one inside 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10"))
-        if not 16 <= vpc.prefixlen <= 21:
-            errors.append(Finding("network.vpc_cidr", f"prefix length must be between /16 and /21 (got /{vpc.prefixlen}); smaller VPCs leave too few pod IPs "
-                                  "for GPU nodes and public subnets below the /27 a load balancer needs"))
+        # A VPC's primary block is /16 to /28 (VPC user guide, "VPC CIDR blocks"); the project's
+        # floor is /21, which still leaves each private subnet room for GPU nodes' pod prefixes.
+        if vpc.prefixlen < 16:
+            errors.append(Finding("network.vpc_cidr", f"/{vpc.prefixlen} is larger than AWS allows: a VPC's CIDR block is /16 at most "
+                                  "(VPC user guide, VPC CIDR blocks); use a /16 to /21"))
+        elif vpc.prefixlen > 21:
+            errors.append(Finding("network.vpc_cidr", f"/{vpc.prefixlen} is too small: this project needs /21 or larger (/16 to /21); smaller VPCs "
+                                  "leave too few pod IPs for GPU nodes and public subnets below the /27 a load balancer needs"))
         for i, endpoint in enumerate(network.vpc_endpoints):
             if endpoint in network.vpc_endpoints[:i]:
                 errors.append(Finding(f"network.vpc_endpoints[{i}]", f"'{endpoint}' is listed twice"))
@@ -211,6 +216,9 @@ def _check_gpu_groups(config: ClusterConfig, errors: list[Finding], warnings: li
         capacity = (f"{path}.capacity_type",)
         if group.capacity_type == "capacity_block" and group.capacity_reservation_id is None:
             errors.append(Finding(f"{path}.capacity_reservation_id", "required when capacity_type is capacity_block (the cr-... id of the purchased Capacity Block)", capacity))
+        if group.capacity_type != "capacity_block" and group.capacity_block_usd_per_hour is not None:
+            errors.append(Finding(f"{path}.capacity_block_usd_per_hour", f"applies to capacity_type capacity_block only (got {group.capacity_type}); "
+                                  "remove it", capacity))
         if group.capacity_type == "spot" and group.capacity_reservation_id is not None:
             errors.append(Finding(f"{path}.capacity_reservation_id", "cannot be used with capacity_type spot; reservations are on_demand or capacity_block", capacity))
 
@@ -342,8 +350,16 @@ def _check_training(config: ClusterConfig, errors: list[Finding]) -> None:
     for i, namespace in enumerate(namespaces):
         if namespace in namespaces[:i]:
             errors.append(Finding(f"training_operator.namespaces[{i}]", f"'{namespace}' is listed twice"))
-        elif namespace.startswith("kube-"):
-            errors.append(Finding(f"training_operator.namespaces[{i}]", f"'{namespace}': kube- namespaces are reserved for Kubernetes itself"))
+        elif reason := reserved_namespace(namespace):
+            errors.append(Finding(f"training_operator.namespaces[{i}]", reason))
+
+
+def reserved_namespace(namespace: str) -> str | None:
+    """Why a training namespace is not allowed, or None: Kubernetes' and the platform's own are not for jobs."""
+    if namespace in RESERVED_NAMESPACES or namespace.startswith("kube-"):
+        return (f"'{namespace}' is reserved (Kubernetes' and the platform's namespaces: {', '.join(RESERVED_NAMESPACES)}, "
+                "and any kube- name); run jobs in a namespace of your own")
+    return None
 
 
 # FSx for Lustre sizes: 1.2 TiB, 2.4 TiB, then steps of 2.4 TiB, for PERSISTENT_2 and SCRATCH_2
@@ -375,6 +391,10 @@ def _check_queues(config: ClusterConfig, errors: list[Finding]) -> None:
             if group.name == "default" or group.name.startswith("team-"):
                 errors.append(Finding(f"gpu_node_groups[{i}].name", f"'{group.name}' would clash with a queue name; "
                                       "'default' and names starting with 'team-' are taken while queues are enabled"))
+    if not config.queues.enabled and config.queues.teams:
+        ignored = ", ".join(t.name for t in config.queues.teams)
+        errors.append(Finding("queues.teams", f"has no effect while queues.enabled is false (teams {ignored} would get no quota); "
+                              "remove the teams or enable the queues", ("queues.enabled",)))
     claimed: dict[str, str] = {}
     team_names: dict[str, int] = {}
     totals: dict[str, int] = {}
@@ -384,6 +404,8 @@ def _check_queues(config: ClusterConfig, errors: list[Finding]) -> None:
             errors.append(Finding(f"{path}.name", f"'{team.name}' is already used by queues.teams[{team_names[team.name]}]"))
         team_names.setdefault(team.name, i)
         for j, namespace in enumerate(team.namespaces):
+            if reason := reserved_namespace(namespace):
+                errors.append(Finding(f"{path}.namespaces[{j}]", reason))
             if namespace in claimed:
                 errors.append(Finding(f"{path}.namespaces[{j}]", f"'{namespace}' is listed twice (also by {claimed[namespace]}); "
                                       "a namespace's jobs go to one team's queue"))

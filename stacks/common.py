@@ -6,7 +6,7 @@ from cdktf import CloudBackend, LocalBackend, NamedCloudWorkspace, S3Backend, Te
 from constructs import Construct
 
 from cluster_config.plan import ClusterPlan, StackRole
-from cluster_config.plan.backend import CloudBackendPlan, LocalBackendPlan, S3BackendPlan
+from cluster_config.plan.backend import CloudBackendPlan, LocalBackendPlan, S3BackendPlan, required_terraform
 from modules.aws_access import AwsAccess, AwsAccessProps
 
 # Local state, as a path relative to the stack's own directory (<outdir>/stacks/<stack>):
@@ -30,11 +30,13 @@ def state_backend(stack: TerraformStack, plan: ClusterPlan, role: StackRole) -> 
 
     local: state/<stack>.tfstate beside the output folder, as a relative path (LOCAL_STATE_DIR).
     s3: encrypted, locked with S3's own lock file (Terraform >= 1.10; cdktf 0.21's
-        S3Backend has no parameter for it, hence the override), and optionally DynamoDB.
+        S3Backend has no parameter for it, hence the override), or with the DynamoDB
+        table when one is named, for Terraform older than 1.10, which rejects use_lockfile.
     cloud: one named workspace per stack, <prefix>-<role>; cross-stack references
         work only with named workspaces.
     """
     backend = plan.backend
+    stack.add_override("terraform.required_version", required_terraform(backend))
     if isinstance(backend, LocalBackendPlan):
         LocalBackend(stack, path=f"{LOCAL_STATE_DIR}/{stack.node.id}.tfstate")
     elif isinstance(backend, S3BackendPlan):
@@ -42,7 +44,8 @@ def state_backend(stack: TerraformStack, plan: ClusterPlan, role: StackRole) -> 
             stack, bucket=backend.bucket, key=backend.key(role), region=backend.region,
             encrypt=True, kms_key_id=backend.kms_key_id, dynamodb_table=backend.dynamodb_table,
         )
-        stack.add_override("terraform.backend.s3.use_lockfile", True)
+        if backend.use_lockfile:
+            stack.add_override("terraform.backend.s3.use_lockfile", True)
     elif isinstance(backend, CloudBackendPlan):
         CloudBackend(
             stack, hostname=backend.hostname, organization=backend.organization,

@@ -803,6 +803,48 @@ MUTATIONS: tuple[Mutation, ...] = (
         new="max_unavailable=1,",
         why="a group's rolling-update width would be one node whatever its update policy says",
     ),
+    Mutation(
+        name="system-namespace-accepted",
+        file="cluster_config/rules.py",
+        old='    if namespace in RESERVED_NAMESPACES or namespace.startswith("kube-"):',
+        new='    if namespace.startswith("kube-"):',
+        why="a team given kueue-system or kubeflow-system gets its quota and TrainJobs beside the platform's controllers",
+    ),
+    Mutation(
+        name="short-reservation-id-accepted",
+        file="cluster_config/model.py",
+        old='pattern=r"^cr-[0-9a-f]{17}$"',
+        new='pattern=r"^cr-[0-9a-f]{8,17}$"',
+        why="cr-0a1b2c3d validates and the node group fails at apply, after the cluster is built",
+    ),
+    Mutation(
+        name="lockfile-with-dynamodb",
+        file="cluster_config/plan/backend.py",
+        old="        return self.dynamodb_table is None",
+        new="        return True",
+        why="a team on Terraform < 1.10 with a lock table cannot init: use_lockfile is an unknown argument there",
+    ),
+    Mutation(
+        name="region-prices-ignored",
+        file="cluster_config/catalog.py",
+        old='    return REGIONAL_PRICES["prices"].get(name, {}).get(region)',
+        new="    return INSTANCE_TYPES[name].on_demand_usd_per_hour",
+        why="an eu-west-1 cluster is priced at us-east-1's rates: g5.12xlarge 12% low, p5.48xlarge priced where it is not sold",
+    ),
+    Mutation(
+        name="capacity-block-idle-free",
+        file="cluster_config/plan/costs.py",
+        old='label=f"gpu {group.name} ({types}, Capacity Block)", count_idle=group.scaling.max_size,',
+        new='label=f"gpu {group.name} ({types}, Capacity Block)", count_idle=0,',
+        why="the idle figure leaves out a Capacity Block that is paid whether or not its nodes run",
+    ),
+    Mutation(
+        name="teams-kept-with-queues-off",
+        file="cluster_config/rules.py",
+        old="    if not config.queues.enabled and config.queues.teams:",
+        new="    if False:",
+        why="teams written while queues are off are silently ignored: no quota is enforced for anyone",
+    ),
 )
 
 

@@ -100,6 +100,6 @@ def build_plan(config: ClusterConfig) -> ClusterPlan:
         pod_identities=addon_identities(addons) + platform.identities,
         storage=storage,
         platform=platform,
-        costs=cost_plan(network=network, system_nodes=system_nodes, gpu_groups=gpu_groups, storage=storage,
+        costs=cost_plan(region=config.region, network=network, system_nodes=system_nodes, gpu_groups=gpu_groups, storage=storage,
                         kubernetes_version=config.kubernetes_version),
     )

@@ -16,13 +16,23 @@ class CostLine:
     count_idle: int
     count_full: int
     unit_usd: float | None  # None: no published price; shown unpriced, never guessed
+    # The region unit_usd is the price of: the configuration's where the catalog has it,
+    # else catalog.PRICE_REGION's, which the summary then marks.
+    priced_in: str = catalog.PRICE_REGION
+    # Bought up front for the block's whole term (Capacity Blocks): billed whether or not a node runs.
+    prepaid: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
 class CostPlan:
     lines: tuple[CostLine, ...]
-    price_region: str = catalog.PRICE_REGION
+    region: str
     price_source: str = catalog.PRICE_SOURCE
+
+    @property
+    def borrowed_prices(self) -> tuple[CostLine, ...]:
+        """Lines priced at another region's list price, which the catalog holds instead of this region's."""
+        return tuple(line for line in self.lines if line.unit_usd is not None and line.priced_in != self.region)
 
     def total(self, at: str) -> tuple[float, list[str]]:
         """(dollars per hour, labels without a price) at "idle" (min sizes) or "full" (max sizes)."""
@@ -31,14 +41,16 @@ class CostPlan:
             count = line.count_idle if at == "idle" else line.count_full
             if not count:
                 continue
-            if line.unit_usd is None:
+            if line.unit_usd is None and line.prepaid:
+                unpriced.append(f"{line.label}: paid up front")
+            elif line.unit_usd is None:
                 unpriced.append(line.label)
             else:
                 total += count * line.unit_usd
         return total, unpriced
 
 
-def cost_plan(*, network: NetworkPlan | None, system_nodes: SystemNodesPlan,
+def cost_plan(*, region: str, network: NetworkPlan | None, system_nodes: SystemNodesPlan,
               gpu_groups: tuple[GpuNodeGroupPlan, ...], storage: StoragePlan, kubernetes_version: str) -> CostPlan:
     # A minor past its standard support is billed at the extended rate (versions.py).
     support = versions.CALENDAR[kubernetes_version].support(versions.today()) if kubernetes_version in versions.CALENDAR else None
@@ -59,13 +71,23 @@ def cost_plan(*, network: NetworkPlan | None, system_nodes: SystemNodesPlan,
         count_full=system_nodes.scaling.max_size, unit_usd=catalog.CPU_ON_DEMAND_USD_PER_HOUR.get(system_type),
     ))
     for group in gpu_groups:
-        # With several types, the dearest: the estimate is an upper bound.
-        prices = [catalog.INSTANCE_TYPES[t].on_demand_usd_per_hour for t in group.instance_types]
-        unit = None if None in prices else max(prices)
         types = group.instance.name + (f" +{len(group.instance_types) - 1}" if len(group.instance_types) > 1 else "")
+        if group.capacity_type == "CAPACITY_BLOCK":
+            # "The price of a Capacity Block offering is charged up front" (EC2 user guide, Capacity
+            # Blocks pricing and billing; Extend Capacity Blocks, Billing): its max_size nodes are paid
+            # whether or not they run, at idle too: at the rate the user paid, or, unknown, flagged
+            # "paid up front" rather than priced at On-Demand (the catalog has no block rates).
+            lines.append(CostLine(label=f"gpu {group.name} ({types}, Capacity Block)", count_idle=group.scaling.max_size,
+                                  count_full=group.scaling.max_size, unit_usd=group.capacity_block_usd_per_hour,
+                                  priced_in=region, prepaid=True))
+            continue
+        # With several types, the dearest: the estimate is an upper bound. In the configuration's
+        # region only: a type without a price there is unpriced, never given another region's.
+        prices = [catalog.on_demand_price(t, region) for t in group.instance_types]
+        unit = None if None in prices else max(prices)
         lines.append(CostLine(
             label=f"gpu {group.name} ({types})", count_idle=group.scaling.min_size,
-            count_full=group.scaling.max_size, unit_usd=unit,
+            count_full=group.scaling.max_size, unit_usd=unit, priced_in=region,
         ))
     fsx = storage.fsx
     if fsx is not None:
@@ -75,4 +97,4 @@ def cost_plan(*, network: NetworkPlan | None, system_nodes: SystemNodesPlan,
             label=f"FSx Lustre {fsx.storage_capacity_gib} GiB {fsx.deployment_type}{tier}", count_idle=1, count_full=1,
             unit_usd=round(fsx.storage_capacity_gib * per_gb_month / catalog.HOURS_PER_MONTH, 4),
         ))
-    return CostPlan(lines=tuple(lines))
+    return CostPlan(lines=tuple(lines), region=region)

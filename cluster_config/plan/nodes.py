@@ -55,6 +55,7 @@ class GpuNodeGroupPlan:
     scaling: Scaling
     capacity_type: Literal["ON_DEMAND", "SPOT", "CAPACITY_BLOCK"]
     capacity_reservation_id: str | None
+    capacity_block_usd_per_hour: float | None  # what the user paid per instance-hour; None: unknown
     availability_zone: str | None
     efa: bool
     network_interfaces: tuple[NetworkInterface, ...]
@@ -287,6 +288,7 @@ def gpu_node_group_plan(group: GpuNodeGroup, cluster_name: str, *, node_repair: 
         scaling=scaling(group),
         capacity_type=EKS_CAPACITY_TYPES[group.capacity_type],
         capacity_reservation_id=group.capacity_reservation_id,
+        capacity_block_usd_per_hour=group.capacity_block_usd_per_hour,
         availability_zone=group.availability_zone,
         efa=efa,
         network_interfaces=efa_interface_layout(instance) if efa else (),

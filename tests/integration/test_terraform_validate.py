@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 
 import pytest
@@ -30,3 +31,22 @@ def test_terraform_validate_passes_on_every_aws_stack(config, synth, terraform_o
         assert init.returncode == 0, f"{name}: terraform init failed:\n{init.stderr}"
         validate = run([terraform, "validate", "-no-color", "-json"], stack_dir, env)
         assert validate.returncode == 0 and '"valid": true' in validate.stdout, f"{name}:\n{validate.stdout}{validate.stderr}"
+
+
+def test_terraform_accepts_an_s3_backend_with_a_lock_table_and_refuses_a_floor_above_itself(synth, config_variant, terraform_offline):
+    """With dynamodb_table the stacks leave out use_lockfile and require >= 1.1; this terraform
+    (1.11) inits and validates them, and stops with a version message on a floor above it."""
+    terraform, env = terraform_offline
+    config = config_variant(edit={"backend": {"type": "s3", "bucket": "team-state", "dynamodb_table": "tf-locks"}}, name="lock-table")
+    result = synth(config)
+    stack_dir = result.outdir / "stacks" / "demo-cluster"
+    assert "use_lockfile" not in result.stack("cluster")["terraform"]["backend"]["s3"]
+    init = run([terraform, "init", "-backend=false", "-input=false", "-no-color"], stack_dir, env)
+    assert init.returncode == 0, init.stderr
+    validate = run([terraform, "validate", "-no-color", "-json"], stack_dir, env)
+    assert validate.returncode == 0 and '"valid": true' in validate.stdout, validate.stdout
+    document = json.loads((stack_dir / "cdk.tf.json").read_text())
+    document["terraform"]["required_version"] = ">= 99.0"
+    (stack_dir / "cdk.tf.json").write_text(json.dumps(document))
+    refused = run([terraform, "init", "-backend=false", "-input=false", "-no-color"], stack_dir, env)
+    assert refused.returncode == 1 and "Unsupported Terraform Core version" in refused.stderr

@@ -36,17 +36,28 @@ def test_s3_backend_encrypts_and_uses_s3_native_locking(synth):
         s3 = result.stack(role)["terraform"]["backend"]["s3"]
         assert s3 == {"bucket": "example-terraform-state", "key": f"gpu-eks/byovpc/{role}.tfstate",
                       "region": "eu-west-1", "encrypt": True, "use_lockfile": True}
+        # S3's lock file needs Terraform 1.10: an older one stops at init on the version, not the argument.
+        assert result.stack(role)["terraform"]["required_version"] == ">= 1.10"
     (remote,) = result.stack("platform")["data"]["terraform_remote_state"].values()
     assert remote["backend"] == "s3" and remote["config"]["key"] == "gpu-eks/byovpc/cluster.tfstate"
 
 
-def test_s3_backend_keeps_the_users_lock_table_and_state_key_with_the_default_prefix(synth, config_variant):
+def test_s3_backend_with_a_lock_table_locks_with_it_alone_for_terraform_before_1_10(synth, config_variant):
+    """Terraform before 1.10 rejects use_lockfile, and a lock table is named for exactly those."""
     key = "arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
     result = synth(with_backend(config_variant, {"type": "s3", "bucket": "team-state", "dynamodb_table": "tf-locks", "kms_key_id": key}))
     for role in ("network", "cluster", "platform"):
-        s3 = result.stack(role)["terraform"]["backend"]["s3"]
-        assert s3 == {"bucket": "team-state", "key": f"gpu-eks/demo/{role}.tfstate", "region": "us-west-2", "encrypt": True,
-                      "kms_key_id": key, "dynamodb_table": "tf-locks", "use_lockfile": True}, role
+        terraform = result.stack(role)["terraform"]
+        assert terraform["backend"]["s3"] == {"bucket": "team-state", "key": f"gpu-eks/demo/{role}.tfstate", "region": "us-west-2",
+                                              "encrypt": True, "kms_key_id": key, "dynamodb_table": "tf-locks"}, role
+        # The floor the stacks' moved blocks need (Terraform 1.1), not the lock file's 1.10.
+        assert terraform["required_version"] == ">= 1.1", role
+
+
+def test_local_and_cloud_stacks_require_terraform_1_1_for_their_moved_blocks(synth):
+    for config in ("default.yaml", "capacity-block.yaml"):
+        for name, stack in synth(config).stacks.items():
+            assert stack["terraform"]["required_version"] == ">= 1.1", name
 
 
 def test_cloud_backend_gives_each_stack_a_named_workspace(synth):

@@ -271,7 +271,7 @@ def test_a_group_is_priced_at_its_types_list_price(instance_type):
 
     plan = plan_for("default.yaml")
     gpu = plan_of(group(instance_type=instance_type, availability_zone="x", min_size=1, max_size=1, desired_size=1))
-    lines = cost_plan(network=None, system_nodes=plan.system_nodes, gpu_groups=(gpu,), storage=plan.storage,
+    lines = cost_plan(region="us-east-1", network=None, system_nodes=plan.system_nodes, gpu_groups=(gpu,), storage=plan.storage,
                       kubernetes_version="1.35").lines
     (line,) = [line for line in lines if line.label.startswith("gpu g ")]
     assert (line.label, line.count_idle, line.unit_usd) == (f"gpu g ({instance_type})", 1, LIST_PRICES[instance_type])

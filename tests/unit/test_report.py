@@ -48,7 +48,7 @@ def test_one_nat_per_az_is_counted():
 def test_capacity_blocks_are_flagged_and_unknown_prices_are_not_guessed(config_variant):
     text = render("capacity-block.yaml")
     assert "capacity_block (priced differently)" in text
-    assert "Spot and Capacity Block groups are shown at On-Demand prices" in text
+    assert "shown at On-Demand prices" not in text  # no Spot group there
     trn2 = config_variant("trainium.yaml", edit={"gpu_node_groups.0.instance_type": "trn2.48xlarge"})
     assert "(no price for gpu trn1 (trn2.48xlarge))" in render(trn2)
 
@@ -91,8 +91,50 @@ def test_interface_endpoints_cost_a_cent_per_endpoint_per_az_and_are_in_the_idle
 
 
 def test_the_price_region_is_not_said_to_differ_from_itself():
-    assert "On-Demand list prices in us-east-1, excluding" in render("p5-efa.yaml")  # us-east-1
-    assert "On-Demand list prices in us-east-1 (us-west-2 may differ)" in render("default.yaml")
+    text = render("p5-efa.yaml")  # us-east-1
+    assert "On-Demand list prices in us-east-1, excluding" in text
+    assert " price)" not in text and "may differ" not in text
+
+
+# eu-west-1 On-Demand, $/h, tsaol/aws-gpu data/all_gpu_instances.js (vantage data, 2026-01-21):
+# g5.12xlarge 6.33167 (us-east-1: 5.672); p5.48xlarge has no eu-west-1 On-Demand price there.
+def test_a_configuration_outside_us_east_1_is_priced_in_its_own_region(config_variant):
+    text = render(config_variant(edit={"region": "eu-west-1", "network.availability_zones": ["eu-west-1a", "eu-west-1b", "eu-west-1c"],
+                                       "gpu_node_groups.0.availability_zone": "eu-west-1a"}))
+    assert "On-Demand list prices in eu-west-1, excluding" in text
+    assert "gpu a10g (g5.12xlarge)               0-2 x $6.33167\n" in text
+    # What the catalog holds for us-east-1 only is marked as such, never passed off as eu-west-1's.
+    assert "NAT gateway                          1-1 x $0.045  (us-east-1 price)" in text
+    assert "The catalog has us-east-1 prices only for the lines so marked; eu-west-1's may differ." in text
+    assert "GPU and Trainium types in eu-west-1: tsaol/aws-gpu data/all_gpu_instances.js" in text
+
+
+def test_a_type_without_a_price_in_the_region_is_unpriced_not_given_us_east_1s(config_variant):
+    path = config_variant("p5-efa.yaml", edit={"region": "eu-west-1", "network.availability_zones": ["eu-west-1a", "eu-west-1b"],
+                                               "gpu_node_groups.0.availability_zone": "eu-west-1a"})
+    text = render(path)
+    assert "gpu h100 (p5.48xlarge)               0-2 x n/a\n" in text
+    assert "(no price for gpu h100 (p5.48xlarge))" in text
+    assert "No eu-west-1 On-Demand price for gpu h100 (p5.48xlarge): the type may not be sold On-Demand there." in text
+    assert "55.04" not in text
+
+
+def test_a_capacity_block_is_paid_at_idle_as_at_full_scale_and_flagged_paid_up_front():
+    text = render("capacity-block.yaml")
+    # The block's 4 reserved p5en nodes count at idle (min_size 0) as at full scale.
+    assert "gpu h200-block (p5en.48xlarge, Capacity Block) 4-4 x paid up front" in text
+    assert "(no price for gpu h200-block (p5en.48xlarge, Capacity Block): paid up front)" in text.split("at full scale")[0]
+    assert ("gpu h200-block (p5en.48xlarge, Capacity Block): the block was paid up front for its whole term, so its 4 nodes "
+            "cost the same idle or busy; the figures above leave it out (set capacity_block_usd_per_hour to count it).") in text
+    assert "63.296" not in text  # never the On-Demand rate
+
+
+def test_a_capacity_block_at_a_known_rate_is_in_the_idle_figure(config_variant):
+    text = render(config_variant("capacity-block.yaml", edit={"gpu_node_groups.0.capacity_block_usd_per_hour": 31.464}))
+    # 0.10 + 0.045 + 9 x 0.01 + 2 x 0.096 + 4 x 31.464 = 126.283: the block's nodes, idle or busy.
+    assert "at idle (min sizes):   $126.28/h\n" in text
+    assert "gpu h200-block (p5en.48xlarge, Capacity Block) 4-4 x $31.464\n" in text
+    assert "paid up front for its whole term, so its 4 nodes are in both figures, at the block's $31.464 per instance-hour" in text
 
 
 def test_existing_vpc_speaks_of_no_network_stack_and_no_endpoints():
@@ -188,6 +230,23 @@ def test_the_summary_shows_each_queue_with_its_quota_and_namespaces(tmp_path):
     assert "a10g 4 gpu, no borrowing" in team and "namespaces: research" in team
     (shared,) = [l for l in text.splitlines() if l.strip().startswith("a10g ") and "namespaces" in l]
     assert "a10g 4 gpu" in shared and "namespaces: default" in shared
+
+
+def test_a_namespace_whose_group_the_teams_hold_whole_is_told_it_only_borrows(tmp_path):
+    teams = tmp_path / "teams.yaml"
+    teams.write_text((CONFIG_DIR / "default.yaml").read_text() + "queues:\n  teams:\n"
+                     "    - {name: research, namespaces: [research], quota: {a10g: 8}}\n")
+    text = report.render(build_plan(load_config(teams).config), {}, "out")
+    assert ("  a10g: the teams hold all of its quota, so jobs from default on it run only on quota borrowed from the teams, "
+            "and are preempted when a team takes it back") in text
+    assert "the teams hold all" not in render("default.yaml")
+
+
+def test_an_s3_backend_reminds_that_its_bucket_must_exist():
+    text = render("existing-vpc.yaml")
+    assert ("# state: s3://example-terraform-state/gpu-eks/byovpc/; the bucket must already exist in eu-west-1 "
+            "(terraform init does not create it)") in text
+    assert "must already exist" not in render("default.yaml")
 
 
 def test_the_summary_says_what_it_leaves_out():

@@ -3,7 +3,8 @@
 Each NVIDIA group gets a first distributed job, the NCCL bus-bandwidth check through
 torch.distributed, nccl-tests' all_reduce_perf through MPI, and, with a checkpoint bucket,
 FSDP2 training that checkpoints to it with DCP, with the group's
-runtime, accelerator and EFA counts and queue. They are written beside the stacks
+runtime, accelerator and EFA counts and queue, and on a group whose flavor names the Kueue
+Topology, the network level a job of its size should keep within. They are written beside the stacks
 (<outdir>/examples/<group>/<example>/), one `kubectl apply -k` each. The checked-in
 examples/ are what this writes for config/default.yaml.
 """

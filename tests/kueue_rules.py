@@ -240,20 +240,20 @@ def podset_topology_errors(podsets: dict[str, dict], flavor: dict, topologies: l
     topology_name = (flavor.get("spec") or {}).get("topologyName")
     levels = next(([lv["nodeLabel"] for lv in t["spec"]["levels"]] for t in topologies if t["metadata"]["name"] == topology_name), None)
     errors = []
-    for name, annotations in podsets.items():
+    for name, asks in podsets.items():
         where = f"podset {name!r} on flavor {flavor['metadata']['name']!r}"
-        asked = [key for key in (REQUIRED, PREFERRED, UNCONSTRAINED) if key in annotations]
+        asked = [key for key in (REQUIRED, PREFERRED, UNCONSTRAINED) if key in asks]
         if topology_name is not None and not asked:
             errors.append(f"{where}: asks for no topology, so fits this TAS flavor only in a queue whose every flavor is "
                           "one (tas_flavorassigner.go 197-199)")
         if len(asked) > 1:
             errors.append(f"{where}: must not contain more than one topology annotation: {asked} (tas_validation.go 42-57)")
-        if UNCONSTRAINED in annotations and annotations[UNCONSTRAINED] not in ("true", "false", "True", "False", "1", "0", "t", "f", "T", "F", "TRUE", "FALSE"):
-            errors.append(f"{where}: {UNCONSTRAINED}: {annotations[UNCONSTRAINED]!r} must be a boolean value (tas_validation.go 118-128)")
+        if UNCONSTRAINED in asks and asks[UNCONSTRAINED] not in ("true", "false", "True", "False", "1", "0", "t", "f", "T", "F", "TRUE", "FALSE"):
+            errors.append(f"{where}: {UNCONSTRAINED}: {asks[UNCONSTRAINED]!r} must be a boolean value (tas_validation.go 118-128)")
         for key in (REQUIRED, PREFERRED):
-            if key not in annotations:
+            if key not in asks:
                 continue
-            level = annotations[key]
+            level = asks[key]
             errors += [f"{where}: {key}: {p} (tas_validation.go 61-66)" for p in label_key_problems(level)]
             if topology_name is None:
                 errors.append(f"{where}: Flavor does not support TopologyAwareScheduling; the job stays pending "

@@ -30,7 +30,9 @@ def topology() -> dict:
     """The EC2 network from its top layer down to the node, the levels a job asks Kueue to keep
     its pods within. Layers 1 to 3 only: every labelled type has them, the four-layer p6 types
     a fourth below, and Kueue ignores a node missing any level's label (kueue.topology_labelled).
-    The hostname last, as the Topology CRD requires (kueue.x-k8s.io_topologies.yaml v1beta2, 141-144)."""
+    The hostname last, as the Topology CRD requires (kueue.x-k8s.io_topologies.yaml v1beta2, 141-144).
+    No feature gate to set: TopologyAwareScheduling is beta and on by default since Kueue 0.14
+    (v0.19.2 pkg/features/kube_features.go 683-686), and the chart sets none (values.yaml featureGates: [])."""
     return {"apiVersion": API_VERSION, "kind": "Topology", "metadata": {"name": names.TOPOLOGY_NAME},
             "spec": {"levels": [{"nodeLabel": label} for label in (*names.NETWORK_NODE_LAYER_LABELS, names.HOSTNAME_LABEL)]}}
 

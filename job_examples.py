@@ -3,7 +3,8 @@
 Each NVIDIA group gets a first distributed job, the NCCL bus-bandwidth check through
 torch.distributed, nccl-tests' all_reduce_perf through MPI, and, with a checkpoint bucket,
 FSDP2 training that checkpoints to it with DCP, with the group's
-runtime, accelerator and EFA counts and queue. They are written beside the stacks
+runtime, accelerator and EFA counts and queue, and on a group whose flavor names the Kueue
+Topology, the network level a job of its size should keep within. They are written beside the stacks
 (<outdir>/examples/<group>/<example>/), one `kubectl apply -k` each. The checked-in
 examples/ are what this writes for config/default.yaml.
 """
@@ -42,6 +43,52 @@ def _metadata(plan: ClusterPlan, group: GpuNodeGroupPlan, name: str) -> dict:
     return metadata
 
 
+# Trainer v2.3.0 wants a runtime patch's manager to be a domain-prefixed path
+# (pkg/runtime/framework/plugins/jobset/jobset.go 176, IsDomainPrefixedPath).
+PATCH_MANAGER = "gpu-eks/examples"
+
+
+def preferred_level(nodes: int) -> str:
+    """The Topology level a job of this many nodes asks Kueue to keep its pods within.
+
+    One node: its host. More: the bottom network layer the labels of every type have (layer 3),
+    the switch nodes closest to the instances. EC2 publishes no count of instances per network
+    node, so the tightest level is the honest start: a preferred level lets Kueue climb to
+    layer 2, then layer 1, then spread, when the job does not fit (kubernetes-sigs/kueue
+    v0.19.2 apis/kueue/v1beta2/topology_types.go 30-39).
+    """
+    return names.HOSTNAME_LABEL if nodes == 1 else names.NETWORK_NODE_LAYER_LABELS[-1]
+
+
+def _ask_for_topology(plan: ClusterPlan, group: GpuNodeGroupPlan, job: dict, *, also_unconstrained: tuple[str, ...] = ()) -> dict:
+    """On a group whose flavor references the Topology: the workers' pods ask for the level
+    of the job's size, and other replicated jobs (the MPI launcher) for TAS without a level,
+    so a team queue that mixes topology and plain flavors still admits them (Kueue
+    v0.19.2 pkg/scheduler/flavorassigner/tas_flavorassigner.go 166-200: a podset that asks for
+    no TAS fits no TAS flavor unless every flavor of its queue is one).
+
+    Annotations on the TrainJob go through a runtime patch: Trainer merges every patch into
+    the runtime's JobSet template (pkg/runtime/core/trainingruntime.go mergeRuntimePatches: at
+    v2.2.1, the Trainer Kueue v0.19.2 builds against, 203-239; at the installed v2.3.0, from 251),
+    and Kueue reads each
+    replicated job's pod-template annotations into its PodSet's topology request
+    (pkg/controller/jobs/trainjob/trainjob_controller.go podSets 217-224 ->
+    pkg/controller/jobs/jobset/jobset_controller.go PodSets 115-135). Kueue's TrainJob
+    webhook checks the same merged podsets and allows one topology annotation each
+    (trainjob_webhook.go 159-175, pkg/controller/jobframework/tas_validation.go 42-57).
+    """
+    queues = plan.platform.settings.of(kueue.COMPONENT)
+    if queues is None or group.name not in queues.topology_groups:
+        return job
+    annotations = {"node": {names.PODSET_PREFERRED_TOPOLOGY: preferred_level(job["spec"]["trainer"]["numNodes"])}}
+    annotations.update({name: {names.PODSET_UNCONSTRAINED_TOPOLOGY: "true"} for name in also_unconstrained})
+    job["spec"]["runtimePatches"] = [{"manager": PATCH_MANAGER, "trainingRuntimeSpec": {"template": {"spec": {"replicatedJobs": [
+        {"name": name, "template": {"spec": {"template": {"metadata": {"annotations": value}}}}}
+        for name, value in annotations.items()
+    ]}}}}]
+    return job
+
+
 def example_namespace(plan: ClusterPlan) -> str:
     return plan.storage.training_namespaces[0]
 
@@ -52,8 +99,8 @@ def _torchrun_job(plan: ClusterPlan, group: GpuNodeGroupPlan, name: str, script:
     if env:
         trainer["env"] = [{"name": key, "value": value} for key, value in env.items()]
     trainer["resourcesPerNode"] = {"limits": group.resources_per_node}
-    return {"apiVersion": API_VERSION, "kind": "TrainJob", "metadata": _metadata(plan, group, name),
-            "spec": {"runtimeRef": {"name": names.runtime_name(group.name)}, "trainer": trainer}}
+    return _ask_for_topology(plan, group, {"apiVersion": API_VERSION, "kind": "TrainJob", "metadata": _metadata(plan, group, name),
+                                           "spec": {"runtimeRef": {"name": names.runtime_name(group.name)}, "trainer": trainer}})
 
 
 def first_job(plan: ClusterPlan, group: GpuNodeGroupPlan) -> dict:
@@ -74,11 +121,11 @@ def nccl_tests(plan: ClusterPlan, group: GpuNodeGroupPlan) -> dict:
     if group.efa:
         command += ["-x", "FI_PROVIDER=efa"]
     command += ["/usr/local/bin/all_reduce_perf", "-b", "8", "-e", "2G", "-f", "2", "-g", "1"]
-    return {
+    return _ask_for_topology(plan, group, {
         "apiVersion": API_VERSION, "kind": "TrainJob", "metadata": _metadata(plan, group, "nccl-tests"),
         # The workers' GPUs and EFA come from the runtime; the command runs in its launcher.
         "spec": {"runtimeRef": {"name": names.mpi_runtime_name(group.name)}, "trainer": {"numNodes": nodes, "command": command}},
-    }
+    }, also_unconstrained=("launcher",))
 
 
 # Not in the AWS DLC PyTorch images' package list (shared reference training-images.md, from

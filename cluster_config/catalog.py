@@ -170,3 +170,18 @@ def on_demand_price(name: str, region: str) -> float | None:
     if region == PRICE_REGION:
         return INSTANCE_TYPES[name].on_demand_usd_per_hour
     return REGIONAL_PRICES["prices"].get(name, {}).get(region)
+
+
+# The catalog types whose network position EC2 publishes, by the number of layers (network
+# nodes) DescribeInstanceTopology returns: EC2 user guide, "Prerequisites for Amazon EC2
+# topology", Instance types (docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-topology-prerequisites.html).
+# EKS labels the nodes of these types topology.k8s.aws/network-node-layer-1 (top) to -3, and -4 on
+# the four-layer types (EKS user guide, "Place distributed AI/ML workloads with network topology
+# labels", docs.aws.amazon.com/eks/latest/userguide/ml-workload-topology.html). Not listed, so
+# unlabelled: g4dn, g5, g6, gr6, p5.4xlarge, trn2.3xlarge.
+NETWORK_TOPOLOGY_LAYERS: dict[str, int] = {
+    **{f"g6e.{size}": 3 for size in ("xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge", "48xlarge")},
+    "p4d.24xlarge": 3, "p4de.24xlarge": 3, "p5.48xlarge": 3, "p5e.48xlarge": 3, "p5en.48xlarge": 3,
+    "p6-b200.48xlarge": 4, "p6-b300.48xlarge": 4,
+    "trn1.2xlarge": 3, "trn1.32xlarge": 3, "trn1n.32xlarge": 3, "trn2.48xlarge": 3,
+}

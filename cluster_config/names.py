@@ -74,6 +74,14 @@ JOBSET_NAME_LABEL = "jobset.sigs.k8s.io/jobset-name"
 # Kueue: where it runs, and the label a TrainJob names its queue with.
 KUEUE_NAMESPACE = "kueue-system"
 QUEUE_NAME_LABEL = "kueue.x-k8s.io/queue-name"
+# Kueue's topology-aware scheduling: the one Topology, its levels from the top of the EC2
+# network to the node (the labels EKS sets, catalog.NETWORK_TOPOLOGY_LAYERS), and the podset
+# annotations a job asks for a level with (kubernetes-sigs/kueue v0.19.2 apis/kueue/v1beta2/topology_types.go 28-46).
+TOPOLOGY_NAME = "ec2-network"
+NETWORK_NODE_LAYER_LABELS = tuple(f"topology.k8s.aws/network-node-layer-{n}" for n in (1, 2, 3))
+HOSTNAME_LABEL = "kubernetes.io/hostname"
+PODSET_PREFERRED_TOPOLOGY = "kueue.x-k8s.io/podset-preferred-topology"
+PODSET_UNCONSTRAINED_TOPOLOGY = "kueue.x-k8s.io/podset-unconstrained-topology"
 
 # The CloudWatch observability add-on's agent; Pod Identity gives it CloudWatch access.
 CLOUDWATCH_NAMESPACE = "amazon-cloudwatch"

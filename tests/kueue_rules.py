@@ -8,6 +8,12 @@ every rule of the v0.19.2 webhooks for ClusterQueue, Cohort, ResourceFlavor and 
 controllers make (an object naming one that does not exist is accepted but left inactive).
 Each rule names its source file and lines at that tag.
 
+Topology has no webhook (pkg/webhooks/webhooks.go Setup, 28-50, registers none for it); its rules are the CEL rules of its
+CRD, which jsonschema does not run, so they are here with the ResourceFlavor's, citing
+kueue.x-k8s.io_topologies.yaml and kueue.x-k8s.io_resourceflavors.yaml (v1beta2) in
+../shared/reference/upstream/kueue/crds/. ``podset_topology_errors`` judges what a job asks of a
+topology, as Kueue's job webhooks and its flavor assigner would.
+
 Feature-gated rules are left out: ConcurrentAdmission (clusterqueue_webhook.go 231-276) is
 off by default and the stack sets no concurrentAdmissionPolicy.
 """
@@ -133,7 +139,7 @@ def _label_selector(selector: dict | None, path: str) -> list[str]:
     return errors
 
 
-def _cluster_queue(spec: dict, where: str, flavors: set[str], checks: set[str]) -> list[str]:
+def _cluster_queue(spec: dict, where: str, flavors: set[str], checks: set[str], topology_missing: dict[str, str]) -> list[str]:
     groups = spec.get("resourceGroups", [])
     errors = _resource_groups(groups, f"{where}.spec.resourceGroups", has_parent=bool(spec.get("cohortName")), is_cohort=False)
     errors += _label_selector(spec.get("namespaceSelector"), f"{where}.spec.namespaceSelector")
@@ -172,12 +178,19 @@ def _cluster_queue(spec: dict, where: str, flavors: set[str], checks: set[str]) 
     for flavor in sorted(own_flavors - flavors):
         errors.append(f"{where}.spec.resourceGroups: ResourceFlavor {flavor!r} does not exist; the queue stays inactive "
                       "(pkg/cache/scheduler/clusterqueue.go 321-323)")
+    # And a topology flavor whose Topology is missing, TopologyNotFound (clusterqueue.go 350-356).
+    for flavor in sorted(own_flavors & set(topology_missing)):
+        errors.append(f"{where}.spec.resourceGroups: there is no Topology {topology_missing[flavor]!r} for TAS flavor "
+                      f"{flavor!r}; the queue stays inactive (pkg/cache/scheduler/clusterqueue.go 350-356)")
     return errors
 
 
 def _resource_flavor(spec: dict, where: str) -> list[str]:
-    """resourceflavor_webhook.go ValidateResourceFlavor (84-93)."""
+    """resourceflavor_webhook.go ValidateResourceFlavor (84-93), and the CRD's rule for topologyName."""
     errors = []
+    if "topologyName" in spec and not spec.get("nodeLabels"):
+        errors.append(f"{where}.spec: at least one nodeLabel is required when topology is set "
+                      "(kueue.x-k8s.io_resourceflavors.yaml 371-372)")
     for key, value in (spec.get("nodeLabels") or {}).items():
         errors += [f"{where}.spec.nodeLabels: {p}" for p in label_key_problems(key) + label_value_problems(value)]
     seen: set[tuple[str, str]] = set()
@@ -195,18 +208,100 @@ def _resource_flavor(spec: dict, where: str) -> list[str]:
     return errors
 
 
+def _topology(spec: dict, where: str) -> list[str]:
+    """The Topology CRD's CEL rules on spec.levels (kueue.x-k8s.io_topologies.yaml 136-144)."""
+    labels = [level.get("nodeLabel") for level in spec.get("levels", [])]
+    errors = []
+    if len(set(labels)) != len(labels):
+        errors.append(f"{where}.spec.levels: must be unique (kueue.x-k8s.io_topologies.yaml 138-140)")
+    if HOSTNAME in labels and labels[-1] != HOSTNAME:
+        errors.append(f"{where}.spec.levels: the kubernetes.io/hostname label can only be used at the lowest level of "
+                      "topology (kueue.x-k8s.io_topologies.yaml 141-144)")
+    return errors
+
+
+HOSTNAME = "kubernetes.io/hostname"
+REQUIRED = "kueue.x-k8s.io/podset-required-topology"
+PREFERRED = "kueue.x-k8s.io/podset-preferred-topology"
+UNCONSTRAINED = "kueue.x-k8s.io/podset-unconstrained-topology"
+
+
+def podset_topology_errors(podsets: dict[str, dict], flavor: dict, topologies: list[dict]) -> list[str]:
+    """What Kueue says of the topology annotations of a job's podsets (name -> pod-template
+    annotations) on one flavor, given the Topology objects there are.
+
+    The job webhooks' rules (pkg/controller/jobframework/tas_validation.go ValidateTASPodSetRequest:
+    at most one of the three annotations, 42-57; a level is a label name, 61-66; unconstrained a
+    boolean, 118-128), and the flavor assigner's, which leave the job pending instead
+    (pkg/scheduler/flavorassigner/tas_flavorassigner.go checkPodSetAndFlavorMatchForTAS 166-200:
+    a level asked of a flavor without topologyName, or one its Topology lacks; and a podset that
+    asks for nothing fits a topology flavor only in a queue whose every flavor is one, 197-199,
+    which a team queue over two groups need not be)."""
+    topology_name = (flavor.get("spec") or {}).get("topologyName")
+    levels = next(([lv["nodeLabel"] for lv in t["spec"]["levels"]] for t in topologies if t["metadata"]["name"] == topology_name), None)
+    errors = []
+    for name, asks in podsets.items():
+        where = f"podset {name!r} on flavor {flavor['metadata']['name']!r}"
+        asked = [key for key in (REQUIRED, PREFERRED, UNCONSTRAINED) if key in asks]
+        if topology_name is not None and not asked:
+            errors.append(f"{where}: asks for no topology, so fits this TAS flavor only in a queue whose every flavor is "
+                          "one (tas_flavorassigner.go 197-199)")
+        if len(asked) > 1:
+            errors.append(f"{where}: must not contain more than one topology annotation: {asked} (tas_validation.go 42-57)")
+        if UNCONSTRAINED in asks and asks[UNCONSTRAINED] not in ("true", "false", "True", "False", "1", "0", "t", "f", "T", "F", "TRUE", "FALSE"):
+            errors.append(f"{where}: {UNCONSTRAINED}: {asks[UNCONSTRAINED]!r} must be a boolean value (tas_validation.go 118-128)")
+        for key in (REQUIRED, PREFERRED):
+            if key not in asks:
+                continue
+            level = asks[key]
+            errors += [f"{where}: {key}: {p} (tas_validation.go 61-66)" for p in label_key_problems(level)]
+            if topology_name is None:
+                errors.append(f"{where}: Flavor does not support TopologyAwareScheduling; the job stays pending "
+                              "(tas_flavorassigner.go 174-182)")
+            elif levels is None:
+                errors.append(f"{where}: Topology {topology_name!r} does not exist")
+            elif level not in levels:
+                errors.append(f"{where}: Flavor does not contain the requested level {level!r} (levels {levels}); the job "
+                              "stays pending (tas_flavorassigner.go 191-193)")
+    return errors
+
+
+def trainjob_podsets(job: dict, runtime: dict) -> tuple[dict[str, dict], list[str]]:
+    """(replicated job -> its pod template's annotations, problems) of a TrainJob on a runtime,
+    as Trainer merges the job's runtime patches into the runtime's JobSet template, a map
+    merge for annotations (kubeflow/trainer v2.3.0 pkg/runtime/core/trainingruntime.go
+    mergeRuntimePatches, from 251), and as its webhook rejects a patch of a replicated job the
+    runtime lacks (pkg/runtime/framework/plugins/jobset/jobset.go 181-186)."""
+    podsets = {r["name"]: dict(r["template"]["spec"]["template"].get("metadata", {}).get("annotations", {}))
+               for r in runtime["spec"]["template"]["spec"]["replicatedJobs"]}
+    problems = []
+    for patch in job["spec"].get("runtimePatches", []):
+        for replicated in (((patch.get("trainingRuntimeSpec") or {}).get("template") or {}).get("spec") or {}).get("replicatedJobs", []):
+            if replicated["name"] not in podsets:
+                problems.append(f"runtimePatches: replicated job {replicated['name']!r} is not in runtime "
+                                f"{runtime['metadata']['name']!r} (jobset.go 181-186)")
+                continue
+            metadata = (((replicated.get("template") or {}).get("spec") or {}).get("template") or {}).get("metadata") or {}
+            podsets[replicated["name"]].update(metadata.get("annotations", {}))
+    return podsets, problems
+
+
 def kueue_webhook_errors(objects: list[dict]) -> list[str]:
     """Every problem Kueue's webhooks and reference checks find in these objects; empty when there is none."""
     kueue = [o for o in objects if o.get("apiVersion", "").split("/")[0] == API_GROUP]
     by_kind: dict[str, set[str]] = {}
     for o in kueue:
         by_kind.setdefault(o["kind"], set()).add(o["metadata"]["name"])
+    topology_missing = {o["metadata"]["name"]: o["spec"]["topologyName"] for o in kueue
+                        if o["kind"] == "ResourceFlavor" and "topologyName" in (o.get("spec") or {})
+                        and o["spec"]["topologyName"] not in by_kind.get("Topology", set())}
     errors = []
     for o in kueue:
         kind, name, spec = o["kind"], o["metadata"]["name"], o.get("spec") or {}
         where = f"{kind} {o['metadata'].get('namespace', '') + '/' if o['metadata'].get('namespace') else ''}{name}"
         if kind == "ClusterQueue":
-            errors += _cluster_queue(spec, where, by_kind.get("ResourceFlavor", set()), by_kind.get("AdmissionCheck", set()))
+            errors += _cluster_queue(spec, where, by_kind.get("ResourceFlavor", set()), by_kind.get("AdmissionCheck", set()),
+                                     topology_missing)
         elif kind == "Cohort":
             # cohort_webhook.go validateCohort (67-78).
             errors += _fair_sharing(spec.get("fairSharing"), f"{where}.spec.fairSharing")
@@ -214,6 +309,8 @@ def kueue_webhook_errors(objects: list[dict]) -> list[str]:
                                        has_parent=bool(spec.get("parentName")), is_cohort=True)
         elif kind == "ResourceFlavor":
             errors += _resource_flavor(spec, where)
+        elif kind == "Topology":
+            errors += _topology(spec, where)
         elif kind == "LocalQueue":
             # No validating webhook (webhooks.go 52-56); the controller marks a queue whose
             # cluster queue is missing inactive, ClusterQueueDoesNotExist (pkg/controller/core/localqueue_controller.go 202).

@@ -561,7 +561,7 @@ def group_of(obj: dict) -> str:
 # Kueue's webhook rules, which no CRD schema expresses (tests/kueue_rules.py).
 # ---------------------------------------------------------------------------
 
-KUEUE_WEBHOOK_KINDS = ("ClusterQueue", "Cohort", "LocalQueue", "ResourceFlavor")
+KUEUE_WEBHOOK_KINDS = ("ClusterQueue", "Cohort", "LocalQueue", "ResourceFlavor", "Topology")
 
 
 # ---------------------------------------------------------------------------

@@ -845,6 +845,55 @@ MUTATIONS: tuple[Mutation, ...] = (
         new="    if False:",
         why="teams written while queues are off are silently ignored: no quota is enforced for anyone",
     ),
+    Mutation(
+        name="flavor-without-topology",
+        file="cluster_config/components/kueue_queues.py",
+        old="    if group.name in queues.topology_groups:",
+        new="    if group.name not in queues.topology_groups:",
+        why="EFA groups' jobs would be placed anywhere in the network, and flavors on unlabelled nodes would admit nothing",
+    ),
+    Mutation(
+        name="example-without-topology-annotation",
+        file="job_examples.py",
+        old="    if queues is None or group.name not in queues.topology_groups:",
+        new="    if queues is None or group.name in queues.topology_groups:",
+        why="the examples would ask for no level on topology groups (no placement; refused in a mixed team queue) and for one elsewhere",
+    ),
+    Mutation(
+        name="topology-levels-reordered",
+        file="cluster_config/names.py",
+        old='for n in (1, 2, 3))',
+        new='for n in (3, 2, 1))',
+        why="Kueue would treat the bottom switch layer as the widest domain, and examples would prefer the top of the network",
+    ),
+    Mutation(
+        name="topology-layer-4",
+        file="cluster_config/names.py",
+        old='for n in (1, 2, 3))',
+        new='for n in (1, 2, 3, 4))',
+        why="Kueue ignores nodes missing a level's label: every three-layer type (p4d, p5, trn1) would admit no job",
+    ),
+    Mutation(
+        name="topology-on-unlabelled-types",
+        file="cluster_config/components/kueue.py",
+        old="    return group.efa and all(t in catalog.NETWORK_TOPOLOGY_LAYERS for t in group.instance_types)",
+        new="    return group.efa",
+        why="a g5 or g6 EFA group's flavor would name the Topology, Kueue would see none of its nodes, and no job would start",
+    ),
+    Mutation(
+        name="launcher-without-topology",
+        file="job_examples.py",
+        old='also_unconstrained=("launcher",))',
+        new="also_unconstrained=())",
+        why="in a team queue over a topology group and a plain one, nccl-tests' launcher would never be admitted",
+    ),
+    Mutation(
+        name="one-node-job-prefers-layer-3",
+        file="job_examples.py",
+        old="names.HOSTNAME_LABEL if nodes == 1 else",
+        new="names.HOSTNAME_LABEL if nodes == 0 else",
+        why="a one-node job would ask for a network layer where its host is the exact level",
+    ),
 )
 
 

@@ -3,6 +3,7 @@
     python tools/synth_diff.py --base main            # every example and test configuration
     python tools/synth_diff.py --base main --only default --only nat-none
     python tools/synth_diff.py --list                  # the configurations and what each switches
+    python tools/synth_diff.py --base main --set queues.topology_aware=false   # a new switch, off, changes nothing
 
 The configurations are every example in config/ and the variants below, each an example with
 a few keys changed so that every option is switched on and off at least once. Each tree
@@ -11,7 +12,9 @@ synthesizes all of them in one Python process, exactly as `python main.py --conf
 `git worktree` that is removed afterwards. Both trees read the same configuration files and
 write to the same relative output paths, so equal code gives equal bytes.
 
-Every file of the two outputs is compared byte for byte. Where a cdk.tf.json differs, the
+``--set KEY=VALUE`` (VALUE in YAML, repeatable) applies to the working tree's copy of every
+configuration only: a key the base does not know yet, set to the value that should leave the
+output as it was. Every file of the two outputs is compared byte for byte. Where a cdk.tf.json differs, the
 difference is classified:
 
 * ``construct path``: a resource's or data source's ``//.metadata.path`` changed while its
@@ -180,19 +183,34 @@ def example_names() -> list[str]:
     return sorted(p.name for p in (ROOT / "config").glob("*.yaml"))
 
 
-def write_configs(directory: Path, only: list[str]) -> list[Path]:
-    """Every example and variant as its own YAML file (the name gives the output folder)."""
-    directory.mkdir(parents=True)
+def write_configs(directory: Path, only: list[str], extra: dict | None = None) -> list[Path]:
+    """Every example and variant as its own YAML file (the name gives the output folder),
+    with ``extra`` (dotted keys) applied to each."""
+    directory.mkdir(parents=True, exist_ok=True)
     paths = []
     for name in example_names():
         if not only or Path(name).stem in only:
             paths.append(directory / name)
-            shutil.copy(ROOT / "config" / name, paths[-1])
+            if extra:
+                paths[-1].write_text(yaml.safe_dump(config_data(name, extra), sort_keys=False))
+            else:
+                shutil.copy(ROOT / "config" / name, paths[-1])
     for variant in VARIANTS:
         if not only or variant.name in only:
             paths.append(directory / f"{variant.name}.yaml")
-            paths[-1].write_text(yaml.safe_dump(config_data(variant.base, variant.edit), sort_keys=False))
+            paths[-1].write_text(yaml.safe_dump(config_data(variant.base, {**variant.edit, **(extra or {})}), sort_keys=False))
     return paths
+
+
+def parse_set(items: list[str]) -> dict:
+    """``KEY=VALUE`` pairs, each VALUE parsed as YAML, as dotted-key edits."""
+    edits = {}
+    for item in items:
+        key, equals, value = item.partition("=")
+        if not equals or not key:
+            raise ValueError(f"--set {item!r}: expected KEY=VALUE, e.g. queues.topology_aware=false")
+        edits[key] = yaml.safe_load(value)
+    return edits
 
 
 def synthesize(tree: Path, workdir: Path, configs: list[Path]) -> dict[str, int]:
@@ -298,6 +316,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", action="append", default=[], help="a configuration name (file stem); repeatable")
     parser.add_argument("--keep", type=Path, help="keep both outputs in this new directory")
     parser.add_argument("--list", action="store_true", help="list the configurations and exit")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="set a key (dotted path, YAML value) in the working tree's configurations only; repeatable")
     args = parser.parse_args(argv)
     if args.list:
         for name in example_names():
@@ -309,12 +329,19 @@ def main(argv: list[str] | None = None) -> int:
     unknown = sorted(set(args.only) - known)
     if unknown:
         parser.error(f"unknown configuration {', '.join(unknown)}; see --list")
+    try:
+        extra = parse_set(args.set)
+    except ValueError as error:
+        parser.error(str(error))
     scratch = Path(tempfile.mkdtemp(prefix="synth-diff-"))
     try:
         configs = write_configs(scratch / "configs", args.only)
         with worktree_at(args.base, scratch / "base-tree") as (sha, base_tree):
             print(f"synthesizing {len(configs)} configurations at {args.base} ({sha[:12]}) and in the working tree", flush=True)
             codes = {"base": synthesize(base_tree, scratch / "base", configs)}
+        if extra:
+            # The same paths, so nothing that names the file differs; only the working tree reads the edits.
+            write_configs(scratch / "configs", args.only, extra)
         codes["working tree"] = synthesize(ROOT, scratch / "work", configs)
         unexplained = 0
         for config in configs:

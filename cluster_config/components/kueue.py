@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import yaml
 from pydantic import Field
 
-from .. import names
+from .. import catalog, names
 from ..schema import ChartVersion, GroupName, Namespace, Strict
 from .contract import Chart, HelmComponent, PlanBasis
 from .release_spec import ReleaseSpec
@@ -56,6 +56,8 @@ class Config(Strict):
     """Teams with guaranteed shares; none means one queue per group for everyone."""
     all_or_nothing: bool = True
     """Admit a job only once all its nodes are provisioned, so a partial scale-up never holds GPUs idle."""
+    topology_aware: bool = True
+    """Place the pods of a job on EFA groups by EC2 network topology (Kueue TAS): a Topology of the network layers EKS labels nodes with, referenced by those groups' flavors, on the types EC2 publishes the topology of."""
 
 @dataclass(frozen=True, kw_only=True)
 class QueueQuota:
@@ -96,6 +98,8 @@ class QueuesPlan:
     all_or_nothing: bool
     cluster_queues: tuple[ClusterQueuePlan, ...]
     local_queues: tuple[LocalQueuePlan, ...]
+    # The groups whose flavor references the Topology; empty: no Topology at all.
+    topology_groups: tuple[str, ...]
 
     def queue_for(self, namespace: str, group: str) -> str:
         """The local queue a TrainJob in this namespace names to run on this group."""
@@ -146,7 +150,16 @@ def queues_plan(queues: Config, *, cluster_name: str, version: str, groups: tupl
     return QueuesPlan(
         version=version, cohort=cluster_name, all_or_nothing=queues.all_or_nothing,
         cluster_queues=tuple(cluster_queues), local_queues=tuple(local_queues),
+        topology_groups=tuple(g.name for g in groups if queues.topology_aware and topology_labelled(g)),
     )
+
+
+def topology_labelled(group: GpuNodeGroupPlan) -> bool:
+    """An EFA group whose every type carries the EC2 network labels. Kueue counts only nodes
+    with every level's label toward a topology flavor (kubernetes-sigs/kueue v0.19.2
+    pkg/util/tas/node.go NodeMatchesFlavor, 21-33), so a flavor on unlabelled nodes would
+    never admit a job; a group without EFA has no spine traffic to keep close."""
+    return group.efa and all(t in catalog.NETWORK_TOPOLOGY_LAYERS for t in group.instance_types)
 
 
 def settings(basis: PlanBasis) -> QueuesPlan | None:

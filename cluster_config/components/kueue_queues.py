@@ -1,4 +1,5 @@
-"""Kueue's objects for this cluster: a flavor per GPU group, cluster queues with quotas, local queues.
+"""Kueue's objects for this cluster: a flavor per GPU group, cluster queues with quotas, local queues,
+and the Topology the flavors of EFA groups reference.
 
 Custom resources, so like the training runtimes they are a second release of
 the local manifests chart that waits for the Kueue release (and its CRDs).
@@ -25,16 +26,29 @@ PROVISIONING_CHECK = "all-or-nothing"
 ATOMIC_SCALE_UP_CLASS = "best-effort-atomic-scale-up.autoscaling.x-k8s.io"
 
 
-def flavor(group: GpuNodeGroupPlan) -> dict:
-    return {
-        "apiVersion": API_VERSION, "kind": "ResourceFlavor", "metadata": {"name": group.name},
-        "spec": {
-            # Kueue matches a pod to the flavor whose labels its nodeSelector agrees with,
-            # and adds the labels and tolerations to the pods it admits.
-            "nodeLabels": {names.NODEGROUP_LABEL: group.node_group_name},
-            "tolerations": [toleration(t) for t in group.taints],
-        },
+def topology() -> dict:
+    """The EC2 network from its top layer down to the node, the levels a job asks Kueue to keep
+    its pods within. Layers 1 to 3 only: every labelled type has them, the four-layer p6 types
+    a fourth below, and Kueue ignores a node missing any level's label (kueue.topology_labelled).
+    The hostname last, as the Topology CRD requires (kueue.x-k8s.io_topologies.yaml v1beta2, 141-144).
+    No feature gate to set: TopologyAwareScheduling is beta and on by default since Kueue 0.14
+    (v0.19.2 pkg/features/kube_features.go 683-686), and the chart sets none (values.yaml featureGates: [])."""
+    return {"apiVersion": API_VERSION, "kind": "Topology", "metadata": {"name": names.TOPOLOGY_NAME},
+            "spec": {"levels": [{"nodeLabel": label} for label in (*names.NETWORK_NODE_LAYER_LABELS, names.HOSTNAME_LABEL)]}}
+
+
+def flavor(group: GpuNodeGroupPlan, queues: QueuesPlan) -> dict:
+    spec: dict = {
+        # Kueue matches a pod to the flavor whose labels its nodeSelector agrees with,
+        # and adds the labels and tolerations to the pods it admits.
+        "nodeLabels": {names.NODEGROUP_LABEL: group.node_group_name},
+        "tolerations": [toleration(t) for t in group.taints],
     }
+    if group.name in queues.topology_groups:
+        # The CRD wants nodeLabels beside it (kueue.x-k8s.io_resourceflavors.yaml v1beta2, 371-372),
+        # and once set, nodeLabels, tolerations and the name itself are immutable (373-381).
+        spec["topologyName"] = names.TOPOLOGY_NAME
+    return {"apiVersion": API_VERSION, "kind": "ResourceFlavor", "metadata": {"name": group.name}, "spec": spec}
 
 
 def cluster_queue(queue, queues: QueuesPlan, groups: dict[str, GpuNodeGroupPlan]) -> dict:
@@ -79,7 +93,8 @@ def cluster_queue(queue, queues: QueuesPlan, groups: dict[str, GpuNodeGroupPlan]
 def manifests(settings: PlatformSettings, groups: tuple[GpuNodeGroupPlan, ...]) -> list[dict]:
     queues = settings.of(kueue.COMPONENT)
     by_name = {g.name: g for g in groups}
-    out = [flavor(g) for g in groups]
+    out = [topology()] if queues.topology_groups else []
+    out += [flavor(g, queues) for g in groups]
     if queues.all_or_nothing:
         out.append({
             "apiVersion": API_VERSION, "kind": "ProvisioningRequestConfig", "metadata": {"name": PROVISIONING_CHECK},

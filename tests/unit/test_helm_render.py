@@ -19,7 +19,7 @@ import job_examples
 from cluster_config import charts
 from tests import render, upstream
 from tests.conftest import EXAMPLE_CONFIGS, ROOT, plan_for
-from tests.kueue_rules import kueue_webhook_errors
+from tests.kueue_rules import kueue_webhook_errors, podset_topology_errors, trainjob_podsets
 from tests.upstream import reference_crds, served_schema, validate_custom_resource
 
 CONFIGS = [*EXAMPLE_CONFIGS, *render.VARIANTS]
@@ -209,28 +209,39 @@ def test_a_values_key_the_chart_ignores_is_found(synth, config_variant):
 def test_every_generated_example_renders_validates_and_names_a_runtime_the_stack_creates(label, synth, config_variant):
     result, renders = render.rendered(label, synth, config_variant)
     written = job_examples.write(plan_for(render.config_file(label, config_variant)), str(result.outdir))
-    runtimes = {obj["metadata"]["name"] for _, obj in renders.objects() if obj["kind"] == "ClusterTrainingRuntime"}
+    rendered = [obj for _, obj in renders.objects()]
     checked = 0
     for group, examples in written.items():
         for example, directory in examples.items():
-            checked += _check_example(directory, runtimes, renders.kube_version)
+            checked += _check_example(directory, rendered, renders.kube_version)
     assert checked == sum(len(e) for e in written.values())
 
 
 def test_the_checked_in_examples_render_validate_and_name_a_default_runtime(synth):
     renders = render.render_config(synth("default.yaml"), "default.yaml")
-    runtimes = {obj["metadata"]["name"] for _, obj in renders.objects() if obj["kind"] == "ClusterTrainingRuntime"}
     directories = sorted(p.parent for p in (ROOT / "examples").glob("*/kustomization.yaml") if (p.parent / "trainjob.yaml").is_file())
     assert directories
     for directory in directories:
-        _check_example(directory, runtimes, renders.kube_version)
+        _check_example(directory, [obj for _, obj in renders.objects()], renders.kube_version)
 
 
-def _check_example(directory, runtimes: set[str], kube_version: str) -> int:
+def _check_example(directory, rendered: list[dict], kube_version: str) -> int:
+    """Valid, on a runtime the stack creates, and asking its group's flavor only for what
+    Kueue can give: the podsets Trainer makes of the job and its runtime, judged on the
+    flavor whose node labels the runtime's pods select."""
     objects = render.kustomize(directory)
     (job,) = [o for o in objects if o["kind"] == "TrainJob"]
     assert validate_custom_resource(job) == [], directory
-    assert job["spec"]["runtimeRef"]["name"] in runtimes, (directory, sorted(runtimes))
+    runtimes = {o["metadata"]["name"]: o for o in rendered if o["kind"] == "ClusterTrainingRuntime"}
+    runtime = runtimes.get(job["spec"]["runtimeRef"]["name"])
+    assert runtime is not None, (directory, sorted(runtimes))
+    podsets, problems = trainjob_podsets(job, runtime)
+    assert problems == [], (directory, problems)
+    selector = runtime["spec"]["template"]["spec"]["replicatedJobs"][0]["template"]["spec"]["template"]["spec"]["nodeSelector"]
+    flavors = [o for o in rendered if o["kind"] == "ResourceFlavor" and o["spec"]["nodeLabels"].items() <= selector.items()]
+    for flavor in flavors:
+        errors = podset_topology_errors(podsets, flavor, [o for o in rendered if o["kind"] == "Topology"])
+        assert errors == [], (directory, errors)
     for obj in objects:
         if obj["kind"] != "TrainJob":
             assert render.builtin_errors(obj, kube_version) == (), (directory, obj["kind"])

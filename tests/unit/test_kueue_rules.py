@@ -6,16 +6,20 @@ import copy
 
 import pytest
 
-from tests.kueue_rules import kueue_webhook_errors, quantity
+from tests.kueue_rules import kueue_webhook_errors, podset_topology_errors, quantity
 
 API = "kueue.x-k8s.io/v1beta2"
 
 
 def good() -> list[dict]:
-    """A valid set: a flavor, a check with its parameters, a cohort, a queue over two flavors, a local queue."""
+    """A valid set: a topology, a flavor on it and one without, a check with its parameters, a cohort,
+    a queue over the two flavors, a local queue."""
     return [
+        {"apiVersion": API, "kind": "Topology", "metadata": {"name": "net"}, "spec": {"levels": [
+            {"nodeLabel": "topology.k8s.aws/network-node-layer-1"}, {"nodeLabel": "topology.k8s.aws/network-node-layer-3"},
+            {"nodeLabel": "kubernetes.io/hostname"}]}},
         {"apiVersion": API, "kind": "ResourceFlavor", "metadata": {"name": "h100"},
-         "spec": {"nodeLabels": {"eks.amazonaws.com/nodegroup": "demo-h100"},
+         "spec": {"nodeLabels": {"eks.amazonaws.com/nodegroup": "demo-h100"}, "topologyName": "net",
                   "tolerations": [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]}},
         {"apiVersion": API, "kind": "ResourceFlavor", "metadata": {"name": "l4"}, "spec": {}},
         {"apiVersion": API, "kind": "ProvisioningRequestConfig", "metadata": {"name": "aon"}, "spec": {}},
@@ -89,6 +93,14 @@ CASES = {
         "taints must be unique by key and effect pair"),
     "an invalid toleration key": ("ResourceFlavor", lambda s: s["tolerations"][0].__setitem__("key", "nvidia.com/gpu/x"),
                                   "tolerations[0].key"),
+    "a topology flavor without node labels": ("ResourceFlavor", lambda s: s.pop("nodeLabels"),
+                                              "at least one nodeLabel is required when topology is set"),
+    "a topology flavor whose topology does not exist": ("ResourceFlavor", lambda s: s.__setitem__("topologyName", "gone"),
+                                                        "there is no Topology 'gone' for TAS flavor 'h100'"),
+    "a topology level twice": ("Topology", lambda s: s["levels"].insert(1, {"nodeLabel": "topology.k8s.aws/network-node-layer-1"}),
+                               "levels: must be unique"),
+    "the hostname above a network layer": ("Topology", lambda s: s["levels"].reverse(),
+                                           "the kubernetes.io/hostname label can only be used at the lowest level"),
     "a local queue for a cluster queue that does not exist": ("LocalQueue", lambda s: s.__setitem__("clusterQueue", "gone"),
                                                              "ClusterQueue 'gone' does not exist"),
     "a check whose parameters do not exist": ("AdmissionCheck", lambda s: s["parameters"].__setitem__("name", "gone"),
@@ -110,3 +122,40 @@ def test_each_rule_rejects_the_object_it_is_about(case):
 def test_quantities_parse_as_kubernetes_writes_them():
     assert quantity("2048Gi") == 2048 * 2**30 and quantity("500m") * 2 == 1 and quantity(8) == 8
     assert quantity("1e3") == 1000 and quantity("1n") * 10**9 == 1 and quantity("8 GPUs") is None
+
+
+PREFERRED = "kueue.x-k8s.io/podset-preferred-topology"
+UNCONSTRAINED = "kueue.x-k8s.io/podset-unconstrained-topology"
+LAYER_3 = "topology.k8s.aws/network-node-layer-3"
+
+
+def flavors_and_topologies():
+    objects = good()
+    return ({o["metadata"]["name"]: o for o in objects if o["kind"] == "ResourceFlavor"},
+            [o for o in objects if o["kind"] == "Topology"])
+
+
+def test_a_level_the_topology_has_and_an_unconstrained_launcher_pass():
+    flavors, topologies = flavors_and_topologies()
+    assert podset_topology_errors({"node": {PREFERRED: LAYER_3}, "launcher": {UNCONSTRAINED: "true"}}, flavors["h100"], topologies) == []
+
+
+PODSET_CASES = {
+    "two annotations on one podset": ({"node": {PREFERRED: LAYER_3, UNCONSTRAINED: "true"}}, "h100",
+                                      "must not contain more than one topology annotation"),
+    "a level the topology lacks": ({"node": {PREFERRED: "topology.k8s.aws/network-node-layer-2"}}, "h100",
+                                   "does not contain the requested level 'topology.k8s.aws/network-node-layer-2'"),
+    "a level on a flavor without topology": ({"node": {PREFERRED: LAYER_3}}, "l4", "Flavor does not support TopologyAwareScheduling"),
+    "unconstrained not a boolean": ({"node": {UNCONSTRAINED: "yes"}}, "h100", "must be a boolean value"),
+    "a level that is no label name": ({"node": {PREFERRED: "layer 3"}}, "h100", "is not a qualified name"),
+    "a podset asking nothing of a topology flavor": ({"node": {PREFERRED: LAYER_3}, "launcher": {}}, "h100",
+                                                     "podset 'launcher' on flavor 'h100': asks for no topology"),
+}
+
+
+@pytest.mark.parametrize("case", PODSET_CASES)
+def test_each_podset_rule_rejects_what_it_is_about(case):
+    podsets, flavor, expected = PODSET_CASES[case]
+    flavors, topologies = flavors_and_topologies()
+    errors = podset_topology_errors(podsets, flavors[flavor], topologies)
+    assert any(expected in e for e in errors), errors

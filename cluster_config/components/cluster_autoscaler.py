@@ -52,7 +52,7 @@ class Config(ChartToggle):
 
 def settings(basis: PlanBasis) -> ChartSettings:
     # The autoscaler matching the cluster's minor; a minor no chart ships yet gets the newest.
-    chart, _ = chart_for(basis.config.kubernetes_version) or chart_for(NEWEST_MINOR)
+    chart = (chart_for(basis.config.kubernetes_version) or BY_MINOR[NEWEST_MINOR])[0]
     return chart_settings(basis.config.platform.cluster_autoscaler, CHART, version=chart)
 
 

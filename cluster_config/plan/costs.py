@@ -61,7 +61,8 @@ def cost_plan(*, network: NetworkPlan | None, system_nodes: SystemNodesPlan,
     for group in gpu_groups:
         # With several types, the dearest: the estimate is an upper bound.
         prices = [catalog.INSTANCE_TYPES[t].on_demand_usd_per_hour for t in group.instance_types]
-        unit = None if None in prices else max(prices)
+        known = [p for p in prices if p is not None]
+        unit = max(known) if len(known) == len(prices) else None
         types = group.instance.name + (f" +{len(group.instance_types) - 1}" if len(group.instance_types) > 1 else "")
         lines.append(CostLine(
             label=f"gpu {group.name} ({types})", count_idle=group.scaling.min_size,

@@ -63,7 +63,7 @@ def test_example_cpu_runs_the_training_script_on_two_processes():
 def test_lint_runs_the_linter_and_the_type_checker_and_both_test_targets_run_lint():
     recipe = re.search(r"^lint: (.*)\n((?:\t.*\n)+)", MAKEFILE, re.M)
     assert recipe.group(1) == "$(VENV)/.dev-installed"
-    assert recipe.group(2).splitlines() == ["\t$(PY) -m ruff check .", "\t$(PY) -m mypy"]
+    assert {"\t$(PY) -m ruff check .", "\t$(PY) -m mypy"} <= set(recipe.group(2).splitlines())
     for target in ("test", "test-unit"):
         assert re.search(rf"^{target}: .*\blint$", MAKEFILE, re.M), target
     pins = (ROOT / "requirements-dev.txt").read_text().splitlines()

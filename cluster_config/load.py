@@ -104,6 +104,7 @@ def load_config(path: str | Path) -> LoadedConfig:
     errors = [e for e in errors if not _involves(e, broken)]
     if field_errors or errors:
         raise ConfigError([f"{shown}: {line}" for line in field_errors] + [f"{shown}: {e.path}: {e.message}" for e in errors])
+    assert config is not None, "a config that did not validate has field errors"
     return LoadedConfig(path=path, config=config, warnings=[f"{shown}: {w.path}: {w.message}" for w in warnings])
 
 
@@ -237,7 +238,7 @@ def _pydantic_lines(exc: ValidationError, data: dict) -> list[str]:
         elif kind == "string_pattern_mismatch":
             message = f"must be {PATTERN_HINTS.get(field_name, 'of the documented form')} (got '{value}')"
         elif kind in ("string_too_short", "string_too_long"):
-            hint = PATTERN_HINTS.get(field_name)
+            hint = PATTERN_HINTS.get(field_name, "")
             message = f"must be {hint}" if hint else error["msg"].lower()
             message += f" (got '{value}', {len(value)} characters)"
         elif kind in ("too_short", "too_long"):

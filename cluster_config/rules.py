@@ -386,10 +386,10 @@ def _check_storage(config: ClusterConfig, errors: list[Finding]) -> None:
 def _check_queues(config: ClusterConfig, errors: list[Finding]) -> None:
     groups = {g.name: g for g in config.gpu_node_groups}
     if config.queues.enabled:
-        for i, group in enumerate(config.gpu_node_groups):
+        for i, gpu_group in enumerate(config.gpu_node_groups):
             # Each group's queue is named after it, beside each namespace's "default" and the teams' "team-<name>".
-            if group.name == "default" or group.name.startswith("team-"):
-                errors.append(Finding(f"gpu_node_groups[{i}].name", f"'{group.name}' would clash with a queue name; "
+            if gpu_group.name == "default" or gpu_group.name.startswith("team-"):
+                errors.append(Finding(f"gpu_node_groups[{i}].name", f"'{gpu_group.name}' would clash with a queue name; "
                                       "'default' and names starting with 'team-' are taken while queues are enabled"))
     if not config.queues.enabled and config.queues.teams:
         ignored = ", ".join(t.name for t in config.queues.teams)
@@ -429,6 +429,7 @@ def _check_queues(config: ClusterConfig, errors: list[Finding]) -> None:
     for group_name, total in totals.items():
         group = groups[group_name]
         instance = lookup(group.types[0]) if group.types else None
+        assert instance is not None, "totals counts only groups whose first type is known (above)"
         most = group.max_size * instance.accelerators
         if total > most:
             errors.append(Finding("queues.teams", f"the teams' quotas for {group_name} add up to {total}, more than its {most} "

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from cdktf import Fn
 from constructs import Construct
@@ -37,7 +37,7 @@ class ClusterAccess(Construct):
                 host=props.endpoint, cluster_ca_certificate=ca_certificate, token=token,
             ))
             return
-        command = dict(
+        command: dict[str, Any] = dict(
             api_version="client.authentication.k8s.io/v1beta1", command="aws",
             args=["eks", "get-token", "--cluster-name", props.cluster_name, "--region", props.region, "--output", "json"],
         )

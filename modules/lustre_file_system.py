@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from constructs import Construct
 
@@ -53,9 +54,9 @@ class LustreFileSystem(Construct):
             tags={"Name": name},
         )
         clients = props.client_security_group_id
-        self.rules = []
+        self.rules: list[aws.VpcSecurityGroupIngressRule | aws.VpcSecurityGroupEgressRule] = []
         for low, high in LUSTRE_PORTS:
-            ports = {"ip_protocol": "tcp", "from_port": low, "to_port": high}
+            ports: dict[str, Any] = {"ip_protocol": "tcp", "from_port": low, "to_port": high}
             for source, label in ((clients, "nodes"), (sg.id, "self")):
                 self.rules.append(aws.VpcSecurityGroupIngressRule(
                     self, f"lustre_{low}_from_{label}", security_group_id=sg.id, referenced_security_group_id=source,
@@ -98,6 +99,7 @@ class LustreFileSystem(Construct):
             depends_on=[*depends_on, *self.rules],
         )
         if plan.data_repository_association:
+            assert plan.import_path is not None  # an association is planned only for a linked bucket
             aws.FsxDataRepositoryAssociation(
                 self, "s3_link", file_system_id=self.file_system.id, file_system_path="/",
                 data_repository_path=plan.import_path, batch_import_meta_data_on_create=True,

@@ -59,8 +59,8 @@ class Network(Construct):
         igw = aws.InternetGateway(self, "igw", vpc_id=self.vpc.id, tags={"Name": f"{name}-igw"})
         public_rt = aws.RouteTable(self, "public_rt", vpc_id=self.vpc.id, tags={"Name": f"{name}-public"})
         aws.Route(self, "public_default", route_table_id=public_rt.id, destination_cidr_block="0.0.0.0/0", gateway_id=igw.id)
-        for az, subnet in self.public_subnets.items():
-            aws.RouteTableAssociation(self, f"public_{az}_rta", subnet_id=subnet.id, route_table_id=public_rt.id)
+        for az, public in self.public_subnets.items():
+            aws.RouteTableAssociation(self, f"public_{az}_rta", subnet_id=public.id, route_table_id=public_rt.id)
 
         azs = list(plan.availability_zones)
         nat_azs = azs[:plan.nat_gateway_count]
@@ -72,12 +72,12 @@ class Network(Construct):
             )
 
         self.private_route_tables = []
-        for az, subnet in self.private_subnets.items():
+        for az, private in self.private_subnets.items():
             rt = aws.RouteTable(self, f"private_{az}_rt", vpc_id=self.vpc.id, tags={"Name": f"{name}-private-{az}"})
             nat = nat_by_az.get(az) or (nat_by_az[nat_azs[0]] if nat_azs else None)
             if nat is not None:
                 aws.Route(self, f"private_{az}_default", route_table_id=rt.id, destination_cidr_block="0.0.0.0/0", nat_gateway_id=nat.id)
-            aws.RouteTableAssociation(self, f"private_{az}_rta", subnet_id=subnet.id, route_table_id=rt.id)
+            aws.RouteTableAssociation(self, f"private_{az}_rta", subnet_id=private.id, route_table_id=rt.id)
             self.private_route_tables.append(rt)
 
         self._endpoints(plan)

@@ -538,6 +538,7 @@ def _dcgm_check(results: Mapping[str, StepResult], expect: Expectations) -> dict
 
 def _nccl_checks(results: Mapping[str, StepResult], expect: Expectations) -> list[dict[str, Any]]:
     floor = expect.nccl_min_busbw_gbps
+    assert floor is not None, "decide() runs the NCCL checks only with a floor"
     # all_reduce_perf exits non-zero when elements came back wrong (nccl-tests src/common.cu: run()
     # returns testNumResults), after printing the table that shows them, so it is read anyway.
     problem = _tool_problem(results, "nccl", nonzero_is_problem=False)
@@ -578,6 +579,7 @@ def _efa_checks(results: Mapping[str, StepResult], expect: Expectations) -> list
     problem = None if none_found else _tool_problem(results, "fi_info")
     entries: list[FabricEntry] = []
     if problem is None and not none_found:
+        assert result is not None  # _tool_problem found it collected
         try:
             entries = parse_fi_info(result.stdout)
         except Unparseable as error:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from cdktf import TerraformStack
+from cdktf import TerraformResource, TerraformStack
 from constructs import Construct
 
 from cluster_config.inputs import PlatformInputs
@@ -30,7 +30,7 @@ class PlatformStack(TerraformStack):
         }
         installed: dict[str, HelmRelease] = {}
         for spec in plan.platform.releases:
-            depends_on = [installed[name].release for name in spec.after]
+            depends_on: list[TerraformResource] = [installed[name].release for name in spec.after]
             depends_on += [namespaces[n] for n in (spec.namespace, *spec.uses_namespaces) if n in namespaces]
             installed[spec.name] = HelmRelease(self, spec.name.replace("-", "_"), props=HelmReleaseProps(
                 spec=spec, inputs=inputs,

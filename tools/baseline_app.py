@@ -5,16 +5,13 @@ made a single resource."""
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import modules  # noqa: F401  (the same jsii Node environment as the real synth)
 
-import modules  # noqa: E402,F401  (the same jsii Node environment as the real synth)
-
-import cdktf  # noqa: E402
-import cdktf_cdktf_provider_aws  # noqa: E402,F401
-import cdktf_cdktf_provider_helm  # noqa: E402,F401
-import cdktf_cdktf_provider_kubernetes  # noqa: E402,F401
+import cdktf
+import cdktf_cdktf_provider_aws  # noqa: F401
+import cdktf_cdktf_provider_helm  # noqa: F401
+import cdktf_cdktf_provider_kubernetes  # noqa: F401
 
 app = cdktf.App(outdir=sys.argv[1])
 cdktf.TerraformStack(app, "empty")

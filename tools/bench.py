@@ -91,7 +91,7 @@ def main() -> int:
         bad.write_text(BAD_CONFIG)
         cases = {
             "a": ("full synth, default config", [python, "main.py", "--outdir", f"{tmp}/a"], 0),
-            "b": ("baseline: ordinary imports, empty stack", [python, "tools/baseline_app.py", f"{tmp}/b"], 0),
+            "b": ("baseline: ordinary imports, empty stack", [python, "-m", "tools.baseline_app", f"{tmp}/b"], 0),
             "c": ("reject a bad config", [python, "main.py", "--config", str(bad), "--outdir", f"{tmp}/c"], 2),
             "d": ("validate the default config (--validate)", [python, "main.py", "--validate", "--outdir", f"{tmp}/d"], 0),
         }

@@ -2,7 +2,7 @@
 catalog (cluster_config/instance_types.csv) states, into tests/data/upstream-instance-types.json.
 tests/unit/test_catalog_upstream.py then checks that the catalog agrees with the extract.
 
-    python tools/catalog_upstream.py --karpenter PATH --vpc-cni PATH [--check]
+    python -m tools.catalog_upstream --karpenter PATH --vpc-cni PATH [--check]
 
 PATH is a clone or a bare git directory of the repository; the committed HEAD is read
 (``git show HEAD:<file>``), and its commit is recorded in the extract. ``--check`` writes

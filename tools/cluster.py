@@ -1,10 +1,10 @@
 """`make plan|deploy|destroy CONFIG=...`: one configuration's stacks, in dependency order, like
 `eksctl create/delete cluster -f`.
 
-    python tools/cluster.py plan    [--config config/default.yaml]
-    python tools/cluster.py deploy  [--config ...] [--yes] [--allow-replace addr1,addr2]
-    python tools/cluster.py destroy [--config ...] [--yes]
-    python tools/cluster.py check-backend [--config ...]   # fails on the local backend (CI apply)
+    python -m tools.cluster plan    [--config config/default.yaml]
+    python -m tools.cluster deploy  [--config ...] [--yes] [--allow-replace addr1,addr2]
+    python -m tools.cluster destroy [--config ...] [--yes]
+    python -m tools.cluster check-backend [--config ...]   # fails on the local backend (CI apply)
 
 Each command first synthesizes the configuration (`python main.py --config`, which
 prints the summary), then runs terraform in every stack directory in the order
@@ -34,14 +34,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+import report
+from cluster_config import ConfigError, load_config
+from cluster_config.plan import ClusterPlan, build_plan
+from tools import plan_guard
+from tools.plan_guard import PlanFormatError, Verdict
 
-import report  # noqa: E402
-from cluster_config import ConfigError, load_config  # noqa: E402
-from cluster_config.plan import ClusterPlan, build_plan  # noqa: E402
-from tools import plan_guard  # noqa: E402
-from tools.plan_guard import PlanFormatError, Verdict  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 DEFAULT_CONFIG = "config/default.yaml"
 PLAN_CHANGES = 2  # terraform plan -detailed-exitcode: success with changes
@@ -234,6 +233,7 @@ class ClusterTool:
         for line in private_endpoint_note(self.plan, stacks, "deploy"):
             self.say(line)
         plans: dict[str, StackPlan | None] = {}
+        plan: StackPlan | None  # None: a stack planned again once its upstream stacks are applied
         for stack in stacks:
             self.say(f"\n== plan {stack}")
             self.init(stack)

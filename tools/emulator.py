@@ -10,6 +10,8 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from types import FrameType
+from typing import Any, Callable
 
 
 def free_port() -> int:
@@ -27,7 +29,7 @@ class MotoServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._process: subprocess.Popen | None = None
-        self._previous_sigterm = None
+        self._previous_sigterm: Callable[[int, FrameType | None], Any] | int | None = None
 
     def __enter__(self) -> "MotoServer":
         executable = Path(sys.executable).with_name("moto_server")

@@ -4,13 +4,11 @@ pydantic model, so the reference and editors' completion follow the code (`make 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # run as a script by make, like tools/cluster.py
+from cluster_config.model import ClusterConfig
 
-from cluster_config.model import ClusterConfig  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 SCHEMA = ROOT / "config.schema.json"
 REFERENCE = ROOT / "docs" / "configuration.md"

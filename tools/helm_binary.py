@@ -1,7 +1,7 @@
 """The real helm v3 (and kubectl) that the render tests run.
 
-    python tools/helm_binary.py install [--dest .venv/bin]   # what `make install-dev` runs
-    python tools/helm_binary.py which                         # the helm and kubectl the tests would use
+    python -m tools.helm_binary install [--dest .venv/bin]   # what `make install-dev` runs
+    python -m tools.helm_binary which                         # the helm and kubectl the tests would use
 
 helm comes from PATH when it is v3.17 or later (the helm provider 3.1.1 the platform stack
 uses embeds helm v3, so helm 4 is not taken). Otherwise it comes from AWS's PyPI package
@@ -90,7 +90,7 @@ def venv_bin() -> Path:
 def find(tool: str) -> Path | None:
     """``tool`` ("helm" or "kubectl") from PATH if recent enough, else the one in the venv."""
     for candidate in (shutil.which(tool), venv_bin() / tool, ROOT / ".venv" / "bin" / tool):
-        if _usable(tool, candidate):
+        if candidate is not None and _usable(tool, candidate):
             return Path(candidate)
     return None
 
@@ -159,9 +159,10 @@ def install(dest: Path) -> list[str]:
     lines = []
     for tool in ("helm", "kubectl"):
         if tool not in missing:
-            found = shutil.which(tool) if _usable(tool, shutil.which(tool)) else dest / tool
+            on_path = shutil.which(tool)
+            found = on_path if on_path and _usable(tool, on_path) else dest / tool
             version = helm_version(found) if tool == "helm" else kubectl_version(found)
-            lines.append(f"{tool} v{'.'.join(map(str, version))} at {found}: kept")
+            lines.append(f"{tool} v{'.'.join(map(str, version or ()))} at {found}: kept")
     if not missing:
         return lines
     if not layer_platform_ok():

@@ -1,6 +1,6 @@
 """Proof that state from an earlier version plans no changes under the working tree, on moto.
 
-    python tools/move_proof.py --base main [--config config/p5-training.yaml] [--workdir .rehearsal/move-proof]
+    python -m tools.move_proof --base main [--config config/p5-training.yaml] [--workdir .rehearsal/move-proof]
 
 1. Start moto (tools/emulator.py) and check out ``--base`` in a temporary git worktree.
 2. Synthesize the configuration with the base's code (``python main.py`` in that tree) and
@@ -23,19 +23,20 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from report import deploy_order
+from tools.emulator import MotoServer
+from tools.rehearse import Rehearsal, RehearsalError, StackReport, write_gap_overrides
+from tools.synth_diff import NotACommit, worktree_at
 
-from report import deploy_order  # noqa: E402
-from tools.emulator import MotoServer  # noqa: E402
-from tools.rehearse import Rehearsal, RehearsalError, StackReport, write_gap_overrides  # noqa: E402
-from tools.synth_diff import NotACommit, worktree_at  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 UNCHANGED = (["no-op"], ["read"])
 
 
 class MoveProof(Rehearsal):
     """The rehearsal's deploy of the base's synth, then the working tree's plans against its state."""
+
+    base_tree: Path  # the base's checkout, set once its worktree exists
 
     def synth_tree(self, tree: Path, out: Path) -> None:
         """``python main.py`` of ``tree``, exactly as a user of that version synthesizes."""

@@ -1,8 +1,8 @@
 """Named regressions: one-line changes to production code that the fast suite must catch.
 
-    python tools/mutation.py                 # every mutation, two at a time
-    python tools/mutation.py --jobs 1 --only nccl-off-efa --only imds-off
-    python tools/mutation.py --list
+    python -m tools.mutation                 # every mutation, two at a time
+    python -m tools.mutation --jobs 1 --only nccl-off-efa --only imds-off
+    python -m tools.mutation --list
 
 Each entry below is a change a user would pay for (an exposed API, a GPU node that never
 scales down, NCCL silently off EFA). For each one the tool copies the repository's tracked
@@ -1013,7 +1013,7 @@ def main(argv: list[str] | None = None) -> int:
     chosen = [m for m in MUTATIONS if not args.only or m.name in args.only]
 
     started = time.monotonic()
-    stale = [Outcome(m.name, "stale", problem(m), 0.0) for m in chosen if problem(m)]
+    stale = [Outcome(m.name, "stale", why, 0.0) for m in chosen if (why := problem(m))]
     runnable = [m for m in chosen if not problem(m)]
     files = tracked_files(ROOT)
     print(f"{len(runnable)} mutations and a baseline, {args.jobs} at a time, each a full fast-suite run in a copy of {ROOT}",

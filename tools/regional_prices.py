@@ -2,7 +2,7 @@
 GPU table of tsaol/aws-gpu into cluster_config/regional_prices.json, which the cost summary
 reads for a configuration outside us-east-1.
 
-    python tools/regional_prices.py --source PATH [--check]
+    python -m tools.regional_prices --source PATH [--check]
 
 PATH is a clone or a bare git directory of tsaol/aws-gpu; its committed HEAD is read
 (``git show HEAD:data/all_gpu_instances.js``) and the commit and the table's "Last updated"

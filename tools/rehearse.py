@@ -1,7 +1,7 @@
 """`make rehearse`: deploy, re-plan and destroy the AWS stacks on an AWS emulator, offline.
 
-    python tools/rehearse.py [--config config/default.yaml] [--workdir .rehearsal]
-    python tools/rehearse.py --config a.yaml --then b.yaml [--then c.yaml ...]
+    python -m tools.rehearse [--config config/default.yaml] [--workdir .rehearsal]
+    python -m tools.rehearse --config a.yaml --then b.yaml [--then c.yaml ...]
 
 1. Start moto on 127.0.0.1 (free port); it is stopped on any exit.
 2. Synthesize with the real cdktf CLI.
@@ -43,20 +43,20 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Sequence, Set
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from cluster_config import ConfigError, load_config, names
+from cluster_config.plan import build_plan
+from tools import emulator_gaps as gaps
+from tools import plan_guard
+from tools.emulator import MotoServer
+from cluster_config.plan.backend import LocalBackendPlan
+from tools.terraform_env import find_terraform, provider_env
 
-from cluster_config import ConfigError, load_config, names  # noqa: E402
-from cluster_config.plan import build_plan  # noqa: E402
-from tools import emulator_gaps as gaps  # noqa: E402
-from tools import plan_guard  # noqa: E402
-from tools.emulator import MotoServer  # noqa: E402
-from cluster_config.plan.backend import LocalBackendPlan  # noqa: E402
-from tools.terraform_env import find_terraform, provider_env  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 PROGRESS_MARKERS = ("Creation complete", "Destruction complete", "Modifications complete", "Apply complete",
                     "Destroy complete", "Error", "error:")
@@ -82,7 +82,7 @@ NOT_ON_THE_EMULATOR = " [not on the emulator, which cannot create it: read from 
 
 
 class Rehearsal:
-    def __init__(self, config_path: str, workdir: Path, then: list[str] = ()):
+    def __init__(self, config_path: str, workdir: Path, then: Sequence[str] = ()):
         self.config_path = config_path
         self.then = list(then)
         self.workdir = workdir
@@ -103,6 +103,7 @@ class Rehearsal:
         else:
             lines = []
             with subprocess.Popen(command, cwd=cwd, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as proc:
+                assert proc.stdout is not None  # stdout=PIPE
                 for line in proc.stdout:
                     lines.append(line)
                     if any(marker in line for marker in PROGRESS_MARKERS):
@@ -447,7 +448,7 @@ def write_gap_overrides(doc: dict, stack_dir: Path, *, only_unread: bool = False
     return skipped_list, unread
 
 
-def emulator_blind_spots(stack: str, before: dict, after: dict, replaced: set[str] = frozenset()) -> tuple[
+def emulator_blind_spots(stack: str, before: dict, after: dict, replaced: Set[str] = frozenset()) -> tuple[
         list[plan_guard.Verdict], list[dict]]:
     """What the plan on the emulator cannot show, from the two synthesized stacks.
 

@@ -1,9 +1,9 @@
 """Proof of no change: synthesize at a git ref and at the working tree, and compare every file.
 
-    python tools/synth_diff.py --base main            # every example and test configuration
-    python tools/synth_diff.py --base main --only default --only nat-none
-    python tools/synth_diff.py --list                  # the configurations and what each switches
-    python tools/synth_diff.py --base main --set queues.topology_aware=false   # a new switch, off, changes nothing
+    python -m tools.synth_diff --base main            # every example and test configuration
+    python -m tools.synth_diff --base main --only default --only nat-none
+    python -m tools.synth_diff --list                  # the configurations and what each switches
+    python -m tools.synth_diff --base main --set queues.topology_aware=false   # a new switch, off, changes nothing
 
 The configurations are every example in config/ and the variants below, each an example with
 a few keys changed so that every option is switched on and off at least once. Each tree
@@ -42,18 +42,16 @@ from pathlib import Path
 
 import yaml
 
+from tests.conftest import DELETE, config_data
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
-from tests.conftest import DELETE, config_data  # noqa: E402
-
-# One synth per configuration, in the tree given as argv[1]; run with that tree's code first
-# on sys.path and the current directory as the output root.
+# One synth per configuration; run with the tree's code on PYTHONPATH and the current
+# directory as the output root.
 RUNNER = """
 import contextlib, io, os, sys
 from pathlib import Path
-tree, configs = sys.argv[1], sys.argv[2:]
-sys.path.insert(0, tree)
+configs = sys.argv[1:]
 os.environ.pop("CLUSTER_CONFIG", None)
 import main as entry
 for config in configs:
@@ -216,8 +214,8 @@ def parse_set(items: list[str]) -> dict:
 def synthesize(tree: Path, workdir: Path, configs: list[Path]) -> dict[str, int]:
     """Exit code per configuration, from main.main in ``tree``."""
     workdir.mkdir(parents=True)
-    result = subprocess.run([sys.executable, "-c", RUNNER, str(tree), *map(str, configs)], cwd=workdir,
-                            capture_output=True, text=True, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    result = subprocess.run([sys.executable, "-c", RUNNER, *map(str, configs)], cwd=workdir, capture_output=True, text=True,
+                            env={**os.environ, "PYTHONPATH": str(tree), "PYTHONDONTWRITEBYTECODE": "1"})
     if result.returncode != 0:
         raise SystemExit(f"synth in {tree} failed:\n{result.stderr[-4000:]}")
     return {line.split()[0]: int(line.split()[1]) for line in result.stdout.splitlines() if line.strip()}

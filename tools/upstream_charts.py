@@ -1,7 +1,7 @@
 """The upstream charts and CRDs at the pins, for the tests: found beside the checkout, or fetched and checked.
 
-    python tools/upstream_charts.py where     # which directory the tests would read, or why none
-    python tools/upstream_charts.py fetch     # pull every pinned chart and CRD into the cache now
+    python -m tools.upstream_charts where     # which directory the tests would read, or why none
+    python -m tools.upstream_charts fetch     # pull every pinned chart and CRD into the cache now
 
 Order: ``$UPSTREAM_REFERENCE`` (a directory laid out like ``../shared/reference/upstream``),
 else ``../shared/reference/upstream`` beside the checkout, else a cache
@@ -42,12 +42,10 @@ import urllib.request
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from cluster_config import charts
+from tools import helm_binary
 
-from cluster_config import charts  # noqa: E402
-from tools import helm_binary  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 SIBLING_REFERENCE = ROOT.parent / "shared" / "reference" / "upstream"
 TIMEOUT_SECONDS = 60

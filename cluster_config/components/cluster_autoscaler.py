@@ -84,7 +84,7 @@ def settings(basis: PlanBasis) -> AutoscalerSettings:
     # The autoscaler matching the cluster's minor; a minor no chart ships yet gets the newest chart.
     minor = basis.config.kubernetes_version
     toggle = basis.config.platform.cluster_autoscaler
-    chart, _ = chart_for(minor) or chart_for(NEWEST_MINOR)
+    chart = (chart_for(minor) or BY_MINOR[NEWEST_MINOR])[0]
     base = chart_settings(toggle, CHART, version=chart)
     return AutoscalerSettings(enabled=base.enabled, version=base.version,
                               image_tag=None if toggle.version else image_for(minor))

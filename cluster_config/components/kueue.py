@@ -136,14 +136,14 @@ def queues_plan(queues: Config, *, cluster_name: str, version: str, groups: tupl
             local_queues.append(LocalQueuePlan(namespace=namespace, name=DEFAULT_QUEUE, cluster_queue=name))
     # What no team holds is one shared queue per group, which teams that may borrow
     # borrow from, and which every other training namespace uses.
-    for group in groups:
-        rest = group.scaling.max_size * group.instance.accelerators - claimed[group.name]
-        cluster_queues.append(ClusterQueuePlan(name=group.name, quotas=(QueueQuota(group=group.name, accelerators=rest),)))
+    for node_group in groups:
+        rest = node_group.scaling.max_size * node_group.instance.accelerators - claimed[node_group.name]
+        cluster_queues.append(ClusterQueuePlan(name=node_group.name, quotas=(QueueQuota(group=node_group.name, accelerators=rest),)))
     for namespace in training_namespaces:
         if namespace in team_namespaces:
             continue
-        for group in groups:
-            local_queues.append(LocalQueuePlan(namespace=namespace, name=group.name, cluster_queue=group.name))
+        for node_group in groups:
+            local_queues.append(LocalQueuePlan(namespace=namespace, name=node_group.name, cluster_queue=node_group.name))
         # A TrainJob without a queue label goes to the namespace's "default" queue
         # (Kueue's LocalQueueDefaulting): the first GPU group's.
         local_queues.append(LocalQueuePlan(namespace=namespace, name=DEFAULT_QUEUE, cluster_queue=groups[0].name))

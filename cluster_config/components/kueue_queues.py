@@ -92,6 +92,7 @@ def cluster_queue(queue, queues: QueuesPlan, groups: dict[str, GpuNodeGroupPlan]
 
 def manifests(settings: PlatformSettings, groups: tuple[GpuNodeGroupPlan, ...]) -> list[dict]:
     queues = settings.of(kueue.COMPONENT)
+    assert queues is not None, "release() asks for the manifests only when queues are on"
     by_name = {g.name: g for g in groups}
     out = [topology()] if queues.topology_groups else []
     out += [flavor(g, queues) for g in groups]

@@ -31,7 +31,7 @@ FSX_MOUNT = "/fsx"
 
 def pod_template(settings: PlatformSettings, group: GpuNodeGroupPlan) -> dict:
     resources = group.resources_per_node
-    env = []
+    env: list[dict] = []
     trainer = settings.of(kubeflow_trainer.COMPONENT)
     image = trainer.image if group.nvidia else trainer.neuron_image
     mounts = [

@@ -10,7 +10,7 @@ from ..catalog import InstanceType
 from ..model import TAINT_PATTERN, GpuNodeGroup, SystemNodes
 
 EKS_TAINT_EFFECTS = {"NoSchedule": "NO_SCHEDULE", "PreferNoSchedule": "PREFER_NO_SCHEDULE", "NoExecute": "NO_EXECUTE"}
-EKS_CAPACITY_TYPES = {"on_demand": "ON_DEMAND", "spot": "SPOT", "capacity_block": "CAPACITY_BLOCK"}
+EKS_CAPACITY_TYPES: dict[str, Literal["ON_DEMAND", "SPOT", "CAPACITY_BLOCK"]] = {"on_demand": "ON_DEMAND", "spot": "SPOT", "capacity_block": "CAPACITY_BLOCK"}
 
 
 @dataclass(frozen=True, kw_only=True)

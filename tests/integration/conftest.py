@@ -50,7 +50,7 @@ def rehearse(tmp_path_factory, terraform_offline):
                 path.write_text(yaml.safe_dump(config_data(change.base, change.edit), sort_keys=False))
                 then += ["--then", str(path)]
             result = subprocess.run(
-                [sys.executable, "tools/rehearse.py", "--config", str(CONFIG_DIR / config_file), "--workdir", str(workdir),
+                [sys.executable, "-m", "tools.rehearse", "--config", str(CONFIG_DIR / config_file), "--workdir", str(workdir),
                  *then],
                 cwd=ROOT, capture_output=True, text=True, timeout=2400,
             )

@@ -55,6 +55,6 @@ def test_a_hand_run_npm_ci_is_not_repeated(copy):
 
 def test_deploy_and_destroy_pass_config_and_auto_approve(copy):
     out = make("-n", "destroy", "CONFIG=config/p5-efa.yaml", "AUTO_APPROVE=1", cwd=copy).stdout
-    assert ".venv/bin/python tools/cluster.py destroy --config config/p5-efa.yaml --yes" in out
+    assert ".venv/bin/python -m tools.cluster destroy --config config/p5-efa.yaml --yes" in out
     out = make("-n", "deploy", "CONFIG=config/p5-efa.yaml", cwd=copy).stdout
-    assert re.search(r"tools/cluster\.py deploy --config config/p5-efa\.yaml\s*$", out, re.M)
+    assert re.search(r"-m tools\.cluster deploy --config config/p5-efa\.yaml\s*$", out, re.M)

@@ -182,7 +182,7 @@ def test_bring_your_own_vpc_is_refused_clearly(tmp_path):
 
     from tests.conftest import ROOT
 
-    result = subprocess.run([sys.executable, "tools/rehearse.py", "--config", str(CONFIG_DIR / "existing-vpc.yaml"),
+    result = subprocess.run([sys.executable, "-m", "tools.rehearse", "--config", str(CONFIG_DIR / "existing-vpc.yaml"),
                              "--workdir", str(tmp_path / "w")], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 1
     assert "cannot be rehearsed" in result.stderr
@@ -269,7 +269,7 @@ def test_make_rehearse_passes_each_then_file(tmp_path):
         shutil.copy(ROOT / name, tmp_path / name)
     dry = subprocess.run(["make", "-n", "rehearse", "CONFIG=a.yaml", "THEN=b.yaml,c.yaml"], cwd=tmp_path,
                          capture_output=True, text=True, timeout=60).stdout
-    assert ".venv/bin/python tools/rehearse.py --config a.yaml --then b.yaml --then c.yaml" in dry
+    assert ".venv/bin/python -m tools.rehearse --config a.yaml --then b.yaml --then c.yaml" in dry
 
 
 def test_a_bad_then_file_is_refused_before_anything_is_applied(tmp_path):
@@ -277,7 +277,7 @@ def test_a_bad_then_file_is_refused_before_anything_is_applied(tmp_path):
 
     bad = tmp_path / "bad.yaml"
     bad.write_text((CONFIG_DIR / "default.yaml").read_text().replace("max_size: 2\n", "max_size: many\n", 1))
-    result = subprocess.run([sys.executable, "tools/rehearse.py", "--config", str(CONFIG_DIR / "default.yaml"),
+    result = subprocess.run([sys.executable, "-m", "tools.rehearse", "--config", str(CONFIG_DIR / "default.yaml"),
                              "--then", str(bad), "--workdir", str(tmp_path / "w")], cwd=ROOT, capture_output=True,
                             text=True, timeout=120)
     assert result.returncode == 2, result.stderr

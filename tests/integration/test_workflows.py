@@ -86,7 +86,7 @@ def test_every_job_that_synthesizes_sets_up_the_node_version_the_readme_names():
 def test_apply_refuses_local_state_before_it_deploys():
     steps = _steps("apply")
     runs = [s.get("run", "") for s in steps]
-    check = next(i for i, r in enumerate(runs) if "tools/cluster.py check-backend" in r)
+    check = next(i for i, r in enumerate(runs) if "-m tools.cluster check-backend" in r)
     deploy = next(i for i, r in enumerate(runs) if "make deploy AUTO_APPROVE=1" in r)
     assert check < deploy
     assert not any("cdktf deploy" in r for r in runs)  # cdktf reads only CLUSTER_CONFIG; make deploy names the file

@@ -383,7 +383,7 @@ def test_make_passes_allow_replace_through_the_environment_never_the_shell(tmp_p
     tricky = 'aws_vpc.a,aws_eks_cluster.b"; touch pwned; "'
     dry = subprocess.run(["make", "-n", "deploy", "CONFIG=config/p5-efa.yaml", f"ALLOW_REPLACE={tricky}"], cwd=tmp_path,
                          capture_output=True, text=True, timeout=60).stdout
-    assert 'tools/cluster.py deploy --config config/p5-efa.yaml  --allow-replace "$ALLOW_REPLACE"' in dry
+    assert '-m tools.cluster deploy --config config/p5-efa.yaml  --allow-replace "$ALLOW_REPLACE"' in dry
     shell = subprocess.run(["sh", "-c", 'printf %s "$ALLOW_REPLACE"'], env={"ALLOW_REPLACE": tricky},
                            capture_output=True, text=True).stdout
     assert shell == tricky  # "$VAR" hands the value over whole

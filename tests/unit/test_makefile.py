@@ -50,11 +50,27 @@ def test_torch_is_installed_on_its_own_from_the_cpu_index_when_it_answers():
 
 def test_deploy_plan_destroy_pass_the_config_and_auto_approve():
     for verb in ("plan", "deploy", "destroy"):
-        assert re.search(rf"tools/cluster\.py {verb} \$\(if \$\(CONFIG\),--config \$\(CONFIG\)\)", MAKEFILE), verb
+        assert re.search(rf"-m tools\.cluster {verb} \$\(if \$\(CONFIG\),--config \$\(CONFIG\)\)", MAKEFILE), verb
     for verb in ("deploy", "destroy"):
-        assert re.search(rf"tools/cluster\.py {verb} .*\$\(if \$\(filter 1,\$\(AUTO_APPROVE\)\),--yes\)", MAKEFILE), verb
+        assert re.search(rf"-m tools\.cluster {verb} .*\$\(if \$\(filter 1,\$\(AUTO_APPROVE\)\),--yes\)", MAKEFILE), verb
 
 
 def test_example_cpu_runs_the_training_script_on_two_processes():
     assert ("OMP_NUM_THREADS=1 CUDA_VISIBLE_DEVICES= $(VENV)/bin/torchrun --standalone --nproc-per-node 2 "
             "examples/code/train.py --steps 50") in MAKEFILE
+
+
+def test_lint_runs_the_linter_and_the_type_checker_and_both_test_targets_run_lint():
+    recipe = re.search(r"^lint: (.*)\n((?:\t.*\n)+)", MAKEFILE, re.M)
+    assert recipe.group(1) == "$(VENV)/.dev-installed"
+    assert {"\t$(PY) -m ruff check .", "\t$(PY) -m mypy"} <= set(recipe.group(2).splitlines())
+    for target in ("test", "test-unit"):
+        assert re.search(rf"^{target}: .*\blint$", MAKEFILE, re.M), target
+    pins = (ROOT / "requirements-dev.txt").read_text().splitlines()
+    assert {"ruff==0.17.6", "mypy==2.4.1", "types-PyYAML==6.0.12.20261122"} <= set(pins)
+
+
+def test_the_tools_run_as_modules_so_none_patches_sys_path():
+    assert not re.search(r"\$\(PY\) tools/", MAKEFILE)
+    for tool in (ROOT / "tools").glob("*.py"):
+        assert "sys.path.insert" not in tool.read_text(), tool.name

@@ -25,10 +25,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from cluster_config.catalog import INSTANCE_TYPES, REGIONAL_PRICES_FILE
 
-from cluster_config.catalog import INSTANCE_TYPES, REGIONAL_PRICES_FILE  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 SOURCE_FILE = "data/all_gpu_instances.js"
 

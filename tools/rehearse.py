@@ -495,7 +495,7 @@ def emulator_blind_spots(stack: str, before: dict, after: dict, replaced: Set[st
     return [replace(v, reason=v.reason + NOT_ON_THE_EMULATOR) for v in judged], unknown
 
 
-def _updated_in_place(kind: str, was: dict, now: dict, read: list[str], replaced: set[str]) -> bool:
+def _updated_in_place(kind: str, was: dict, now: dict, read: list[str], replaced: Set[str]) -> bool:
     """Whether every attribute that changes, or reads a data source that changes, is one the
     provider updates in place (tools/emulator_gaps.py UPDATED_IN_PLACE); nothing it reads is replaced."""
     if any(not r.startswith("data.") or r in replaced for r in read):

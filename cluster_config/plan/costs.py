@@ -84,7 +84,8 @@ def cost_plan(*, region: str, network: NetworkPlan | None, system_nodes: SystemN
         # With several types, the dearest: the estimate is an upper bound. In the configuration's
         # region only: a type without a price there is unpriced, never given another region's.
         prices = [catalog.on_demand_price(t, region) for t in group.instance_types]
-        unit = None if None in prices else max(prices)
+        known = [p for p in prices if p is not None]
+        unit = max(known) if len(known) == len(prices) else None
         lines.append(CostLine(
             label=f"gpu {group.name} ({types})", count_idle=group.scaling.min_size,
             count_full=group.scaling.max_size, unit_usd=unit, priced_in=region,

@@ -157,6 +157,8 @@ class GpuNodeGroup(Strict):
     """Extra node labels, next to the accelerator and EFA labels every group gets."""
     taints: list[TaintText] = []
     """`key=value:Effect`; empty means `nvidia.com/gpu=true:NoSchedule` (`aws.amazon.com/neuron` for Trainium)."""
+    health_check: components.node_health_check.Override | None = None
+    """This group's changes to the cluster's `health_check`; unset keys keep the cluster's."""
 
     @property
     def types(self) -> list[str]:
@@ -277,6 +279,8 @@ class ClusterConfig(Strict):
     """The CPU node group for the controllers."""
     gpu_node_groups: list[GpuNodeGroup] = []
     """One managed node group per entry."""
+    health_check: components.node_health_check.Config = components.node_health_check.Config()
+    """The health gate of new GPU and Trainium nodes; each group may override it (docs/node-health.md)."""
     training_operator: components.kubeflow_trainer.Config = components.kubeflow_trainer.Config()
     """Kubeflow Trainer v2 and the per-group runtimes."""
     platform: Platform = Platform()

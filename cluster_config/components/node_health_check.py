@@ -33,7 +33,6 @@ from .release_spec import MANIFESTS_CHART, ReleaseSpec, toleration
 
 if TYPE_CHECKING:
     from ..context import ClusterContext
-    from ..model import ClusterConfig, GpuNodeGroup
     from ..plan.nodes import GpuNodeGroupPlan
     from ..plan.platform import PlatformSettings
 
@@ -67,7 +66,7 @@ class Config(Strict):
     """health_check: the gate every new GPU and Trainium node passes before it takes work (docs/node-health.md)."""
 
     enabled: bool = True
-    """Register the group's nodes under the startup taint gpu-eks/health=pending:NoSchedule and check each new node before any job lands on it."""
+    """Register the group's nodes under the health gate's startup taint and check each new node before any job lands on it."""
     dcgm_level: Literal[0, 1, 2, 3, 4] = 2
     """`dcgmi diag -r <level>` on NVIDIA nodes (1 about a minute, 2 up to about 11, 3 up to 30, 4 up to 2 hours); 0 skips DCGM."""
     nccl: bool = True
@@ -85,10 +84,9 @@ class Override(Strict):
     """Unset: the cluster's health_check.nccl."""
 
 
-def group_config(config: ClusterConfig, group: GpuNodeGroup) -> Config:
+def group_config(cluster: Config, group: Override | None) -> Config:
     """The cluster's health_check with the group's own keys over it."""
-    own = group.health_check.model_dump(exclude_none=True) if group.health_check else {}
-    return config.health_check.model_copy(update=own)
+    return cluster.model_copy(update=group.model_dump(exclude_none=True) if group else {})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -132,7 +130,7 @@ def settings(basis: PlanBasis) -> HealthCheckPlan:
     by_name = {g.name: g for g in basis.config.gpu_node_groups}
     checks = []
     for plan in basis.gpu_groups:
-        wanted = group_config(basis.config, by_name[plan.name])
+        wanted = group_config(basis.config.health_check, by_name[plan.name].health_check)
         if not wanted.enabled:
             continue
         floor, source = _nccl_floor(plan, wanted.nccl)
@@ -301,5 +299,5 @@ def identities(basis: PlanBasis) -> tuple[PodIdentity, ...]:
 
 
 COMPONENT: HelmComponent[HealthCheckPlan] = HelmComponent(
-    name="node-health-check", settings=settings, release=release, identities=identities,
+    name=names.HEALTH_CHECK_SERVICE_ACCOUNT, settings=settings, release=release, identities=identities,
 )

@@ -194,3 +194,16 @@ def test_the_gate_needs_the_device_plugins_it_requests_from(config_variant):
     load_config(config_variant(edit={"platform.nvidia_device_plugin.enabled": False,
                                      "platform.efa_device_plugin.enabled": False,
                                      "gpu_node_groups.0.health_check": {"enabled": False}}))
+
+
+def test_the_summary_says_what_each_group_runs_and_about_how_long_a_new_node_waits(config_variant):
+    import report
+
+    lines = report.health_gate(plan_for("p5-training.yaml"))
+    assert lines[1] == "  h100           nvidia-smi, dcgmi diag -r 2, fi_info (32 EFA), all_reduce_perf >= 360 GB/s; waits ~17 min"
+    assert lines[2].startswith("  (waits: ~5 min to start the check pod, dcgmi diag r1/r2/r3/r4 ~1/11/30/120 min")
+    lines = report.health_gate(plan_for(config_variant(edit={"gpu_node_groups.0.health_check": {"enabled": False}})))
+    assert lines[1] == "  a10g           off: nodes take work as soon as they are Ready"
+    lines = report.health_gate(plan_for("default.yaml"))
+    assert lines[1:3] == ["  a10g           nvidia-smi, dcgmi diag -r 2, fi_info (1 EFA); waits ~16 min",
+                          "                 no all_reduce_perf: no floor in the catalog for this type (PCIe-only or one GPU)"]

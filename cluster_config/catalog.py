@@ -41,6 +41,24 @@ SOURCES: dict[str, str] = {
     "TRN2-3XL": "trn2.3xlarge is not in karpenter's table (K-IT); vCPU, memory and bandwidth are from the EC2 "
                 "instance-type page. Its EFA support is not confirmed from a stored source, so no EFA and no "
                 "Capacity Block here until it is",
+    "SMI": "nvidia-smi's GPU names (--query-gpu=name) as recorded in public nvidia-smi transcripts: the p5.48xlarge "
+           "and p4d ones of tests/data/node_health/README.md; Tesla T4, NVIDIA A10G, A100-SXM4-80GB, H200, B200 and "
+           "B300 SXM6 AC in published nvidia-smi CSV and table output; NVIDIA L4 and L40S as the board names",
+}
+
+# Where each type's single-node all_reduce_perf bus-bandwidth floor (nccl_busbw_floor_gbps) comes
+# from: the health gate fails a new node below it (node_health/check_node.py). No floor on the
+# PCIe-only and single-GPU types: nothing is published and no NVLink figure to derive from (one
+# GPU reduces nothing), so their gate checks no bandwidth.
+NCCL_FLOOR_SOURCES: dict[str, str] = {
+    "NCCL-PUB": "published: ~480 GB/s busbw for 8x H100 at large sizes (NVIDIA/nccl-tests#212, the NCCL maintainer; "
+                "475 GB/s on 8x H200 in NVIDIA/nccl-tests#272); floor 0.75 x that",
+    "NCCL-NVLINK": "derived, no published figure: 0.5 x the per-GPU NVLink bandwidth one way (600 GB/s for A100, "
+                   "1800 GB/s for B200, both directions; gpu-instances.csv V), i.e. 150 and 450 GB/s. A ring "
+                   "all-reduce without NVLink SHARP reaches about 0.77 of it on A100, so the floor leaves room "
+                   "for a healthy node and still fails one fallen back to PCIe",
+    "NCCL-NVLINK5": "derived as NCCL-NVLINK from NVLink 5's 1800 GB/s per GPU: the reference does not state B300's "
+                    "own figure, P6 uses NVLink 5 (gpu-instances-notes NEXTPLATFORM)",
 }
 
 AcceleratorKind = Literal["nvidia", "neuron"]
@@ -69,6 +87,9 @@ class InstanceType:
     instance_store_gb: int  # their total size
     capacity_block: bool  # sold as EC2 Capacity Blocks for ML
     on_demand_usd_per_hour: float | None  # None: no published On-Demand price (Capacity Blocks only)
+    nvidia_smi_name: str  # what nvidia-smi calls the GPU (SMI); empty on Trainium
+    nccl_busbw_floor_gbps: float | None  # single-node all_reduce_perf busbw floor; None: not checked
+    nccl_busbw_source: str  # a key of NCCL_FLOOR_SOURCES; empty with no floor
     sources: tuple[str, ...]
 
     @property
@@ -113,6 +134,11 @@ def _load(path: Path) -> dict[str, InstanceType]:
             values = {key: _parse(text, kinds.get(key, str), f"{where} {key}") for key, text in row.items()}
             price = row["on_demand_usd_per_hour"]
             values["on_demand_usd_per_hour"] = float(price) if price else None
+            floor = row["nccl_busbw_floor_gbps"]
+            values["nccl_busbw_floor_gbps"] = float(floor) if floor else None
+            if bool(floor) != (row["nccl_busbw_source"] in NCCL_FLOOR_SOURCES):
+                raise ValueError(f"{where}: nccl_busbw_floor_gbps {floor!r} needs nccl_busbw_source, one of "
+                                 f"{sorted(NCCL_FLOOR_SOURCES)} (and none without a floor)")
             unknown = set(values["sources"]) - set(SOURCES)
             if not values["sources"] or unknown:
                 raise ValueError(f"{where}: sources {sorted(unknown) or 'missing'}; known: {sorted(SOURCES)}")

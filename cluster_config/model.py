@@ -174,6 +174,8 @@ class GpuNodeGroup(Strict):
     """`key=value:Effect`; empty means `nvidia.com/gpu=true:NoSchedule` (`aws.amazon.com/neuron` for Trainium)."""
     update: UpdatePolicy = UpdatePolicy(max_unavailable=1)
     """Nodes a rolling update (a new minor, AMI or launch template) replaces at a time: `{max_unavailable: N}` or `{max_unavailable_percentage: P}`; the pods on them restart (docs/upgrading.md)."""
+    health_check: components.node_health_check.Override | None = None
+    """This group's changes to the cluster's `health_check`; unset keys keep the cluster's."""
 
     @property
     def types(self) -> list[str]:
@@ -294,6 +296,8 @@ class ClusterConfig(Strict):
     """The CPU node group for the controllers."""
     gpu_node_groups: list[GpuNodeGroup] = []
     """One managed node group per entry."""
+    health_check: components.node_health_check.Config = components.node_health_check.Config()
+    """The health gate of new GPU and Trainium nodes; each group may override it (docs/node-health.md)."""
     training_operator: components.kubeflow_trainer.Config = components.kubeflow_trainer.Config()
     """Kubeflow Trainer v2 and the per-group runtimes."""
     platform: Platform = Platform()

@@ -44,6 +44,15 @@ CRITICAL_ADDONS_ONLY_TAINT_KEY = "CriticalAddonsOnly"
 # no training pod does, and cluster-autoscaler knows it as a startup taint.
 HEALTH_KEY = "gpu-eks/health"
 HEALTH_PENDING_TAINT = f"{HEALTH_KEY}=pending:NoSchedule"
+HEALTH_PASSED = "passed"  # the label's value once every check passed; "failed" keeps the taint
+HEALTH_CHECK_NAMESPACE = "kube-system"
+HEALTH_CHECK_SERVICE_ACCOUNT = "node-health-check"  # Pod Identity hands it autoscaling:SetInstanceHealth
+
+
+def health_check_name(group: str) -> str:
+    """The group's health-check DaemonSet."""
+    return f"health-check-{group}"
+
 
 # Namespaces and service accounts.
 KUBE_SYSTEM_NAMESPACE = "kube-system"

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from . import versions
 from .catalog import INSTANCE_TYPES, lookup
-from .components import cluster_autoscaler, efa_device_plugin, kubeflow_trainer
+from .components import cluster_autoscaler, efa_device_plugin, kubeflow_trainer, node_health_check
 from .components.contract import version_tuple
 from .components.vpc_cni import addresses_per_node
 from .model import ClusterConfig
@@ -50,6 +50,7 @@ def check(config: ClusterConfig) -> tuple[list[Finding], list[Finding]]:
     _check_gpu_groups(config, errors, warnings)
     _check_tags(config, errors)
     _check_platform(config, errors, warnings)
+    _check_health_gate(config, errors)
     _check_training(config, errors)
     _check_storage(config, errors)
     _check_queues(config, errors)
@@ -343,6 +344,29 @@ def _check_platform(config: ClusterConfig, errors: list[Finding], warnings: list
             f"running image {cluster_autoscaler.image_for(config.kubernetes_version)}. "
             f"Set a matching chart version when one is released", ("kubernetes_version",),
         ))
+
+
+def _check_health_gate(config: ClusterConfig, errors: list[Finding]) -> None:
+    """A gated node passes only once its device plugins advertise what the check requests: with a
+    plugin off it would stay under the startup taint for ever."""
+    platform = config.platform
+    for i, group in enumerate(config.gpu_node_groups):
+        instance = lookup(group.types[0]) if group.types else None
+        if instance is None or not node_health_check.group_config(config.health_check, group.health_check).enabled:
+            continue
+        needed = []
+        if instance.accelerator_kind == "nvidia" and group.ami_type == "al2023" and not platform.nvidia_device_plugin.enabled:
+            needed.append(("platform.nvidia_device_plugin", "GPUs"))  # Bottlerocket brings its own plugin
+        if instance.accelerator_kind == "neuron" and not platform.neuron_device_plugin.enabled:
+            needed.append(("platform.neuron_device_plugin", "Neuron devices"))
+        if efa_enabled(group) and not platform.efa_device_plugin.enabled:
+            needed.append(("platform.efa_device_plugin", "EFA devices"))
+        where = f"gpu_node_groups[{i}].health_check.enabled" if group.health_check and group.health_check.enabled else "health_check.enabled"
+        for plugin, devices in needed:
+            errors.append(Finding(where, f"group '{group.name}': the health gate requests the node's {devices}, which only "
+                                         f"{plugin} advertises, and it is off: no node could pass and every one would stay "
+                                         f"tainted. Turn {plugin}.enabled on, or set gpu_node_groups[{i}].health_check.enabled: false",
+                                  (f"{plugin}.enabled",)))
 
 
 def _check_training(config: ClusterConfig, errors: list[Finding]) -> None:

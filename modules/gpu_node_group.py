@@ -112,7 +112,7 @@ class GpuNodeGroup(Construct):
             node_repair_config=aws.EksNodeGroupNodeRepairConfig(enabled=True) if plan.node_repair else None,
             launch_template=aws.EksNodeGroupLaunchTemplate(id=template.id, version=template.latest_version),
             labels=dict(plan.labels),
-            taint=[aws.EksNodeGroupTaint(key=t.key, value=t.value or None, effect=t.eks_effect) for t in plan.taints],
+            taint=[aws.EksNodeGroupTaint(key=t.key, value=t.value or None, effect=t.eks_effect) for t in plan.node_taints],
             # cluster-autoscaler owns the desired size once the group exists.
             lifecycle=TerraformResourceLifecycle(ignore_changes=["scaling_config[0].desired_size"]),
             depends_on=list(depends_on),

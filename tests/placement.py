@@ -164,6 +164,11 @@ class NodeGroup:
     efa: bool  # the launch template attaches EFA interfaces
     labels: dict[str, str] = field(hash=False)  # the node group's own
     taints: tuple[Taint, ...]
+    # Where a node of a gated group (one registering under the health gate's startup taint) is in
+    # the gate: "passed" by default, what every job meets: the taint gone, labelled passed;
+    # "pending", as it registers; "failed", labelled failed with the taint kept
+    # (node_health/check_node.py pass_operations and fail_operations).
+    health: str = names.HEALTH_PASSED
 
     @property
     def accelerator(self) -> str | None:
@@ -198,7 +203,12 @@ class NodeGroup:
         }
         if self.zone:
             labels[ZONE_LABEL] = self.zone
-        return Node(labels=labels, taints=self.taints)
+        taints = self.taints
+        if any(t.key == names.HEALTH_KEY for t in taints) and self.health != "pending":
+            labels[names.HEALTH_KEY] = self.health
+            if self.health == names.HEALTH_PASSED:
+                taints = tuple(t for t in taints if t.key != names.HEALTH_KEY)
+        return Node(labels=labels, taints=taints)
 
 
 _REFERENCE = re.compile(r"^\$\{(?P<expr>[^}]+)\}$")
@@ -434,6 +444,10 @@ EXPECTATIONS: tuple[Expect, ...] = (
     _only("release training-runtimes", "ClusterTrainingRuntime", "mpi-{group}/launcher", "own",
           "mpi-<group>'s launcher tolerates <group>'s taints and is pinned beside its workers"),
     _only("release queues", "ResourceFlavor", "{group}", "own", "a job admitted on flavor <group> runs on <group>"),
+    # The health gate: on a group's nodes until they pass (test_node_health_check.py places it on
+    # pending and failed nodes).
+    _only("release node-health-check", "DaemonSet", "health-check-{group}", "nowhere",
+          "it leaves a node once the node passed, and a job only meets passed nodes"),
 )
 
 

@@ -610,6 +610,7 @@ def _everything_off(data: dict) -> None:
     data["observability"] = {"cloudwatch": False, "alarm_topic": False}
     data["storage"] = {"checkpoints": {"enabled": False}, "local_nvme": "none"}
     data.setdefault("cluster", {})["node_repair"] = False
+    data["health_check"] = {"enabled": False}
 
 
 # label -> (base file in config/, edit)

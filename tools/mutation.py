@@ -894,6 +894,35 @@ MUTATIONS: tuple[Mutation, ...] = (
         new="names.HOSTNAME_LABEL if nodes == 0 else",
         why="a one-node job would ask for a network layer where its host is the exact level",
     ),
+    Mutation(
+        name="daemonset-ignores-passed-label",
+        file="cluster_config/components/node_health_check.py",
+        old='''"operator": "NotIn", "values": [names.HEALTH_PASSED]}''',
+        new='''"operator": "NotIn", "values": ["done"]}''',
+        why="the checker would never leave a passed node: it would hold every GPU and EFA device of the node for ever",
+    ),
+    Mutation(
+        name="rbac-wider",
+        file="cluster_config/components/node_health_check.py",
+        old='''"resources": ["nodes"], "verbs": ["get", "patch"]}''',
+        new='''"resources": ["nodes"], "verbs": ["get", "patch", "delete"]}''',
+        why="a pod on every new GPU node could delete any node of the cluster",
+    ),
+    Mutation(
+        name="iam-without-tag-condition",
+        file="cluster_config/components/node_health_check.py",
+        old='''"Resource": "*",
+        "Condition": {"StringEquals": {f"aws:ResourceTag/{names.autoscaler_owner_tag(context.cluster_name)}": "owned"}},''',
+        new='''"Resource": "*",''',
+        why="the checker could mark any instance of any Auto Scaling group in the account unhealthy and have it terminated",
+    ),
+    Mutation(
+        name="taint-missing-on-groups",
+        file="cluster_config/plan/nodes.py",
+        old="        startup_taints=(parse_taint(names.HEALTH_PENDING_TAINT),) if health_gated else (),",
+        new="        startup_taints=(),",
+        why="a new node with a bad GPU or missing EFA would take a job before its check ran: the gate would gate nothing",
+    ),
 )
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from .. import names
+from ..components import node_health_check
 from ..components.contract import IdentityPlan, PlanBasis
 from ..model import ClusterConfig
 from .addons import AddonPlan, addon_identities, addons_plan
@@ -67,7 +68,8 @@ def build_plan(config: ClusterConfig) -> ClusterPlan:
     system_nodes = system_nodes_plan(config.system_nodes, node_repair=node_repair)
     raid0 = config.storage.local_nvme == "raid0"
     lustre = config.storage.fsx_lustre.enabled
-    gpu_groups = tuple(gpu_node_group_plan(g, name, node_repair=node_repair, local_nvme_raid0=raid0, lustre_client=lustre)
+    gpu_groups = tuple(gpu_node_group_plan(g, name, node_repair=node_repair, local_nvme_raid0=raid0, lustre_client=lustre,
+                                           health_gated=node_health_check.group_config(config.health_check, g.health_check).enabled)
                        for g in config.gpu_node_groups)
     team_namespaces = [n for team in config.queues.teams for n in team.namespaces] if config.queues.enabled else []
     training_namespaces = tuple(dict.fromkeys([*config.training_operator.namespaces, *team_namespaces]))

@@ -62,7 +62,10 @@ class GpuNodeGroupPlan:
     ami_type: str
     root_volume_gib: int
     labels: dict[str, str] = field(hash=False)
-    taints: tuple[Taint, ...]
+    taints: tuple[Taint, ...]  # what the group's workloads tolerate
+    # Taints a node registers with and loses once it is ready for work: the health gate's, when the
+    # group's health check is on. No workload tolerates them; the autoscaler knows them (--startup-taint).
+    startup_taints: tuple[Taint, ...]
     update: UpdatePlan
     node_repair: bool
     # The instance-store NVMe disks, assembled as one RAID0 array for kubelet and
@@ -71,6 +74,11 @@ class GpuNodeGroupPlan:
     # Pods mount the FSx for Lustre file system; AL2023 nodes need the Lustre client,
     # which the EKS AMI does not ship (Bottlerocket has it built in).
     lustre_client: bool
+
+    @property
+    def node_taints(self) -> tuple[Taint, ...]:
+        """What a new node of the group registers with: the node group's taints."""
+        return (*self.taints, *self.startup_taints)
 
     @property
     def user_data(self) -> str | None:
@@ -145,7 +153,10 @@ class GpuNodeGroupPlan:
         """What a node of this group would carry, for cluster-autoscaler's scale-from-zero."""
         prefix = names.AUTOSCALER_NODE_TEMPLATE_TAG
         tags = {f"{prefix}/label/{k}": v for k, v in self.labels.items()}
-        tags.update({f"{prefix}/taint/{t.key}": f"{t.value}:{t.effect}" for t in self.taints})
+        # The startup taint too, as the node group has it: cluster-autoscaler drops a --startup-taint
+        # from the template it builds (kubernetes/autoscaler cluster-autoscaler/FAQ.md, startup
+        # taints), so the tag says what a node carries without keeping a pod from scaling up.
+        tags.update({f"{prefix}/taint/{t.key}": f"{t.value}:{t.effect}" for t in self.node_taints})
         tags.update({f"{prefix}/resources/{resource}": str(count) for resource, count in self.resources_per_node.items()})
         # cluster-autoscaler's AWS provider builds a node from zero with pods, cpu, memory and
         # nvidia.com/gpu only, then adds the resources these tags name, parsed as quantities,
@@ -269,7 +280,8 @@ def _taints(group: GpuNodeGroup, instance: InstanceType) -> tuple[Taint, ...]:
 
 
 def gpu_node_group_plan(group: GpuNodeGroup, cluster_name: str, *, node_repair: bool = True,
-                        local_nvme_raid0: bool = True, lustre_client: bool = False) -> GpuNodeGroupPlan:
+                        local_nvme_raid0: bool = True, lustre_client: bool = False,
+                        health_gated: bool = False) -> GpuNodeGroupPlan:
     instance = catalog.INSTANCE_TYPES[group.types[0]]  # the types are interchangeable (rules.py)
     efa = efa_enabled(group)
     labels = dict(group.labels)
@@ -298,6 +310,7 @@ def gpu_node_group_plan(group: GpuNodeGroup, cluster_name: str, *, node_repair: 
         taints=_taints(group, instance),
         update=UpdatePlan(max_unavailable=group.update.max_unavailable,
                           max_unavailable_percentage=group.update.max_unavailable_percentage),
+        startup_taints=(parse_taint(names.HEALTH_PENDING_TAINT),) if health_gated else (),
         node_repair=node_repair,
         local_nvme_raid0=local_nvme_raid0 and instance.instance_store_disks > 0,
         lustre_client=lustre_client,

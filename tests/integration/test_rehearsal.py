@@ -54,8 +54,9 @@ def _rename_gpu_group(data: dict) -> None:
 GROUP = ("aws_cloudwatch_metric_alarm", "aws_eks_node_group", "aws_launch_template", "aws_security_group",
          "aws_vpc_security_group_egress_rule", "aws_vpc_security_group_ingress_rule")
 # Skipped on the emulator (tools/emulator_gaps.py): their creation or deletion is read from the synth.
-# Seven node-template tags per EFA group: three labels, a taint, GPUs, EFA and ephemeral storage.
-GROUP_SKIPPED = ("aws_autoscaling_group_tag",) * 7 + ("aws_placement_group",)
+# Eight node-template tags per EFA group: three labels, two taints (the group's and the health gate's
+# startup taint), GPUs, EFA and ephemeral storage.
+GROUP_SKIPPED = ("aws_autoscaling_group_tag",) * 8 + ("aws_placement_group",)
 
 CHANGES: tuple[Change, ...] = (
     # EKS API Reference, UpdateNodegroupConfig: scalingConfig changes in place.
@@ -90,13 +91,13 @@ CHANGES: tuple[Change, ...] = (
     # new OIDC issuer, and IAM cannot change a provider's URL (only its thumbprints and client ids),
     # so the OIDC provider is replaced too; the GPU launch template names the cluster security group,
     # which the new cluster makes anew: a new template version, which its node group rolls onto. The
-    # add-ons, the two Pod Identity associations (the autoscaler's and the default training namespace's
-    # checkpoint-prefix role) and the placement group read the replaced cluster, and moto has none of
-    # them: what AWS does to them is not rehearsed.
+    # add-ons, the three Pod Identity associations (the autoscaler's, the health checker's and the default
+    # training namespace's checkpoint-prefix role) and the placement group read the replaced cluster, and
+    # moto has none of them: what AWS does to them is not rehearsed.
     Change(slug="service-cidr", what="change the cluster's service CIDR", base="default.yaml",
            edit={"cluster.service_ipv4_cidr": "10.200.0.0/16"}, update=("aws_eks_node_group", "aws_launch_template"),
            replace=("aws_eks_cluster", "aws_iam_openid_connect_provider"), flagged=("aws_eks_cluster",),
-           not_rehearsed=("aws_eks_addon",) * 7 + ("aws_eks_pod_identity_association",) * 2 + ("aws_placement_group",)),
+           not_rehearsed=("aws_eks_addon",) * 7 + ("aws_eks_pod_identity_association",) * 3 + ("aws_placement_group",)),
     # The file system, its S3 link, KMS key, security group and rules, and the FSx CSI driver add-on go;
     # the GPU nodes' user data no longer installs the Lustre client (the FSx for Lustre user guide's AL2023
     # client install), so their launch template gets a new version, which the node group rolls onto.

@@ -103,8 +103,8 @@ def test_coredns_waits_for_the_system_nodes(default):
 
 def test_every_association_is_made_once_the_pod_identity_agent_exists(default):
     associations = default.resources("cluster", "aws_eks_pod_identity_association").values()
-    # The autoscaler's, and the default training namespace's prefix role.
-    assert sorted(a["service_account"] for a in associations) == ["cluster-autoscaler", "training"]
+    # The autoscaler's, the health gate's checker's, and the default training namespace's prefix role.
+    assert sorted(a["service_account"] for a in associations) == ["cluster-autoscaler", "node-health-check", "training"]
     (agent,) = [a for a in addresses(default, "aws_eks_addon") if "pod_identity_agent" in a]
     for association in associations:
         assert agent in association["depends_on"]
@@ -118,7 +118,8 @@ def test_one_loop_makes_a_role_for_every_identity_of_the_plan_at_the_address_it_
     expected = {"autoscaler_identity_role_FA9010D1", "cloudwatch_agent_role_00D3F63B", "mountpoint_role_650A2429"}
     assert expected <= set(roles)
     assert {p.identity.construct_id for p in plan_for("default.yaml").pod_identities} == {
-        "autoscaler_identity", "cloudwatch_agent_role", "mountpoint_role", "training_default_identity"}
+        "autoscaler_identity", "cloudwatch_agent_role", "mountpoint_role", "training_default_identity",
+        "node_health_check_identity"}
     addons = {a["addon_name"]: a for a in default.resources("cluster", "aws_eks_addon").values()}
     assert addons["aws-mountpoint-s3-csi-driver"]["pod_identity_association"] == [
         {"role_arn": "${aws_iam_role.mountpoint_role_650A2429.arn}", "service_account": "s3-csi-driver-sa"}]
@@ -169,7 +170,9 @@ def test_default_gpu_group_scales_to_zero_with_gpu_labels_and_taint(default):
     assert group["ami_type"] == "AL2023_x86_64_NVIDIA"
     assert group["labels"]["nvidia.com/gpu.present"] == "true"
     assert group["labels"]["vpc.amazonaws.com/efa.present"] == "true"  # g5.12xlarge has one EFA
-    assert group["taint"] == [{"key": "nvidia.com/gpu", "value": "true", "effect": "NO_SCHEDULE"}]
+    # The health gate's startup taint after the group's own (health_check is on by default).
+    assert group["taint"] == [{"key": "nvidia.com/gpu", "value": "true", "effect": "NO_SCHEDULE"},
+                              {"key": "gpu-eks/health", "value": "pending", "effect": "NO_SCHEDULE"}]
     assert group["lifecycle"]["ignore_changes"] == ["scaling_config[0].desired_size"]
 
 
@@ -193,6 +196,8 @@ def test_scale_from_zero_tags_on_the_auto_scaling_group(synth):
     assert tags["k8s.io/cluster-autoscaler/node-template/label/workload"] == "training"
     assert tags["k8s.io/cluster-autoscaler/node-template/label/k8s.amazonaws.com/accelerator"] == "nvidia-h100"
     assert tags["k8s.io/cluster-autoscaler/node-template/resources/ephemeral-storage"] == "27360G"  # 90% of 8 x 3800 GB
+    # The startup taint as the node group has it; the autoscaler ignores it (--startup-taint).
+    assert tags["k8s.io/cluster-autoscaler/node-template/taint/gpu-eks/health"] == "pending:NoSchedule"
 
 
 def test_existing_vpc_groups_in_one_az_share_one_subnet_lookup(synth, config_variant):

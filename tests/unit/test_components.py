@@ -26,7 +26,7 @@ def helm(name: str, *after: str) -> HelmComponent:
 
 def test_every_component_module_declares_one_component_that_is_registered_once():
     modules = [m.name for m in pkgutil.iter_modules(components.__path__) if m.name not in CONTRACT_SUPPORT]
-    assert len(modules) == 18
+    assert len(modules) == 19
     registered = [*components.HELM_COMPONENTS, *components.ADDONS]
     for name in modules:
         declared = importlib.import_module(f"cluster_config.components.{name}").COMPONENT
@@ -94,10 +94,12 @@ def test_a_release_named_unlike_its_component_is_refused(monkeypatch):
     ({"platform.cluster_autoscaler.enabled": False}, "cluster-autoscaler"),
     ({"observability.cloudwatch": False}, "amazon-cloudwatch-observability"),
     ({"storage.checkpoints.enabled": False}, "aws-mountpoint-s3-csi-driver"),
+    ({"health_check.enabled": False}, "node-health-check"),
 ])
 def test_a_component_that_is_off_gets_no_role(config_variant, edit, absent):
     everything = {p.component for p in plan_for("default.yaml").pod_identities}
-    assert everything == {"cluster-autoscaler", "amazon-cloudwatch-observability", "aws-mountpoint-s3-csi-driver", "training-storage"}
+    assert everything == {"cluster-autoscaler", "amazon-cloudwatch-observability", "aws-mountpoint-s3-csi-driver", "training-storage",
+                          "node-health-check"}
     # Without the bucket the training namespaces' prefix roles go too.
     gone = {absent, "training-storage"} if absent == "aws-mountpoint-s3-csi-driver" else {absent}
     assert {p.component for p in plan_for(config_variant(edit=edit)).pod_identities} == everything - gone
@@ -106,7 +108,7 @@ def test_a_component_that_is_off_gets_no_role(config_variant, edit, absent):
 def test_add_ons_hand_their_roles_over_and_charts_get_an_association():
     associate = {p.component: p.associate for p in plan_for("default.yaml").pod_identities}
     assert associate == {"cluster-autoscaler": True, "amazon-cloudwatch-observability": False,
-                         "aws-mountpoint-s3-csi-driver": False, "training-storage": True}
+                         "aws-mountpoint-s3-csi-driver": False, "training-storage": True, "node-health-check": True}
 
 
 def test_an_identity_asking_for_a_grant_the_cluster_lacks_is_refused():

@@ -73,7 +73,7 @@ def test_an_add_on_that_reads_a_replaced_cluster_is_still_not_rehearsed(synth, c
     (cluster,) = [f"aws_eks_cluster.{k}" for k in before["resource"]["aws_eks_cluster"]]
     judged, unknown = rehearse.emulator_blind_spots("demo-cluster", before, after, replaced={cluster})
     assert judged == [] and sorted(u["type"] for u in unknown) == (
-        ["aws_eks_addon"] * 7 + ["aws_eks_pod_identity_association"] * 2 + ["aws_placement_group"])
+        ["aws_eks_addon"] * 7 + ["aws_eks_pod_identity_association"] * 3 + ["aws_placement_group"])
 
 
 def test_a_stack_with_no_unread_lookup_gets_no_override_before_its_full_plan(synth, tmp_path):

@@ -38,8 +38,8 @@ def runtime_container(result) -> dict:
 
 def test_default_platform_has_trainer_runtimes_both_plugins_and_the_autoscaler(default):
     assert sorted(releases(default)) == [
-        "aws-efa-k8s-device-plugin", "cluster-autoscaler", "kubeflow-trainer", "kueue", "nvidia-device-plugin",
-        "provisioning-request-crd", "queues", "training-runtimes", "training-storage",
+        "aws-efa-k8s-device-plugin", "cluster-autoscaler", "kubeflow-trainer", "kueue", "node-health-check",
+        "nvidia-device-plugin", "provisioning-request-crd", "queues", "training-runtimes", "training-storage",
     ]
 
 
@@ -141,8 +141,8 @@ def test_autoscaler_scales_idle_gpu_nodes_down_even_with_kube_system_pods(defaul
 
 def test_autoscaler_role_comes_through_pod_identity_in_the_cluster_stack(default):
     (association,) = [a for a in default.resources("cluster", "aws_eks_pod_identity_association").values()
-                      if a["namespace"] == "kube-system"]
-    assert association["service_account"] == "cluster-autoscaler"
+                      if a["service_account"] == "cluster-autoscaler"]
+    assert association["namespace"] == "kube-system"
     (_,) = [r for r in default.resources("cluster", "aws_iam_role").values()
             if "pods.eks.amazonaws.com" in r["assume_role_policy"] and r["name_prefix"].endswith("-autoscaler-")]
     policies = [p["policy"] for p in default.resources("cluster", "aws_iam_role_policy").values() if p["name"] == "cluster-autoscaler"]
@@ -318,6 +318,7 @@ def test_platform_stack_is_absent_when_everything_is_off(synth, config_variant):
     path = config_variant(edit={
         "training_operator.enabled": False, "platform.nvidia_device_plugin.enabled": False,
         "platform.efa_device_plugin.enabled": False, "platform.cluster_autoscaler.enabled": False,
+        "health_check.enabled": False,
     })
     result = synth(path)
     assert sorted(result.stacks) == ["demo-cluster", "demo-network"]

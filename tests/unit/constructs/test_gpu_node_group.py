@@ -57,7 +57,9 @@ def test_the_node_group_is_what_the_plan_says(p5):
         "instance_types": ["p5.48xlarge"], "ami_type": "AL2023_x86_64_NVIDIA", "capacity_type": "ON_DEMAND",
         "scaling_config": {"min_size": 0, "max_size": 2, "desired_size": 0},
         "labels": {"nvidia.com/gpu.present": "true", "vpc.amazonaws.com/efa.present": "true", "workload": "training"},
-        "taint": [{"key": "nvidia.com/gpu", "value": "true", "effect": "NO_SCHEDULE"}],
+        # The group's own taint, then the health gate's startup taint (health_check is on by default).
+        "taint": [{"key": "nvidia.com/gpu", "value": "true", "effect": "NO_SCHEDULE"},
+                  {"key": "gpu-eks/health", "value": "pending", "effect": "NO_SCHEDULE"}],
         "update_config": {"max_unavailable": 1}, "depends_on": [spec.only_address("aws_eks_addon")],
     })
     assert spec.resource("aws_eks_node_group")["labels"] == group.labels
@@ -117,11 +119,12 @@ def test_scale_from_zero_tags_say_what_a_node_would_have(p5):
         f"{prefix}/label/nvidia.com/gpu.present": "true",
         f"{prefix}/label/vpc.amazonaws.com/efa.present": "true",
         f"{prefix}/taint/nvidia.com/gpu": "true:NoSchedule",
+        f"{prefix}/taint/gpu-eks/health": "pending:NoSchedule",  # dropped by the autoscaler's --startup-taint
         f"{prefix}/resources/nvidia.com/gpu": "8",
         f"{prefix}/resources/vpc.amazonaws.com/efa": "32",
         f"{prefix}/resources/ephemeral-storage": "27360G",
     }
-    assert len(tags) == 8
+    assert len(tags) == 9
     for tag in tags:
         assert tag["autoscaling_group_name"] == f"${{{node_group}.resources[0].autoscaling_groups[0].name}}"
         assert tag["tag"]["propagate_at_launch"] is False  # for the autoscaler, not the instances

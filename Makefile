@@ -105,9 +105,10 @@ test: install-dev lint
 test-unit: $(VENV)/.dev-installed $(VENV)/.helm-installed lint
 	$(PY) -m pytest -m "not integration"
 
-## lint: ruff check and mypy, with the settings in pyproject.toml
+## lint: ruff check, ruff format --check and mypy, with the settings in pyproject.toml
 lint: $(VENV)/.dev-installed
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 	$(PY) -m mypy
 
 ## bench: synth time and memory against an ordinary-import baseline (RUNS=5; RECORD=1 appends to BENCHMARKS.md)

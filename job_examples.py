@@ -82,10 +82,21 @@ def _ask_for_topology(plan: ClusterPlan, group: GpuNodeGroupPlan, job: dict, *, 
         return job
     annotations = {"node": {names.PODSET_PREFERRED_TOPOLOGY: preferred_level(job["spec"]["trainer"]["numNodes"])}}
     annotations.update({name: {names.PODSET_UNCONSTRAINED_TOPOLOGY: "true"} for name in also_unconstrained})
-    job["spec"]["runtimePatches"] = [{"manager": PATCH_MANAGER, "trainingRuntimeSpec": {"template": {"spec": {"replicatedJobs": [
-        {"name": name, "template": {"spec": {"template": {"metadata": {"annotations": value}}}}}
-        for name, value in annotations.items()
-    ]}}}}]
+    job["spec"]["runtimePatches"] = [
+        {
+            "manager": PATCH_MANAGER,
+            "trainingRuntimeSpec": {
+                "template": {
+                    "spec": {
+                        "replicatedJobs": [
+                            {"name": name, "template": {"spec": {"template": {"metadata": {"annotations": value}}}}}
+                            for name, value in annotations.items()
+                        ]
+                    }
+                }
+            },
+        }
+    ]
     return job
 
 
@@ -99,8 +110,16 @@ def _torchrun_job(plan: ClusterPlan, group: GpuNodeGroupPlan, name: str, script:
     if env:
         trainer["env"] = [{"name": key, "value": value} for key, value in env.items()]
     trainer["resourcesPerNode"] = {"limits": group.resources_per_node}
-    return _ask_for_topology(plan, group, {"apiVersion": API_VERSION, "kind": "TrainJob", "metadata": _metadata(plan, group, name),
-                                           "spec": {"runtimeRef": {"name": names.runtime_name(group.name)}, "trainer": trainer}})
+    return _ask_for_topology(
+        plan,
+        group,
+        {
+            "apiVersion": API_VERSION,
+            "kind": "TrainJob",
+            "metadata": _metadata(plan, group, name),
+            "spec": {"runtimeRef": {"name": names.runtime_name(group.name)}, "trainer": trainer},
+        },
+    )
 
 
 def first_job(plan: ClusterPlan, group: GpuNodeGroupPlan) -> dict:
@@ -116,16 +135,38 @@ def nccl_tests(plan: ClusterPlan, group: GpuNodeGroupPlan) -> dict:
     """all_reduce_perf, the tool AWS quotes its EFA figures from, across the nodes by mpirun."""
     gpus = group.instance.accelerators
     nodes = _nodes(group)
-    command = ["mpirun", "--allow-run-as-root", "--hostfile", "/etc/mpi/hostfile", "-np", str(nodes * gpus), "-N", str(gpus),
-               "--bind-to", "none", "-x", "NCCL_DEBUG=INFO"]
+    command = [
+        "mpirun",
+        "--allow-run-as-root",
+        "--hostfile",
+        "/etc/mpi/hostfile",
+        "-np",
+        str(nodes * gpus),
+        "-N",
+        str(gpus),
+        "--bind-to",
+        "none",
+        "-x",
+        "NCCL_DEBUG=INFO",
+    ]
     if group.efa:
         command += ["-x", "FI_PROVIDER=efa"]
     command += ["/usr/local/bin/all_reduce_perf", "-b", "8", "-e", "2G", "-f", "2", "-g", "1"]
-    return _ask_for_topology(plan, group, {
-        "apiVersion": API_VERSION, "kind": "TrainJob", "metadata": _metadata(plan, group, "nccl-tests"),
-        # The workers' GPUs and EFA come from the runtime; the command runs in its launcher.
-        "spec": {"runtimeRef": {"name": names.mpi_runtime_name(group.name)}, "trainer": {"numNodes": nodes, "command": command}},
-    }, also_unconstrained=("launcher",))
+    return _ask_for_topology(
+        plan,
+        group,
+        {
+            "apiVersion": API_VERSION,
+            "kind": "TrainJob",
+            "metadata": _metadata(plan, group, "nccl-tests"),
+            # The workers' GPUs and EFA come from the runtime; the command runs in its launcher.
+            "spec": {
+                "runtimeRef": {"name": names.mpi_runtime_name(group.name)},
+                "trainer": {"numNodes": nodes, "command": command},
+            },
+        },
+        also_unconstrained=("launcher",),
+    )
 
 
 # Not in the AWS DLC PyTorch images' package list (shared reference training-images.md, from
@@ -139,8 +180,17 @@ def fsdp(plan: ClusterPlan, group: GpuNodeGroupPlan) -> dict:
     (CHECKPOINT_BUCKET and CHECKPOINT_PREFIX from the runtime); a restarted job resumes from
     the newest complete one there."""
     job = _torchrun_job(plan, group, "fsdp", ["train_fsdp.py"], env={})
-    torchrun = " ".join([*job["spec"]["trainer"]["command"], "--steps", "1000", "--checkpoint-every", "100",
-                         "--checkpoint-uri", "s3://$(CHECKPOINT_BUCKET)/$(CHECKPOINT_PREFIX)"])
+    torchrun = " ".join(
+        [
+            *job["spec"]["trainer"]["command"],
+            "--steps",
+            "1000",
+            "--checkpoint-every",
+            "100",
+            "--checkpoint-uri",
+            "s3://$(CHECKPOINT_BUCKET)/$(CHECKPOINT_PREFIX)",
+        ]
+    )
     # $(VAR) is expanded by the kubelet from the container's env before bash sees the line.
     job["spec"]["trainer"]["command"] = ["bash", "-c", f"pip install --no-cache-dir {S3TORCHCONNECTOR} && exec {torchrun}"]
     return job
@@ -161,8 +211,12 @@ def examples_for(plan: ClusterPlan) -> dict[str, dict[str, dict]]:
 
 def kustomization(plan: ClusterPlan, example: str, code_path: str) -> dict:
     resources = [code_path, "trainjob.yaml"] if example in USES_SCRIPTS else ["trainjob.yaml"]
-    return {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
-            "namespace": example_namespace(plan), "resources": resources}
+    return {
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+        "namespace": example_namespace(plan),
+        "resources": resources,
+    }
 
 
 def write(plan: ClusterPlan, outdir: str) -> dict[str, dict[str, Path]]:
@@ -176,17 +230,26 @@ def write(plan: ClusterPlan, outdir: str) -> dict[str, dict[str, Path]]:
     code.mkdir(parents=True)
     for script in SCRIPT_FILES:
         shutil.copy2(SCRIPTS / script, code / script)
-    (code / "kustomization.yaml").write_text(yaml.safe_dump({
-        "apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
-        "namespace": example_namespace(plan), "generatorOptions": {"disableNameSuffixHash": True},
-        "configMapGenerator": [{"name": CODE_CONFIGMAP, "files": list(SCRIPT_FILES)}],
-    }, sort_keys=False))
+    (code / "kustomization.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "kustomize.config.k8s.io/v1beta1",
+                "kind": "Kustomization",
+                "namespace": example_namespace(plan),
+                "generatorOptions": {"disableNameSuffixHash": True},
+                "configMapGenerator": [{"name": CODE_CONFIGMAP, "files": list(SCRIPT_FILES)}],
+            },
+            sort_keys=False,
+        )
+    )
     written: dict[str, dict[str, Path]] = {}
     for group, jobs in examples.items():
         for example, job in jobs.items():
             directory = root / group / example
             directory.mkdir(parents=True)
             (directory / "trainjob.yaml").write_text(yaml.safe_dump(job, sort_keys=False))
-            (directory / "kustomization.yaml").write_text(yaml.safe_dump(kustomization(plan, example, "../../code"), sort_keys=False))
+            (directory / "kustomization.yaml").write_text(
+                yaml.safe_dump(kustomization(plan, example, "../../code"), sort_keys=False)
+            )
             written.setdefault(group, {})[example] = directory
     return written

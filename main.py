@@ -24,11 +24,15 @@ DEFAULT_CONFIG = "config/default.yaml"
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--config", default=os.environ.get("CLUSTER_CONFIG") or DEFAULT_CONFIG,
-                        help="environment YAML file (default: $CLUSTER_CONFIG or config/default.yaml)")
+    parser.add_argument(
+        "--config",
+        default=os.environ.get("CLUSTER_CONFIG") or DEFAULT_CONFIG,
+        help="environment YAML file (default: $CLUSTER_CONFIG or config/default.yaml)",
+    )
     parser.add_argument("--outdir", default=None, help="output directory (default: cdktf.out, or what cdktf passes)")
-    parser.add_argument("--validate", action="store_true",
-                        help="check the configuration and print capacity and cost; write nothing (exit 0 or 2)")
+    parser.add_argument(
+        "--validate", action="store_true", help="check the configuration and print capacity and cost; write nothing (exit 0 or 2)"
+    )
     args = parser.parse_args(argv)
 
     try:

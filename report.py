@@ -19,7 +19,6 @@ from cluster_config.plan import ClusterPlan, StackRole
 from cluster_config.plan.backend import CloudBackendPlan, S3BackendPlan
 
 
-
 def backend_type(plan: ClusterPlan) -> str:
     if isinstance(plan.backend, S3BackendPlan):
         return "s3"
@@ -38,8 +37,10 @@ def capacity_and_cost(plan: ClusterPlan) -> list[str]:
     out: list[str] = []
     if plan.gpu_groups:
         out.append("GPU node groups:")
-        header = (f"  {'group':<14} {'instance':<18} {'accel/node':>10} {'EFA/node':>8} {'nodes':>7} {'accel':>9} "
-                  f"{'scratch/node':>14}  capacity")
+        header = (
+            f"  {'group':<14} {'instance':<18} {'accel/node':>10} {'EFA/node':>8} {'nodes':>7} {'accel':>9} "
+            f"{'scratch/node':>14}  capacity"
+        )
         out.append(header)
         for group in plan.gpu_groups:
             n = group.instance.accelerators
@@ -60,8 +61,12 @@ def capacity_and_cost(plan: ClusterPlan) -> list[str]:
     full, full_unpriced = costs.total("full")
     excluded = "data transfer, EBS and S3 storage" + ("" if plan.network else ", and what your own VPC costs")
     out.append(f"Estimated cost per hour, On-Demand list prices in {costs.region}, excluding {excluded}:")
-    out.append(f"  at idle (min sizes):   ${idle:,.2f}/h" + (f"  (no price for {', '.join(idle_unpriced)})" if idle_unpriced else ""))
-    out.append(f"  at full scale (max):   ${full:,.2f}/h" + (f"  (no price for {', '.join(full_unpriced)})" if full_unpriced else ""))
+    out.append(
+        f"  at idle (min sizes):   ${idle:,.2f}/h" + (f"  (no price for {', '.join(idle_unpriced)})" if idle_unpriced else "")
+    )
+    out.append(
+        f"  at full scale (max):   ${full:,.2f}/h" + (f"  (no price for {', '.join(full_unpriced)})" if full_unpriced else "")
+    )
     borrowed = costs.borrowed_prices
     for line in costs.lines:
         unit = ("paid up front" if line.prepaid else "n/a") if line.unit_usd is None else f"${line.unit_usd:g}"
@@ -69,31 +74,48 @@ def capacity_and_cost(plan: ClusterPlan) -> list[str]:
         out.append(f"    {line.label:<36} {line.count_idle}-{line.count_full} x {unit}{mark}")
     if borrowed:
         out.append(f"  The catalog has {catalog.PRICE_REGION} prices only for the lines so marked; {costs.region}'s may differ.")
-    missing = [line.label for line in costs.lines if line.unit_usd is None and not line.prepaid and line.priced_in == costs.region]
+    missing = [
+        line.label for line in costs.lines if line.unit_usd is None and not line.prepaid and line.priced_in == costs.region
+    ]
     if missing and costs.region != catalog.PRICE_REGION:
         out.append(f"  No {costs.region} On-Demand price for {', '.join(missing)}: the type may not be sold On-Demand there.")
     for line in (line for line in costs.lines if line.prepaid):
         if line.unit_usd is None:
-            out.append(f"  {line.label}: the block was paid up front for its whole term, so its {line.count_idle} nodes cost "
-                       "the same idle or busy; the figures above leave it out (set capacity_block_usd_per_hour to count it).")
+            out.append(
+                f"  {line.label}: the block was paid up front for its whole term, so its {line.count_idle} nodes cost "
+                "the same idle or busy; the figures above leave it out (set capacity_block_usd_per_hour to count it)."
+            )
         else:
-            out.append(f"  {line.label}: paid up front for its whole term, so its {line.count_idle} nodes are in both figures, "
-                       f"at the block's ${line.unit_usd:g} per instance-hour.")
+            out.append(
+                f"  {line.label}: paid up front for its whole term, so its {line.count_idle} nodes are in both figures, "
+                f"at the block's ${line.unit_usd:g} per instance-hour."
+            )
     services = plan.network.interface_endpoints if plan.network else ()
     if services and plan.network:
         azs = len(plan.network.availability_zones)
         per_hour = len(services) * azs * catalog.INTERFACE_ENDPOINT_USD_PER_AZ_HOUR
-        out.append(f"  Interface endpoints, included in both figures: {len(services)} ({', '.join(services)}) x {azs} AZs "
-                   f"x ${catalog.INTERFACE_ENDPOINT_USD_PER_AZ_HOUR:g} = ${per_hour:,.2f}/h (AWS PrivateLink; s3 is a free gateway).")
+        out.append(
+            f"  Interface endpoints, included in both figures: {len(services)} ({', '.join(services)}) x {azs} AZs "
+            f"x ${catalog.INTERFACE_ENDPOINT_USD_PER_AZ_HOUR:g} = ${per_hour:,.2f}/h (AWS PrivateLink; s3 is a free gateway)."
+        )
     if any(g.capacity_type == "SPOT" for g in plan.gpu_groups):
         out.append("  Spot groups are shown at On-Demand prices; Spot prices are lower and change.")
     if plan.storage.checkpoints is not None:
         out.append("  The checkpoint bucket costs S3 storage and requests only (nothing while empty).")
     if any(a.name == amazon_cloudwatch_observability.COMPONENT.name for a in plan.addons):
-        out.append("  Not included: Container Insights (CloudWatch observability add-on), charged per metric "
-                   "observation and per GB of logs.")
-    out.append(f"  Prices: {costs.price_source}" + ("" if costs.region == catalog.PRICE_REGION else
-                                                     f"; GPU and Trainium types in {costs.region}: {catalog.REGIONAL_PRICE_SOURCE}") + ".")
+        out.append(
+            "  Not included: Container Insights (CloudWatch observability add-on), charged per metric "
+            "observation and per GB of logs."
+        )
+    out.append(
+        f"  Prices: {costs.price_source}"
+        + (
+            ""
+            if costs.region == catalog.PRICE_REGION
+            else f"; GPU and Trainium types in {costs.region}: {catalog.REGIONAL_PRICE_SOURCE}"
+        )
+        + "."
+    )
     return out
 
 
@@ -114,9 +136,11 @@ def health_gate(plan: ClusterPlan) -> list[str]:
             out.append(f"  {'':<14} no all_reduce_perf: {check.nccl_floor_source}")
         if group.nvidia and not check.dcgm_level and plan.network is not None and plan.network.nat_gateways == "none":
             out.append(f"  {'':<14} no DCGM diagnostic: without NAT the DCGM image on nvcr.io cannot be pulled")
-    out.append(f"  (waits: ~{node_health_check.START_MINUTES} min to start the check pod, dcgmi diag "
-               f"r1/r2/r3/r4 ~{'/'.join(str(m) for m in node_health_check.DCGM_MINUTES.values())} min, "
-               f"all_reduce_perf ~{node_health_check.NCCL_MINUTES} min; after the node is Ready)")
+    out.append(
+        f"  (waits: ~{node_health_check.START_MINUTES} min to start the check pod, dcgmi diag "
+        f"r1/r2/r3/r4 ~{'/'.join(str(m) for m in node_health_check.DCGM_MINUTES.values())} min, "
+        f"all_reduce_perf ~{node_health_check.NCCL_MINUTES} min; after the node is Ready)"
+    )
     out.append("")
     return out
 
@@ -143,8 +167,10 @@ def queues(plan: ClusterPlan) -> list[str]:
         namespaces = sorted({q.namespace for q in queue_plan.local_queues if q.cluster_queue == queue.name})
         for quota in queue.quotas:
             if quota.accelerators == 0 and quota.group == queue.name and namespaces:
-                out.append(f"  {quota.group}: the teams hold all of its quota, so jobs from {', '.join(namespaces)} on it run only on "
-                           "quota borrowed from the teams, and are preempted when a team takes it back")
+                out.append(
+                    f"  {quota.group}: the teams hold all of its quota, so jobs from {', '.join(namespaces)} on it run only on "
+                    "quota borrowed from the teams, and are preempted when a team takes it back"
+                )
     out.append("")
     return out
 
@@ -155,8 +181,10 @@ def next_steps(plan: ClusterPlan, config_path: str | None, outdir: str = "cdktf.
     if isinstance(plan.backend, S3BackendPlan):
         # The s3 backend stores state in a bucket it assumes exists (Terraform docs, Backend block "s3":
         # "This assumes we have a bucket created"); terraform init does not make one.
-        out.append(f"  # state: s3://{plan.backend.bucket}/{plan.backend.key_prefix}/; the bucket must already exist "
-                   f"in {plan.backend.region} (terraform init does not create it)")
+        out.append(
+            f"  # state: s3://{plan.backend.bucket}/{plan.backend.key_prefix}/; the bucket must already exist "
+            f"in {plan.backend.region} (terraform init does not create it)"
+        )
     out.append(f"  make plan{config}".ljust(46) + "  # what terraform would change, stack by stack")
     out.append(f"  make deploy{config}".ljust(46) + f"  # applies {', '.join(stack_names(plan))} in order")
     out.append(f"  aws eks update-kubeconfig --region {plan.region} --name {plan.name}")
@@ -172,13 +200,17 @@ def next_steps(plan: ClusterPlan, config_path: str | None, outdir: str = "cdktf.
         if any(g.efa for g in nvidia) and trainer.image_is_users:
             out.append("  # NCCL uses EFA only if your training_operator.image carries libfabric and aws-ofi-nccl (README)")
     for group in (g for g in plan.gpu_groups if not g.nvidia and trainer.enabled):
-        out.append(f"  # {group.name}: TrainJobs name runtime {names.runtime_name(group.name)} (PyTorch on Neuron; bring a Neuron script)")
+        out.append(
+            f"  # {group.name}: TrainJobs name runtime {names.runtime_name(group.name)} (PyTorch on Neuron; bring a Neuron "
+            "script)"
+        )
     out.append(f"  make destroy{config}".ljust(46) + "  # when you are done (asks first; see README)")
     return out
 
 
-def render(plan: ClusterPlan, stacks: dict[str, int], outdir: str, config_path: str | None = None,
-           removed: Sequence[str] = ()) -> str:
+def render(
+    plan: ClusterPlan, stacks: dict[str, int], outdir: str, config_path: str | None = None, removed: Sequence[str] = ()
+) -> str:
     """``stacks``: this synth's stacks and their resource counts, in deploy order."""
     out = [f"Synthesized {len(stacks)} stacks into {outdir}/stacks:"]
     out += [f"  {name:<28} {count:>4} resources" for name, count in stacks.items()]
@@ -193,8 +225,11 @@ def render(plan: ClusterPlan, stacks: dict[str, int], outdir: str, config_path: 
 
 def render_validation(plan: ClusterPlan, config_path: str) -> str:
     """`main.py --validate`: what a synth would say about capacity and cost, with nothing written."""
-    out = [f"{config_path}: valid. Cluster {plan.name} in {plan.region}, Kubernetes {plan.kubernetes_version}, "
-           f"state backend: {backend_type(plan)}.", ""]
+    out = [
+        f"{config_path}: valid. Cluster {plan.name} in {plan.region}, Kubernetes {plan.kubernetes_version}, "
+        f"state backend: {backend_type(plan)}.",
+        "",
+    ]
     out += capacity_and_cost(plan)
     out.append("")
     out += next_steps(plan, config_path)
@@ -225,8 +260,9 @@ def read_manifest(outdir: str) -> dict:
 def prune_stale_stacks(outdir: str, manifest: dict) -> list[str]:
     """Removes <outdir>/stacks/* folders this synth did not write (as `cdktf synth` does after the app exits)."""
     stacks_dir = os.path.join(outdir, "stacks")
-    stale = sorted(d for d in os.listdir(stacks_dir)
-                   if d not in manifest["stacks"] and os.path.isdir(os.path.join(stacks_dir, d)))
+    stale = sorted(
+        d for d in os.listdir(stacks_dir) if d not in manifest["stacks"] and os.path.isdir(os.path.join(stacks_dir, d))
+    )
     for name in stale:
         shutil.rmtree(os.path.join(stacks_dir, name))
     return stale

@@ -26,24 +26,24 @@ REGIONAL_PRICES_FILE = Path(__file__).with_name("regional_prices.json")
 
 SOURCES: dict[str, str] = {
     "K-IT": "aws/karpenter-provider-aws website/content/en/docs/reference/instance-types.md, generated from EC2 "
-            "DescribeInstanceTypes (commit 1d927085, 2026-08-21): vCPU, memory, accelerators, NVMe, bandwidth, EFA",
+    "DescribeInstanceTypes (commit 1d927085, 2026-08-21): vCPU, memory, accelerators, NVMe, bandwidth, EFA",
     "K-PR": "aws/karpenter-provider-aws pkg/providers/pricing/zz_generated.pricing_aws.go (same commit): "
-            "us-east-1 Linux On-Demand price",
+    "us-east-1 Linux On-Demand price",
     "CNI": "aws/amazon-vpc-cni-k8s pkg/vpc/vpc_ip_resource_limit.go, generated from EC2 (commit b5218838, "
-           "2026-08-20): network cards",
+    "2026-08-20): network cards",
     "AC-DOC": "EC2 'Specifications for accelerated computing instances' "
-              "(docs.aws.amazon.com/ec2/latest/instancetypes/ac.html): instance-store disks, burst bandwidth",
+    "(docs.aws.amazon.com/ec2/latest/instancetypes/ac.html): instance-store disks, burst bandwidth",
     "PCLUSTER-7143": "aws/aws-parallelcluster#7143 (AWS engineering): p6-b300 has 17 cards, card 0 ENA only",
     "CB": "EC2 user guide 'Capacity Blocks for ML' supported types; SageMaker ReservedCapacityInstanceType "
-          "lists the same p4d/p4de/p5/p5e/p5en/p6/trn1.32xl/trn2.48xl set plus p5.4xlarge",
+    "lists the same p4d/p4de/p5/p5e/p5en/p6/trn1.32xl/trn2.48xl set plus p5.4xlarge",
     "OFI": "aws/aws-ofi-nccl platform-aws: the types NCCL uses GPUDirect RDMA over EFA on",
     "NEURON": "AWS Neuron docs, Trainium/Trainium2 architecture: device memory per chip (32 / 96 GiB)",
     "TRN2-3XL": "trn2.3xlarge is not in karpenter's table (K-IT); vCPU, memory and bandwidth are from the EC2 "
-                "instance-type page. Its EFA support is not confirmed from a stored source, so no EFA and no "
-                "Capacity Block here until it is",
+    "instance-type page. Its EFA support is not confirmed from a stored source, so no EFA and no "
+    "Capacity Block here until it is",
     "SMI": "nvidia-smi's GPU names (--query-gpu=name) as recorded in public nvidia-smi transcripts: the p5.48xlarge "
-           "and p4d ones of tests/data/node_health/README.md; Tesla T4, NVIDIA A10G, A100-SXM4-80GB, H200, B200 and "
-           "B300 SXM6 AC in published nvidia-smi CSV and table output; NVIDIA L4 and L40S as the board names",
+    "and p4d ones of tests/data/node_health/README.md; Tesla T4, NVIDIA A10G, A100-SXM4-80GB, H200, B200 and "
+    "B300 SXM6 AC in published nvidia-smi CSV and table output; NVIDIA L4 and L40S as the board names",
 }
 
 # Where each type's single-node all_reduce_perf bus-bandwidth floor (nccl_busbw_floor_gbps) comes
@@ -52,13 +52,13 @@ SOURCES: dict[str, str] = {
 # GPU reduces nothing), so their gate checks no bandwidth.
 NCCL_FLOOR_SOURCES: dict[str, str] = {
     "NCCL-PUB": "published: ~480 GB/s busbw for 8x H100 at large sizes (NVIDIA/nccl-tests#212, the NCCL maintainer; "
-                "475 GB/s on 8x H200 in NVIDIA/nccl-tests#272); floor 0.75 x that",
+    "475 GB/s on 8x H200 in NVIDIA/nccl-tests#272); floor 0.75 x that",
     "NCCL-NVLINK": "derived, no published figure: 0.5 x the per-GPU NVLink bandwidth one way (600 GB/s for A100, "
-                   "1800 GB/s for B200, both directions; gpu-instances.csv V), i.e. 150 and 450 GB/s. A ring "
-                   "all-reduce without NVLink SHARP reaches about 0.77 of it on A100, so the floor leaves room "
-                   "for a healthy node and still fails one fallen back to PCIe",
+    "1800 GB/s for B200, both directions; gpu-instances.csv V), i.e. 150 and 450 GB/s. A ring "
+    "all-reduce without NVLink SHARP reaches about 0.77 of it on A100, so the floor leaves room "
+    "for a healthy node and still fails one fallen back to PCIe",
     "NCCL-NVLINK5": "derived as NCCL-NVLINK from NVLink 5's 1800 GB/s per GPU: the reference does not state B300's "
-                    "own figure, P6 uses NVLink 5 (gpu-instances-notes NEXTPLATFORM)",
+    "own figure, P6 uses NVLink 5 (gpu-instances-notes NEXTPLATFORM)",
 }
 
 AcceleratorKind = Literal["nvidia", "neuron"]
@@ -119,10 +119,21 @@ def _parse(value: str, kind: type, where: str):
 
 def _load(path: Path) -> dict[str, InstanceType]:
     # A malformed row is a defect in the project, not in the user's config: fail at import, naming it.
-    kinds = {"accelerators": int, "vcpus": int, "memory_gib": int, "network_cards": int, "max_efa_interfaces": int,
-             "instance_store_disks": int, "instance_store_gb": int, "accelerator_memory_gib": float,
-             "card0_supports_efa": bool, "nvlink": bool, "gpudirect_rdma": bool, "capacity_block": bool,
-             "sources": tuple}
+    kinds = {
+        "accelerators": int,
+        "vcpus": int,
+        "memory_gib": int,
+        "network_cards": int,
+        "max_efa_interfaces": int,
+        "instance_store_disks": int,
+        "instance_store_gb": int,
+        "accelerator_memory_gib": float,
+        "card0_supports_efa": bool,
+        "nvlink": bool,
+        "gpudirect_rdma": bool,
+        "capacity_block": bool,
+        "sources": tuple,
+    }
     fields = [f.name for f in dataclasses.fields(InstanceType)]
     types: dict[str, InstanceType] = {}
     with path.open(newline="") as handle:
@@ -137,8 +148,10 @@ def _load(path: Path) -> dict[str, InstanceType]:
             floor = row["nccl_busbw_floor_gbps"]
             values["nccl_busbw_floor_gbps"] = float(floor) if floor else None
             if bool(floor) != (row["nccl_busbw_source"] in NCCL_FLOOR_SOURCES):
-                raise ValueError(f"{where}: nccl_busbw_floor_gbps {floor!r} needs nccl_busbw_source, one of "
-                                 f"{sorted(NCCL_FLOOR_SOURCES)} (and none without a floor)")
+                raise ValueError(
+                    f"{where}: nccl_busbw_floor_gbps {floor!r} needs nccl_busbw_source, one of "
+                    f"{sorted(NCCL_FLOOR_SOURCES)} (and none without a floor)"
+                )
             unknown = set(values["sources"]) - set(SOURCES)
             if not values["sources"] or unknown:
                 raise ValueError(f"{where}: sources {sorted(unknown) or 'missing'}; known: {sorted(SOURCES)}")
@@ -186,8 +199,10 @@ def lookup(name: str) -> InstanceType | None:
 
 
 REGIONAL_PRICES: dict = json.loads(REGIONAL_PRICES_FILE.read_text())
-REGIONAL_PRICE_SOURCE = (f"{REGIONAL_PRICES['source']['repository']} {REGIONAL_PRICES['source']['file']} "
-                         f"(instances.vantage.sh data, updated {REGIONAL_PRICES['source']['updated']})")
+REGIONAL_PRICE_SOURCE = (
+    f"{REGIONAL_PRICES['source']['repository']} {REGIONAL_PRICES['source']['file']} "
+    f"(instances.vantage.sh data, updated {REGIONAL_PRICES['source']['updated']})"
+)
 
 
 def on_demand_price(name: str, region: str) -> float | None:
@@ -207,7 +222,15 @@ def on_demand_price(name: str, region: str) -> float | None:
 # unlabelled: g4dn, g5, g6, gr6, p5.4xlarge, trn2.3xlarge.
 NETWORK_TOPOLOGY_LAYERS: dict[str, int] = {
     **{f"g6e.{size}": 3 for size in ("xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge", "48xlarge")},
-    "p4d.24xlarge": 3, "p4de.24xlarge": 3, "p5.48xlarge": 3, "p5e.48xlarge": 3, "p5en.48xlarge": 3,
-    "p6-b200.48xlarge": 4, "p6-b300.48xlarge": 4,
-    "trn1.2xlarge": 3, "trn1.32xlarge": 3, "trn1n.32xlarge": 3, "trn2.48xlarge": 3,
+    "p4d.24xlarge": 3,
+    "p4de.24xlarge": 3,
+    "p5.48xlarge": 3,
+    "p5e.48xlarge": 3,
+    "p5en.48xlarge": 3,
+    "p6-b200.48xlarge": 4,
+    "p6-b300.48xlarge": 4,
+    "trn1.2xlarge": 3,
+    "trn1.32xlarge": 3,
+    "trn1n.32xlarge": 3,
+    "trn2.48xlarge": 3,
 }

@@ -31,7 +31,8 @@ class PairEvidence:
 
 # Kueue 0.19.2 is built against Trainer API 2.2.1 (go.mod: github.com/kubeflow/trainer/v2 v2.2.1);
 # the project runs Trainer 2.3.0. Read at the tags (kubernetes-sigs/kueue v0.19.2 = 8eab68778fc1,
-# kubeflow/trainer v2.2.1 = c505fc7ccec9 and v2.3.0 = 658725bdae5c), it admits and resumes 2.3.0 TrainJobs; tests/unit/test_components.py holds
+# kubeflow/trainer v2.2.1 = c505fc7ccec9 and v2.3.0 = 658725bdae5c), it admits and resumes 2.3.0 TrainJobs;
+# tests/unit/test_components.py holds
 # this record to the pins, so a pin that moves must bring its evidence.
 KUEUE_TRAINER = PairEvidence(
     pins=((KUEUE.name, KUEUE.version), (KUBEFLOW_TRAINER.name, KUBEFLOW_TRAINER.version)),
@@ -58,6 +59,6 @@ KUEUE_TRAINER = PairEvidence(
         "examples set none",
     ),
     kept_because="both pins stay: the pair works, and the reference charts hold Kueue 0.19.2 only (no newer Kueue "
-                 "release exists in kubernetes-sigs/kueue, whose main moved to Trainer 2.3.0 in PR #14504) and "
-                 "kubeflow-trainer 2.3.0 only (no 2.2.1 chart), so neither pin could move with its chart",
+    "release exists in kubernetes-sigs/kueue, whose main moved to Trainer 2.3.0 in PR #14504) and "
+    "kubeflow-trainer 2.3.0 only (no 2.2.1 chart), so neither pin could move with its chart",
 )

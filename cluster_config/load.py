@@ -34,9 +34,14 @@ PATTERN_HINTS = {
     "bucket_name": "an S3 bucket name (3-63 lowercase letters, digits, '.', '-')",
 }
 TYPE_NAMES = {
-    "string_type": "a string", "int_type": "an integer", "bool_type": "true or false",
-    "list_type": "a list", "dict_type": "a mapping", "model_type": "a mapping",
-    "float_type": "a number", "int_from_float": "a whole number",
+    "string_type": "a string",
+    "int_type": "an integer",
+    "bool_type": "true or false",
+    "list_type": "a list",
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+    "float_type": "a number",
+    "int_from_float": "a whole number",
 }
 
 
@@ -64,9 +69,7 @@ class _UniqueKeyLoader(yaml.SafeLoader):
             key = self.construct_object(key_node, deep=deep)
             if key in seen:
                 mark = key_node.start_mark
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"key '{key}' is written twice in the same mapping", mark
-                )
+                raise yaml.constructor.ConstructorError(None, None, f"key '{key}' is written twice in the same mapping", mark)
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
 
@@ -77,9 +80,13 @@ def load_config(path: str | Path) -> LoadedConfig:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError([f"{shown}: file not found (set CLUSTER_CONFIG or --config to an existing YAML file, e.g. config/default.yaml)"]) from None
+        raise ConfigError(
+            [f"{shown}: file not found (set CLUSTER_CONFIG or --config to an existing YAML file, e.g. config/default.yaml)"]
+        ) from None
     except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
-        raise ConfigError([f"{shown}: cannot read: {exc.strerror if hasattr(exc, 'strerror') and exc.strerror else exc}"]) from None
+        raise ConfigError(
+            [f"{shown}: cannot read: {exc.strerror if hasattr(exc, 'strerror') and exc.strerror else exc}"]
+        ) from None
 
     try:
         data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - SafeLoader subclass
@@ -177,7 +184,11 @@ def _walk(loc: tuple) -> tuple[str, type[BaseModel] | None]:
         path += ("." if path else "") + part
         info = model.model_fields.get(part) if model else None
         models = _models_in(info.annotation) if info else []
-        choices = {typing.get_args(m.model_fields["type"].annotation)[0]: m for m in models if "type" in m.model_fields} if len(models) > 1 else {}
+        choices = (
+            {typing.get_args(m.model_fields["type"].annotation)[0]: m for m in models if "type" in m.model_fields}
+            if len(models) > 1
+            else {}
+        )
         model = models[0] if len(models) == 1 else None
     return path or "(top level)", model
 
@@ -229,11 +240,15 @@ def _pydantic_lines(exc: ValidationError, data: dict) -> list[str]:
             if field_name == "kubernetes_version" and isinstance(value, (int, float)):
                 message += "; quote it, e.g. \"1.34\" (YAML reads 1.30 as the number 1.3)"
         elif kind == "union_tag_invalid":
-            message = f"must be one of {error['ctx']['expected_tags'].replace(chr(39), '')} (got {_describe(error['ctx']['tag'])})"
+            message = (
+                f"must be one of {error['ctx']['expected_tags'].replace(chr(39), '')} (got {_describe(error['ctx']['tag'])})"
+            )
         elif kind == "union_tag_not_found":
             message = "needs a type: local, s3 or cloud"
         elif kind == "literal_error":
-            allowed = error["ctx"]["expected"].replace("'", "").replace(" or ", ", ").replace("True", "true").replace("False", "false")
+            allowed = (
+                error["ctx"]["expected"].replace("'", "").replace(" or ", ", ").replace("True", "true").replace("False", "false")
+            )
             message = f"must be one of {allowed} (got {_describe(value)})"
         elif kind == "string_pattern_mismatch":
             message = f"must be {PATTERN_HINTS.get(field_name, 'of the documented form')} (got '{value}')"

@@ -19,6 +19,8 @@ from .schema import NAME_PATTERN, GroupName, Strict
 REGION_PATTERN = r"^[a-z]{2}(-gov)?-[a-z]+-\d$"
 
 Name = Annotated[str, StringConstraints(min_length=3, max_length=20, pattern=NAME_PATTERN)]
+
+
 def _commercial_region(value: str) -> str:
     # ARNs, service principals and endpoint names are built for the "aws" partition;
     # China and GovCloud would each need their own.
@@ -38,8 +40,20 @@ PrincipalArn = Annotated[str, StringConstraints(pattern=r"^arn:aws[a-z-]*:(iam|s
 Size = Annotated[int, Field(ge=0, le=1000)]
 
 KNOWN_VPC_ENDPOINTS = (
-    "s3", "ecr.api", "ecr.dkr", "sts", "logs", "ec2", "elasticloadbalancing",
-    "autoscaling", "eks", "eks-auth", "ssm", "ssmmessages", "ec2messages", "kms",
+    "s3",
+    "ecr.api",
+    "ecr.dkr",
+    "sts",
+    "logs",
+    "ec2",
+    "elasticloadbalancing",
+    "autoscaling",
+    "eks",
+    "eks-auth",
+    "ssm",
+    "ssmmessages",
+    "ec2messages",
+    "kms",
 )
 CONTROL_PLANE_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 TAINT_PATTERN = re.compile(
@@ -83,18 +97,22 @@ class ExistingVpc(Strict):
     vpc_id: VpcId
     """Your VPC's id (vpc-...)."""
     private_subnet_ids: Annotated[list[SubnetId], Field(min_length=2)]
-    """At least two private subnets, in different AZs, with a route to NAT or the endpoints the nodes need (docs/deploying.md, Bringing your own VPC)."""
+    """At least two private subnets, in different AZs, with a route to NAT or the endpoints the nodes need (docs/deploying.md,
+    Bringing your own VPC)."""
 
 
 class Network(Strict):
     vpc_cidr: Cidr = "10.0.0.0/16"
-    """A private range, /16 to /21. Private subnets get the first eighths (a /19 each in a /16), public subnets share the last eighth."""
+    """A private range, /16 to /21. Private subnets get the first eighths (a /19 each in a /16), public subnets share the last
+    eighth."""
     availability_zones: Annotated[list[str], Field(min_length=2, max_length=6)]
     """2-6 AZs of `region`."""
     nat_gateways: Literal["single", "one_per_az", "none"] = "single"
-    """`single` (cheapest), `one_per_az` (survives an AZ outage) or `none` (nodes then need endpoints for everything and the platform's images mirrored into ECR; a warning lists the missing endpoints)."""
+    """`single` (cheapest), `one_per_az` (survives an AZ outage) or `none` (nodes then need endpoints for everything and the
+    platform's images mirrored into ECR; a warning lists the missing endpoints)."""
     vpc_endpoints: list[Literal[KNOWN_VPC_ENDPOINTS]] = ["s3", "ecr.api", "ecr.dkr", "sts"]  # type: ignore[valid-type]
-    """`s3` is a gateway endpoint (free); the rest are interface endpoints with private DNS (about $0.01 per endpoint per AZ per hour)."""
+    """`s3` is a gateway endpoint (free); the rest are interface endpoints with private DNS (about $0.01 per endpoint per AZ per
+    hour)."""
     flow_logs_retention_days: Annotated[int, Field(ge=1, le=3653)] = 90
     """Days the VPC flow logs are kept in CloudWatch Logs."""
     existing_vpc: ExistingVpc | None = None
@@ -103,14 +121,17 @@ class Network(Strict):
 
 class Cluster(Strict):
     endpoint_public_access: bool = False
-    """Turn on the public API endpoint (the private endpoint is always on). Off by default: a public endpoint is an attack surface."""
+    """Turn on the public API endpoint (the private endpoint is always on). Off by default: a public endpoint is an attack
+    surface."""
     endpoint_public_access_cidrs: list[Cidr] = []
     """Required when the endpoint is public; `0.0.0.0/0` only if written out, and it warns."""
     admin_principal_arns: list[PrincipalArn] = []
     """IAM roles or users given cluster-admin through access entries (the identity that deploys is admin already)."""
     log_types: list[Literal[CONTROL_PLANE_LOG_TYPES]] = list(CONTROL_PLANE_LOG_TYPES)  # type: ignore[valid-type]
     """Control-plane log types sent to CloudWatch Logs; all five by default."""
-    log_retention_days: Literal[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] = 90
+    log_retention_days: Literal[
+        1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653
+    ] = 90
     """Days the control-plane logs are kept; one of the values CloudWatch Logs allows."""
     service_ipv4_cidr: Cidr | None = None
     """The Kubernetes service range; must not overlap the VPC. Unset: EKS picks one."""
@@ -159,7 +180,8 @@ class GpuNodeGroup(Strict):
     capacity_reservation_id: ReservationId | None = None
     """Required for `capacity_block`; a targeted On-Demand Capacity Reservation for `on_demand`."""
     capacity_block_usd_per_hour: Annotated[float, Field(gt=0, le=10_000)] | None = None
-    """`capacity_block` only: what the block costs per instance-hour (its upfront fee over its hours and instances). The summary counts the block's `max_size` nodes at it, idle or busy; unset, they are flagged "paid up front"."""
+    """`capacity_block` only: what the block costs per instance-hour (its upfront fee over its hours and instances). The summary
+    counts the block's `max_size` nodes at it, idle or busy; unset, they are flagged "paid up front"."""
     availability_zone: str | None = None
     """Required when EFA is on or a reservation is used; one of `network.availability_zones`."""
     efa: Literal["auto", True, False] = "auto"
@@ -173,7 +195,8 @@ class GpuNodeGroup(Strict):
     taints: list[TaintText] = []
     """`key=value:Effect`; empty means `nvidia.com/gpu=true:NoSchedule` (`aws.amazon.com/neuron` for Trainium)."""
     update: UpdatePolicy = UpdatePolicy(max_unavailable=1)
-    """Nodes a rolling update (a new minor, AMI or launch template) replaces at a time: `{max_unavailable: N}` or `{max_unavailable_percentage: P}`; the pods on them restart (docs/upgrading.md)."""
+    """Nodes a rolling update (a new minor, AMI or launch template) replaces at a time: `{max_unavailable: N}` or
+    `{max_unavailable_percentage: P}`; the pods on them restart (docs/upgrading.md)."""
     health_check: components.node_health_check.Override | None = None
     """This group's changes to the cluster's `health_check`; unset keys keep the cluster's."""
 
@@ -188,7 +211,8 @@ class GpuNodeGroup(Strict):
 
 class Platform(Strict):
     kubernetes_auth: Literal["exec", "token"] = "exec"
-    """`exec` runs `aws eks get-token` (needs the AWS CLI); `token` reads a token of about 15 minutes from aws_eks_cluster_auth, for Terraform Cloud runners."""
+    """`exec` runs `aws eks get-token` (needs the AWS CLI); `token` reads a token of about 15 minutes from aws_eks_cluster_auth,
+    for Terraform Cloud runners."""
     nvidia_device_plugin: components.nvidia_device_plugin.Config = components.nvidia_device_plugin.Config()
     neuron_device_plugin: components.neuron_device_plugin.Config = components.neuron_device_plugin.Config()
     efa_device_plugin: components.efa_device_plugin.Config = components.efa_device_plugin.Config()
@@ -232,7 +256,8 @@ class Storage(Strict):
 
 class Observability(Strict):
     cloudwatch: bool = True
-    """The amazon-cloudwatch-observability add-on: Container Insights with GPU, Neuron and EFA metrics, and a GPU-fault alarm per group."""
+    """The amazon-cloudwatch-observability add-on: Container Insights with GPU, Neuron and EFA metrics, and a GPU-fault alarm per
+    group."""
     alarm_topic: bool = True
     """Send the alarms to a KMS-encrypted SNS topic; subscribe to it yourself."""
 
@@ -252,7 +277,8 @@ class S3Backend(Strict):
     region: Region | None = None  # default: the cluster's region
     """Unset: the cluster's region."""
     dynamodb_table: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{3,255}$")] | None = None
-    """A DynamoDB lock table, for Terraform < 1.10: the stacks then lock with it alone, without `use_lockfile` (which Terraform < 1.10 rejects), and require Terraform >= 1.1 instead of >= 1.10."""
+    """A DynamoDB lock table, for Terraform < 1.10: the stacks then lock with it alone, without `use_lockfile` (which Terraform <
+    1.10 rejects), and require Terraform >= 1.1 instead of >= 1.10."""
     kms_key_id: str | None = None
     """A KMS key for the state objects."""
 
@@ -285,7 +311,8 @@ class ClusterConfig(Strict):
     # kubeflow-trainer 2.3.0 and the EFA plugin declare no upper bound. 1.36 is newer than the
     # newest autoscaler chart. tests/unit/test_versions.py derives it again from the data.
     kubernetes_version: str = "1.35"
-    """`"1.N"`, a minor of the EKS calendar (cluster_config/versions.py) that is not past extended support. Quote it: YAML reads 1.30 as the number 1.3."""
+    """`"1.N"`, a minor of the EKS calendar (cluster_config/versions.py) that is not past extended support. Quote it: YAML reads
+    1.30 as the number 1.3."""
     tags: dict[str, str] = {}
     """Tags on every resource (the provider's default_tags), next to gpu-eks:cluster and gpu-eks:managed-by."""
     network: Network

@@ -40,22 +40,35 @@ class MinorVersion:
 
 
 def _row(minor: str, released: str, standard: str, extended: str, source: str = CALENDAR_SOURCE) -> MinorVersion:
-    return MinorVersion(minor, datetime.date.fromisoformat(released), datetime.date.fromisoformat(standard),
-                        datetime.date.fromisoformat(extended), source)
+    return MinorVersion(
+        minor,
+        datetime.date.fromisoformat(released),
+        datetime.date.fromisoformat(standard),
+        datetime.date.fromisoformat(extended),
+        source,
+    )
 
 
-CALENDAR: dict[str, MinorVersion] = {row.minor: row for row in (
-    _row("1.30", "2024-05-23", "2025-07-23", "2026-07-23"),
-    _row("1.31", "2024-09-26", "2025-11-26", "2026-11-26"),
-    _row("1.32", "2025-01-23", "2026-03-23", "2027-03-23"),
-    _row("1.33", "2025-05-29", "2026-07-29", "2027-07-29"),
-    _row("1.34", "2025-10-02", "2026-12-02", "2027-12-02"),
-    _row("1.35", "2026-01-27", "2027-03-27", "2028-03-27"),
-    # 1.36's end of standard support is the calendar's; its release and end of extended support
-    # follow from the 14- and 12-month periods on the same page.
-    _row("1.36", "2026-06-02", "2027-08-02", "2028-08-02",
-         CALENDAR_SOURCE + " (release and end of extended support from its 14+12-month rule)"),
-)}
+CALENDAR: dict[str, MinorVersion] = {
+    row.minor: row
+    for row in (
+        _row("1.30", "2024-05-23", "2025-07-23", "2026-07-23"),
+        _row("1.31", "2024-09-26", "2025-11-26", "2026-11-26"),
+        _row("1.32", "2025-01-23", "2026-03-23", "2027-03-23"),
+        _row("1.33", "2025-05-29", "2026-07-29", "2027-07-29"),
+        _row("1.34", "2025-10-02", "2026-12-02", "2027-12-02"),
+        _row("1.35", "2026-01-27", "2027-03-27", "2028-03-27"),
+        # 1.36's end of standard support is the calendar's; its release and end of extended support
+        # follow from the 14- and 12-month periods on the same page.
+        _row(
+            "1.36",
+            "2026-06-02",
+            "2027-08-02",
+            "2028-08-02",
+            CALENDAR_SOURCE + " (release and end of extended support from its 14+12-month rule)",
+        ),
+    )
+}
 
 NEWEST_KNOWN = max(CALENDAR, key=lambda minor: int(minor.split(".")[1]))
 

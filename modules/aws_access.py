@@ -22,5 +22,8 @@ class AwsAccess(Construct):
     def __init__(self, scope: Construct, id_: str, *, props: AwsAccessProps, depends_on=()) -> None:
         super().__init__(scope, id_)
         self.provider = aws.AwsProvider(
-            self, "aws", region=props.region, default_tags=[aws.AwsProviderDefaultTags(tags=dict(props.default_tags))],
+            self,
+            "aws",
+            region=props.region,
+            default_tags=[aws.AwsProviderDefaultTags(tags=dict(props.default_tags))],
         )

@@ -31,18 +31,40 @@ class ClusterAccess(Construct):
         super().__init__(scope, id_)
         ca_certificate = Fn.base64decode(props.certificate_authority_data)
         if props.auth == "token":
-            token = bindings.DataAwsEksClusterAuth(self, "auth", name=props.cluster_name, depends_on=list(depends_on) or None).token
-            bindings.KubernetesProvider(scope, "kubernetes", host=props.endpoint, cluster_ca_certificate=ca_certificate, token=token)
-            bindings.HelmProvider(scope, "helm", kubernetes=bindings.HelmProviderKubernetes(
-                host=props.endpoint, cluster_ca_certificate=ca_certificate, token=token,
-            ))
+            token = bindings.DataAwsEksClusterAuth(
+                self, "auth", name=props.cluster_name, depends_on=list(depends_on) or None
+            ).token
+            bindings.KubernetesProvider(
+                scope, "kubernetes", host=props.endpoint, cluster_ca_certificate=ca_certificate, token=token
+            )
+            bindings.HelmProvider(
+                scope,
+                "helm",
+                kubernetes=bindings.HelmProviderKubernetes(
+                    host=props.endpoint,
+                    cluster_ca_certificate=ca_certificate,
+                    token=token,
+                ),
+            )
             return
         command: dict[str, Any] = dict(
-            api_version="client.authentication.k8s.io/v1beta1", command="aws",
+            api_version="client.authentication.k8s.io/v1beta1",
+            command="aws",
             args=["eks", "get-token", "--cluster-name", props.cluster_name, "--region", props.region, "--output", "json"],
         )
-        bindings.KubernetesProvider(scope, "kubernetes", host=props.endpoint, cluster_ca_certificate=ca_certificate,
-                                    exec=[bindings.KubernetesProviderExec(**command)])
-        bindings.HelmProvider(scope, "helm", kubernetes=bindings.HelmProviderKubernetes(
-            host=props.endpoint, cluster_ca_certificate=ca_certificate, exec=bindings.HelmProviderKubernetesExec(**command),
-        ))
+        bindings.KubernetesProvider(
+            scope,
+            "kubernetes",
+            host=props.endpoint,
+            cluster_ca_certificate=ca_certificate,
+            exec=[bindings.KubernetesProviderExec(**command)],
+        )
+        bindings.HelmProvider(
+            scope,
+            "helm",
+            kubernetes=bindings.HelmProviderKubernetes(
+                host=props.endpoint,
+                cluster_ca_certificate=ca_certificate,
+                exec=bindings.HelmProviderKubernetesExec(**command),
+            ),
+        )

@@ -30,10 +30,16 @@ class EncryptedLogGroup(Construct):
     def __init__(self, scope: Construct, id_: str, *, props: EncryptedLogGroupProps, depends_on=()) -> None:
         super().__init__(scope, id_)
         if self.key_statement(props.context, props.name) not in props.key.props.service_statements:
-            raise ValueError(f"the key of log group {props.name} does not let CloudWatch Logs use it for that group; "
-                             "give the RotatingKey EncryptedLogGroup.key_statement(context, name)")
+            raise ValueError(
+                f"the key of log group {props.name} does not let CloudWatch Logs use it for that group; "
+                "give the RotatingKey EncryptedLogGroup.key_statement(context, name)"
+            )
         self.log_group = aws.CloudwatchLogGroup(
-            self, "Default", name=props.name, retention_in_days=props.retention_days, kms_key_id=props.key.arn,
+            self,
+            "Default",
+            name=props.name,
+            retention_in_days=props.retention_days,
+            kms_key_id=props.key.arn,
             depends_on=list(depends_on) or None,
         )
 
@@ -47,7 +53,8 @@ class EncryptedLogGroup(Construct):
         regional logs principal, limited by the kms:EncryptionContext:aws:logs:arn condition (CloudWatch
         Logs user guide, "Encrypt log data in CloudWatch Logs using AWS Key Management Service")."""
         return {
-            "Sid": "CloudWatchLogsEncryptsOneLogGroup", "Effect": "Allow",
+            "Sid": "CloudWatchLogsEncryptsOneLogGroup",
+            "Effect": "Allow",
             "Principal": {"Service": f"logs.{context.region}.amazonaws.com"},
             "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
             "Resource": "*",

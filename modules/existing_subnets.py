@@ -23,7 +23,8 @@ class ExistingSubnets(Construct):
     def __init__(self, scope: Construct, id_: str, *, props: ExistingSubnetsProps, depends_on=()) -> None:
         super().__init__(scope, id_)
         self.lookup = aws.DataAwsSubnets(
-            self, "Default",
+            self,
+            "Default",
             filter=[
                 aws.DataAwsSubnetsFilter(name="subnet-id", values=list(props.private_subnet_ids)),
                 aws.DataAwsSubnetsFilter(name="availability-zone", values=[props.availability_zone]),

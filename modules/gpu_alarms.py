@@ -31,24 +31,48 @@ class GpuAlarms(Construct):
         actions: list[str] = []
         if props.plan.topic:
             name = props.context.name
-            key = RotatingKey(self, "key", props=RotatingKeyProps(
-                context=props.context, description=f"{name} GPU alarm notifications", alias=f"{name}-gpu-alarms",
-                # An alarm publishing to an encrypted topic encrypts as CloudWatch (SNS developer
-                # guide, "Encryption at rest": AWS service event sources).
-                service_statements=({"Sid": "CloudWatchPublishes", "Effect": "Allow",
-                                     "Principal": {"Service": "cloudwatch.amazonaws.com"},
-                                     "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": "*"},),
-            ), depends_on=depends_on)
+            key = RotatingKey(
+                self,
+                "key",
+                props=RotatingKeyProps(
+                    context=props.context,
+                    description=f"{name} GPU alarm notifications",
+                    alias=f"{name}-gpu-alarms",
+                    # An alarm publishing to an encrypted topic encrypts as CloudWatch (SNS developer
+                    # guide, "Encryption at rest": AWS service event sources).
+                    service_statements=(
+                        {
+                            "Sid": "CloudWatchPublishes",
+                            "Effect": "Allow",
+                            "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                            "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                            "Resource": "*",
+                        },
+                    ),
+                ),
+                depends_on=depends_on,
+            )
             self.topic = aws.SnsTopic(self, "topic", name=f"{name}-gpu-alarms", kms_master_key_id=key.arn)
             actions = [self.topic.arn]
         for alarm in props.plan.alarms:
             aws.CloudwatchMetricAlarm(
-                self, alarm.name, alarm_name=alarm.name, alarm_description=alarm.description,
+                self,
+                alarm.name,
+                alarm_name=alarm.name,
+                alarm_description=alarm.description,
                 comparison_operator="GreaterThanOrEqualToThreshold" if alarm.threshold else "GreaterThanThreshold",
-                threshold=alarm.threshold, evaluation_periods=EVALUATION_PERIODS, datapoints_to_alarm=EVALUATION_PERIODS,
+                threshold=alarm.threshold,
+                evaluation_periods=EVALUATION_PERIODS,
+                datapoints_to_alarm=EVALUATION_PERIODS,
                 treat_missing_data="notBreaching",
-                metric_query=[aws.CloudwatchMetricAlarmMetricQuery(
-                    id="health", expression=alarm.query, period=PERIOD_SECONDS, return_data=True,
-                )],
-                alarm_actions=actions or None, ok_actions=actions or None,
+                metric_query=[
+                    aws.CloudwatchMetricAlarmMetricQuery(
+                        id="health",
+                        expression=alarm.query,
+                        period=PERIOD_SECONDS,
+                        return_data=True,
+                    )
+                ],
+                alarm_actions=actions or None,
+                ok_actions=actions or None,
             )

@@ -51,21 +51,37 @@ class GpuNodeGroup(Construct):
         placement_group_name = None
         if plan.efa:
             efa_sg = aws.SecurityGroup(
-                self, "efa_sg", name=f"{name}-efa", vpc_id=props.vpc_id,
-                description=f"EFA traffic between {name} nodes", tags={"Name": f"{name}-efa"},
+                self,
+                "efa_sg",
+                name=f"{name}-efa",
+                vpc_id=props.vpc_id,
+                description=f"EFA traffic between {name} nodes",
+                tags={"Name": f"{name}-efa"},
             )
             aws.VpcSecurityGroupIngressRule(
-                self, "efa_in", security_group_id=efa_sg.id, referenced_security_group_id=efa_sg.id, ip_protocol="-1",
+                self,
+                "efa_in",
+                security_group_id=efa_sg.id,
+                referenced_security_group_id=efa_sg.id,
+                ip_protocol="-1",
                 description="All traffic from nodes in this EFA group (EFA OS bypass)",
             )
             aws.VpcSecurityGroupEgressRule(
-                self, "efa_out", security_group_id=efa_sg.id, referenced_security_group_id=efa_sg.id, ip_protocol="-1",
+                self,
+                "efa_out",
+                security_group_id=efa_sg.id,
+                referenced_security_group_id=efa_sg.id,
+                ip_protocol="-1",
                 description="All traffic to nodes in this EFA group (EFA OS bypass)",
             )
             interface_security_group_ids = (efa_sg.id, props.cluster_security_group_id)
         if plan.cluster_placement_group:
             placement_group_name = aws.PlacementGroup(
-                self, "placement", name=name, strategy="cluster", tags={"Name": name},
+                self,
+                "placement",
+                name=name,
+                strategy="cluster",
+                tags={"Name": name},
             ).name
 
         # For Capacity Blocks EKS takes the instance type from the launch template and
@@ -73,22 +89,30 @@ class GpuNodeGroup(Construct):
         # managed node group with Capacity Blocks for ML"; terraform-aws-modules/eks,
         # modules/eks-managed-node-group: instance_types = null for CAPACITY_BLOCK).
         capacity_block = plan.capacity_type == "CAPACITY_BLOCK"
-        template = NodeLaunchTemplate(self, "template", props=NodeLaunchTemplateProps(
-            name=name,
-            root_volume_gib=plan.root_volume_gib,
-            data_device_name="/dev/xvdb" if plan.bottlerocket else "/dev/xvda",
-            network_interfaces=plan.network_interfaces,
-            interface_security_group_ids=interface_security_group_ids,
-            placement_group_name=placement_group_name,
-            capacity_reservation_id=plan.capacity_reservation_id,
-            capacity_block=capacity_block,
-            instance_type=plan.instance.name if capacity_block else None,
-            user_data=plan.user_data,
-        ))
+        template = NodeLaunchTemplate(
+            self,
+            "template",
+            props=NodeLaunchTemplateProps(
+                name=name,
+                root_volume_gib=plan.root_volume_gib,
+                data_device_name="/dev/xvdb" if plan.bottlerocket else "/dev/xvda",
+                network_interfaces=plan.network_interfaces,
+                interface_security_group_ids=interface_security_group_ids,
+                placement_group_name=placement_group_name,
+                capacity_reservation_id=plan.capacity_reservation_id,
+                capacity_block=capacity_block,
+                instance_type=plan.instance.name if capacity_block else None,
+                user_data=plan.user_data,
+            ),
+        )
 
         self.node_group = aws.EksNodeGroup(
-            self, "this", cluster_name=cluster_name, node_group_name=name,
-            node_role_arn=props.node_role_arn, subnet_ids=props.subnet_ids,
+            self,
+            "this",
+            cluster_name=cluster_name,
+            node_group_name=name,
+            node_role_arn=props.node_role_arn,
+            subnet_ids=props.subnet_ids,
             # The control plane's version: a minor bump updates the group in place after the
             # cluster (UpdateNodegroupVersion). release_version stays unset: EKS then takes "the
             # latest AMI version of your cluster's current Kubernetes version" (EKS API,
@@ -101,12 +125,17 @@ class GpuNodeGroup(Construct):
             # AMI moves only with the minor. Setting version is allowed because the launch template
             # names no image: EKS rejects a version with a custom-AMI template (same API page).
             version=props.context.kubernetes_version,
-            instance_types=None if capacity_block else list(plan.instance_types), ami_type=plan.ami_type, capacity_type=plan.capacity_type,
+            instance_types=None if capacity_block else list(plan.instance_types),
+            ami_type=plan.ami_type,
+            capacity_type=plan.capacity_type,
             scaling_config=aws.EksNodeGroupScalingConfig(
-                min_size=plan.scaling.min_size, max_size=plan.scaling.max_size, desired_size=plan.scaling.desired_size,
+                min_size=plan.scaling.min_size,
+                max_size=plan.scaling.max_size,
+                desired_size=plan.scaling.desired_size,
             ),
             update_config=aws.EksNodeGroupUpdateConfig(
-                max_unavailable=plan.update.max_unavailable, max_unavailable_percentage=plan.update.max_unavailable_percentage,
+                max_unavailable=plan.update.max_unavailable,
+                max_unavailable_percentage=plan.update.max_unavailable_percentage,
             ),
             # EKS replaces a node whose monitoring agent reports a fault it cannot recover.
             node_repair_config=aws.EksNodeGroupNodeRepairConfig(enabled=True) if plan.node_repair else None,
@@ -121,6 +150,8 @@ class GpuNodeGroup(Construct):
         asg_name = self.node_group.resources.get(0).autoscaling_groups.get(0).name
         for i, (key, value) in enumerate(sorted(plan.autoscaler_node_template_tags.items())):
             aws.AutoscalingGroupTag(
-                self, f"node_template_{i}", autoscaling_group_name=asg_name,
+                self,
+                f"node_template_{i}",
+                autoscaling_group_name=asg_name,
                 tag=aws.AutoscalingGroupTagTag(key=key, value=value, propagate_at_launch=False),
             )

@@ -44,10 +44,22 @@ class HelmRelease(Construct):
         if spec.repository is None:
             chart = TerraformAsset(self, "chart", path=spec.chart, type=AssetType.DIRECTORY).path
         self.release = bindings.HelmRelease(
-            self, "this", name=spec.name, namespace=spec.namespace, chart=chart, repository=spec.repository,
-            version=spec.version, values=[yaml.dump(spec.values, Dumper=_PlainDumper, sort_keys=True)],
-            set=[bindings.HelmReleaseSet(name=helm_key(name), value=getattr(props.inputs, name), type="string")
-                 for name in spec.inputs] or None,
-            create_namespace=spec.create_namespace, atomic=True, wait=True, timeout=spec.timeout_seconds,
+            self,
+            "this",
+            name=spec.name,
+            namespace=spec.namespace,
+            chart=chart,
+            repository=spec.repository,
+            version=spec.version,
+            values=[yaml.dump(spec.values, Dumper=_PlainDumper, sort_keys=True)],
+            set=[
+                bindings.HelmReleaseSet(name=helm_key(name), value=getattr(props.inputs, name), type="string")
+                for name in spec.inputs
+            ]
+            or None,
+            create_namespace=spec.create_namespace,
+            atomic=True,
+            wait=True,
+            timeout=spec.timeout_seconds,
             depends_on=list(depends_on) or None,
         )

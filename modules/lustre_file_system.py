@@ -23,6 +23,7 @@ from .rotating_key import RotatingKey, RotatingKeyProps
 # inbound rules.
 LUSTRE_PORTS = ((988, 988), (1018, 1023))
 
+
 @dataclass(frozen=True, kw_only=True)
 class LustreFileSystemProps:
     context: AwsContext
@@ -50,7 +51,11 @@ class LustreFileSystem(Construct):
         plan = props.plan
         name = f"{props.context.name}-fsx-lustre"
         self.security_group = sg = aws.SecurityGroup(
-            self, "sg", name=name, vpc_id=props.vpc_id, description=f"Lustre traffic to {name} from the cluster's nodes",
+            self,
+            "sg",
+            name=name,
+            vpc_id=props.vpc_id,
+            description=f"Lustre traffic to {name} from the cluster's nodes",
             tags={"Name": name},
         )
         clients = props.client_security_group_id
@@ -58,36 +63,67 @@ class LustreFileSystem(Construct):
         for low, high in LUSTRE_PORTS:
             ports: dict[str, Any] = {"ip_protocol": "tcp", "from_port": low, "to_port": high}
             for source, label in ((clients, "nodes"), (sg.id, "self")):
-                self.rules.append(aws.VpcSecurityGroupIngressRule(
-                    self, f"lustre_{low}_from_{label}", security_group_id=sg.id, referenced_security_group_id=source,
-                    description=f"Lustre {low}-{high} from the {label}", **ports,
-                ))
-                self.rules.append(aws.VpcSecurityGroupEgressRule(
-                    self, f"lustre_{low}_to_{label}", security_group_id=sg.id, referenced_security_group_id=source,
-                    description=f"Lustre {low}-{high} to the {label}", **ports,
-                ))
+                self.rules.append(
+                    aws.VpcSecurityGroupIngressRule(
+                        self,
+                        f"lustre_{low}_from_{label}",
+                        security_group_id=sg.id,
+                        referenced_security_group_id=source,
+                        description=f"Lustre {low}-{high} from the {label}",
+                        **ports,
+                    )
+                )
+                self.rules.append(
+                    aws.VpcSecurityGroupEgressRule(
+                        self,
+                        f"lustre_{low}_to_{label}",
+                        security_group_id=sg.id,
+                        referenced_security_group_id=source,
+                        description=f"Lustre {low}-{high} to the {label}",
+                        **ports,
+                    )
+                )
             # The client side. The nodes carry the EKS cluster security group, which already
             # admits all traffic from itself and sends all traffic anywhere (EKS user guide,
             # "View Amazon EKS security group requirements for clusters"), so the guide's
             # client-to-client rules and client outbound rules hold; only the file servers'
             # inbound connections are missing.
-            self.rules.append(aws.VpcSecurityGroupIngressRule(
-                self, f"nodes_lustre_{low}_from_fsx", security_group_id=clients, referenced_security_group_id=sg.id,
-                description=f"Lustre {low}-{high} from {name}", **ports,
-            ))
+            self.rules.append(
+                aws.VpcSecurityGroupIngressRule(
+                    self,
+                    f"nodes_lustre_{low}_from_fsx",
+                    security_group_id=clients,
+                    referenced_security_group_id=sg.id,
+                    description=f"Lustre {low}-{high} from {name}",
+                    **ports,
+                )
+            )
 
         persistent = plan.deployment_type == "PERSISTENT_2"
         key = None
         if persistent:
-            key = RotatingKey(self, "key", props=RotatingKeyProps(
-                context=props.context, description=f"{props.context.name} FSx for Lustre", alias=name,
-            ))
+            key = RotatingKey(
+                self,
+                "key",
+                props=RotatingKeyProps(
+                    context=props.context,
+                    description=f"{props.context.name} FSx for Lustre",
+                    alias=name,
+                ),
+            )
         scratch_import = plan.import_path if plan.import_path and not persistent else None
         self.file_system = aws.FsxLustreFileSystem(
-            self, "this", storage_capacity=plan.storage_capacity_gib, deployment_type=plan.deployment_type,
-            per_unit_storage_throughput=plan.throughput_mib_per_tib, subnet_ids=[props.subnet_id],
-            security_group_ids=[sg.id], kms_key_id=key.arn if key else None, file_system_type_version="2.15",
-            data_compression_type="LZ4", import_path=scratch_import,
+            self,
+            "this",
+            storage_capacity=plan.storage_capacity_gib,
+            deployment_type=plan.deployment_type,
+            per_unit_storage_throughput=plan.throughput_mib_per_tib,
+            subnet_ids=[props.subnet_id],
+            security_group_ids=[sg.id],
+            kms_key_id=key.arn if key else None,
+            file_system_type_version="2.15",
+            data_compression_type="LZ4",
+            import_path=scratch_import,
             auto_import_policy="NEW_CHANGED_DELETED" if scratch_import else None,
             tags={"Name": name},
             # FSx checks the group's rules when it creates the file system and fails with
@@ -101,11 +137,17 @@ class LustreFileSystem(Construct):
         if plan.data_repository_association:
             assert plan.import_path is not None  # an association is planned only for a linked bucket
             aws.FsxDataRepositoryAssociation(
-                self, "s3_link", file_system_id=self.file_system.id, file_system_path="/",
-                data_repository_path=plan.import_path, batch_import_meta_data_on_create=True,
-                s3=aws.FsxDataRepositoryAssociationS3(auto_import_policy=aws.FsxDataRepositoryAssociationS3AutoImportPolicy(
-                    events=["NEW", "CHANGED", "DELETED"],
-                )),
+                self,
+                "s3_link",
+                file_system_id=self.file_system.id,
+                file_system_path="/",
+                data_repository_path=plan.import_path,
+                batch_import_meta_data_on_create=True,
+                s3=aws.FsxDataRepositoryAssociationS3(
+                    auto_import_policy=aws.FsxDataRepositoryAssociationS3AutoImportPolicy(
+                        events=["NEW", "CHANGED", "DELETED"],
+                    )
+                ),
             )
 
     @property

@@ -39,17 +39,31 @@ class ManagedAddons(Construct):
         for addon in props.addons:
             identity = None
             if addon.identity is not None:
-                identity = [aws.EksAddonPodIdentityAssociation(
-                    role_arn=props.role_arns[addon.name], service_account=addon.identity.service_account,
-                )]
+                identity = [
+                    aws.EksAddonPodIdentityAssociation(
+                        role_arn=props.role_arns[addon.name],
+                        service_account=addon.identity.service_account,
+                    )
+                ]
             construct_id = addon.name.replace("-", "_")
             version = aws.DataAwsEksAddonVersion(
-                self, f"{construct_id}_version", addon_name=addon.name, kubernetes_version=props.kubernetes_version, most_recent=True,
+                self,
+                f"{construct_id}_version",
+                addon_name=addon.name,
+                kubernetes_version=props.kubernetes_version,
+                most_recent=True,
             )
-            self.addons.append(aws.EksAddon(
-                self, construct_id, cluster_name=props.context.cluster_name, addon_name=addon.name, addon_version=version.version,
-                resolve_conflicts_on_create="OVERWRITE", resolve_conflicts_on_update="PRESERVE",
-                configuration_values=json.dumps(addon.configuration, sort_keys=True) if addon.configuration else None,
-                pod_identity_association=identity,
-                depends_on=list(depends_on) or None,
-            ))
+            self.addons.append(
+                aws.EksAddon(
+                    self,
+                    construct_id,
+                    cluster_name=props.context.cluster_name,
+                    addon_name=addon.name,
+                    addon_version=version.version,
+                    resolve_conflicts_on_create="OVERWRITE",
+                    resolve_conflicts_on_update="PRESERVE",
+                    configuration_values=json.dumps(addon.configuration, sort_keys=True) if addon.configuration else None,
+                    pod_identity_association=identity,
+                    depends_on=list(depends_on) or None,
+                )
+            )

@@ -61,18 +61,29 @@ class NodeLaunchTemplate(Construct):
             for n in props.network_interfaces
         ]
         self.template = aws.LaunchTemplate(
-            self, "this", name_prefix=f"{props.name}-", update_default_version=True, instance_type=props.instance_type,
+            self,
+            "this",
+            name_prefix=f"{props.name}-",
+            update_default_version=True,
+            instance_type=props.instance_type,
             user_data=base64.b64encode(props.user_data.encode()).decode() if props.user_data else None,
             metadata_options=aws.LaunchTemplateMetadataOptions(
-                http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=1,
+                http_endpoint="enabled",
+                http_tokens="required",
+                http_put_response_hop_limit=1,
                 instance_metadata_tags="disabled",
             ),
-            block_device_mappings=[aws.LaunchTemplateBlockDeviceMappings(
-                device_name=props.data_device_name,
-                ebs=aws.LaunchTemplateBlockDeviceMappingsEbs(
-                    volume_size=props.root_volume_gib, volume_type="gp3", encrypted="true", delete_on_termination="true",
-                ),
-            )],
+            block_device_mappings=[
+                aws.LaunchTemplateBlockDeviceMappings(
+                    device_name=props.data_device_name,
+                    ebs=aws.LaunchTemplateBlockDeviceMappingsEbs(
+                        volume_size=props.root_volume_gib,
+                        volume_type="gp3",
+                        encrypted="true",
+                        delete_on_termination="true",
+                    ),
+                )
+            ],
             network_interfaces=interfaces or None,
             placement=aws.LaunchTemplatePlacement(group_name=props.placement_group_name) if props.placement_group_name else None,
             capacity_reservation_specification=reservation,

@@ -27,11 +27,16 @@ class NodeRole(Construct):
     def __init__(self, scope: Construct, id_: str, *, props: NodeRoleProps, depends_on=()) -> None:
         super().__init__(scope, id_)
         self.role = aws.IamRole(
-            self, "role", name_prefix=f"{props.context.name}-node-", assume_role_policy=assume_role_policy("ec2.amazonaws.com"),
+            self,
+            "role",
+            name_prefix=f"{props.context.name}-node-",
+            assume_role_policy=assume_role_policy("ec2.amazonaws.com"),
             depends_on=list(depends_on) or None,
         )
         self.attachments = [
-            aws.IamRolePolicyAttachment(self, policy, role=self.role.name, policy_arn=managed_policy_arn(props.context.partition, policy))
+            aws.IamRolePolicyAttachment(
+                self, policy, role=self.role.name, policy_arn=managed_policy_arn(props.context.partition, policy)
+            )
             for policy in NODE_POLICIES
         ]
 

@@ -17,6 +17,12 @@ class PlatformNamespaceProps:
 class PlatformNamespace(Construct):
     def __init__(self, scope: Construct, id_: str, *, props: PlatformNamespaceProps, depends_on=()) -> None:
         super().__init__(scope, id_)
-        self.namespace = bindings.NamespaceV1(self, "this", metadata=bindings.NamespaceV1Metadata(
-            name=props.name, labels={"app.kubernetes.io/managed-by": "gpu-eks"},
-        ), depends_on=list(depends_on) or None)
+        self.namespace = bindings.NamespaceV1(
+            self,
+            "this",
+            metadata=bindings.NamespaceV1Metadata(
+                name=props.name,
+                labels={"app.kubernetes.io/managed-by": "gpu-eks"},
+            ),
+            depends_on=list(depends_on) or None,
+        )

@@ -42,18 +42,27 @@ class PodIdentityRole(Construct):
         context, identity = props.context, props.identity
         owner = context.cluster_name if props.associate else context.name
         self.role = aws.IamRole(
-            self, "role", name_prefix=f"{owner}-{identity.name}-",
+            self,
+            "role",
+            name_prefix=f"{owner}-{identity.name}-",
             assume_role_policy=assume_role_policy("pods.eks.amazonaws.com", actions=("sts:AssumeRole", "sts:TagSession")),
         )
         statements = (identity.statements(context) if identity.statements else ()) + props.granted
         if statements:
             aws.IamRolePolicy(self, "policy", role=self.role.id, name=identity.policy_name, policy=policy_document(*statements))
         for policy in identity.managed_policies:
-            aws.IamRolePolicyAttachment(self, policy, role=self.role.name, policy_arn=managed_policy_arn(context.partition, policy))
+            aws.IamRolePolicyAttachment(
+                self, policy, role=self.role.name, policy_arn=managed_policy_arn(context.partition, policy)
+            )
         if props.associate:
             aws.EksPodIdentityAssociation(
-                self, "association", cluster_name=context.cluster_name, namespace=identity.namespace,
-                service_account=identity.service_account, role_arn=self.role.arn, depends_on=list(depends_on) or None,
+                self,
+                "association",
+                cluster_name=context.cluster_name,
+                namespace=identity.namespace,
+                service_account=identity.service_account,
+                role_arn=self.role.arn,
+                depends_on=list(depends_on) or None,
             )
 
     @property

@@ -42,17 +42,29 @@ class RotatingKey(Construct):
         super().__init__(scope, id_)
         self.props = props
         self.key = aws.KmsKey(
-            self, "Default", description=props.description, enable_key_rotation=True, deletion_window_in_days=30,
-            policy=policy_document({
-                "Sid": "AccountAdministers", "Effect": "Allow", "Principal": {"AWS": props.context.account_root_arn},
-                "Action": "kms:*", "Resource": "*",
-            }, *props.service_statements),
+            self,
+            "Default",
+            description=props.description,
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            policy=policy_document(
+                {
+                    "Sid": "AccountAdministers",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": props.context.account_root_arn},
+                    "Action": "kms:*",
+                    "Resource": "*",
+                },
+                *props.service_statements,
+            ),
             depends_on=list(depends_on) or None,
         )
         self.alias = aws.KmsAlias(self, "alias", name=f"alias/{props.alias}", target_key_id=self.key.key_id)
         stack_path = TerraformStack.of(self).node.path
-        parent, _, own = self.node.path[len(stack_path) + 1:].rpartition("/")
-        self.alias.move_from_id(f"aws_kms_alias.{logical_id([*parent.split('/'), f'{own}_alias'] if parent else [f'{own}_alias'])}")
+        parent, _, own = self.node.path[len(stack_path) + 1 :].rpartition("/")
+        self.alias.move_from_id(
+            f"aws_kms_alias.{logical_id([*parent.split('/'), f'{own}_alias'] if parent else [f'{own}_alias'])}"
+        )
 
     @property
     def arn(self) -> str:

@@ -14,6 +14,7 @@ from cluster_config.plan.nodes import SystemNodesPlan
 from . import bindings as aws
 from .node_launch_template import NodeLaunchTemplate, NodeLaunchTemplateProps
 
+
 @dataclass(frozen=True, kw_only=True)
 class SystemNodeGroupProps:
     context: ClusterContext
@@ -31,15 +32,25 @@ class SystemNodeGroup(Construct):
         plan = props.plan
         cluster_name = props.context.cluster_name
         name = names.system_node_group_name(cluster_name)
-        template = NodeLaunchTemplate(self, "template", props=NodeLaunchTemplateProps(name=name, root_volume_gib=plan.root_volume_gib))
+        template = NodeLaunchTemplate(
+            self, "template", props=NodeLaunchTemplateProps(name=name, root_volume_gib=plan.root_volume_gib)
+        )
         self.node_group = aws.EksNodeGroup(
-            self, "this", cluster_name=cluster_name, node_group_name_prefix=f"{name}-",
-            node_role_arn=props.node_role_arn, subnet_ids=props.subnet_ids,
+            self,
+            "this",
+            cluster_name=cluster_name,
+            node_group_name_prefix=f"{name}-",
+            node_role_arn=props.node_role_arn,
+            subnet_ids=props.subnet_ids,
             # The control plane's version, at the newest AMI EKS has for it (why: modules/gpu_node_group.py).
             version=props.context.kubernetes_version,
-            instance_types=list(plan.instance_types), ami_type=plan.ami_type, capacity_type=plan.capacity_type,
+            instance_types=list(plan.instance_types),
+            ami_type=plan.ami_type,
+            capacity_type=plan.capacity_type,
             scaling_config=aws.EksNodeGroupScalingConfig(
-                min_size=plan.scaling.min_size, max_size=plan.scaling.max_size, desired_size=plan.scaling.desired_size,
+                min_size=plan.scaling.min_size,
+                max_size=plan.scaling.max_size,
+                desired_size=plan.scaling.desired_size,
             ),
             update_config=aws.EksNodeGroupUpdateConfig(max_unavailable=1),
             # EKS replaces a node whose monitoring agent reports a fault it cannot recover.

@@ -66,8 +66,17 @@ DCGM_LEVEL_TESTS = {
     1: ("software",),
     2: ("software", "memory", "pcie"),
     3: ("software", "memory", "pcie", "diagnostic", "targeted_stress", "targeted_power", "memory_bandwidth"),
-    4: ("software", "memory", "pcie", "diagnostic", "targeted_stress", "targeted_power", "memory_bandwidth",
-        "memtest", "pulse_test"),
+    4: (
+        "software",
+        "memory",
+        "pcie",
+        "diagnostic",
+        "targeted_stress",
+        "targeted_power",
+        "memory_bandwidth",
+        "memtest",
+        "pulse_test",
+    ),
 }
 DCGM_TIMEOUT_SECONDS = 1800  # level 2 takes 2.5 to 10.5 minutes on 8 GPUs (awsome-distributed-training 1-dcgm-diag-l2.sh)
 
@@ -101,6 +110,7 @@ class ActError(Exception):
 # Expectations: what a healthy node of this group has.
 # ---------------------------------------------------------------------------
 
+
 @dataclass(frozen=True, kw_only=True)
 class Expectations:
     accelerator_kind: str  # nvidia or neuron
@@ -114,11 +124,13 @@ class Expectations:
 
     def steps(self) -> tuple[str, ...]:
         """The collect steps these expectations judge, in the order collect runs them."""
-        wanted = {"nvidia_smi": self.accelerator_kind == "nvidia",
-                  "dcgm": self.accelerator_kind == "nvidia" and self.dcgm_level > 0,
-                  "fi_info": self.efa_interfaces > 0,
-                  "nccl": self.accelerator_kind == "nvidia" and self.nccl_min_busbw_gbps is not None,
-                  "neuron_ls": self.accelerator_kind == "neuron"}
+        wanted = {
+            "nvidia_smi": self.accelerator_kind == "nvidia",
+            "dcgm": self.accelerator_kind == "nvidia" and self.dcgm_level > 0,
+            "fi_info": self.efa_interfaces > 0,
+            "nccl": self.accelerator_kind == "nvidia" and self.nccl_min_busbw_gbps is not None,
+            "neuron_ls": self.accelerator_kind == "neuron",
+        }
         return tuple(step for step in STEPS if wanted[step])
 
 
@@ -137,20 +149,28 @@ def expectations_from(values: Mapping[str, Any], source: str) -> Expectations:
         return lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= low
 
     if values.get("accelerator_kind") not in KINDS:
-        raise UsageError(f"{source}: field 'accelerator_kind': one of {', '.join(KINDS)}, "
-                         f"got {values.get('accelerator_kind')!r}")
+        raise UsageError(f"{source}: field 'accelerator_kind': one of {', '.join(KINDS)}, got {values.get('accelerator_kind')!r}")
     if values.get("accelerators") is None:
         raise UsageError(f"{source}: field 'accelerators' is required: the node's GPU or Neuron device count")
     need("accelerators", integer(1), "a whole number of at least 1")
     need("accelerator_model", lambda v: isinstance(v, str) and v.strip() != "", "a non-empty string")
     need("accelerator_memory_gib", integer(1), "a whole number of GiB of at least 1")
     need("efa_interfaces", integer(0), "a whole number of at least 0")
-    need("efa_provider", lambda v: isinstance(v, str) and re.fullmatch(r"[a-z0-9_;-]+", v) is not None,
-         "a libfabric provider name such as efa")
-    need("dcgm_level", lambda v: isinstance(v, int) and not isinstance(v, bool) and (v == 0 or v in DCGM_LEVEL_TESTS),
-         "0 (off) or a dcgmi diag level 1 to 4")
-    need("nccl_min_busbw_gbps", lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0,
-         "a bus bandwidth in GB/s above 0")
+    need(
+        "efa_provider",
+        lambda v: isinstance(v, str) and re.fullmatch(r"[a-z0-9_;-]+", v) is not None,
+        "a libfabric provider name such as efa",
+    )
+    need(
+        "dcgm_level",
+        lambda v: isinstance(v, int) and not isinstance(v, bool) and (v == 0 or v in DCGM_LEVEL_TESTS),
+        "0 (off) or a dcgmi diag level 1 to 4",
+    )
+    need(
+        "nccl_min_busbw_gbps",
+        lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0,
+        "a bus bandwidth in GB/s above 0",
+    )
     expect = Expectations(**{k: v for k, v in values.items() if v is not None})
     if expect.accelerator_kind == "nvidia":
         if not expect.accelerator_model:
@@ -159,8 +179,7 @@ def expectations_from(values: Mapping[str, Any], source: str) -> Expectations:
             raise UsageError(f"{source}: field 'accelerator_memory_gib' is for neuron only")
     else:
         if expect.accelerator_memory_gib is None:
-            raise UsageError(f"{source}: field 'accelerator_memory_gib' is required for neuron: "
-                             "the memory of one Neuron device")
+            raise UsageError(f"{source}: field 'accelerator_memory_gib' is required for neuron: the memory of one Neuron device")
         for name in ("accelerator_model", "nccl_min_busbw_gbps"):
             if getattr(expect, name) is not None:
                 raise UsageError(f"{source}: field '{name}' is for nvidia only")
@@ -172,6 +191,7 @@ def expectations_from(values: Mapping[str, Any], source: str) -> Expectations:
 # ---------------------------------------------------------------------------
 # Collect: run the tools and keep what they said.
 # ---------------------------------------------------------------------------
+
 
 @dataclass(frozen=True, kw_only=True)
 class StepResult:
@@ -210,8 +230,7 @@ def read_results(results: Path) -> dict[str, StepResult]:
                 code = int(status)
             except ValueError:
                 error = f"unreadable exit status {status!r} in {exit_file.name}"
-        found[step] = StepResult(stdout=text("stdout"), stderr=text("stderr"), exit_code=code,
-                                 timed_out=timed_out, error=error)
+        found[step] = StepResult(stdout=text("stdout"), stderr=text("stderr"), exit_code=code, timed_out=timed_out, error=error)
     return found
 
 
@@ -226,8 +245,7 @@ class Tools:
     nccl_sizes: tuple[str, str] = ("1G", "4G")  # peak busbw needs large messages (nccl-tests#212)
 
 
-STEP_TIMEOUTS_SECONDS = {"nvidia_smi": 120, "dcgm": DCGM_TIMEOUT_SECONDS, "fi_info": 60, "nccl": 900,
-                         "neuron_ls": 120}
+STEP_TIMEOUTS_SECONDS = {"nvidia_smi": 120, "dcgm": DCGM_TIMEOUT_SECONDS, "fi_info": 60, "nccl": 900, "neuron_ls": 120}
 
 
 def step_command(step: str, expect: Expectations, tools: Tools) -> list[str]:
@@ -241,8 +259,20 @@ def step_command(step: str, expect: Expectations, tools: Tools) -> list[str]:
         low, high = tools.nccl_sizes
         # One process drives every GPU (-g), with data checking on (-c 1) so a corrupt sum shows
         # in the #wrong column (nccl-tests README, "Arguments").
-        return [*tools.nccl_launcher, tools.all_reduce_perf, "-b", low, "-e", high, "-f", "2",
-                "-g", str(expect.accelerators), "-c", "1"]
+        return [
+            *tools.nccl_launcher,
+            tools.all_reduce_perf,
+            "-b",
+            low,
+            "-e",
+            high,
+            "-f",
+            "2",
+            "-g",
+            str(expect.accelerators),
+            "-c",
+            "1",
+        ]
     if step == "neuron_ls":
         # neuron-ls --json-output, -j (Neuron LS User Guide); Neuron 2.34 replaces it with
         # --output-format json, so a newer image needs --neuron-ls pointing at a wrapper.
@@ -253,8 +283,15 @@ def step_command(step: str, expect: Expectations, tools: Tools) -> list[str]:
 def run_tool(argv: list[str], timeout: float, env: Mapping[str, str] | None = None) -> StepResult:
     """Run argv in its own process group, so a timeout also ends what it started (mpirun's ranks)."""
     try:
-        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                errors="replace", start_new_session=True, env=dict(env) if env else None)
+        proc = subprocess.Popen(
+            argv,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            errors="replace",
+            start_new_session=True,
+            env=dict(env) if env else None,
+        )
     except OSError as error:
         return StepResult(stdout="", stderr="", exit_code=None, error=f"{argv[0]}: {error.strerror or error}")
     try:
@@ -266,8 +303,15 @@ def run_tool(argv: list[str], timeout: float, env: Mapping[str, str] | None = No
     return StepResult(stdout=out, stderr=err, exit_code=proc.returncode)
 
 
-def collect(results: Path, expect: Expectations, tools: Tools, *, skip: tuple[str, ...] = (),
-            timeouts: Mapping[str, float] = STEP_TIMEOUTS_SECONDS, log: Callable[[str], None] = print) -> list[str]:
+def collect(
+    results: Path,
+    expect: Expectations,
+    tools: Tools,
+    *,
+    skip: tuple[str, ...] = (),
+    timeouts: Mapping[str, float] = STEP_TIMEOUTS_SECONDS,
+    log: Callable[[str], None] = print,
+) -> list[str]:
     """Run every step the expectations need except `skip`; returns the steps run."""
     results.mkdir(parents=True, exist_ok=True)
     ran = []
@@ -300,17 +344,20 @@ def dcgm_init_command(level: int, results_dir: str, timeout_seconds: int = DCGM_
     if level not in DCGM_LEVEL_TESTS:
         raise UsageError(f"dcgm level: one of {', '.join(map(str, DCGM_LEVEL_TESTS))}, got {level!r}")
     d = shlex.quote(results_dir.rstrip("/") or "/")
-    script = (f"timeout -k 30 {int(timeout_seconds)} dcgmi diag -r {level} -j >{d}/dcgm.stdout 2>{d}/dcgm.stderr; "
-              "rc=$?; "
-              # GNU timeout exits 124 when it stopped the command, 137 when it had to kill it.
-              f'if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then echo timeout; else echo "$rc"; fi >{d}/dcgm.exit; '
-              "exit 0")
+    script = (
+        f"timeout -k 30 {int(timeout_seconds)} dcgmi diag -r {level} -j >{d}/dcgm.stdout 2>{d}/dcgm.stderr; "
+        "rc=$?; "
+        # GNU timeout exits 124 when it stopped the command, 137 when it had to kill it.
+        f'if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then echo timeout; else echo "$rc"; fi >{d}/dcgm.exit; '
+        "exit 0"
+    )
     return ["/bin/sh", "-c", script]
 
 
 # ---------------------------------------------------------------------------
 # Decide: pure judgement of the saved output against the expectations.
 # ---------------------------------------------------------------------------
+
 
 class Unparseable(Exception):
     pass
@@ -364,8 +411,7 @@ def parse_dcgm(text: str) -> tuple[dict[str, DcgmTest], str | None]:
             for result in test.get("results") or []:
                 if result.get("status") != "Pass" and result.get("status") != "Skip":
                     where = f"{result.get('entity_group', 'entity')} {result.get('entity_id', '?')}"
-                    warnings = ("; ".join(w.get("warning", "") for w in result.get("warnings") or [])
-                                or result.get("status", ""))
+                    warnings = "; ".join(w.get("warning", "") for w in result.get("warnings") or []) or result.get("status", "")
                     failures.append(f"{where}: {warnings}")
             status = (test.get("test_summary") or {}).get("status", "")
             tests[test.get("name", "")] = DcgmTest(name=test.get("name", ""), status=status, failures=tuple(failures))
@@ -399,8 +445,9 @@ def parse_fi_info(text: str) -> list[FabricEntry]:
     for entry in entries:
         if "domain" not in entry or "type" not in entry:
             raise Unparseable(f"provider {entry['provider']!r} has no domain or type")
-        parsed.append(FabricEntry(provider=entry["provider"], fabric=entry.get("fabric", ""),
-                                  domain=entry["domain"], ep_type=entry["type"]))
+        parsed.append(
+            FabricEntry(provider=entry["provider"], fabric=entry.get("fabric", ""), domain=entry["domain"], ep_type=entry["type"])
+        )
     return parsed
 
 
@@ -448,8 +495,15 @@ def parse_all_reduce(text: str) -> tuple[list[NcclRow], float | None, int | None
         if len(tokens) < 13 or not tokens[0].isdigit() or not tokens[1].isdigit():
             continue
         try:
-            rows.append(NcclRow(size=int(tokens[0]), busbw_out=float(tokens[7]), wrong_out=int(float(tokens[8])),
-                                busbw_in=float(tokens[11]), wrong_in=int(float(tokens[12]))))
+            rows.append(
+                NcclRow(
+                    size=int(tokens[0]),
+                    busbw_out=float(tokens[7]),
+                    wrong_out=int(float(tokens[8])),
+                    busbw_in=float(tokens[11]),
+                    wrong_in=int(float(tokens[12])),
+                )
+            )
         except ValueError:
             raise Unparseable(f"table row has a field that is not a number: {stripped[:120]!r}") from None
     return rows, avg, oob
@@ -493,16 +547,31 @@ def _gpu_checks(results: Mapping[str, StepResult], expect: Expectations) -> list
         except Unparseable as error:
             problem = f"nvidia-smi output unparseable: {error}"
     if problem:
-        return [_check("gpu_count", False, None, expect.accelerators, problem),
-                _check("gpu_model", False, None, expect.accelerator_model, problem)]
+        return [
+            _check("gpu_count", False, None, expect.accelerators, problem),
+            _check("gpu_model", False, None, expect.accelerator_model, problem),
+        ]
     names = sorted({g.name for g in gpus})
     wrong = [f"{g.index} {g.bus_id} {g.name}" for g in gpus if g.name != expect.accelerator_model]
     return [
-        _check("gpu_count", len(gpus) == expect.accelerators, len(gpus), expect.accelerators,
-               f"{len(gpus)} GPUs: {_listing([g.bus_id for g in gpus])}"),
-        _check("gpu_model", bool(gpus) and not wrong, names, expect.accelerator_model,
-               f"not {expect.accelerator_model}: {_listing(wrong, 3)}" if wrong else f"all {expect.accelerator_model}"
-               if gpus else "no GPU listed"),
+        _check(
+            "gpu_count",
+            len(gpus) == expect.accelerators,
+            len(gpus),
+            expect.accelerators,
+            f"{len(gpus)} GPUs: {_listing([g.bus_id for g in gpus])}",
+        ),
+        _check(
+            "gpu_model",
+            bool(gpus) and not wrong,
+            names,
+            expect.accelerator_model,
+            f"not {expect.accelerator_model}: {_listing(wrong, 3)}"
+            if wrong
+            else f"all {expect.accelerator_model}"
+            if gpus
+            else "no GPU listed",
+        ),
     ]
 
 
@@ -520,9 +589,13 @@ def _dcgm_check(results: Mapping[str, StepResult], expect: Expectations) -> dict
         tests, runtime_error = parse_dcgm(result.stdout)
     except Unparseable as error:
         tail = (result.stderr.strip().splitlines() or [""])[-1][:200]
-        return _check("dcgm_diag", False, None, expected,
-                      f"dcgmi output unparseable (exit {result.exit_code}): {error}"
-                      + (f"; stderr: {tail}" if tail else ""))
+        return _check(
+            "dcgm_diag",
+            False,
+            None,
+            expected,
+            f"dcgmi output unparseable (exit {result.exit_code}): {error}" + (f"; stderr: {tail}" if tail else ""),
+        )
     figure = {name: test.status for name, test in tests.items()}
     if runtime_error:
         return _check("dcgm_diag", False, figure, expected, f"dcgmi runtime error: {runtime_error}")
@@ -532,8 +605,13 @@ def _dcgm_check(results: Mapping[str, StepResult], expect: Expectations) -> dict
     problems += [f"{t.name}: {t.status}" + (f" ({'; '.join(t.failures)})" if t.failures else "") for t in bad]
     if not problems and result.exit_code != 0:
         problems.append(f"dcgmi exited {result.exit_code} although every test passed")
-    return _check("dcgm_diag", not problems, figure, expected,
-                  "; ".join(problems) if problems else f"level {level}: {', '.join(required)} passed")
+    return _check(
+        "dcgm_diag",
+        not problems,
+        figure,
+        expected,
+        "; ".join(problems) if problems else f"level {level}: {', '.join(required)} passed",
+    )
 
 
 def _nccl_checks(results: Mapping[str, StepResult], expect: Expectations) -> list[dict[str, Any]]:
@@ -551,22 +629,31 @@ def _nccl_checks(results: Mapping[str, StepResult], expect: Expectations) -> lis
             problem = f"all_reduce_perf output unparseable: {error}"
         if problem is None and not rows:
             said = (results["nccl"].stderr.strip() or results["nccl"].stdout.strip()).splitlines()
-            problem = (f"all_reduce_perf printed no result rows (exit {results['nccl'].exit_code})"
-                       + (f": {said[-1][:200]}" if said else ""))
+            problem = f"all_reduce_perf printed no result rows (exit {results['nccl'].exit_code})" + (
+                f": {said[-1][:200]}" if said else ""
+            )
     if problem:
-        return [_check("nccl_busbw", False, None, f">= {floor} GB/s", problem),
-                _check("nccl_correctness", False, None, "0 wrong elements", problem)]
+        return [
+            _check("nccl_busbw", False, None, f">= {floor} GB/s", problem),
+            _check("nccl_correctness", False, None, "0 wrong elements", problem),
+        ]
     peak_row = max(rows, key=lambda r: max(r.busbw_out, r.busbw_in))
     peak = max(peak_row.busbw_out, peak_row.busbw_in)
     wrong = sum(r.wrong_out + r.wrong_in for r in rows)
     # Published per-type figures are peaks at large sizes, so the largest busbw in the table is
     # what meets the floor; the average depends on the size range and is shown for reference.
-    busbw = _check("nccl_busbw", peak >= floor, peak, f">= {floor} GB/s",
-                   f"peak {peak} GB/s at {peak_row.size} B; # Avg bus bandwidth {avg}")
+    busbw = _check(
+        "nccl_busbw", peak >= floor, peak, f">= {floor} GB/s", f"peak {peak} GB/s at {peak_row.size} B; # Avg bus bandwidth {avg}"
+    )
     code = results["nccl"].exit_code
-    correct = _check("nccl_correctness", wrong == 0 and oob == 0 and code == 0, wrong, "0 wrong elements",
-                     f"#wrong total {wrong}; # Out of bounds values {oob if oob is not None else 'not printed'}"
-                     + (f"; all_reduce_perf exited {code}" if code else ""))
+    correct = _check(
+        "nccl_correctness",
+        wrong == 0 and oob == 0 and code == 0,
+        wrong,
+        "0 wrong elements",
+        f"#wrong total {wrong}; # Out of bounds values {oob if oob is not None else 'not printed'}"
+        + (f"; all_reduce_perf exited {code}" if code else ""),
+    )
     return [busbw, correct]
 
 
@@ -574,8 +661,7 @@ def _efa_checks(results: Mapping[str, StepResult], expect: Expectations) -> list
     result = results.get("fi_info")
     # `fi_info -p efa` exits 1 with "fi_getinfo: -61" when it finds no EFA device: that is a
     # count of 0, not a broken tool.
-    none_found = (result is not None and result.exit_code not in (None, 0)
-                  and "fi_getinfo: -61" in result.stderr + result.stdout)
+    none_found = result is not None and result.exit_code not in (None, 0) and "fi_getinfo: -61" in result.stderr + result.stdout
     problem = None if none_found else _tool_problem(results, "fi_info")
     entries: list[FabricEntry] = []
     if problem is None and not none_found:
@@ -585,8 +671,10 @@ def _efa_checks(results: Mapping[str, StepResult], expect: Expectations) -> list
         except Unparseable as error:
             problem = f"fi_info output unparseable: {error}"
     if problem:
-        return [_check("efa_count", False, None, expect.efa_interfaces, problem),
-                _check("efa_provider", False, None, expect.efa_provider, problem)]
+        return [
+            _check("efa_count", False, None, expect.efa_interfaces, problem),
+            _check("efa_provider", False, None, expect.efa_provider, problem),
+        ]
     devices = efa_devices(entries)
     providers = sorted({e.provider for e in entries})
     # NCCL's OFI plugin needs a reliable-datagram endpoint from the provider itself on every
@@ -594,11 +682,21 @@ def _efa_checks(results: Mapping[str, StepResult], expect: Expectations) -> list
     native_rdm = set(efa_devices([e for e in entries if e.provider == expect.efa_provider and e.ep_type == "FI_EP_RDM"]))
     without = [d for d in devices if d not in native_rdm]
     return [
-        _check("efa_count", len(devices) == expect.efa_interfaces, len(devices), expect.efa_interfaces,
-               f"{len(devices)} EFA devices: {_listing(devices) if devices else 'none (fi_getinfo: -61)'}"),
-        _check("efa_provider", providers == [expect.efa_provider] and not without, providers, expect.efa_provider,
-               f"providers listed: {', '.join(providers) or 'none'}"
-               + (f"; no {expect.efa_provider} FI_EP_RDM on {_listing(without, 4)}" if without else "")),
+        _check(
+            "efa_count",
+            len(devices) == expect.efa_interfaces,
+            len(devices),
+            expect.efa_interfaces,
+            f"{len(devices)} EFA devices: {_listing(devices) if devices else 'none (fi_getinfo: -61)'}",
+        ),
+        _check(
+            "efa_provider",
+            providers == [expect.efa_provider] and not without,
+            providers,
+            expect.efa_provider,
+            f"providers listed: {', '.join(providers) or 'none'}"
+            + (f"; no {expect.efa_provider} FI_EP_RDM on {_listing(without, 4)}" if without else ""),
+        ),
     ]
 
 
@@ -611,16 +709,28 @@ def _neuron_checks(results: Mapping[str, StepResult], expect: Expectations) -> l
         except Unparseable as error:
             problem = f"neuron-ls output unparseable: {error}"
     if problem:
-        return [_check("neuron_count", False, None, expect.accelerators, problem),
-                _check("neuron_memory", False, None, expect.accelerator_memory_gib, problem)]
+        return [
+            _check("neuron_count", False, None, expect.accelerators, problem),
+            _check("neuron_memory", False, None, expect.accelerator_memory_gib, problem),
+        ]
     # memory_size is bytes (Neuron LS User Guide: 103079215104 on trn2, 96 GiB).
     sizes = [round(d.get("memory_size", 0) / 2**30) for d in devices]
     off = [f"device {d['neuron_device']}: {s} GiB" for d, s in zip(devices, sizes) if s != expect.accelerator_memory_gib]
     return [
-        _check("neuron_count", len(devices) == expect.accelerators, len(devices), expect.accelerators,
-               f"{len(devices)} Neuron devices"),
-        _check("neuron_memory", bool(devices) and not off, sorted(set(sizes)), expect.accelerator_memory_gib,
-               "; ".join(off) if off else f"every device {expect.accelerator_memory_gib} GiB" if devices else "no device"),
+        _check(
+            "neuron_count",
+            len(devices) == expect.accelerators,
+            len(devices),
+            expect.accelerators,
+            f"{len(devices)} Neuron devices",
+        ),
+        _check(
+            "neuron_memory",
+            bool(devices) and not off,
+            sorted(set(sizes)),
+            expect.accelerator_memory_gib,
+            "; ".join(off) if off else f"every device {expect.accelerator_memory_gib} GiB" if devices else "no device",
+        ),
     ]
 
 
@@ -642,13 +752,13 @@ def decide(results: Mapping[str, StepResult], expect: Expectations) -> dict[str,
     if expect.efa_interfaces:
         checks += _efa_checks(results, expect)
     failed = [c["name"] for c in checks if not c["passed"]]
-    return {"passed": bool(checks) and not failed, "failed_checks": failed, "checks": checks,
-            "expectations": asdict(expect)}
+    return {"passed": bool(checks) and not failed, "failed_checks": failed, "checks": checks, "expectations": asdict(expect)}
 
 
 # ---------------------------------------------------------------------------
 # Act: Kubernetes (in-cluster API, service-account token) and EC2 Auto Scaling (Pod Identity).
 # ---------------------------------------------------------------------------
+
 
 @dataclass(frozen=True, kw_only=True)
 class Taint:
@@ -660,8 +770,7 @@ class Taint:
     def parse(cls, text: str) -> Taint:
         m = re.fullmatch(r"([A-Za-z0-9./_-]+)=([A-Za-z0-9._-]*):(NoSchedule|PreferNoSchedule|NoExecute)", text or "")
         if not m:
-            raise UsageError("--taint: KEY=VALUE:EFFECT with EFFECT NoSchedule, PreferNoSchedule or NoExecute, "
-                             f"got {text!r}")
+            raise UsageError(f"--taint: KEY=VALUE:EFFECT with EFFECT NoSchedule, PreferNoSchedule or NoExecute, got {text!r}")
         return cls(key=m.group(1), value=m.group(2), effect=m.group(3))
 
     def matches(self, taint: Mapping[str, Any]) -> bool:
@@ -675,8 +784,9 @@ def _pointer(name: str) -> str:
     return name.replace("~", "~0").replace("/", "~1")  # RFC 6901
 
 
-def _request(url: str, *, method: str, headers: Mapping[str, str], body: bytes | None,
-             context: ssl.SSLContext | None) -> tuple[int, bytes]:
+def _request(
+    url: str, *, method: str, headers: Mapping[str, str], body: bytes | None, context: ssl.SSLContext | None
+) -> tuple[int, bytes]:
     request = urllib.request.Request(url, data=body, method=method, headers=dict(headers))
     try:
         with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT_SECONDS, context=context) as response:
@@ -715,8 +825,11 @@ class KubeClient:
             if not host or not port:
                 raise UsageError("Kubernetes API: KUBERNETES_SERVICE_HOST/PORT unset (not in a pod?); pass --kube-api URL")
             api = f"https://[{host}]:{port}" if ":" in host else f"https://{host}:{port}"
-        return cls(base_url=api.rstrip("/"), token_file=token_file or SERVICE_ACCOUNT_DIR / "token",
-                   ca_file=ca_file or SERVICE_ACCOUNT_DIR / "ca.crt")
+        return cls(
+            base_url=api.rstrip("/"),
+            token_file=token_file or SERVICE_ACCOUNT_DIR / "token",
+            ca_file=ca_file or SERVICE_ACCOUNT_DIR / "ca.crt",
+        )
 
     def call(self, method: str, path: str, body: Any = None, content_type: str = "application/json") -> Any:
         # The projected token is rotated by the kubelet, so it is read for every request.
@@ -727,8 +840,9 @@ class KubeClient:
             headers["Content-Type"] = content_type
         context = ssl.create_default_context(cafile=str(self.ca_file))
         what = f"{method} {path}"
-        status, raw = _with_retries(lambda: _request(self.base_url + path, method=method, headers=headers,
-                                                     body=data, context=context), what)
+        status, raw = _with_retries(
+            lambda: _request(self.base_url + path, method=method, headers=headers, body=data, context=context), what
+        )
         try:
             answer = json.loads(raw) if raw else {}
         except json.JSONDecodeError:
@@ -763,30 +877,45 @@ def pod_identity_credentials(environ: Mapping[str, str]) -> AwsCredentials:
     uri = environ.get("AWS_CONTAINER_CREDENTIALS_FULL_URI")
     token_file = environ.get("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")
     if not uri or not token_file:
-        raise ActError("no Pod Identity credentials: AWS_CONTAINER_CREDENTIALS_FULL_URI and "
-                       "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE are unset; is there a Pod Identity association "
-                       "for this pod's service account?")
+        raise ActError(
+            "no Pod Identity credentials: AWS_CONTAINER_CREDENTIALS_FULL_URI and "
+            "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE are unset; is there a Pod Identity association "
+            "for this pod's service account?"
+        )
     host = urllib.parse.urlsplit(uri).hostname or ""
     try:
         loopback = ipaddress.ip_address(host).is_loopback
     except ValueError:
         loopback = False
     if not loopback and host not in CREDENTIAL_HOSTS:
-        raise ActError(f"AWS_CONTAINER_CREDENTIALS_FULL_URI host {host!r} is neither loopback nor the Pod Identity "
-                       f"agent ({', '.join(CREDENTIAL_HOSTS)}); refusing to send the pod's token there")
+        raise ActError(
+            f"AWS_CONTAINER_CREDENTIALS_FULL_URI host {host!r} is neither loopback nor the Pod Identity "
+            f"agent ({', '.join(CREDENTIAL_HOSTS)}); refusing to send the pod's token there"
+        )
     token = Path(token_file).read_text().strip()
-    status, raw = _with_retries(lambda: _request(uri, method="GET", headers={"Authorization": token}, body=None,
-                                                 context=None), f"GET {uri}")
+    status, raw = _with_retries(
+        lambda: _request(uri, method="GET", headers={"Authorization": token}, body=None, context=None), f"GET {uri}"
+    )
     try:
         answer = json.loads(raw)
-        return AwsCredentials(access_key_id=answer["AccessKeyId"], secret_access_key=answer["SecretAccessKey"],
-                              session_token=answer.get("Token"))
+        return AwsCredentials(
+            access_key_id=answer["AccessKeyId"], secret_access_key=answer["SecretAccessKey"], session_token=answer.get("Token")
+        )
     except (ValueError, KeyError, TypeError):
         raise ActError(f"GET {uri}: HTTP {status}: no AccessKeyId/SecretAccessKey in {raw[:200]!r}") from None
 
 
-def sigv4_headers(*, method: str, url: str, body: bytes, region: str, service: str, credentials: AwsCredentials,
-                  amz_date: str, content_type: str) -> dict[str, str]:
+def sigv4_headers(
+    *,
+    method: str,
+    url: str,
+    body: bytes,
+    region: str,
+    service: str,
+    credentials: AwsCredentials,
+    amz_date: str,
+    content_type: str,
+) -> dict[str, str]:
     """Headers that sign the request with Signature Version 4 (IAM User Guide, "Create a signed
     AWS API request"): canonical request, string to sign, derived key, signature."""
     parts = urllib.parse.urlsplit(url)
@@ -796,18 +925,28 @@ def sigv4_headers(*, method: str, url: str, body: bytes, region: str, service: s
     names = sorted(signed)
     canonical_headers = "".join(f"{name}:{' '.join(signed[name].split())}\n" for name in names)
     signed_headers = ";".join(names)
-    canonical_request = "\n".join([method, urllib.parse.quote(parts.path or "/", safe="/~"), parts.query,
-                                   canonical_headers, signed_headers, hashlib.sha256(body).hexdigest()])
+    canonical_request = "\n".join(
+        [
+            method,
+            urllib.parse.quote(parts.path or "/", safe="/~"),
+            parts.query,
+            canonical_headers,
+            signed_headers,
+            hashlib.sha256(body).hexdigest(),
+        ]
+    )
     scope = f"{amz_date[:8]}/{region}/{service}/aws4_request"
-    string_to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope,
-                                hashlib.sha256(canonical_request.encode()).hexdigest()])
+    string_to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope, hashlib.sha256(canonical_request.encode()).hexdigest()])
     key = ("AWS4" + credentials.secret_access_key).encode()
     for part in (amz_date[:8], region, service, "aws4_request"):
         key = hmac.new(key, part.encode(), hashlib.sha256).digest()
     signature = hmac.new(key, string_to_sign.encode(), hashlib.sha256).hexdigest()
-    headers = {"Content-Type": content_type, "X-Amz-Date": amz_date,
-               "Authorization": f"AWS4-HMAC-SHA256 Credential={credentials.access_key_id}/{scope}, "
-                                f"SignedHeaders={signed_headers}, Signature={signature}"}
+    headers = {
+        "Content-Type": content_type,
+        "X-Amz-Date": amz_date,
+        "Authorization": f"AWS4-HMAC-SHA256 Credential={credentials.access_key_id}/{scope}, "
+        f"SignedHeaders={signed_headers}, Signature={signature}",
+    }
     if credentials.session_token:
         headers["X-Amz-Security-Token"] = credentials.session_token
     return headers
@@ -818,19 +957,34 @@ def autoscaling_endpoint(region: str) -> str:
     return f"https://autoscaling.{region}.{suffix}/"
 
 
-def set_instance_unhealthy(instance_id: str, *, region: str, endpoint: str, credentials: AwsCredentials,
-                           now: datetime.datetime) -> None:
+def set_instance_unhealthy(
+    instance_id: str, *, region: str, endpoint: str, credentials: AwsCredentials, now: datetime.datetime
+) -> None:
     """autoscaling:SetInstanceHealth HealthStatus=Unhealthy, ShouldRespectGracePeriod=false: the group
     terminates and replaces the instance now, not after its health check grace period
     (EC2 Auto Scaling API Reference, "SetInstanceHealth")."""
-    body = urllib.parse.urlencode({"Action": "SetInstanceHealth", "Version": AUTOSCALING_API_VERSION,
-                                   "InstanceId": instance_id, "HealthStatus": "Unhealthy",
-                                   "ShouldRespectGracePeriod": "false"}).encode()
-    headers = sigv4_headers(method="POST", url=endpoint, body=body, region=region, service="autoscaling",
-                            credentials=credentials, amz_date=now.strftime("%Y%m%dT%H%M%SZ"),
-                            content_type="application/x-www-form-urlencoded; charset=utf-8")
-    status, raw = _with_retries(lambda: _request(endpoint, method="POST", headers=headers, body=body, context=None),
-                                f"SetInstanceHealth {instance_id}")
+    body = urllib.parse.urlencode(
+        {
+            "Action": "SetInstanceHealth",
+            "Version": AUTOSCALING_API_VERSION,
+            "InstanceId": instance_id,
+            "HealthStatus": "Unhealthy",
+            "ShouldRespectGracePeriod": "false",
+        }
+    ).encode()
+    headers = sigv4_headers(
+        method="POST",
+        url=endpoint,
+        body=body,
+        region=region,
+        service="autoscaling",
+        credentials=credentials,
+        amz_date=now.strftime("%Y%m%dT%H%M%SZ"),
+        content_type="application/x-www-form-urlencoded; charset=utf-8",
+    )
+    status, raw = _with_retries(
+        lambda: _request(endpoint, method="POST", headers=headers, body=body, context=None), f"SetInstanceHealth {instance_id}"
+    )
     if status != 200:
         code = message = None
         try:
@@ -843,8 +997,7 @@ def set_instance_unhealthy(instance_id: str, *, region: str, endpoint: str, cred
 
 
 def _figures(verdict: Mapping[str, Any]) -> str:
-    return json.dumps({c.get("name", "?"): c.get("figure") for c in verdict["checks"]}, separators=(",", ":"),
-                      sort_keys=True)
+    return json.dumps({c.get("name", "?"): c.get("figure") for c in verdict["checks"]}, separators=(",", ":"), sort_keys=True)
 
 
 def _set_metadata(node: Mapping[str, Any], section: str, values: Mapping[str, str]) -> list[dict[str, Any]]:
@@ -862,8 +1015,10 @@ def pass_operations(node: Mapping[str, Any], verdict: Mapping[str, Any], taint: 
     ops: list[dict[str, Any]] = []
     for index, existing in enumerate(node.get("spec", {}).get("taints") or []):
         if taint.matches(existing):
-            ops += [{"op": "test", "path": f"/spec/taints/{index}", "value": existing},
-                    {"op": "remove", "path": f"/spec/taints/{index}"}]
+            ops += [
+                {"op": "test", "path": f"/spec/taints/{index}", "value": existing},
+                {"op": "remove", "path": f"/spec/taints/{index}"},
+            ]
             break
     ops += _set_metadata(node, "labels", {taint.key: "passed"})
     ops += _set_metadata(node, "annotations", {f"{taint.key}-checked-at": now, f"{taint.key}-figures": _figures(verdict)})
@@ -879,8 +1034,15 @@ def fail_operations(node: Mapping[str, Any], verdict: Mapping[str, Any], taint: 
     elif not any(taint.matches(t) for t in taints):
         ops.append({"op": "add", "path": "/spec/taints/-", "value": taint.as_object()})
     ops += _set_metadata(node, "labels", {taint.key: "failed"})
-    ops += _set_metadata(node, "annotations", {f"{taint.key}-checked-at": now, f"{taint.key}-figures": _figures(verdict),
-                                                f"{taint.key}-failed-checks": ",".join(failed_checks(verdict))})
+    ops += _set_metadata(
+        node,
+        "annotations",
+        {
+            f"{taint.key}-checked-at": now,
+            f"{taint.key}-figures": _figures(verdict),
+            f"{taint.key}-failed-checks": ",".join(failed_checks(verdict)),
+        },
+    )
     return ops
 
 
@@ -895,10 +1057,14 @@ def verdict_passed(verdict: Mapping[str, Any]) -> bool:
 
 
 def failure_message(verdict: Mapping[str, Any]) -> str:
-    parts = [f"{c.get('name')} failed: figure {json.dumps(c.get('figure'))}, expected {json.dumps(c.get('expected'))}: "
-             f"{c.get('detail')}" for c in verdict["checks"] if c.get("passed") is not True]
+    parts = [
+        f"{c.get('name')} failed: figure {json.dumps(c.get('figure'))}, expected {json.dumps(c.get('expected'))}: "
+        f"{c.get('detail')}"
+        for c in verdict["checks"]
+        if c.get("passed") is not True
+    ]
     message = "; ".join(parts) or "no check ran"
-    return message if len(message) <= EVENT_MESSAGE_LIMIT else message[:EVENT_MESSAGE_LIMIT - 3] + "..."
+    return message if len(message) <= EVENT_MESSAGE_LIMIT else message[: EVENT_MESSAGE_LIMIT - 3] + "..."
 
 
 def node_event(node: Mapping[str, Any], verdict: Mapping[str, Any], now: datetime.datetime) -> dict[str, Any]:
@@ -908,13 +1074,18 @@ def node_event(node: Mapping[str, Any], verdict: Mapping[str, Any], now: datetim
     name = node["metadata"]["name"]
     stamp = now.strftime("%Y-%m-%dT%H:%M:%SZ")
     return {
-        "apiVersion": "v1", "kind": "Event",
+        "apiVersion": "v1",
+        "kind": "Event",
         # <object>.<unix nanoseconds in hex>, as client-go's recorder names events (tools/record/event.go).
         "metadata": {"name": f"{name}.{int(now.timestamp() * 1e9):x}", "namespace": EVENT_NAMESPACE},
         "involvedObject": {"apiVersion": "v1", "kind": "Node", "name": name, "uid": node["metadata"].get("uid", "")},
-        "reason": EVENT_REASON, "type": "Warning", "message": failure_message(verdict),
+        "reason": EVENT_REASON,
+        "type": "Warning",
+        "message": failure_message(verdict),
         "source": {"component": "gpu-eks-health-check", "host": name},
-        "firstTimestamp": stamp, "lastTimestamp": stamp, "count": 1,
+        "firstTimestamp": stamp,
+        "lastTimestamp": stamp,
+        "count": 1,
     }
 
 
@@ -922,8 +1093,7 @@ def instance_id(node: Mapping[str, Any]) -> str:
     provider_id = node.get("spec", {}).get("providerID", "")
     m = PROVIDER_ID.match(provider_id)
     if not m:
-        raise ActError(f"node {node['metadata']['name']}: spec.providerID {provider_id!r} "
-                       "is not aws:///<zone>/<instance id>")
+        raise ActError(f"node {node['metadata']['name']}: spec.providerID {provider_id!r} is not aws:///<zone>/<instance id>")
     return m.group(1)
 
 
@@ -936,14 +1106,22 @@ class AwsTarget:
 
 def report_unhealthy(node: Mapping[str, Any], aws: AwsTarget, now: datetime.datetime) -> str:
     instance = instance_id(node)
-    set_instance_unhealthy(instance, region=aws.region, endpoint=aws.endpoint,
-                           credentials=pod_identity_credentials(aws.environ), now=now)
+    set_instance_unhealthy(
+        instance, region=aws.region, endpoint=aws.endpoint, credentials=pod_identity_credentials(aws.environ), now=now
+    )
     return instance
 
 
-def act(verdict: Mapping[str, Any], *, node_name: str, taint: Taint, kube: KubeClient, aws: AwsTarget,
-        now: Callable[[], datetime.datetime] = lambda: datetime.datetime.now(datetime.timezone.utc),
-        log: Callable[[str], None] = print) -> None:
+def act(
+    verdict: Mapping[str, Any],
+    *,
+    node_name: str,
+    taint: Taint,
+    kube: KubeClient,
+    aws: AwsTarget,
+    now: Callable[[], datetime.datetime] = lambda: datetime.datetime.now(datetime.timezone.utc),
+    log: Callable[[str], None] = print,
+) -> None:
     """Apply the verdict to the node. A failed node is never untainted: only the pass branch
     removes the taint, and only when every check passed."""
     passed = verdict_passed(verdict)
@@ -964,8 +1142,7 @@ def act(verdict: Mapping[str, Any], *, node_name: str, taint: Taint, kube: KubeC
     if passed:
         log(f"check_node: node {node_name} passed: startup taint {taint.key} removed, labelled {taint.key}=passed")
         return
-    log(f"check_node: node {node_name} failed {', '.join(failed_checks(verdict))}: labelled {taint.key}=failed, "
-        "taint kept")
+    log(f"check_node: node {node_name} failed {', '.join(failed_checks(verdict))}: labelled {taint.key}=failed, taint kept")
     kube.create_event(node_event(node, verdict, now()))
     instance = report_unhealthy(node, aws, now())
     log(f"check_node: instance {instance} set Unhealthy in its Auto Scaling group")
@@ -976,8 +1153,14 @@ def act(verdict: Mapping[str, Any], *, node_name: str, taint: Taint, kube: KubeC
 # ---------------------------------------------------------------------------
 
 EXPECTATION_FLAGS = {
-    "accelerator_kind": str, "accelerators": int, "accelerator_model": str, "accelerator_memory_gib": int,
-    "efa_interfaces": int, "efa_provider": str, "dcgm_level": int, "nccl_min_busbw_gbps": float,
+    "accelerator_kind": str,
+    "accelerators": int,
+    "accelerator_model": str,
+    "accelerator_memory_gib": int,
+    "efa_interfaces": int,
+    "efa_provider": str,
+    "dcgm_level": int,
+    "nccl_min_busbw_gbps": float,
 }
 
 
@@ -1016,14 +1199,21 @@ def _tools(args: argparse.Namespace) -> Tools:
     sizes = tuple(args.nccl_sizes.split(":")) if args.nccl_sizes else Tools.nccl_sizes
     if len(sizes) != 2 or not all(re.fullmatch(r"\d+[KMG]?", s) for s in sizes):
         raise UsageError(f"--nccl-sizes: MIN:MAX such as 1G:4G, got {args.nccl_sizes!r}")
-    return Tools(nvidia_smi=args.nvidia_smi, dcgmi=args.dcgmi, fi_info=args.fi_info,
-                 all_reduce_perf=args.all_reduce_perf, neuron_ls=args.neuron_ls,
-                 nccl_launcher=tuple(shlex.split(args.nccl_launcher or "")), nccl_sizes=sizes)
+    return Tools(
+        nvidia_smi=args.nvidia_smi,
+        dcgmi=args.dcgmi,
+        fi_info=args.fi_info,
+        all_reduce_perf=args.all_reduce_perf,
+        neuron_ls=args.neuron_ls,
+        nccl_launcher=tuple(shlex.split(args.nccl_launcher or "")),
+        nccl_sizes=sizes,
+    )
 
 
 def _add_collect(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--skip", action="append", default=[], choices=STEPS,
-                        help="a step collected elsewhere (dcgm, by the DCGM init container)")
+    parser.add_argument(
+        "--skip", action="append", default=[], choices=STEPS, help="a step collected elsewhere (dcgm, by the DCGM init container)"
+    )
     for name, default in asdict(Tools()).items():
         if name not in ("nccl_launcher", "nccl_sizes"):
             parser.add_argument("--" + name.replace("_", "-"), default=default, help=f"(default {default})")
@@ -1034,8 +1224,11 @@ def _add_collect(parser: argparse.ArgumentParser) -> None:
 def _add_act(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--node", default=os.environ.get("NODE_NAME"), help="node name (default $NODE_NAME)")
     parser.add_argument("--taint", required=True, help="the startup taint, KEY=VALUE:EFFECT; KEY is also the label")
-    parser.add_argument("--region", default=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION"),
-                        help="the cluster's region (default $AWS_REGION)")
+    parser.add_argument(
+        "--region",
+        default=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION"),
+        help="the cluster's region (default $AWS_REGION)",
+    )
     parser.add_argument("--autoscaling-endpoint", help="default https://autoscaling.<region>.amazonaws.com/")
     parser.add_argument("--kube-api", help="default https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT")
     parser.add_argument("--kube-token-file", type=Path, help=f"default {SERVICE_ACCOUNT_DIR}/token")
@@ -1049,8 +1242,9 @@ def _act_targets(args: argparse.Namespace) -> tuple[Taint, KubeClient, AwsTarget
         raise UsageError("--region: the cluster's region is required (or set $AWS_REGION)")
     taint = Taint.parse(args.taint)
     kube = KubeClient.in_cluster(api=args.kube_api, token_file=args.kube_token_file, ca_file=args.kube_ca_file)
-    aws = AwsTarget(region=args.region, endpoint=args.autoscaling_endpoint or autoscaling_endpoint(args.region),
-                    environ=dict(os.environ))
+    aws = AwsTarget(
+        region=args.region, endpoint=args.autoscaling_endpoint or autoscaling_endpoint(args.region), environ=dict(os.environ)
+    )
     return taint, kube, aws
 
 
@@ -1103,10 +1297,12 @@ def run(args: argparse.Namespace) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="check_node.py", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    for name, helptext in (("collect", "run the tools, save raw output and exit codes"),
-                           ("decide", "judge the saved output; write verdict.json; exit 1 on fail"),
-                           ("act", "apply verdict.json to the node"),
-                           ("run", "collect, decide, act, then wait for the pod's deletion")):
+    for name, helptext in (
+        ("collect", "run the tools, save raw output and exit codes"),
+        ("decide", "judge the saved output; write verdict.json; exit 1 on fail"),
+        ("act", "apply verdict.json to the node"),
+        ("run", "collect, decide, act, then wait for the pod's deletion"),
+    ):
         sub = commands.add_parser(name, help=helptext)
         sub.add_argument("--results", type=Path, required=True, help="the results directory (an emptyDir)")
         if name in ("collect", "decide", "run"):

@@ -23,10 +23,19 @@ def build_app(plan: ClusterPlan, outdir: str | None = None) -> App:
     cluster = ClusterStack(app, plan.stack_name("cluster"), plan=plan, network=network)
     if plan.platform.releases:
         cp = cluster.control_plane
-        platform = PlatformStack(app, plan.stack_name("platform"), plan=plan, cluster=ClusterAccessProps(
-            cluster_name=cp.name, endpoint=cp.endpoint, certificate_authority_data=cp.certificate_authority_data,
-            region=plan.region, auth=plan.platform.auth,
-        ), inputs=cluster.inputs)
+        platform = PlatformStack(
+            app,
+            plan.stack_name("platform"),
+            plan=plan,
+            cluster=ClusterAccessProps(
+                cluster_name=cp.name,
+                endpoint=cp.endpoint,
+                certificate_authority_data=cp.certificate_authority_data,
+                region=plan.region,
+                auth=plan.platform.auth,
+            ),
+            inputs=cluster.inputs,
+        )
         # Explicit as well as implied by the references: `cdktf deploy '*'` must
         # never start Helm before the node groups exist.
         platform.add_dependency(cluster)

@@ -41,13 +41,20 @@ def state_backend(stack: TerraformStack, plan: ClusterPlan, role: StackRole) -> 
         LocalBackend(stack, path=f"{LOCAL_STATE_DIR}/{stack.node.id}.tfstate")
     elif isinstance(backend, S3BackendPlan):
         S3Backend(
-            stack, bucket=backend.bucket, key=backend.key(role), region=backend.region,
-            encrypt=True, kms_key_id=backend.kms_key_id, dynamodb_table=backend.dynamodb_table,
+            stack,
+            bucket=backend.bucket,
+            key=backend.key(role),
+            region=backend.region,
+            encrypt=True,
+            kms_key_id=backend.kms_key_id,
+            dynamodb_table=backend.dynamodb_table,
         )
         if backend.use_lockfile:
             stack.add_override("terraform.backend.s3.use_lockfile", True)
     elif isinstance(backend, CloudBackendPlan):
         CloudBackend(
-            stack, hostname=backend.hostname, organization=backend.organization,
+            stack,
+            hostname=backend.hostname,
+            organization=backend.organization,
             workspaces=NamedCloudWorkspace(backend.workspace(role), backend.project),
         )

@@ -18,12 +18,20 @@ class NetworkStack(TerraformStack):
         aws_access(self, plan)
         self.network = network = Network(self, "network", props=NetworkProps(plan=plan.network))
         TerraformOutput(self, "vpc_id", value=network.vpc.id, description="VPC id")
-        TerraformOutput(self, "private_subnet_ids", value=network.private_subnet_ids, description="Private subnets, one per AZ, for nodes")
-        TerraformOutput(self, "public_subnet_ids", value=network.public_subnet_ids, description="Public subnets, for NAT gateways and internet-facing load balancers")
+        TerraformOutput(
+            self, "private_subnet_ids", value=network.private_subnet_ids, description="Private subnets, one per AZ, for nodes"
+        )
+        TerraformOutput(
+            self,
+            "public_subnet_ids",
+            value=network.public_subnet_ids,
+            description="Public subnets, for NAT gateways and internet-facing load balancers",
+        )
 
     @property
     def refs(self) -> NetworkRefs:
         return NetworkRefs(
-            vpc_id=self.network.vpc.id, private_subnet_ids=self.network.private_subnet_ids,
+            vpc_id=self.network.vpc.id,
+            private_subnet_ids=self.network.private_subnet_ids,
             subnet_ids_by_zone={zone: [subnet.id] for zone, subnet in self.network.private_subnets.items()},
         )

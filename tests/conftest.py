@@ -46,6 +46,7 @@ def unavailable(reason: str):
 # Configuration variants: one example file with a few keys changed.
 # ---------------------------------------------------------------------------
 
+
 class _Delete:
     def __repr__(self) -> str:
         return "DELETE"
@@ -107,6 +108,7 @@ def config_variant(tmp_path_factory):
 # Whole-app synths.
 # ---------------------------------------------------------------------------
 
+
 class Synth:
     """The synthesized output of one configuration: stack name -> parsed cdk.tf.json."""
 
@@ -137,9 +139,7 @@ def synth_config(config_file: str | Path, tmp_root: Path) -> Synth:
 
         outdir = tmp_root / f"{len(_CACHE)}-{Path(config_file).stem}"
         build_app(build_plan(load_config(CONFIG_DIR / config_file).config), outdir=str(outdir)).synth()
-        stacks = {
-            d.name: json.loads((d / "cdk.tf.json").read_text()) for d in sorted((outdir / "stacks").iterdir())
-        }
+        stacks = {d.name: json.loads((d / "cdk.tf.json").read_text()) for d in sorted((outdir / "stacks").iterdir())}
         _CACHE[config_file] = Synth(outdir, stacks)
     return _CACHE[config_file]
 
@@ -161,6 +161,7 @@ def plan_for(config_file: str | Path):
 # ---------------------------------------------------------------------------
 # The placement table (tests/unit/test_placement.py fills it).
 # ---------------------------------------------------------------------------
+
 
 def pytest_terminal_summary(terminalreporter):
     placement = sys.modules.get("tests.placement")

@@ -57,6 +57,7 @@ GENERATED_SUFFIX = "generated"
 # The scheduler's filters.
 # ---------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Taint:
     key: str
@@ -125,8 +126,7 @@ def affinity_matches(pod: dict, labels: dict[str, str]) -> bool:
     selector = pod.get("nodeSelector") or {}
     if any(labels.get(k) != v for k, v in selector.items()):
         return False
-    required = (((pod.get("affinity") or {}).get("nodeAffinity") or {})
-                .get("requiredDuringSchedulingIgnoredDuringExecution"))
+    required = ((pod.get("affinity") or {}).get("nodeAffinity") or {}).get("requiredDuringSchedulingIgnoredDuringExecution")
     if required is None:
         return True
     return any(term_matches(term, labels) for term in required.get("nodeSelectorTerms") or [])
@@ -146,6 +146,7 @@ def why_not(pod: dict, node: "Node") -> str | None:
 # ---------------------------------------------------------------------------
 # Node groups of the synthesized cluster stack.
 # ---------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Node:
@@ -172,7 +173,7 @@ class NodeGroup:
 
     @property
     def accelerator(self) -> str | None:
-        """"nvidia", "neuron" or None, from the catalog (not from the project's labels)."""
+        """ "nvidia", "neuron" or None, from the catalog (not from the project's labels)."""
         kinds = {getattr(catalog.lookup(t), "accelerator_kind", None) for t in self.instance_types}
         return kinds.pop() if len(kinds) == 1 else None
 
@@ -242,6 +243,7 @@ def _resolver(stacks: dict[str, dict]):
         def cluster_name(m):
             found = by_stack.get(m["head"])
             return found["name"] if found else m[0]
+
         return re.sub(r"\$\{(?P<head>aws_eks_cluster\.[\w-]+)\.name\}", cluster_name, value)
 
     return resource, text
@@ -275,20 +277,28 @@ def node_groups(stacks: dict[str, dict]) -> list[NodeGroup]:
             subnets = group.get("subnet_ids") or []
             zones = {_subnet_zone(resource(s)) for s in subnets} if isinstance(subnets, list) else {None}
             interfaces = template.get("network_interfaces") or []
-            out.append(NodeGroup(
-                group=short, node_group_name=name, instance_types=types,
-                capacity_type=group.get("capacity_type", "ON_DEMAND"), ami_type=group.get("ami_type", ""),
-                zone=zones.pop() if len(zones) == 1 else None,
-                efa=any(i.get("interface_type") in ("efa", "efa-only") for i in interfaces),
-                labels=dict(group.get("labels") or {}),
-                taints=tuple(Taint(t["key"], t.get("value") or "", EKS_EFFECTS[t["effect"]]) for t in group.get("taint") or ()),
-            ))
+            out.append(
+                NodeGroup(
+                    group=short,
+                    node_group_name=name,
+                    instance_types=types,
+                    capacity_type=group.get("capacity_type", "ON_DEMAND"),
+                    ami_type=group.get("ami_type", ""),
+                    zone=zones.pop() if len(zones) == 1 else None,
+                    efa=any(i.get("interface_type") in ("efa", "efa-only") for i in interfaces),
+                    labels=dict(group.get("labels") or {}),
+                    taints=tuple(
+                        Taint(t["key"], t.get("value") or "", EKS_EFFECTS[t["effect"]]) for t in group.get("taint") or ()
+                    ),
+                )
+            )
     return sorted(out, key=lambda g: (g.group != SYSTEM, g.group))
 
 
 # ---------------------------------------------------------------------------
 # Workloads in rendered objects.
 # ---------------------------------------------------------------------------
+
 
 @dataclass(frozen=True, kw_only=True)
 class Workload:
@@ -316,21 +326,36 @@ def workloads(source: str, obj: dict) -> list[Workload]:
     if kind in POD_TEMPLATE_KINDS:
         return [Workload(source=source, kind=kind, name=name, pod=_placement(spec["template"].get("spec") or {}))]
     if kind == "CronJob":
-        return [Workload(source=source, kind=kind, name=name,
-                         pod=_placement(spec["jobTemplate"]["spec"]["template"].get("spec") or {}))]
+        return [
+            Workload(
+                source=source, kind=kind, name=name, pod=_placement(spec["jobTemplate"]["spec"]["template"].get("spec") or {})
+            )
+        ]
     if kind == "Pod":
         return [Workload(source=source, kind=kind, name=name, pod=_placement(spec))]
     if kind in OPERATOR_KINDS:
         return [Workload(source=source, kind=kind, name=name, pod=_placement(spec))]
     if kind == "ClusterTrainingRuntime":
-        return [Workload(source=source, kind=kind, name=f"{name}/{job['name']}",
-                         pod=_placement(job["template"]["spec"]["template"].get("spec") or {}))
-                for job in spec["template"]["spec"]["replicatedJobs"]]
+        return [
+            Workload(
+                source=source,
+                kind=kind,
+                name=f"{name}/{job['name']}",
+                pod=_placement(job["template"]["spec"]["template"].get("spec") or {}),
+            )
+            for job in spec["template"]["spec"]["replicatedJobs"]
+        ]
     if kind == "ResourceFlavor":
         # Kueue puts a flavor's nodeLabels into the nodeSelector, and its tolerations into the
         # tolerations, of every pod it admits on that flavor (Kueue docs, "Resource Flavor").
-        return [Workload(source=source, kind=kind, name=name,
-                         pod=_placement({"nodeSelector": spec.get("nodeLabels"), "tolerations": spec.get("tolerations")}))]
+        return [
+            Workload(
+                source=source,
+                kind=kind,
+                name=name,
+                pod=_placement({"nodeSelector": spec.get("nodeLabels"), "tolerations": spec.get("tolerations")}),
+            )
+        ]
     return []
 
 
@@ -394,8 +419,9 @@ def _only(source, kind, name, where, why):
 
 
 def _controller(source, kind, name):
-    return Expect(source=source, kind=kind, name=name, where="system", exactly=False,
-                  why="a controller: it needs a system node to run on")
+    return Expect(
+        source=source, kind=kind, name=name, where="system", exactly=False, why="a controller: it needs a system node to run on"
+    )
 
 
 NO_WINDOWS = "Windows nodes only; this project makes no Windows node group"
@@ -403,33 +429,84 @@ NO_WINDOWS = "Windows nodes only; this project makes no Windows node group"
 # workload without one fails test_every_workload_has_an_expectation.
 EXPECTATIONS: tuple[Expect, ...] = (
     # Device plugins: exactly the groups that have the device.
-    _only("release nvidia-device-plugin", "DaemonSet", "nvidia-device-plugin", "nvidia-al2023",
-          "advertises nvidia.com/gpu; Bottlerocket's NVIDIA variant runs its own plugin"),
-    _only("release nvidia-device-plugin", "DaemonSet", "nvidia-device-plugin-mps-control-daemon", "nowhere",
-          "runs only on nodes labelled nvidia.com/mps.capable=true, which only an MPS sharing config sets; none is set"),
-    _only("release aws-efa-k8s-device-plugin", "DaemonSet", "aws-efa-k8s-device-plugin", "efa",
-          "advertises vpc.amazonaws.com/efa"),
+    _only(
+        "release nvidia-device-plugin",
+        "DaemonSet",
+        "nvidia-device-plugin",
+        "nvidia-al2023",
+        "advertises nvidia.com/gpu; Bottlerocket's NVIDIA variant runs its own plugin",
+    ),
+    _only(
+        "release nvidia-device-plugin",
+        "DaemonSet",
+        "nvidia-device-plugin-mps-control-daemon",
+        "nowhere",
+        "runs only on nodes labelled nvidia.com/mps.capable=true, which only an MPS sharing config sets; none is set",
+    ),
+    _only(
+        "release aws-efa-k8s-device-plugin", "DaemonSet", "aws-efa-k8s-device-plugin", "efa", "advertises vpc.amazonaws.com/efa"
+    ),
     _only("release neuron-helm-chart", "DaemonSet", "neuron-device-plugin", "neuron", "advertises aws.amazon.com/neuron"),
     # Node agents: on every accelerated node (and the system nodes).
-    _agent("add-on eks-node-monitoring-agent", "DaemonSet", "eks-node-monitoring-agent", "accelerated",
-           "reports the node conditions node auto repair acts on"),
-    _only("add-on eks-node-monitoring-agent", "DaemonSet", "dcgm-server", "nvidia",
-          "the agent's GPU health checks (XID, ECC, NVLink) read DCGM through it"),
+    _agent(
+        "add-on eks-node-monitoring-agent",
+        "DaemonSet",
+        "eks-node-monitoring-agent",
+        "accelerated",
+        "reports the node conditions node auto repair acts on",
+    ),
+    _only(
+        "add-on eks-node-monitoring-agent",
+        "DaemonSet",
+        "dcgm-server",
+        "nvidia",
+        "the agent's GPU health checks (XID, ECC, NVLink) read DCGM through it",
+    ),
     _agent("add-on amazon-cloudwatch-observability", "DaemonSet", "fluent-bit", "accelerated", "container logs"),
     _only("add-on amazon-cloudwatch-observability", "DaemonSet", "fluent-bit-windows", "nowhere", NO_WINDOWS),
-    _agent("add-on amazon-cloudwatch-observability", "AmazonCloudWatchAgent", "cloudwatch-agent", "accelerated",
-           "node, pod, GPU and EFA metrics; the GPU alarms read them"),
+    _agent(
+        "add-on amazon-cloudwatch-observability",
+        "AmazonCloudWatchAgent",
+        "cloudwatch-agent",
+        "accelerated",
+        "node, pod, GPU and EFA metrics; the GPU alarms read them",
+    ),
     _only("add-on amazon-cloudwatch-observability", "AmazonCloudWatchAgent", "cloudwatch-agent-windows", "nowhere", NO_WINDOWS),
-    _only("add-on amazon-cloudwatch-observability", "AmazonCloudWatchAgent", "cloudwatch-agent-windows-container-insights",
-          "nowhere", NO_WINDOWS),
-    _only("add-on amazon-cloudwatch-observability", "DcgmExporter", "dcgm-exporter", "nvidia",
-          "the GPU metrics the CloudWatch agent publishes and the alarms watch"),
-    _only("add-on amazon-cloudwatch-observability", "NeuronMonitor", "neuron-monitor", "neuron",
-          "the Neuron metrics the CloudWatch agent publishes"),
-    _agent("add-on aws-mountpoint-s3-csi-driver", "DaemonSet", "s3-csi-node", "accelerated",
-           "mounts the checkpoint bucket into the training pods on their node"),
-    _agent("add-on aws-fsx-csi-driver", "DaemonSet", "fsx-csi-node", "accelerated",
-           "mounts the Lustre file system into the training pods on their node"),
+    _only(
+        "add-on amazon-cloudwatch-observability",
+        "AmazonCloudWatchAgent",
+        "cloudwatch-agent-windows-container-insights",
+        "nowhere",
+        NO_WINDOWS,
+    ),
+    _only(
+        "add-on amazon-cloudwatch-observability",
+        "DcgmExporter",
+        "dcgm-exporter",
+        "nvidia",
+        "the GPU metrics the CloudWatch agent publishes and the alarms watch",
+    ),
+    _only(
+        "add-on amazon-cloudwatch-observability",
+        "NeuronMonitor",
+        "neuron-monitor",
+        "neuron",
+        "the Neuron metrics the CloudWatch agent publishes",
+    ),
+    _agent(
+        "add-on aws-mountpoint-s3-csi-driver",
+        "DaemonSet",
+        "s3-csi-node",
+        "accelerated",
+        "mounts the checkpoint bucket into the training pods on their node",
+    ),
+    _agent(
+        "add-on aws-fsx-csi-driver",
+        "DaemonSet",
+        "fsx-csi-node",
+        "accelerated",
+        "mounts the Lustre file system into the training pods on their node",
+    ),
     # Controllers.
     _controller("release kubeflow-trainer", "Deployment", "kubeflow-trainer-controller-manager"),
     _controller("release kubeflow-trainer", "Deployment", "jobset-controller"),
@@ -440,14 +517,26 @@ EXPECTATIONS: tuple[Expect, ...] = (
     _controller("add-on aws-fsx-csi-driver", "Deployment", "fsx-csi-controller"),
     # Training: a group's runtimes and Kueue flavor put pods on that group and no other.
     _only("release training-runtimes", "ClusterTrainingRuntime", "torch-{group}/node", "own", "torch-<group> trains on <group>"),
-    _only("release training-runtimes", "ClusterTrainingRuntime", "mpi-{group}/node", "own", "mpi-<group>'s workers run on <group>"),
-    _only("release training-runtimes", "ClusterTrainingRuntime", "mpi-{group}/launcher", "own",
-          "mpi-<group>'s launcher tolerates <group>'s taints and is pinned beside its workers"),
+    _only(
+        "release training-runtimes", "ClusterTrainingRuntime", "mpi-{group}/node", "own", "mpi-<group>'s workers run on <group>"
+    ),
+    _only(
+        "release training-runtimes",
+        "ClusterTrainingRuntime",
+        "mpi-{group}/launcher",
+        "own",
+        "mpi-<group>'s launcher tolerates <group>'s taints and is pinned beside its workers",
+    ),
     _only("release queues", "ResourceFlavor", "{group}", "own", "a job admitted on flavor <group> runs on <group>"),
     # The health gate: on a group's nodes until they pass (test_node_health_check.py places it on
     # pending and failed nodes).
-    _only("release node-health-check", "DaemonSet", "health-check-{group}", "nowhere",
-          "it leaves a node once the node passed, and a job only meets passed nodes"),
+    _only(
+        "release node-health-check",
+        "DaemonSet",
+        "health-check-{group}",
+        "nowhere",
+        "it leaves a node once the node passed, and a job only meets passed nodes",
+    ),
 )
 
 
@@ -490,8 +579,9 @@ def judge(workload: Workload, groups: list[NodeGroup]) -> Verdict:
     else:
         missing = sorted(expected - fits)
         if missing:
-            problems.append("cannot run on " + ", ".join(f"{g} ({t}: {where[(g, t)]})" for g, t in missing)
-                            + f"; it should ({expect.why})")
+            problems.append(
+                "cannot run on " + ", ".join(f"{g} ({t}: {where[(g, t)]})" for g, t in missing) + f"; it should ({expect.why})"
+            )
         extra = sorted(fits - expected)
         if expect.exactly and extra:
             problems.append("also runs on " + ", ".join(f"{g} ({t})" for g, t in extra) + f"; it should not ({expect.why})")
@@ -503,6 +593,7 @@ def judge(workload: Workload, groups: list[NodeGroup]) -> Verdict:
 # ---------------------------------------------------------------------------
 # The table `make test` prints.
 # ---------------------------------------------------------------------------
+
 
 def _cell(verdict: Verdict, group: NodeGroup) -> str:
     fits = [t for t in group.instance_types if verdict.where[(group.group, t)] is None]

@@ -69,6 +69,7 @@ class RenderError(Exception):
 # What EKS installs as add-ons, and how.
 # ---------------------------------------------------------------------------
 
+
 @dataclass(frozen=True, kw_only=True)
 class AddonChart:
     chart: str
@@ -82,18 +83,23 @@ class AddonChart:
 # issues" for the monitoring agent in kube-system; "Amazon CloudWatch Observability agent" for
 # amazon-cloudwatch; the Mountpoint and FSx CSI driver add-on pages for kube-system).
 ADDONS = {
-    "eks-node-monitoring-agent": AddonChart(chart="eks-node-monitoring-agent", version="1.7.0",
-                                             namespace=names.KUBE_SYSTEM_NAMESPACE),
+    "eks-node-monitoring-agent": AddonChart(
+        chart="eks-node-monitoring-agent", version="1.7.0", namespace=names.KUBE_SYSTEM_NAMESPACE
+    ),
     # The chart refuses to render without clusterName and region (its templates: ".Values.clusterName
     # is required"); the add-on takes neither as configuration, so EKS fills them in: the CloudWatch
     # user guide installs the add-on with only --cluster-name, and the Helm chart with
     # --set clusterName=... --set region=... ("Install the CloudWatch agent with the Amazon
     # CloudWatch Observability EKS add-on or the Helm chart"; the chart's README, line 17).
-    "amazon-cloudwatch-observability": AddonChart(chart="amazon-cloudwatch-observability", version="6.4.0",
-                                                   namespace=names.CLOUDWATCH_NAMESPACE,
-                                                   eks_values=("clusterName", "region")),
-    "aws-mountpoint-s3-csi-driver": AddonChart(chart="aws-mountpoint-s3-csi-driver", version="2.7.0",
-                                                namespace=names.KUBE_SYSTEM_NAMESPACE),
+    "amazon-cloudwatch-observability": AddonChart(
+        chart="amazon-cloudwatch-observability",
+        version="6.4.0",
+        namespace=names.CLOUDWATCH_NAMESPACE,
+        eks_values=("clusterName", "region"),
+    ),
+    "aws-mountpoint-s3-csi-driver": AddonChart(
+        chart="aws-mountpoint-s3-csi-driver", version="2.7.0", namespace=names.KUBE_SYSTEM_NAMESPACE
+    ),
     "aws-fsx-csi-driver": AddonChart(chart="aws-fsx-csi-driver", version="1.17.0", namespace=names.KUBE_SYSTEM_NAMESPACE),
 }
 NOT_RENDERED_ADDONS = {
@@ -104,14 +110,17 @@ NOT_RENDERED_ADDONS = {
 }
 # Releases whose chart the reference does not hold, and why.
 NOT_RENDERED_CHARTS = {
-    charts.NEURON.name: (f"neuron-helm-chart {charts.NEURON.version} is not in the reference charts: its pin could not be "
-                         "confirmed from any upstream snapshot (cluster_config/charts.py, NEURON; reference SOURCES.md)"),
+    charts.NEURON.name: (
+        f"neuron-helm-chart {charts.NEURON.version} is not in the reference charts: its pin could not be "
+        "confirmed from any upstream snapshot (cluster_config/charts.py, NEURON; reference SOURCES.md)"
+    ),
 }
 
 
 # ---------------------------------------------------------------------------
 # One helm template.
 # ---------------------------------------------------------------------------
+
 
 @dataclass(frozen=True, kw_only=True)
 class HelmInput:
@@ -125,8 +134,16 @@ class HelmInput:
     sets: tuple[tuple[str, str, str], ...] = ()  # (flag, name, value): --set, --set-string, --set-literal
 
     def key(self) -> str:
-        payload = json.dumps([self.release, self.namespace, _tree_hash(self.chart_dir), self.kube_version,
-                              list(self.values), [list(s) for s in self.sets]])
+        payload = json.dumps(
+            [
+                self.release,
+                self.namespace,
+                _tree_hash(self.chart_dir),
+                self.kube_version,
+                list(self.values),
+                [list(s) for s in self.sets],
+            ]
+        )
         return hashlib.sha256(payload.encode()).hexdigest()
 
     def args(self, values_files: list[Path]) -> list[str]:
@@ -156,10 +173,11 @@ def _run_helm(command: str, given: HelmInput, extra: tuple[str, ...]) -> str:
         args = given.args(files)
         if command == "lint":
             args = args[1:]  # helm lint takes no release name
-        proc = subprocess.run([str(helm()), command, *args, *extra], capture_output=True, text=True,
-                              timeout=HELM_TIMEOUT_SECONDS)
+        proc = subprocess.run([str(helm()), command, *args, *extra], capture_output=True, text=True, timeout=HELM_TIMEOUT_SECONDS)
     if proc.returncode != 0:
-        raise RenderError(f"helm {command} {given.release} ({given.chart_dir}) failed:\n{proc.stderr.strip() or proc.stdout.strip()}")
+        raise RenderError(
+            f"helm {command} {given.release} ({given.chart_dir}) failed:\n{proc.stderr.strip() or proc.stdout.strip()}"
+        )
     return proc.stdout
 
 
@@ -253,6 +271,7 @@ def normalized(text: str) -> str:
 # From a synth to helm inputs.
 # ---------------------------------------------------------------------------
 
+
 @dataclass(frozen=True, kw_only=True)
 class Source:
     """What a render is of: a Helm release of the platform stack, or an EKS add-on."""
@@ -314,8 +333,9 @@ def _set_flag(kind: str) -> str:
 def release_input(stack_dir: Path, release: dict, kube_version: str) -> tuple[Source, HelmInput | None, str | None]:
     """A platform-stack helm_release as helm input; or None and why it cannot be rendered."""
     local = "repository" not in release
-    source = Source(kind="helm_release", name=release["name"], chart=release["chart"], version=release.get("version"),
-                    local=local)
+    source = Source(
+        kind="helm_release", name=release["name"], chart=release["chart"], version=release.get("version"), local=local
+    )
     if local:
         directory = (stack_dir / release["chart"]).resolve()
         if not (directory / "Chart.yaml").is_file():
@@ -325,8 +345,10 @@ def release_input(stack_dir: Path, release: dict, kube_version: str) -> tuple[So
             return source, None, NOT_RENDERED_CHARTS[release["chart"]]
         directory = chart_dir(release["chart"], str(release["version"]))
         if directory is None:
-            raise RenderError(f"{source}: chart {release['chart']} {release['version']} is not in the upstream "
-                              f"reference ({require_reference() / 'charts'})")
+            raise RenderError(
+                f"{source}: chart {release['chart']} {release['version']} is not in the upstream "
+                f"reference ({require_reference() / 'charts'})"
+            )
     values = tuple(release.get("values") or ())
     for text in values:
         if TERRAFORM_EXPRESSION.search(text):
@@ -338,8 +360,14 @@ def release_input(stack_dir: Path, release: dict, kube_version: str) -> tuple[So
         if TERRAFORM_EXPRESSION.search(value):
             value = _placeholder(entry["name"], kind)
         sets.append((_set_flag(kind), entry["name"], value))
-    given = HelmInput(release=release["name"], namespace=release.get("namespace", "default"), chart_dir=directory,
-                      kube_version=kube_version, values=values, sets=tuple(sets))
+    given = HelmInput(
+        release=release["name"],
+        namespace=release.get("namespace", "default"),
+        chart_dir=directory,
+        kube_version=kube_version,
+        values=values,
+        sets=tuple(sets),
+    )
     return source, given, None
 
 
@@ -428,8 +456,16 @@ def render_config(result, label: str) -> ConfigRender:
                 errors.append(error)
             else:
                 renders.append(render)
-    out = ConfigRender(config=label, cluster_name=cluster_name, region=region, kube_version=kube_version,
-                       renders=renders, not_rendered=not_rendered, errors=errors, seconds=time.monotonic() - started)
+    out = ConfigRender(
+        config=label,
+        cluster_name=cluster_name,
+        region=region,
+        kube_version=kube_version,
+        renders=renders,
+        not_rendered=not_rendered,
+        errors=errors,
+        seconds=time.monotonic() - started,
+    )
     _RENDERS[key] = out
     return out
 
@@ -442,6 +478,7 @@ def rendered_configs() -> list[ConfigRender]:
 # ---------------------------------------------------------------------------
 # Values keys that change nothing.
 # ---------------------------------------------------------------------------
+
 
 def leaves(values, path=()):
     """Paths to every scalar and list in a values tree (a map is walked into)."""
@@ -513,6 +550,7 @@ def _get(values: dict, path: tuple):
 # Is every rendered object valid?
 # ---------------------------------------------------------------------------
 
+
 def _cache_schema_reads() -> None:
     """kubernetes-validate reads its schema files from disk on every call, a version's
     _definitions.json (several MB) included, which makes a check take ~80 ms. The files are
@@ -568,10 +606,12 @@ KUEUE_WEBHOOK_KINDS = ("ClusterQueue", "Cohort", "LocalQueue", "ResourceFlavor",
 # The example TrainJobs.
 # ---------------------------------------------------------------------------
 
+
 def kustomize(directory: Path) -> list[dict]:
     """``kubectl kustomize`` of a directory, as parsed objects."""
-    proc = subprocess.run([str(kubectl()), "kustomize", str(directory)], capture_output=True, text=True,
-                          timeout=HELM_TIMEOUT_SECONDS)
+    proc = subprocess.run(
+        [str(kubectl()), "kustomize", str(directory)], capture_output=True, text=True, timeout=HELM_TIMEOUT_SECONDS
+    )
     if proc.returncode != 0:
         raise RenderError(f"kubectl kustomize {directory} failed:\n{proc.stderr.strip()}")
     return [doc for doc in yaml.load_all(proc.stdout, Loader=_LOADER) if doc]
@@ -581,14 +621,20 @@ def kustomize(directory: Path) -> list[dict]:
 # The configurations rendered: every example, and variants that switch options.
 # ---------------------------------------------------------------------------
 
+
 def _all_kinds(data: dict) -> None:
     """Every kind of group in one cluster: AL2023 NVIDIA with EFA (the default's a10g), a Spot
     group of two L4 types across zones, Bottlerocket NVIDIA, Trainium; FSx and checkpoints on;
     a team with quota on two GPU groups."""
     data["gpu_node_groups"] += [
         {"name": "l4", "instance_types": ["g6.12xlarge", "g6.24xlarge"], "capacity_type": "spot", "max_size": 2, "efa": False},
-        {"name": "l40s", "instance_type": "g6e.12xlarge", "ami_type": "bottlerocket", "max_size": 1,
-         "availability_zone": "us-west-2b"},
+        {
+            "name": "l40s",
+            "instance_type": "g6e.12xlarge",
+            "ami_type": "bottlerocket",
+            "max_size": 1,
+            "availability_zone": "us-west-2b",
+        },
         {"name": "trn1", "instance_type": "trn1.32xlarge", "max_size": 1, "availability_zone": "us-west-2a"},
     ]
     data.setdefault("storage", {})["fsx_lustre"] = {"enabled": True}
@@ -597,15 +643,18 @@ def _all_kinds(data: dict) -> None:
 
 def _p5_4xlarge(data: dict) -> None:
     """A single-GPU H100 group: a catalog type the CloudWatch chart's DCGM exporter list lacks."""
-    data["gpu_node_groups"].append({"name": "h100", "instance_type": "p5.4xlarge", "max_size": 2,
-                                    "availability_zone": "us-west-2a"})
+    data["gpu_node_groups"].append(
+        {"name": "h100", "instance_type": "p5.4xlarge", "max_size": 2, "availability_zone": "us-west-2a"}
+    )
 
 
 def _everything_off(data: dict) -> None:
     """Every optional part off: no platform stack, only the add-ons a cluster cannot do without."""
     data["training_operator"] = {"enabled": False}
-    data["platform"] = {name: {"enabled": False} for name in
-                        ("nvidia_device_plugin", "neuron_device_plugin", "efa_device_plugin", "cluster_autoscaler")}
+    data["platform"] = {
+        name: {"enabled": False}
+        for name in ("nvidia_device_plugin", "neuron_device_plugin", "efa_device_plugin", "cluster_autoscaler")
+    }
     data["queues"] = {"enabled": False}
     data["observability"] = {"cloudwatch": False, "alarm_topic": False}
     data["storage"] = {"checkpoints": {"enabled": False}, "local_nvme": "none"}

@@ -24,7 +24,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-BAD_CONFIG = "name: demo\nregion: us-west-2\nnetwork:\n  availability_zones: [us-west-2a, us-west-2b]\ngpu_node_groups:\n  - {name: a, instance_type: g5.xlarge, min_size: 2, max_size: 1}\n"
+BAD_CONFIG = (
+    "name: demo\nregion: us-west-2\nnetwork:\n  availability_zones: [us-west-2a, us-west-2b]\ngpu_node_groups:\n  - "
+    "{name: a, instance_type: g5.xlarge, min_size: 2, max_size: 1}\n"
+)
 
 
 def _children(pid: int) -> list[int]:
@@ -102,7 +105,10 @@ def main() -> int:
         for run in range(args.runs):
             for key, (label, cmd, rc) in cases.items():
                 results[key].append(measure(cmd, rc))
-                print(f"  run {run + 1}/{args.runs} {key}: {results[key][-1][0]:6.2f} s {results[key][-1][1]:7.0f} MiB", file=sys.stderr)
+                print(
+                    f"  run {run + 1}/{args.runs} {key}: {results[key][-1][0]:6.2f} s {results[key][-1][1]:7.0f} MiB",
+                    file=sys.stderr,
+                )
 
     med = {k: statistics.median(t for t, _ in v) for k, v in results.items()}
     peak = {k: max(m for _, m in v) for k, v in results.items()}
@@ -120,7 +126,10 @@ def main() -> int:
     if args.record:
         machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.platform()}"
         with open(ROOT / "BENCHMARKS.md", "a") as handle:
-            handle.write(f"\n## {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} — {args.runs} runs\n\nMachine: {machine}\n\n{report}\n")
+            handle.write(
+                f"\n## {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} — {args.runs} runs\n\nMachine: "
+                f"{machine}\n\n{report}\n"
+            )
     return 0
 
 

@@ -74,9 +74,11 @@ def karpenter_table(text: str) -> dict[str, dict]:
 
 
 def karpenter_prices(text: str) -> dict[str, float]:
-    region = text[text.index('"us-east-1": {'):]
-    region = region[:region.index("\n\t},")]
-    return {name: float(price) for name, price in re.findall(r'"([a-z0-9-]+\.[a-z0-9-]+)": ([0-9.]+)', region) if _in_families(name)}
+    region = text[text.index('"us-east-1": {') :]
+    region = region[: region.index("\n\t},")]
+    return {
+        name: float(price) for name, price in re.findall(r'"([a-z0-9-]+\.[a-z0-9-]+)": ([0-9.]+)', region) if _in_families(name)
+    }
 
 
 def network_cards(text: str) -> dict[str, int]:
@@ -100,8 +102,10 @@ def extract(karpenter: Path, vpc_cni: Path) -> dict:
         types[name] = row
     return {
         "sources": {
-            "aws/karpenter-provider-aws": {"commit": _git(karpenter, "rev-parse", "HEAD").strip(),
-                                           "files": [KARPENTER_TABLE, KARPENTER_PRICES]},
+            "aws/karpenter-provider-aws": {
+                "commit": _git(karpenter, "rev-parse", "HEAD").strip(),
+                "files": [KARPENTER_TABLE, KARPENTER_PRICES],
+            },
             "aws/amazon-vpc-cni-k8s": {"commit": _git(vpc_cni, "rev-parse", "HEAD").strip(), "files": [VPC_CNI_LIMITS]},
         },
         "families": list(FAMILIES),

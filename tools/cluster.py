@@ -51,8 +51,11 @@ REPORT_FILE = "plan-report.json"  # in the output directory: every stack's verdi
 def kubernetes_leftovers_note(plan: ClusterPlan) -> list[str]:
     """What Kubernetes made in AWS that Terraform never saw, and how to find it."""
     name, region = plan.name, plan.region
-    blocks = ("they keep the VPC, and so the network stack, from being deleted" if plan.network else
-              "they stay behind in your VPC, holding its subnets and security groups")
+    blocks = (
+        "they keep the VPC, and so the network stack, from being deleted"
+        if plan.network
+        else "they stay behind in your VPC, holding its subnets and security groups"
+    )
     return [
         "Before destroying: AWS resources that Kubernetes created are not in Terraform state, and",
         f"{blocks}. Delete them while the cluster still runs:",
@@ -69,8 +72,10 @@ def private_endpoint_note(plan: ClusterPlan, stacks: list[str], verb: str) -> li
     platform = plan.stack_name("platform")
     if plan.control_plane.endpoint_public_access or platform not in stacks:
         return []
-    return [f"The cluster's API endpoint is private: {verb} {platform} from inside the VPC (VPN, bastion or an",
-            "in-VPC runner). Its kubernetes and helm providers cannot reach the API from elsewhere."]
+    return [
+        f"The cluster's API endpoint is private: {verb} {platform} from inside the VPC (VPN, bastion or an",
+        "in-VPC runner). Its kubernetes and helm providers cannot reach the API from elsewhere.",
+    ]
 
 
 @dataclass
@@ -149,8 +154,10 @@ class ClusterTool:
 
     def plan_stack(self, stack: str) -> StackPlan:
         """terraform plan to PLAN_FILE, then the guard's verdict on `terraform show -json` of that file."""
-        code = self.run([self.terraform, "plan", "-input=false", "-lock-timeout=5m", "-detailed-exitcode",
-                         f"-out={PLAN_FILE}"], self.stack_dir(stack))
+        code = self.run(
+            [self.terraform, "plan", "-input=false", "-lock-timeout=5m", "-detailed-exitcode", f"-out={PLAN_FILE}"],
+            self.stack_dir(stack),
+        )
         if code != PLAN_CHANGES:  # 0: no changes, nothing to judge; else it did not plan
             return StackPlan(stack, code)
         shown, text = self.run.output([self.terraform, "show", "-json", PLAN_FILE], self.stack_dir(stack))
@@ -180,14 +187,17 @@ class ClusterTool:
             return
         addresses = ",".join(v.address for v in refused)
         if not self.yes and self.interactive():
-            typed = self.ask(f"\nType the address of each flagged change you accept, separated by commas "
-                             f"({len(refused)}: {addresses}): ")
+            typed = self.ask(
+                f"\nType the address of each flagged change you accept, separated by commas ({len(refused)}: {addresses}): "
+            )
             self.allow_replace |= plan_guard.allow_list(typed)
             refused = plan_guard.not_allowed(refused, self.allow_replace)
             addresses = ",".join(v.address for v in refused)
         if refused:
-            raise Refused(f"{len(refused)} flagged change(s) not allowed: {addresses}. They are listed above. "
-                          f"To apply them anyway: make deploy ALLOW_REPLACE={addresses}")
+            raise Refused(
+                f"{len(refused)} flagged change(s) not allowed: {addresses}. They are listed above. "
+                f"To apply them anyway: make deploy ALLOW_REPLACE={addresses}"
+            )
 
     def confirm(self, what: str) -> None:
         if self.yes:
@@ -207,7 +217,7 @@ class ClusterTool:
             self.say(f"\n== plan {stack}")
             self.init(stack)
             plan = self.plan_stack(stack)
-            pending = [s for s in stacks[:stacks.index(stack)] if results[s] != "no changes"]
+            pending = [s for s in stacks[: stacks.index(stack)] if results[s] != "no changes"]
             plans[stack] = plan if plan.planned else None
             if plan.code == 0:
                 results[stack] = "no changes"
@@ -228,8 +238,10 @@ class ClusterTool:
 
     def deploy(self) -> int:
         stacks = self.synth()
-        self.say(f"\nDeploying {', '.join(stacks)} in this order: each stack's plan is saved, judged, and applied "
-                 "as it was judged" + (" (--yes: without asking)." if self.yes else "."))
+        self.say(
+            f"\nDeploying {', '.join(stacks)} in this order: each stack's plan is saved, judged, and applied "
+            "as it was judged" + (" (--yes: without asking)." if self.yes else ".")
+        )
         for line in private_endpoint_note(self.plan, stacks, "deploy"):
             self.say(line)
         plans: dict[str, StackPlan | None] = {}
@@ -286,9 +298,10 @@ class ClusterTool:
 
     @staticmethod
     def _stopped(stacks: list[str], stack: str, applied: list[str], why: str) -> str:
-        after = stacks[stacks.index(stack) + 1:]
-        return (f"{stack} {why}; stopped before {', '.join(after) or 'nothing else'}"
-                + (f" ({', '.join(applied)} applied)" if applied else ""))
+        after = stacks[stacks.index(stack) + 1 :]
+        return f"{stack} {why}; stopped before {', '.join(after) or 'nothing else'}" + (
+            f" ({', '.join(applied)} applied)" if applied else ""
+        )
 
     def destroy(self) -> int:
         stacks = list(reversed(self.synth()))
@@ -306,18 +319,25 @@ class ClusterTool:
         for stack in stacks:
             self.say(f"\n== destroy {stack}")
             self.init(stack)
-            if self.run([self.terraform, "destroy", "-input=false", "-lock-timeout=5m", "-auto-approve"], self.stack_dir(stack)) != 0:
-                left = stacks[stacks.index(stack):]
-                raise Refused(f"{stack} was not destroyed; still standing: {', '.join(left)}. "
-                              "If the VPC will not delete, look for the leftovers listed above")
+            if (
+                self.run([self.terraform, "destroy", "-input=false", "-lock-timeout=5m", "-auto-approve"], self.stack_dir(stack))
+                != 0
+            ):
+                left = stacks[stacks.index(stack) :]
+                raise Refused(
+                    f"{stack} was not destroyed; still standing: {', '.join(left)}. "
+                    "If the VPC will not delete, look for the leftovers listed above"
+                )
         self.say(f"\nDestroyed {', '.join(stacks)}.")
         return 0
 
     def check_backend(self) -> int:
         kind = report.backend_type(self.plan)
         if kind == "local":
-            raise Refused(f"{self.config_path} keeps Terraform state in the local backend, which lives on this runner's disk "
-                          "and is gone when the job ends. Set backend.type to s3 or cloud first (docs/deploying.md, \"State\").")
+            raise Refused(
+                f"{self.config_path} keeps Terraform state in the local backend, which lives on this runner's disk "
+                "and is gone when the job ends. Set backend.type to s3 or cloud first (docs/deploying.md, \"State\")."
+            )
         self.say(f"{self.config_path}: state backend {kind}")
         return 0
 
@@ -327,17 +347,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("command", choices=("plan", "deploy", "destroy", "check-backend"))
     parser.add_argument("--config", default=os.environ.get("CLUSTER_CONFIG") or DEFAULT_CONFIG)
     parser.add_argument("--outdir", default="cdktf.out", type=Path)
-    parser.add_argument("--yes", action="store_true", default=os.environ.get("AUTO_APPROVE") == "1",
-                        help="do not ask (also AUTO_APPROVE=1); flagged changes still need --allow-replace")
-    parser.add_argument("--allow-replace", default=os.environ.get("ALLOW_REPLACE", ""), metavar="ADDRESSES",
-                        help="addresses of flagged changes deploy may apply, comma-separated (also ALLOW_REPLACE=...)")
+    parser.add_argument(
+        "--yes",
+        action="store_true",
+        default=os.environ.get("AUTO_APPROVE") == "1",
+        help="do not ask (also AUTO_APPROVE=1); flagged changes still need --allow-replace",
+    )
+    parser.add_argument(
+        "--allow-replace",
+        default=os.environ.get("ALLOW_REPLACE", ""),
+        metavar="ADDRESSES",
+        help="addresses of flagged changes deploy may apply, comma-separated (also ALLOW_REPLACE=...)",
+    )
     args = parser.parse_args(argv)
     try:
         if args.command != "check-backend" and shutil.which("terraform") is None:
             raise Refused("terraform is not on PATH; install Terraform >= 1.5 (1.10+ for S3-native locking)")
         tool = ClusterTool(args.config, args.outdir, yes=args.yes, allow_replace=plan_guard.allow_list(args.allow_replace))
-        action = {"plan": tool.plan_all, "deploy": tool.deploy, "destroy": tool.destroy,
-                  "check-backend": tool.check_backend}[args.command]
+        action = {"plan": tool.plan_all, "deploy": tool.deploy, "destroy": tool.destroy, "check-backend": tool.check_backend}[
+            args.command
+        ]
         return action()
     except ConfigError as error:
         print("\n".join(error.lines), file=sys.stderr)

@@ -38,8 +38,11 @@ class MotoServer:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "w")
         self._process = subprocess.Popen(
-            [*command, "-H", "127.0.0.1", "-p", str(self.port)], stdout=log, stderr=subprocess.STDOUT,
-            env=env, start_new_session=True,
+            [*command, "-H", "127.0.0.1", "-p", str(self.port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
         )
         self._previous_sigterm = signal.signal(signal.SIGTERM, self._on_sigterm)
         deadline = time.monotonic() + 60

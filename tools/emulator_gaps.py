@@ -15,8 +15,10 @@ SKIPPED: dict[str, str] = {
     "aws_eks_access_policy_association": "moto has no EKS access-policy API: AssociateAccessPolicy answers an HTML 404",
     "aws_eks_pod_identity_association": "moto has no EKS Pod Identity API: CreatePodIdentityAssociation answers an HTML 404",
     "aws_placement_group": "moto does not implement CreatePlacementGroup (NotImplementedError, HTTP 500)",
-    "aws_autoscaling_group_tag": "moto's EKS node groups name an Auto Scaling group that does not exist; tagging it raises KeyError (HTTP 500)",
-    "aws_fsx_lustre_file_system": "moto's file system never reports a Lifecycle the provider accepts, so it waits for AVAILABLE until it fails",
+    "aws_autoscaling_group_tag": "moto's EKS node groups name an Auto Scaling group that does not exist; tagging it raises "
+    "KeyError (HTTP 500)",
+    "aws_fsx_lustre_file_system": "moto's file system never reports a Lifecycle the provider accepts, so it waits for AVAILABLE "
+    "until it fails",
     "aws_fsx_data_repository_association": "moto has no CreateDataRepositoryAssociation (and its file system is skipped)",
 }
 
@@ -24,7 +26,7 @@ SKIPPED: dict[str, str] = {
 # refers to them as a placeholder; the summary names every one.
 UNREAD_DATA: dict[str, str] = {
     "aws_eks_addon_version": "moto has no EKS add-on API (moto/eks/responses.py serves clusters, node groups and "
-                             "Fargate profiles only), so DescribeAddonVersions cannot answer",
+    "Fargate profiles only), so DescribeAddonVersions cannot answer",
 }
 
 # What a skipped resource may change without being replaced, from the provider's schema: a
@@ -40,10 +42,14 @@ UPDATED_IN_PLACE: dict[str, tuple[tuple[str, ...], str]] = {
 
 # Resources skipped only when an attribute points at something moto does not make.
 # attribute -> (text found in its value, why)
-NO_CLUSTER_SECURITY_GROUP = ("cluster_security_group_id",
-                             "moto's EKS cluster has no cluster security group (its id reads back empty), so a rule that references it fails")
-NO_CLUSTER_SECURITY_GROUP_TO_ADD_TO = ("cluster_security_group_id",
-                                       "moto's EKS cluster has no cluster security group (its id reads back empty), so a rule cannot be added to it")
+NO_CLUSTER_SECURITY_GROUP = (
+    "cluster_security_group_id",
+    "moto's EKS cluster has no cluster security group (its id reads back empty), so a rule that references it fails",
+)
+NO_CLUSTER_SECURITY_GROUP_TO_ADD_TO = (
+    "cluster_security_group_id",
+    "moto's EKS cluster has no cluster security group (its id reads back empty), so a rule cannot be added to it",
+)
 SKIPPED_WHEN_REFERENCING: dict[str, dict[str, tuple[str, str]]] = {
     "aws_vpc_security_group_ingress_rule": {
         "referenced_security_group_id": NO_CLUSTER_SECURITY_GROUP,
@@ -66,6 +72,7 @@ def skip_reason(kind: str, body: dict) -> str | None:
             return why
     return None
 
+
 # Attributes moto reads back differently from what was written; without these the
 # second plan would show changes that real AWS would not.
 IGNORED: dict[str, tuple[tuple[str, ...], str]] = {
@@ -81,7 +88,8 @@ IGNORED: dict[str, tuple[tuple[str, ...], str]] = {
     ),
     "aws_launch_template": (
         ("tag_specifications",),
-        "moto stores the launch-template TagSpecification the provider sends for the template's own tags and returns it as a fourth entry",
+        "moto stores the launch-template TagSpecification the provider sends for the template's own tags and returns it as a "
+        "fourth entry",
     ),
     "aws_vpc_security_group_ingress_rule": (
         ("referenced_security_group_id", "description"),

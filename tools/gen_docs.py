@@ -63,8 +63,11 @@ def _rows(properties: dict, required: list, defs: dict, prefix: str, variant: st
 
 def reference(document: dict) -> str:
     head = REFERENCE.read_text().split(BEGIN)[0].rstrip("\n")
-    table = ["| key | type | default | description |", "|---|---|---|---|",
-             *_rows(document["properties"], document.get("required", []), document["$defs"], "")]
+    table = [
+        "| key | type | default | description |",
+        "|---|---|---|---|",
+        *_rows(document["properties"], document.get("required", []), document["$defs"], ""),
+    ]
     return f"{head}\n\n{BEGIN}\n\n## Every key\n\n" + "\n".join(table) + "\n"
 
 

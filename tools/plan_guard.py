@@ -55,6 +55,7 @@ def action_of(actions: list[str]) -> str | None:
 
 # ---- what each guarded resource is, and what replacing or deleting it costs ---------
 
+
 @dataclass(frozen=True, kw_only=True)
 class Guarded:
     noun: Callable[[dict], str]  # from the object's values (before, or after for a create)
@@ -84,8 +85,11 @@ def _lost_cluster(_: Change) -> str:
 
 def _lost_network(kind: str) -> Callable[[Change], str]:
     def lost(_: Change) -> str:
-        return (f"the node groups, the cluster's network interfaces and the file system placed in this {kind} "
-                "lose their network and must be removed or replaced with it")
+        return (
+            f"the node groups, the cluster's network interfaces and the file system placed in this {kind} "
+            "lose their network and must be removed or replaced with it"
+        )
+
     return lost
 
 
@@ -101,8 +105,10 @@ def _lost_kms_key(change: Change) -> str:
     # during which CancelKeyDeletion undoes it.
     days = change.values.get("deletion_window_in_days") or 30
     key = change.values.get("key_id") or "<key id>"
-    return (f"after its {days}-day waiting period, everything encrypted with it can no longer be decrypted; "
-            f"until then `aws kms cancel-key-deletion --key-id {key}` undoes the deletion")
+    return (
+        f"after its {days}-day waiting period, everything encrypted with it can no longer be decrypted; "
+        f"until then `aws kms cancel-key-deletion --key-id {key}` undoes the deletion"
+    )
 
 
 def _lost_bucket(change: Change) -> str:
@@ -110,24 +116,30 @@ def _lost_bucket(change: Change) -> str:
     # the provider's force_destroy deletes them itself.
     if change.values.get("force_destroy"):
         return "force_destroy is on, so Terraform first deletes every checkpoint and every version in it"
-    return ("the checkpoints in it are lost once it is emptied; S3 deletes only an empty bucket (force_destroy "
-            "is off), so the apply fails until someone deletes every object version in it")
+    return (
+        "the checkpoints in it are lost once it is emptied; S3 deletes only an empty bucket (force_destroy "
+        "is off), so the apply fails until someone deletes every object version in it"
+    )
 
 
 def _lost_node_group(_: Change) -> str:
     # EKS user guide, "Delete a managed node group": each node is drained, then terminated;
     # pods that do not drain within 15 minutes are deleted.
-    return ("its nodes are drained and terminated: running pods, TrainJobs among them, are evicted "
-            "(a TrainJob restarts from its newest checkpoint, within max_restarts), and GPU capacity given back "
-            "may not be there again")
+    return (
+        "its nodes are drained and terminated: running pods, TrainJobs among them, are evicted "
+        "(a TrainJob restarts from its newest checkpoint, within max_restarts), and GPU capacity given back "
+        "may not be there again"
+    )
 
 
 def _lost_capacity_block_template(_: Change) -> str:
     # EKS user guide, "Create a managed node group with Amazon EC2 Capacity Blocks for ML":
     # such groups need a custom launch template, and are upgraded at desired size 0.
-    return ("the group's nodes roll onto the new template, and a Capacity Block has no spare instances to start "
-            "replacements on: EKS says to update a Capacity Block group only at desired size 0, so scale it to 0 "
-            "(after its jobs checkpoint) before you apply")
+    return (
+        "the group's nodes roll onto the new template, and a Capacity Block has no spare instances to start "
+        "replacements on: EKS says to update a Capacity Block group only at desired size 0, so scale it to 0 "
+        "(after its jobs checkpoint) before you apply"
+    )
 
 
 def _s3_linked(change: Change) -> bool:
@@ -159,18 +171,23 @@ def _lost_file_system(change: Change) -> str:
     fs_id = values.get("id") or "<file system id>"
     lost = "data written to /fsx and not exported to S3 is lost"
     deployment = str(values.get("deployment_type") or "")
-    export = (f"export it to S3 first: `aws fsx create-data-repository-task --file-system-id {fs_id} "
-              "--type EXPORT_TO_REPOSITORY --report Enabled=false`, and wait for it to succeed")
+    export = (
+        f"export it to S3 first: `aws fsx create-data-repository-task --file-system-id {fs_id} "
+        "--type EXPORT_TO_REPOSITORY --report Enabled=false`, and wait for it to succeed"
+    )
     if deployment.startswith("SCRATCH"):
-        how = ("FSx keeps no backups of a scratch file system, so nothing is kept: "
-               + (export if _s3_linked(change) else "copy what you need off /fsx first"))
+        how = "FSx keeps no backups of a scratch file system, so nothing is kept: " + (
+            export if _s3_linked(change) else "copy what you need off /fsx first"
+        )
     elif _s3_linked(change):
-        how = ("it is linked to S3, which FSx cannot back up, so the deletion makes no final backup: " + export)
+        how = "it is linked to S3, which FSx cannot back up, so the deletion makes no final backup: " + export
     elif values.get("skip_final_backup") is False:
         how = "skip_final_backup is false, so FSx takes a final backup as it deletes it"
     else:
-        how = ("the deletion makes no final backup (skip_final_backup is true, the provider's default): "
-               f"take one first, `aws fsx create-backup --file-system-id {fs_id}`")
+        how = (
+            "the deletion makes no final backup (skip_final_backup is true, the provider's default): "
+            f"take one first, `aws fsx create-backup --file-system-id {fs_id}`"
+        )
     return f"{lost}; {how}"
 
 
@@ -189,14 +206,19 @@ GUARDED: dict[str, Guarded] = {
         loss=_lost_network("subnet"),
     ),
     "aws_fsx_lustre_file_system": Guarded(
-        noun=lambda v: f"the FSx for Lustre file system {_name((v.get('tags') or {}).get('Name'), _name(v.get('id'), ''))}".rstrip(),
+        noun=lambda v: (
+            f"the FSx for Lustre file system {_name((v.get('tags') or {}).get('Name'), _name(v.get('id'), ''))}".rstrip()
+        ),
         loss=_lost_file_system,
     ),
     "aws_s3_bucket": Guarded(noun=lambda v: f"the checkpoint bucket {_name(v.get('bucket'), '')}".rstrip(), loss=_lost_bucket),
     "aws_kms_key": Guarded(noun=lambda v: f"the KMS key '{_name(v.get('description'), '')}'", loss=_lost_kms_key),
-    "aws_cloudwatch_log_group": Guarded(noun=lambda v: f"the log group {_name(v.get('name'), '')}".rstrip(), loss=_lost_log_group),
+    "aws_cloudwatch_log_group": Guarded(
+        noun=lambda v: f"the log group {_name(v.get('name'), '')}".rstrip(), loss=_lost_log_group
+    ),
     "aws_eks_node_group": Guarded(
-        noun=lambda v: f"the node group {_name(v.get('node_group_name'), '')}".rstrip(), loss=_lost_node_group,
+        noun=lambda v: f"the node group {_name(v.get('node_group_name'), '')}".rstrip(),
+        loss=_lost_node_group,
     ),
 }
 # A launch template is guarded only when it is a Capacity Block group's; any other one is
@@ -217,6 +239,7 @@ def guarded(entry: dict) -> Guarded | None:
 
 
 # ---- the reason, in words --------------------------------------------------------------
+
 
 def _path(steps: list) -> str:
     out = ""
@@ -260,18 +283,24 @@ def _unknown(marks) -> bool:
 def changed_attributes(entry: dict) -> list[str]:
     change = entry["change"]
     before, after, unknown = change.get("before") or {}, change.get("after") or {}, change.get("after_unknown") or {}
-    return sorted(k for k in set(before) | set(after)
-                  if _normal(before.get(k)) != _normal(after.get(k)) or _unknown(unknown.get(k)))
+    return sorted(
+        k for k in set(before) | set(after) if _normal(before.get(k)) != _normal(after.get(k)) or _unknown(unknown.get(k))
+    )
 
 
 def _renamed_hint(entry: dict, plan: dict) -> str:
     """A delete next to a create of the same type is what renaming a construct looks like."""
-    created = [c["address"] for c in plan.get("resource_changes", [])
-               if c.get("type") == entry.get("type") and c["change"]["actions"] == ["create"]]
+    created = [
+        c["address"]
+        for c in plan.get("resource_changes", [])
+        if c.get("type") == entry.get("type") and c["change"]["actions"] == ["create"]
+    ]
     if not created:
         return ""
-    return (f". The plan creates {', '.join(created)} too: if that is this one renamed, a moved block "
-            "(cdktf's moveTo) keeps it instead")
+    return (
+        f". The plan creates {', '.join(created)} too: if that is this one renamed, a moved block "
+        "(cdktf's moveTo) keeps it instead"
+    )
 
 
 def _reason(stack: str, entry: dict, action: str, plan: dict, guard: Guarded | None) -> str:
@@ -308,8 +337,16 @@ def verdicts(stack: str, plan: dict) -> list[Verdict]:
             continue
         guard = guarded(entry)
         flagged = guard is not None and action in ("replace", "delete")
-        found.append(Verdict(stack=stack, address=entry["address"], type=entry["type"], action=action,
-                             flagged=flagged, reason=_reason(stack, entry, action, plan, guard)))
+        found.append(
+            Verdict(
+                stack=stack,
+                address=entry["address"],
+                type=entry["type"],
+                action=action,
+                flagged=flagged,
+                reason=_reason(stack, entry, action, plan, guard),
+            )
+        )
     return flagged_first(found)
 
 

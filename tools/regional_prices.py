@@ -39,20 +39,27 @@ def _git(repo: Path, *args: str) -> str:
 def extract(source: Path) -> dict:
     text = _git(source, "show", f"HEAD:{SOURCE_FILE}")
     updated = re.search(r"^// Last updated: (\d{4}-\d{2}-\d{2})$", text, flags=re.M)
-    rows = json.loads(text[text.index("["):text.rindex("]") + 1])
+    rows = json.loads(text[text.index("[") : text.rindex("]") + 1])
     prices: dict[str, dict[str, float]] = {}
     for row in rows:
         name = row.get("apiName", row["name"])
         if name not in INSTANCE_TYPES:
             continue
-        regional = {region: terms["onDemand"] for region, terms in sorted(row.get("pricing", {}).items())
-                    if terms.get("onDemand") is not None}
+        regional = {
+            region: terms["onDemand"]
+            for region, terms in sorted(row.get("pricing", {}).items())
+            if terms.get("onDemand") is not None
+        }
         if regional:
             prices[name] = regional
     return {
-        "source": {"repository": "tsaol/aws-gpu", "commit": _git(source, "rev-parse", "HEAD").strip(), "file": SOURCE_FILE,
-                   "updated": updated.group(1) if updated else None,
-                   "note": "Linux On-Demand USD per hour, from instances.vantage.sh data"},
+        "source": {
+            "repository": "tsaol/aws-gpu",
+            "commit": _git(source, "rev-parse", "HEAD").strip(),
+            "file": SOURCE_FILE,
+            "updated": updated.group(1) if updated else None,
+            "note": "Linux On-Demand USD per hour, from instances.vantage.sh data",
+        },
         "prices": dict(sorted(prices.items())),
     }
 

@@ -58,8 +58,15 @@ from tools.terraform_env import find_terraform, provider_env
 
 ROOT = Path(__file__).resolve().parents[1]
 
-PROGRESS_MARKERS = ("Creation complete", "Destruction complete", "Modifications complete", "Apply complete",
-                    "Destroy complete", "Error", "error:")
+PROGRESS_MARKERS = (
+    "Creation complete",
+    "Destruction complete",
+    "Modifications complete",
+    "Apply complete",
+    "Destroy complete",
+    "Error",
+    "error:",
+)
 
 
 class RehearsalError(Exception):
@@ -97,12 +104,16 @@ class Rehearsal:
     def log(self, message: str) -> None:
         print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 
-    def run(self, command: list[str], cwd: Path, *, check: bool = True, stream: bool = False, ok=(0,)) -> subprocess.CompletedProcess:
+    def run(
+        self, command: list[str], cwd: Path, *, check: bool = True, stream: bool = False, ok=(0,)
+    ) -> subprocess.CompletedProcess:
         if not stream:
             result = subprocess.run(command, cwd=cwd, env=self.env, capture_output=True, text=True)
         else:
             lines = []
-            with subprocess.Popen(command, cwd=cwd, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as proc:
+            with subprocess.Popen(
+                command, cwd=cwd, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+            ) as proc:
                 assert proc.stdout is not None  # stdout=PIPE
                 for line in proc.stdout:
                     lines.append(line)
@@ -138,8 +149,10 @@ class Rehearsal:
         self.then_plans = {then: build_plan(load_config(then).config) for then in self.then}
         for path, plan in [(self.config_path, self.plan), *self.then_plans.items()]:
             if plan.existing_vpc is not None:
-                raise RehearsalError(f"{path}: a bring-your-own-VPC configuration cannot be rehearsed: "
-                                     "its VPC and subnets do not exist in the emulator")
+                raise RehearsalError(
+                    f"{path}: a bring-your-own-VPC configuration cannot be rehearsed: "
+                    "its VPC and subnets do not exist in the emulator"
+                )
         terraform = find_terraform()
         if terraform is None:
             raise RehearsalError("terraform is needed and is not on PATH")
@@ -154,8 +167,15 @@ class Rehearsal:
         if env is None:
             raise RehearsalError(f"the hashicorp/aws provider cannot be installed: {how}")
         self.env = env
-        self.env.update(CLUSTER_CONFIG=str(self.config_path), CHECKPOINT_DISABLE="1", CI="1", FORCE_COLOR="0",
-                        AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_EC2_METADATA_DISABLED="true")
+        self.env.update(
+            CLUSTER_CONFIG=str(self.config_path),
+            CHECKPOINT_DISABLE="1",
+            CI="1",
+            FORCE_COLOR="0",
+            AWS_ACCESS_KEY_ID="test",
+            AWS_SECRET_ACCESS_KEY="test",
+            AWS_EC2_METADATA_DISABLED="true",
+        )
         self.log(f"config {self.config_path}; terraform {terraform}; {how}")
 
     def synth(self) -> None:
@@ -178,7 +198,10 @@ class Rehearsal:
         for name in self.aws_stacks:
             self.reports[name] = StackReport(name)
         left_out = [n for n in self.stacks if n not in self.aws_stacks]
-        self.log(f"AWS stacks to rehearse: {', '.join(self.aws_stacks)}" + (f"; not rehearsed (needs a real cluster): {', '.join(left_out)}" if left_out else ""))
+        self.log(
+            f"AWS stacks to rehearse: {', '.join(self.aws_stacks)}"
+            + (f"; not rehearsed (needs a real cluster): {', '.join(left_out)}" if left_out else "")
+        )
 
     def document(self, stack: str) -> dict:
         return json.loads((self.stacks[stack] / "cdk.tf.json").read_text())
@@ -198,8 +221,12 @@ class Rehearsal:
         stack_dir = stack_dir or self.stacks[stack]
         doc = json.loads((stack_dir / "cdk.tf.json").read_text())
         provider = {
-            "access_key": "test", "secret_key": "test", "skip_credentials_validation": True,
-            "skip_metadata_api_check": True, "skip_requesting_account_id": True, "skip_region_validation": True,
+            "access_key": "test",
+            "secret_key": "test",
+            "skip_credentials_validation": True,
+            "skip_metadata_api_check": True,
+            "skip_requesting_account_id": True,
+            "skip_region_validation": True,
             "s3_use_path_style": True,
             # moto answers unimplemented actions with HTTP 500, which the SDK's default of 25
             # retries stretches into many minutes; a few retries still ride out the
@@ -217,10 +244,15 @@ class Rehearsal:
         else:
             override["terraform"] = {"backend": {"local": {"path": str(self.state_dir / f"{stack}.tfstate")}}}
         if remote and not local:
-            override["data"] = {"terraform_remote_state": {
-                key: {"backend": "local", "config": {"path": str(self.state_dir / f"{key.removeprefix('cross-stack-reference-input-')}.tfstate")}}
-                for key in remote
-            }}
+            override["data"] = {
+                "terraform_remote_state": {
+                    key: {
+                        "backend": "local",
+                        "config": {"path": str(self.state_dir / f"{key.removeprefix('cross-stack-reference-input-')}.tfstate")},
+                    }
+                    for key in remote
+                }
+            }
         (stack_dir / "rehearsal_environment_override.tf.json").write_text(json.dumps(override, indent=2))
 
     def write_gap_overrides(self, stack: str) -> None:
@@ -242,9 +274,21 @@ class Rehearsal:
 
     def deploy(self, stack: str) -> None:
         with self.timed("apply", stack):
-            self.run([str(self.cdktf), "deploy", stack, "--skip-synth", "--skip-provider-lock", "--auto-approve",
-                      "--ignore-missing-stack-dependencies",
-                      "--output", str(self.out)], ROOT, stream=True)
+            self.run(
+                [
+                    str(self.cdktf),
+                    "deploy",
+                    stack,
+                    "--skip-synth",
+                    "--skip-provider-lock",
+                    "--auto-approve",
+                    "--ignore-missing-stack-dependencies",
+                    "--output",
+                    str(self.out),
+                ],
+                ROOT,
+                stream=True,
+            )
         listed = self.terraform_cmd(stack, "state", "list").stdout.split()
         if not (self.state_dir / f"{stack}.tfstate").is_file():
             raise RehearsalError(f"{stack}: no state at {self.state_dir / f'{stack}.tfstate'} after the deploy")
@@ -252,11 +296,14 @@ class Rehearsal:
 
     def replan(self, stack: str) -> None:
         with self.timed("second plan", stack):
-            result = self.terraform_cmd(stack, "plan", "-input=false", "-no-color", "-detailed-exitcode", "-out=replan.tfplan", ok=(0, 2))
+            result = self.terraform_cmd(
+                stack, "plan", "-input=false", "-no-color", "-detailed-exitcode", "-out=replan.tfplan", ok=(0, 2)
+            )
         if result.returncode == 2:
             shown = json.loads(self.terraform_cmd(stack, "show", "-json", "replan.tfplan").stdout)
             self.reports[stack].drifted = [
-                f"{c['address']} ({'/'.join(c['change']['actions'])})" for c in shown.get("resource_changes", [])
+                f"{c['address']} ({'/'.join(c['change']['actions'])})"
+                for c in shown.get("resource_changes", [])
                 if c["change"]["actions"] not in (["no-op"], ["read"])
             ]
 
@@ -299,19 +346,34 @@ class Rehearsal:
     def plan_change(self, stack: str, stack_dir: Path, before: dict, after: dict) -> tuple[list[plan_guard.Verdict], list[dict]]:
         self.log(f"plan {stack} of {stack_dir.parents[2].name}")
         self.run([self.terraform, "init", "-input=false", "-no-color"], stack_dir)
-        self.run([self.terraform, "plan", "-input=false", "-no-color", "-refresh=false", "-lock=false", "-out=change.tfplan"],
-                 stack_dir)
+        self.run(
+            [self.terraform, "plan", "-input=false", "-no-color", "-refresh=false", "-lock=false", "-out=change.tfplan"],
+            stack_dir,
+        )
         shown = json.loads(self.run([self.terraform, "show", "-json", "change.tfplan"], stack_dir).stdout)
         (stack_dir / "change-plan.json").write_text(json.dumps(shown))
         judged = plan_guard.verdicts(stack, shown)
-        unseen, unknown = emulator_blind_spots(stack, before, after, {v.address for v in judged if v.action in ("replace", "delete")})
+        unseen, unknown = emulator_blind_spots(
+            stack, before, after, {v.address for v in judged if v.action in ("replace", "delete")}
+        )
         return judged + unseen, unknown
 
     def destroy(self, stack: str) -> None:
         with self.timed("destroy", stack):
-            self.run([str(self.cdktf), "destroy", stack, "--skip-synth", "--auto-approve", "--output", str(self.out),
-                      "--ignore-missing-stack-dependencies"],
-                     ROOT, stream=True)
+            self.run(
+                [
+                    str(self.cdktf),
+                    "destroy",
+                    stack,
+                    "--skip-synth",
+                    "--auto-approve",
+                    "--output",
+                    str(self.out),
+                    "--ignore-missing-stack-dependencies",
+                ],
+                ROOT,
+                stream=True,
+            )
 
     def find_leftovers(self, endpoint: str) -> None:
         import boto3
@@ -327,7 +389,9 @@ class Rehearsal:
         self.leftovers += [f"VPC {v['VpcId']}" for v in ec2.describe_vpcs(Filters=ours)["Vpcs"]]
         self.leftovers += [f"subnet {s['SubnetId']}" for s in ec2.describe_subnets(Filters=ours)["Subnets"]]
         self.leftovers += [f"security group {g['GroupId']}" for g in ec2.describe_security_groups(Filters=ours)["SecurityGroups"]]
-        self.leftovers += [f"launch template {t['LaunchTemplateId']}" for t in ec2.describe_launch_templates(Filters=ours)["LaunchTemplates"]]
+        self.leftovers += [
+            f"launch template {t['LaunchTemplateId']}" for t in ec2.describe_launch_templates(Filters=ours)["LaunchTemplates"]
+        ]
         eks = client("eks")
         for cluster in eks.list_clusters()["clusters"]:
             self.leftovers.append(f"EKS cluster {cluster}")
@@ -341,13 +405,21 @@ class Rehearsal:
                 self.leftovers.append(f"KMS key {key['KeyId']} ({meta['KeyState']})")
         logs = client("logs")
         for prefix in (f"/aws/eks/{name}/", f"/aws/vpc/{name}/"):
-            self.leftovers += [f"log group {g['logGroupName']}" for g in logs.describe_log_groups(logGroupNamePrefix=prefix)["logGroups"]]
-        self.leftovers += [f"S3 bucket {b['Name']}" for b in client("s3").list_buckets().get("Buckets", [])
-                           if b["Name"].startswith(f"{name}-")]
-        self.leftovers += [f"SNS topic {t['TopicArn']}" for t in client("sns").list_topics().get("Topics", [])
-                           if t["TopicArn"].rsplit(":", 1)[1].startswith(f"{name}-")]
-        self.leftovers += [f"alarm {a['AlarmName']}" for a in
-                           client("cloudwatch").describe_alarms(AlarmNamePrefix=f"{name}-").get("MetricAlarms", [])]
+            self.leftovers += [
+                f"log group {g['logGroupName']}" for g in logs.describe_log_groups(logGroupNamePrefix=prefix)["logGroups"]
+            ]
+        self.leftovers += [
+            f"S3 bucket {b['Name']}" for b in client("s3").list_buckets().get("Buckets", []) if b["Name"].startswith(f"{name}-")
+        ]
+        self.leftovers += [
+            f"SNS topic {t['TopicArn']}"
+            for t in client("sns").list_topics().get("Topics", [])
+            if t["TopicArn"].rsplit(":", 1)[1].startswith(f"{name}-")
+        ]
+        self.leftovers += [
+            f"alarm {a['AlarmName']}"
+            for a in client("cloudwatch").describe_alarms(AlarmNamePrefix=f"{name}-").get("MetricAlarms", [])
+        ]
 
     # ---- the whole run -------------------------------------------------------
     def execute(self) -> dict:
@@ -405,12 +477,24 @@ def write_gap_overrides(doc: dict, stack_dir: Path, *, only_unread: bool = False
     the full plan, which plans every resource but cannot read what the emulator cannot answer."""
     resources: dict[str, dict] = {}
     skipped_list: list[dict] = []
-    unread = [{"address": f"data.{kind}.{name}", "reason": gaps.UNREAD_DATA[kind]}
-              for kind, items in doc.get("data", {}).items() if kind in gaps.UNREAD_DATA for name in items]
+    unread = [
+        {"address": f"data.{kind}.{name}", "reason": gaps.UNREAD_DATA[kind]}
+        for kind, items in doc.get("data", {}).items()
+        if kind in gaps.UNREAD_DATA
+        for name in items
+    ]
     if only_unread and not unread:
         return [], []  # nothing to write: Terraform rejects an override with an empty resource block
-    skipped = set() if only_unread else {f"{kind}.{name}" for kind, items in doc.get("resource", {}).items()
-                                         for name, body in items.items() if gaps.skip_reason(kind, body)}
+    skipped = (
+        set()
+        if only_unread
+        else {
+            f"{kind}.{name}"
+            for kind, items in doc.get("resource", {}).items()
+            for name, body in items.items()
+            if gaps.skip_reason(kind, body)
+        }
+    )
     skipped |= {u["address"] for u in unread}
     outputs = {}
     for name, output in doc.get("output", {}).items():
@@ -448,8 +532,9 @@ def write_gap_overrides(doc: dict, stack_dir: Path, *, only_unread: bool = False
     return skipped_list, unread
 
 
-def emulator_blind_spots(stack: str, before: dict, after: dict, replaced: Set[str] = frozenset()) -> tuple[
-        list[plan_guard.Verdict], list[dict]]:
+def emulator_blind_spots(
+    stack: str, before: dict, after: dict, replaced: Set[str] = frozenset()
+) -> tuple[list[plan_guard.Verdict], list[dict]]:
     """What the plan on the emulator cannot show, from the two synthesized stacks.
 
     A resource the rehearsal skips (count = 0) has no state, so its plan is empty: one that
@@ -460,11 +545,14 @@ def emulator_blind_spots(stack: str, before: dict, after: dict, replaced: Set[st
     whose configuration changes (an add-on version looked up for the cluster's minor) or a
     resource the plan replaces or deletes (``replaced``); and a change to an attribute the
     rehearsal ignores."""
+
     def blocks(doc):
-        found = {f"{kind}.{name}": (kind, body) for kind, items in doc.get("resource", {}).items()
-                 for name, body in items.items()}
-        found.update({f"data.{kind}.{name}": (kind, body) for kind, items in doc.get("data", {}).items()
-                      for name, body in items.items()})
+        found = {
+            f"{kind}.{name}": (kind, body) for kind, items in doc.get("resource", {}).items() for name, body in items.items()
+        }
+        found.update(
+            {f"data.{kind}.{name}": (kind, body) for kind, items in doc.get("data", {}).items() for name, body in items.items()}
+        )
         return found
 
     old, new = blocks(before), blocks(after)
@@ -477,20 +565,48 @@ def emulator_blind_spots(stack: str, before: dict, after: dict, replaced: Set[st
         skipped = gaps.skip_reason(kind, was) if was is not None else gaps.skip_reason(kind, now)
         read = sorted(a for a in moving if "${" + a + "." in json.dumps(now)) if now is not None else []
         if skipped and (was is None or now is None):
-            entries.append({"address": address, "mode": "managed", "type": kind, "change": {
-                "actions": ["create"] if was is None else ["delete"], "before": _literal(was), "after": _literal(now)}})
+            entries.append(
+                {
+                    "address": address,
+                    "mode": "managed",
+                    "type": kind,
+                    "change": {
+                        "actions": ["create"] if was is None else ["delete"],
+                        "before": _literal(was),
+                        "after": _literal(now),
+                    },
+                }
+            )
         elif skipped and (address in changed or read) and _updated_in_place(kind, was, now, read, replaced):
-            entries.append({"address": address, "mode": "managed", "type": kind, "change": {
-                "actions": ["update"], "before": _literal(was), "after": _literal(now)}})
+            entries.append(
+                {
+                    "address": address,
+                    "mode": "managed",
+                    "type": kind,
+                    "change": {"actions": ["update"], "before": _literal(was), "after": _literal(now)},
+                }
+            )
         elif skipped and (address in changed or read):
             what = "its configuration changes" if address in changed else f"it reads {', '.join(read)}, which changes or goes"
-            unknown.append({"stack": stack, "address": address, "type": kind,
-                            "why": f"{what}, and {skipped}, so update or replace is not rehearsed"})
+            unknown.append(
+                {
+                    "stack": stack,
+                    "address": address,
+                    "type": kind,
+                    "why": f"{what}, and {skipped}, so update or replace is not rehearsed",
+                }
+            )
         elif was is not None and now is not None:
             ignored = sorted(a for a in ignored_attributes(kind, now) if was.get(a) != now.get(a))
             if ignored:
-                unknown.append({"stack": stack, "address": address, "type": kind,
-                                "why": f"{', '.join(ignored)} change(s), which the rehearsal ignores (tools/emulator_gaps.py)"})
+                unknown.append(
+                    {
+                        "stack": stack,
+                        "address": address,
+                        "type": kind,
+                        "why": f"{', '.join(ignored)} change(s), which the rehearsal ignores (tools/emulator_gaps.py)",
+                    }
+                )
     judged = plan_guard.verdicts(stack, {"format_version": "1.2", "resource_changes": entries})
     return [replace(v, reason=v.reason + NOT_ON_THE_EMULATOR) for v in judged], unknown
 
@@ -501,8 +617,11 @@ def _updated_in_place(kind: str, was: dict, now: dict, read: list[str], replaced
     if any(not r.startswith("data.") or r in replaced for r in read):
         return False
     old, new = _literal(was) or {}, _literal(now) or {}
-    moved = {a for a in old.keys() | new.keys()
-             if old.get(a) != new.get(a) or any("${" + r + "." in json.dumps(new.get(a)) for r in read)}
+    moved = {
+        a
+        for a in old.keys() | new.keys()
+        if old.get(a) != new.get(a) or any("${" + r + "." in json.dumps(new.get(a)) for r in read)
+    }
     return moved <= set(gaps.UPDATED_IN_PLACE.get(kind, ((), ""))[0])
 
 
@@ -525,14 +644,18 @@ def change_table(report: dict, labels: dict[str, str] | None = None) -> str:
                 counts[r["type"]] = counts.get(r["type"], 0) + 1
         return ", ".join(f"`{t}`" + (f" x{n}" if n > 1 else "") for t, n in sorted(counts.items())) or "-"
 
-    rows = ["| change | updated in place | replaced | deleted | created | flagged | not rehearsed |",
-            "|---|---|---|---|---|---|---|"]
+    rows = [
+        "| change | updated in place | replaced | deleted | created | flagged | not rehearsed |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for then, change in report["changes"].items():
         records = change["records"]
         flagged = cell([r for r in records if r["flagged"]], *plan_guard.ACTIONS)
         unknown = ", ".join(sorted({f"`{u['type']}`" for u in change["not_rehearsed"]})) or "-"
-        rows.append(f"| {labels.get(then, Path(then).stem)} | {cell(records, 'update')} | {cell(records, 'replace')} | "
-                    f"{cell(records, 'delete')} | {cell(records, 'create')} | {flagged} | {unknown} |")
+        rows.append(
+            f"| {labels.get(then, Path(then).stem)} | {cell(records, 'update')} | {cell(records, 'replace')} | "
+            f"{cell(records, 'delete')} | {cell(records, 'create')} | {flagged} | {unknown} |"
+        )
     return "\n".join(rows)
 
 
@@ -549,13 +672,22 @@ def _detach(value, skipped: set[str]):
         return value, False
     text = json.dumps(value)
     pattern = re.compile(r"(?<![\w.\[])(" + "|".join(re.escape(a) for a in sorted(skipped)) + r")\.(\w+)")
-    new = pattern.sub(lambda m: f'try({m.group(1)}[0].{m.group(2)}, '
-                                + ("null" if m.group(1).startswith("data.") else f'\\"{SKIPPED_PLACEHOLDER}\\"') + ")", text)
+    new = pattern.sub(
+        lambda m: (
+            f'try({m.group(1)}[0].{m.group(2)}, '
+            + ("null" if m.group(1).startswith("data.") else f'\\"{SKIPPED_PLACEHOLDER}\\"')
+            + ")"
+        ),
+        text,
+    )
     return (json.loads(new), True) if new != text else (value, False)
 
 
 def render(result: dict) -> str:
-    rows = [f"{'stack':<22} {'planned':>7} {'applied':>7} {'skipped':>7} {'drifted':>7}   seconds (full plan / apply / 2nd plan / destroy)"]
+    rows = [
+        f"{'stack':<22} {'planned':>7} {'applied':>7} {'skipped':>7} {'drifted':>7}   seconds (full plan / apply / 2nd plan / "
+        "destroy)"
+    ]
     for name, r in result["stacks"].items():
         s = r["seconds"]
         seconds = " / ".join(f"{s.get(p, 0):.0f}" for p in ("full plan", "apply", "second plan", "destroy"))
@@ -576,8 +708,10 @@ def render(result: dict) -> str:
         out.append(f"Planned against the applied state: {then}: {count} change(s) (change-report.json)")
     out.append("Left after destroy: " + (", ".join(result["leftovers"]) or "nothing"))
     out.append("Synthesized JSON unchanged by the rehearsal: " + ("yes" if result["production_json_unchanged"] else "NO"))
-    out.append(f"synth {result['timings'].get('synth', 0):.0f} s; total {result['total_seconds']:.0f} s; "
-               + ("REHEARSAL PASSED" if result["ok"] else "REHEARSAL FAILED"))
+    out.append(
+        f"synth {result['timings'].get('synth', 0):.0f} s; total {result['total_seconds']:.0f} s; "
+        + ("REHEARSAL PASSED" if result["ok"] else "REHEARSAL FAILED")
+    )
     return "\n".join(out)
 
 
@@ -585,8 +719,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--config", default=os.environ.get("CLUSTER_CONFIG") or "config/default.yaml")
     parser.add_argument("--workdir", default=".rehearsal", type=Path)
-    parser.add_argument("--then", action="append", default=[], metavar="CONFIG",
-                        help="a later configuration to plan against the applied state (repeatable)")
+    parser.add_argument(
+        "--then",
+        action="append",
+        default=[],
+        metavar="CONFIG",
+        help="a later configuration to plan against the applied state (repeatable)",
+    )
     args = parser.parse_args(argv)
     rehearsal = Rehearsal(args.config, args.workdir.resolve(), args.then)
     try:

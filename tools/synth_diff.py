@@ -77,85 +77,203 @@ TEAMS = [
     {"name": "speech", "namespaces": ["speech", "speech-eval"], "quota": {"h100": 8}, "can_borrow": False},
 ]
 VARIANTS = (
-    Variant("fsx-persistent-no-import", "default.yaml", {"storage.fsx_lustre": {"enabled": True}},
-            "FSx PERSISTENT_2 with its default throughput and no S3 link"),
-    Variant("fsx-scratch-import", "default.yaml", {"storage.fsx_lustre": {
-        "enabled": True, "deployment_type": "SCRATCH_2", "import_path": "s3://example-datasets/coco"}},
-            "FSx SCRATCH_2 linked to S3 through the file system's own import path"),
-    Variant("fsx-scratch", "p5-efa.yaml", {"storage.fsx_lustre": {"enabled": True, "deployment_type": "SCRATCH_2",
-                                                                  "availability_zone": "us-east-1b"}},
-            "FSx SCRATCH_2 in a zone of its own, beside an EFA group"),
+    Variant(
+        "fsx-persistent-no-import",
+        "default.yaml",
+        {"storage.fsx_lustre": {"enabled": True}},
+        "FSx PERSISTENT_2 with its default throughput and no S3 link",
+    ),
+    Variant(
+        "fsx-scratch-import",
+        "default.yaml",
+        {"storage.fsx_lustre": {"enabled": True, "deployment_type": "SCRATCH_2", "import_path": "s3://example-datasets/coco"}},
+        "FSx SCRATCH_2 linked to S3 through the file system's own import path",
+    ),
+    Variant(
+        "fsx-scratch",
+        "p5-efa.yaml",
+        {"storage.fsx_lustre": {"enabled": True, "deployment_type": "SCRATCH_2", "availability_zone": "us-east-1b"}},
+        "FSx SCRATCH_2 in a zone of its own, beside an EFA group",
+    ),
     Variant("fsx-off", "p5-training.yaml", {"storage.fsx_lustre.enabled": False}, "p5-training without FSx"),
     Variant("checkpoints-off", "p5-training.yaml", {"storage.checkpoints.enabled": False}, "FSx but no checkpoint bucket"),
-    Variant("storage-off", "default.yaml", {"storage.checkpoints.enabled": False, "storage.local_nvme": "none"},
-            "no shared storage at all, and no NVMe RAID0"),
-    Variant("checkpoint-bucket-named", "default.yaml", {"storage.checkpoints.bucket_name": "my-demo-checkpoints",
-                                                        "storage.checkpoints.noncurrent_version_days": 7},
-            "a checkpoint bucket with the user's name"),
+    Variant(
+        "storage-off",
+        "default.yaml",
+        {"storage.checkpoints.enabled": False, "storage.local_nvme": "none"},
+        "no shared storage at all, and no NVMe RAID0",
+    ),
+    Variant(
+        "checkpoint-bucket-named",
+        "default.yaml",
+        {"storage.checkpoints.bucket_name": "my-demo-checkpoints", "storage.checkpoints.noncurrent_version_days": 7},
+        "a checkpoint bucket with the user's name",
+    ),
     Variant("queues-off", "p5-training.yaml", {"queues.enabled": False}, "no Kueue"),
     Variant("queues-teams", "p5-training.yaml", {"queues.teams": TEAMS}, "Kueue with two teams, one that may not borrow"),
-    Variant("queues-as-pods-fit", "default.yaml", {"queues.all_or_nothing": False},
-            "Kueue without ProvisioningRequests (no CRD release, plain autoscaler)"),
+    Variant(
+        "queues-as-pods-fit",
+        "default.yaml",
+        {"queues.all_or_nothing": False},
+        "Kueue without ProvisioningRequests (no CRD release, plain autoscaler)",
+    ),
     Variant("alarm-topic-off", "default.yaml", {"observability.alarm_topic": False}, "alarms without an SNS topic"),
     Variant("cloudwatch-off", "p5-training.yaml", {"observability.cloudwatch": False}, "no CloudWatch add-on and no alarms"),
     Variant("node-repair-off", "default.yaml", {"cluster.node_repair": False}, "no node monitoring agent, no auto repair"),
-    Variant("platform-off", "default.yaml", {
-        "training_operator.enabled": False, "queues.enabled": False,
-        "platform": {"nvidia_device_plugin": {"enabled": False}, "neuron_device_plugin": {"enabled": False},
-                     "efa_device_plugin": {"enabled": False}, "cluster_autoscaler": {"enabled": False}}},
-            "every platform component off: no platform stack"),
+    Variant(
+        "platform-off",
+        "default.yaml",
+        {
+            "training_operator.enabled": False,
+            "queues.enabled": False,
+            "platform": {
+                "nvidia_device_plugin": {"enabled": False},
+                "neuron_device_plugin": {"enabled": False},
+                "efa_device_plugin": {"enabled": False},
+                "cluster_autoscaler": {"enabled": False},
+            },
+        },
+        "every platform component off: no platform stack",
+    ),
     Variant("trainer-off", "p5-training.yaml", {"training_operator.enabled": False}, "the platform without Kubeflow Trainer"),
     Variant("nvidia-plugin-off", "default.yaml", {"platform.nvidia_device_plugin.enabled": False}, "no NVIDIA device plugin"),
     Variant("efa-plugin-off", "p5-efa.yaml", {"platform.efa_device_plugin.enabled": False}, "EFA nodes without the EFA plugin"),
-    Variant("autoscaler-off", "p5-training.yaml", {"platform.cluster_autoscaler.enabled": False},
-            "no cluster-autoscaler and so no Pod Identity role for it"),
-    Variant("neuron-plugin-off", "trainium.yaml", {"platform.neuron_device_plugin.enabled": False}, "Trainium without its plugin"),
-    Variant("pinned-versions", "p5-efa.yaml", {
-        "kubernetes_version": "1.31", "training_operator.version": "2.2.0", "queues.version": "0.18.1",
-        "platform": {"nvidia_device_plugin": {"version": "0.19.2"}, "efa_device_plugin": {"version": "v0.5.30"},
-                     "cluster_autoscaler": {"version": "9.44.0"}}},
-            "every chart at a version the user chose, on Kubernetes 1.31"),
+    Variant(
+        "autoscaler-off",
+        "p5-training.yaml",
+        {"platform.cluster_autoscaler.enabled": False},
+        "no cluster-autoscaler and so no Pod Identity role for it",
+    ),
+    Variant(
+        "neuron-plugin-off", "trainium.yaml", {"platform.neuron_device_plugin.enabled": False}, "Trainium without its plugin"
+    ),
+    Variant(
+        "pinned-versions",
+        "p5-efa.yaml",
+        {
+            "kubernetes_version": "1.33",
+            "training_operator.version": "2.2.0",
+            "queues.version": "0.18.1",
+            "platform": {
+                "nvidia_device_plugin": {"version": "0.19.2"},
+                "efa_device_plugin": {"version": "v0.5.30"},
+                "cluster_autoscaler": {"version": "9.44.0"},
+            },
+        },
+        "every chart at a version the user chose, on Kubernetes 1.33 (in extended support)",
+    ),
     Variant("kubernetes-1-32", "default.yaml", {"kubernetes_version": "1.32"}, "cluster-autoscaler's chart for 1.32"),
-    Variant("byo-vpc-fsx", "existing-vpc.yaml", {"storage.fsx_lustre": {"enabled": True, "availability_zone": "eu-west-1c"}},
-            "bring-your-own VPC with FSx in a zone no GPU group is pinned to"),
-    Variant("s3-backend-locked", "default.yaml", {"backend": {
-        "type": "s3", "bucket": "example-state", "region": "us-east-1", "dynamodb_table": "tf-locks",
-        "kms_key_id": "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"}},
-            "s3 state with a DynamoDB lock table and the user's KMS key"),
-    Variant("cloud-backend", "p5-training.yaml", {"backend": {"type": "cloud", "organization": "example-org",
-                                                              "workspace_prefix": "p5"}},
-            "Terraform Cloud state with a workspace prefix"),
+    Variant(
+        "byo-vpc-fsx",
+        "existing-vpc.yaml",
+        {"storage.fsx_lustre": {"enabled": True, "availability_zone": "eu-west-1c"}},
+        "bring-your-own VPC with FSx in a zone no GPU group is pinned to",
+    ),
+    Variant(
+        "s3-backend-locked",
+        "default.yaml",
+        {
+            "backend": {
+                "type": "s3",
+                "bucket": "example-state",
+                "region": "us-east-1",
+                "dynamodb_table": "tf-locks",
+                "kms_key_id": "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+            }
+        },
+        "s3 state with a DynamoDB lock table and the user's KMS key",
+    ),
+    Variant(
+        "cloud-backend",
+        "p5-training.yaml",
+        {"backend": {"type": "cloud", "organization": "example-org", "workspace_prefix": "p5"}},
+        "Terraform Cloud state with a workspace prefix",
+    ),
     Variant("token-auth", "p5-training.yaml", {"platform.kubernetes_auth": "token"}, "token auth for Terraform Cloud runners"),
-    Variant("trn2", "trainium.yaml", {"gpu_node_groups": [{"name": "trn2", "instance_type": "trn2.48xlarge", "max_size": 2,
-                                                           "availability_zone": "us-east-1c", "efa": True}],
-                                      "storage.checkpoints.enabled": True},
-            "Trainium 2 with EFA"),
-    Variant("bottlerocket-fsx", "bottlerocket.yaml", {"storage.fsx_lustre.enabled": True, "storage.local_nvme": "none"},
-            "Bottlerocket with FSx (no Lustre client install) and no RAID0"),
-    Variant("spot-several-types", "default.yaml", {"gpu_node_groups.0.instance_types": ["g5.12xlarge", "g5.24xlarge"],
-                                                   "gpu_node_groups.0.instance_type": DELETE,
-                                                   "gpu_node_groups.0.capacity_type": "spot"},
-            "Spot over two interchangeable types"),
-    Variant("nat-none", "p5-efa.yaml", {"network.nat_gateways": "none",
-                                        "network.vpc_endpoints": ["s3", "ecr.api", "ecr.dkr", "sts", "logs", "ec2",
-                                                                  "autoscaling", "eks", "eks-auth", "kms"]},
-            "no NAT: private DLC images, every interface endpoint"),
-    Variant("users-images", "p5-efa.yaml", {"training_operator.image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/train:1",
-                                            "training_operator.neuron_image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/neuron:1",
-                                            "training_operator.namespaces": ["ml", "eval"]},
-            "the user's own training images, two training namespaces"),
-    Variant("many-groups", "default.yaml", {"gpu_node_groups": [
-        {"name": "a100", "instance_type": "p4d.24xlarge", "max_size": 2, "availability_zone": "us-west-2b",
-         "labels": {"tier": "gold"}, "taints": ["dedicated=training:NoSchedule", "gpu-only:NoExecute"]},
-        {"name": "l4", "instance_type": "g6.xlarge", "max_size": 4, "efa": False},
-        {"name": "trn", "instance_type": "trn1.32xlarge", "max_size": 2, "availability_zone": "us-west-2a"}],
-        "tags": {"team": "ml", "cost-center": "1234"}},
-            "NVIDIA with and without EFA and Trainium in one cluster, taints, labels, tags"),
-    Variant("control-plane-options", "p5-efa.yaml", {
-        "cluster.log_types": ["api", "audit"], "cluster.log_retention_days": 30, "cluster.service_ipv4_cidr": "172.20.0.0/16",
-        "network.flow_logs_retention_days": 14, "system_nodes": {"instance_types": ["m6i.xlarge"], "min_size": 3,
-                                                                 "max_size": 6, "desired_size": 3, "root_volume_gib": 80}},
-            "control-plane logs, a service CIDR, a larger system group, shorter flow-log retention"),
+    Variant(
+        "trn2",
+        "trainium.yaml",
+        {
+            "gpu_node_groups": [
+                {"name": "trn2", "instance_type": "trn2.48xlarge", "max_size": 2, "availability_zone": "us-east-1c", "efa": True}
+            ],
+            "storage.checkpoints.enabled": True,
+        },
+        "Trainium 2 with EFA",
+    ),
+    Variant(
+        "bottlerocket-fsx",
+        "bottlerocket.yaml",
+        {"storage.fsx_lustre.enabled": True, "storage.local_nvme": "none"},
+        "Bottlerocket with FSx (no Lustre client install) and no RAID0",
+    ),
+    Variant(
+        "spot-several-types",
+        "default.yaml",
+        {
+            "gpu_node_groups.0.instance_types": ["g5.12xlarge", "g5.24xlarge"],
+            "gpu_node_groups.0.instance_type": DELETE,
+            "gpu_node_groups.0.capacity_type": "spot",
+        },
+        "Spot over two interchangeable types",
+    ),
+    Variant(
+        "nat-none",
+        "p5-efa.yaml",
+        {
+            "network.nat_gateways": "none",
+            "network.vpc_endpoints": ["s3", "ecr.api", "ecr.dkr", "sts", "logs", "ec2", "autoscaling", "eks", "eks-auth", "kms"],
+        },
+        "no NAT: private DLC images, every interface endpoint",
+    ),
+    Variant(
+        "users-images",
+        "p5-efa.yaml",
+        {
+            "training_operator.image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/train:1",
+            "training_operator.neuron_image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/neuron:1",
+            "training_operator.namespaces": ["ml", "eval"],
+        },
+        "the user's own training images, two training namespaces",
+    ),
+    Variant(
+        "many-groups",
+        "default.yaml",
+        {
+            "gpu_node_groups": [
+                {
+                    "name": "a100",
+                    "instance_type": "p4d.24xlarge",
+                    "max_size": 2,
+                    "availability_zone": "us-west-2b",
+                    "labels": {"tier": "gold"},
+                    "taints": ["dedicated=training:NoSchedule", "gpu-only:NoExecute"],
+                },
+                {"name": "l4", "instance_type": "g6.xlarge", "max_size": 4, "efa": False},
+                {"name": "trn", "instance_type": "trn1.32xlarge", "max_size": 2, "availability_zone": "us-west-2a"},
+            ],
+            "tags": {"team": "ml", "cost-center": "1234"},
+        },
+        "NVIDIA with and without EFA and Trainium in one cluster, taints, labels, tags",
+    ),
+    Variant(
+        "control-plane-options",
+        "p5-efa.yaml",
+        {
+            "cluster.log_types": ["api", "audit"],
+            "cluster.log_retention_days": 30,
+            "cluster.service_ipv4_cidr": "172.20.0.0/16",
+            "network.flow_logs_retention_days": 14,
+            "system_nodes": {
+                "instance_types": ["m6i.xlarge"],
+                "min_size": 3,
+                "max_size": 6,
+                "desired_size": 3,
+                "root_volume_gib": 80,
+            },
+        },
+        "control-plane logs, a service CIDR, a larger system group, shorter flow-log retention",
+    ),
 )
 
 
@@ -214,8 +332,13 @@ def parse_set(items: list[str]) -> dict:
 def synthesize(tree: Path, workdir: Path, configs: list[Path]) -> dict[str, int]:
     """Exit code per configuration, from main.main in ``tree``."""
     workdir.mkdir(parents=True)
-    result = subprocess.run([sys.executable, "-c", RUNNER, *map(str, configs)], cwd=workdir, capture_output=True, text=True,
-                            env={**os.environ, "PYTHONPATH": str(tree), "PYTHONDONTWRITEBYTECODE": "1"})
+    result = subprocess.run(
+        [sys.executable, "-c", RUNNER, *map(str, configs)],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(tree), "PYTHONDONTWRITEBYTECODE": "1"},
+    )
     if result.returncode != 0:
         raise SystemExit(f"synth in {tree} failed:\n{result.stderr[-4000:]}")
     return {line.split()[0]: int(line.split()[1]) for line in result.stdout.splitlines() if line.strip()}
@@ -263,8 +386,9 @@ def classify(base: dict, work: dict) -> tuple[list[str], list[str]]:
         if old in work.get("resource", {}).get(kind, {}) or new in base.get("resource", {}).get(kind, {}):
             changed.append(f"moved block {source} -> {target}: an address is on both sides")
             continue
-        allowed.append(f"moved: {source} -> {target} (path {before['//']['metadata']['path']} -> "
-                       f"{after['//']['metadata']['path']})")
+        allowed.append(
+            f"moved: {source} -> {target} (path {before['//']['metadata']['path']} -> {after['//']['metadata']['path']})"
+        )
     for path, a, b in _walk(base, work, ()):
         if path and path[0] == "moved":
             continue  # judged above
@@ -288,8 +412,10 @@ def compare(base_out: Path, work_out: Path) -> tuple[list[str], list[str], int]:
     """(allowed, unexplained, files compared) over two output folders."""
     allowed: list[str] = []
     changed: list[str] = []
-    files = sorted({p.relative_to(base_out) for p in base_out.rglob("*") if p.is_file()}
-                   | {p.relative_to(work_out) for p in work_out.rglob("*") if p.is_file()})
+    files = sorted(
+        {p.relative_to(base_out) for p in base_out.rglob("*") if p.is_file()}
+        | {p.relative_to(work_out) for p in work_out.rglob("*") if p.is_file()}
+    )
     for relative in files:
         a, b = base_out / relative, work_out / relative
         if not a.is_file() or not b.is_file():
@@ -302,8 +428,14 @@ def compare(base_out: Path, work_out: Path) -> tuple[list[str], list[str], int]:
             allowed += [f"{relative.parent.name}: {line}" for line in ok]
             changed += [f"{relative.parent.name}: {line}" for line in bad]
             continue
-        diff = difflib.unified_diff(a.read_text(errors="replace").splitlines(), b.read_text(errors="replace").splitlines(),
-                                    "base", "working tree", lineterm="", n=1)
+        diff = difflib.unified_diff(
+            a.read_text(errors="replace").splitlines(),
+            b.read_text(errors="replace").splitlines(),
+            "base",
+            "working tree",
+            lineterm="",
+            n=1,
+        )
         changed.append(f"{relative}:\n      " + "\n      ".join(list(diff)[:40]))
     return allowed, changed, len(files)
 
@@ -314,8 +446,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", action="append", default=[], help="a configuration name (file stem); repeatable")
     parser.add_argument("--keep", type=Path, help="keep both outputs in this new directory")
     parser.add_argument("--list", action="store_true", help="list the configurations and exit")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                        help="set a key (dotted path, YAML value) in the working tree's configurations only; repeatable")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="set a key (dotted path, YAML value) in the working tree's configurations only; repeatable",
+    )
     args = parser.parse_args(argv)
     if args.list:
         for name in example_names():

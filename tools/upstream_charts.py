@@ -68,21 +68,37 @@ class FilePin:
 
 
 def _autoscaler(version: str, digest: str) -> ChartPin:
-    return ChartPin(name="cluster-autoscaler", version=version, repository=charts.CLUSTER_AUTOSCALER.repository,
-                    digest=digest, source="kubernetes/autoscaler gh-pages index.yaml (02bb9bcc7, 2026-03)")
+    return ChartPin(
+        name="cluster-autoscaler",
+        version=version,
+        repository=charts.CLUSTER_AUTOSCALER.repository,
+        digest=digest,
+        source="kubernetes/autoscaler gh-pages index.yaml (02bb9bcc7, 2026-03)",
+    )
 
 
 CHART_PINS: tuple[ChartPin, ...] = (
-    ChartPin(name="kubeflow-trainer", version=charts.KUBEFLOW_TRAINER.version, repository=charts.KUBEFLOW_TRAINER.repository,
-             digest=None, source="none published (see the module docstring): trusted on first use"),
-    ChartPin(name="nvidia-device-plugin", version=charts.NVIDIA_DEVICE_PLUGIN.version,
-             repository=charts.NVIDIA_DEVICE_PLUGIN.repository,
-             digest="8f01067500e712508fe55fe060b6f895814dc7efc1cb96323db2ce4f777f6e96",
-             source="NVIDIA/k8s-device-plugin gh-pages index.yaml (bf584288e, 2026-08-20)"),
-    ChartPin(name="aws-efa-k8s-device-plugin", version=charts.EFA_DEVICE_PLUGIN.version,
-             repository=charts.EFA_DEVICE_PLUGIN.repository,
-             digest="078610ef669714f39be77d133674c7721fb3ca123213b3d6b16938c8c0d2e034",
-             source="aws/eks-charts gh-pages index.yaml (c7f9ea5, 2026-08-03)"),
+    ChartPin(
+        name="kubeflow-trainer",
+        version=charts.KUBEFLOW_TRAINER.version,
+        repository=charts.KUBEFLOW_TRAINER.repository,
+        digest=None,
+        source="none published (see the module docstring): trusted on first use",
+    ),
+    ChartPin(
+        name="nvidia-device-plugin",
+        version=charts.NVIDIA_DEVICE_PLUGIN.version,
+        repository=charts.NVIDIA_DEVICE_PLUGIN.repository,
+        digest="8f01067500e712508fe55fe060b6f895814dc7efc1cb96323db2ce4f777f6e96",
+        source="NVIDIA/k8s-device-plugin gh-pages index.yaml (bf584288e, 2026-08-20)",
+    ),
+    ChartPin(
+        name="aws-efa-k8s-device-plugin",
+        version=charts.EFA_DEVICE_PLUGIN.version,
+        repository=charts.EFA_DEVICE_PLUGIN.repository,
+        digest="078610ef669714f39be77d133674c7721fb3ca123213b3d6b16938c8c0d2e034",
+        source="aws/eks-charts gh-pages index.yaml (c7f9ea5, 2026-08-03)",
+    ),
     _autoscaler("9.37.0", "38fa4bde60e5ca26bdecdbb980546b1f036f331123c63e0079c459d882d7a783"),
     _autoscaler("9.44.0", "0a7c00cf31351aac6fb36349b413ffd7735bad25a6cf6606433653696000488c"),
     _autoscaler("9.46.6", "bb8519b88085d7aaa8cdd23e3ac7a3e5dcfeaf4857e4bab4cfd2b584d8148c2d"),
@@ -91,53 +107,87 @@ CHART_PINS: tuple[ChartPin, ...] = (
     # 9.59.0 (2026-07-21) is newer than the stored index; the digest is the one two unrelated
     # public repositories pin for the release asset the index points at (.../releases/download/
     # cluster-autoscaler-chart-9.59.0/cluster-autoscaler-9.59.0.tgz).
-    ChartPin(name="cluster-autoscaler", version="9.59.0", repository=charts.CLUSTER_AUTOSCALER.repository,
-             digest="90276dafe65cf5d4328ef8313baf6cfb9d130683e0c9f3c28a03b4d8a9ed8f6e",
-             source="sha256 of the release asset, as two independent public lockfiles record it"),
-    ChartPin(name="kueue", version=charts.KUEUE.version, repository=charts.KUEUE.repository,
-             digest="sha256:ab436c33ef6c6b9b9e95b633e618bca0e0e436d6581d3b27bd12fc8a8026ab34",
-             source="kubernetes/k8s.io PR #9856 (Kueue: Promote v0.19.2), k8s-staging-kueue/images.yaml"),
+    ChartPin(
+        name="cluster-autoscaler",
+        version="9.59.0",
+        repository=charts.CLUSTER_AUTOSCALER.repository,
+        digest="90276dafe65cf5d4328ef8313baf6cfb9d130683e0c9f3c28a03b4d8a9ed8f6e",
+        source="sha256 of the release asset, as two independent public lockfiles record it",
+    ),
+    ChartPin(
+        name="kueue",
+        version=charts.KUEUE.version,
+        repository=charts.KUEUE.repository,
+        digest="sha256:ab436c33ef6c6b9b9e95b633e618bca0e0e436d6581d3b27bd12fc8a8026ab34",
+        source="kubernetes/k8s.io PR #9856 (Kueue: Promote v0.19.2), k8s-staging-kueue/images.yaml",
+    ),
     # The charts behind the EKS add-ons (EKS installs them unpinned; these are the releases
     # the reference copies hold, see its SOURCES.md).
-    ChartPin(name="eks-node-monitoring-agent", version="1.7.0", repository="https://aws.github.io/eks-node-monitoring-agent",
-             digest="848c7ed459153c54062a0b155972130cb84fd7b68ede47ec08b4bd0cbe43c81c",
-             source="aws/eks-node-monitoring-agent gh-pages index.yaml (98764fe, 2026-08-04)"),
-    ChartPin(name="amazon-cloudwatch-observability", version="6.4.0", repository="https://aws-observability.github.io/helm-charts",
-             digest="6e57b841b0b90c80a5cf4ae4d7c76c88db44ecfd61d8db062d2393ded1120e0a",
-             source="aws-observability/helm-charts gh-pages index.yaml (f513983, 2026-08-06)"),
-    ChartPin(name="aws-mountpoint-s3-csi-driver", version="2.7.0", repository="https://awslabs.github.io/mountpoint-s3-csi-driver",
-             digest="6249eee0ba8dc9368e4f53e864a65a4561f443cf3aeb46df05b18641ba9135cb",
-             source="awslabs/mountpoint-s3-csi-driver gh-pages index.yaml (30d890e, 2026-06-12)"),
-    ChartPin(name="aws-fsx-csi-driver", version="1.17.0", repository="https://kubernetes-sigs.github.io/aws-fsx-csi-driver",
-             digest="dedcc71b5efc7f93fed6c0feaf73eacab4de869a6d07228c6df4c48373b0d315",
-             source="kubernetes-sigs/aws-fsx-csi-driver gh-pages index.yaml (ea637587, 2026-04-21)"),
+    ChartPin(
+        name="eks-node-monitoring-agent",
+        version="1.7.0",
+        repository="https://aws.github.io/eks-node-monitoring-agent",
+        digest="848c7ed459153c54062a0b155972130cb84fd7b68ede47ec08b4bd0cbe43c81c",
+        source="aws/eks-node-monitoring-agent gh-pages index.yaml (98764fe, 2026-08-04)",
+    ),
+    ChartPin(
+        name="amazon-cloudwatch-observability",
+        version="6.4.0",
+        repository="https://aws-observability.github.io/helm-charts",
+        digest="6e57b841b0b90c80a5cf4ae4d7c76c88db44ecfd61d8db062d2393ded1120e0a",
+        source="aws-observability/helm-charts gh-pages index.yaml (f513983, 2026-08-06)",
+    ),
+    ChartPin(
+        name="aws-mountpoint-s3-csi-driver",
+        version="2.7.0",
+        repository="https://awslabs.github.io/mountpoint-s3-csi-driver",
+        digest="6249eee0ba8dc9368e4f53e864a65a4561f443cf3aeb46df05b18641ba9135cb",
+        source="awslabs/mountpoint-s3-csi-driver gh-pages index.yaml (30d890e, 2026-06-12)",
+    ),
+    ChartPin(
+        name="aws-fsx-csi-driver",
+        version="1.17.0",
+        repository="https://kubernetes-sigs.github.io/aws-fsx-csi-driver",
+        digest="dedcc71b5efc7f93fed6c0feaf73eacab4de869a6d07228c6df4c48373b0d315",
+        source="kubernetes-sigs/aws-fsx-csi-driver gh-pages index.yaml (ea637587, 2026-04-21)",
+    ),
 )
 
 _TRAINER = f"https://raw.githubusercontent.com/kubeflow/trainer/v{charts.KUBEFLOW_TRAINER.version}/manifests/base/crds"
 _KUEUE = f"https://raw.githubusercontent.com/kubernetes-sigs/kueue/v{charts.KUEUE.version}/config/components/crd/bases"
 # The sha256 of each file at its upstream tag (the reference copies are unchanged upstream files).
 FILE_PINS: tuple[FilePin, ...] = (
-    *(FilePin(path=f"kubeflow-trainer/crds/trainer.kubeflow.org_{name}.yaml", url=f"{_TRAINER}/trainer.kubeflow.org_{name}.yaml", sha256=sha)
-      for name, sha in (
-          ("clustertrainingruntimes", "ec84dc3388fcdbe8c61d3c247a773d14458dd9438e995bea8e50d2a18080eef9"),
-          ("trainingruntimes", "69b8dbdf60a18e28cddcc2b8dfc4ce72a943e14b531b9389d593118faee4919f"),
-          ("trainjobs", "a742cafc5b5582640c7e0b7467c024fc237256fbca5ba0a9f0531dfb66d64416"),
-      )),
-    *(FilePin(path=f"kueue/crds/kueue.x-k8s.io_{name}.yaml", url=f"{_KUEUE}/kueue.x-k8s.io_{name}.yaml", sha256=sha)
-      for name, sha in (
-          ("admissionchecks", "2bf4003c0a3ea3d6ceab940c7a271ad211372dab59d2739acfa8b2bdb0724acb"),
-          ("clusterqueues", "e0a5fc9b370c70f3d993d4f599865817338ecf94187b30b15b12ff33c579bd55"),
-          ("cohorts", "61fbe5ec55d45e7fae2d65321fb32517b197257ab78ad55316673183aac911c2"),
-          ("localqueues", "dd10ef8d3578e7212fa52763549e7b6be0949793a5b924495fcd293330109fed"),
-          ("provisioningrequestconfigs", "0399b2689d7468c64a1ef4e3c8bf9603c261a152f822b6698903b23f69e790dc"),
-          ("resourceflavors", "19e339c47e9ca3fa2c9eeddd27715a512f765c4794ed859733408a9715720173"),
-          ("topologies", "f703575d3bb64d26f6e839f831e01646367ed41a89b3abf163f8e842ca1c4d2b"),
-          ("workloadpriorityclasses", "0b755726aab05b8def9a53ee15b201eed3846bcffd1ff5528fed123f4ae03519"),
-      )),
+    *(
+        FilePin(
+            path=f"kubeflow-trainer/crds/trainer.kubeflow.org_{name}.yaml",
+            url=f"{_TRAINER}/trainer.kubeflow.org_{name}.yaml",
+            sha256=sha,
+        )
+        for name, sha in (
+            ("clustertrainingruntimes", "ec84dc3388fcdbe8c61d3c247a773d14458dd9438e995bea8e50d2a18080eef9"),
+            ("trainingruntimes", "69b8dbdf60a18e28cddcc2b8dfc4ce72a943e14b531b9389d593118faee4919f"),
+            ("trainjobs", "a742cafc5b5582640c7e0b7467c024fc237256fbca5ba0a9f0531dfb66d64416"),
+        )
+    ),
+    *(
+        FilePin(path=f"kueue/crds/kueue.x-k8s.io_{name}.yaml", url=f"{_KUEUE}/kueue.x-k8s.io_{name}.yaml", sha256=sha)
+        for name, sha in (
+            ("admissionchecks", "2bf4003c0a3ea3d6ceab940c7a271ad211372dab59d2739acfa8b2bdb0724acb"),
+            ("clusterqueues", "e0a5fc9b370c70f3d993d4f599865817338ecf94187b30b15b12ff33c579bd55"),
+            ("cohorts", "61fbe5ec55d45e7fae2d65321fb32517b197257ab78ad55316673183aac911c2"),
+            ("localqueues", "dd10ef8d3578e7212fa52763549e7b6be0949793a5b924495fcd293330109fed"),
+            ("provisioningrequestconfigs", "0399b2689d7468c64a1ef4e3c8bf9603c261a152f822b6698903b23f69e790dc"),
+            ("resourceflavors", "19e339c47e9ca3fa2c9eeddd27715a512f765c4794ed859733408a9715720173"),
+            ("topologies", "f703575d3bb64d26f6e839f831e01646367ed41a89b3abf163f8e842ca1c4d2b"),
+            ("workloadpriorityclasses", "0b755726aab05b8def9a53ee15b201eed3846bcffd1ff5528fed123f4ae03519"),
+        )
+    ),
     # The node monitoring agent's add-on configuration schema sits beside its chart upstream.
-    FilePin(path="charts/eks-node-monitoring-agent-1.7.0.configuration.schema.json",
-            url="https://raw.githubusercontent.com/aws/eks-node-monitoring-agent/v1.7.0/charts/configuration.schema.json",
-            sha256="cf9829b3a720bc0b0a8b5b806af5fed258b6fae12bc313f6dddbc4a49725c35a"),
+    FilePin(
+        path="charts/eks-node-monitoring-agent-1.7.0.configuration.schema.json",
+        url="https://raw.githubusercontent.com/aws/eks-node-monitoring-agent/v1.7.0/charts/configuration.schema.json",
+        sha256="cf9829b3a720bc0b0a8b5b806af5fed258b6fae12bc313f6dddbc4a49725c35a",
+    ),
 )
 
 # The reference directory's per-chart folders: folder -> (whole chart directory, subchart or None).
@@ -191,8 +241,12 @@ def _sha256(path: Path) -> str:
 
 def _helm_env(home: Path) -> dict[str, str]:
     """helm's caches and config in a scratch directory: a pull adds no repository to the user's helm."""
-    return {**os.environ, "HELM_CACHE_HOME": str(home / "cache"), "HELM_CONFIG_HOME": str(home / "config"),
-            "HELM_DATA_HOME": str(home / "data")}
+    return {
+        **os.environ,
+        "HELM_CACHE_HOME": str(home / "cache"),
+        "HELM_CONFIG_HOME": str(home / "config"),
+        "HELM_DATA_HOME": str(home / "data"),
+    }
 
 
 def _extract(tgz: Path, dest: Path) -> Path:
@@ -229,7 +283,10 @@ def pull(pin: ChartPin, dest: Path, helm: Path, trusted: dict[str, str]) -> str:
                 trusted[key] = digest
                 how += " trusted on first use (no published digest; recorded in trusted-digests.json)"
             elif digest != expected:
-                raise FetchError(f"{key}: manifest digest {digest}, expected {expected} ({pin.source if pin.digest else 'recorded on first use'})")
+                raise FetchError(
+                    f"{key}: manifest digest {digest}, expected {expected} "
+                    f"({pin.source if pin.digest else 'recorded on first use'})"
+                )
         else:
             digest = _sha256(tgz)
             if digest != pin.digest:
@@ -264,8 +321,15 @@ def _summary_folder(target: Path, chart_dir: Path, subchart: str | None) -> None
     shutil.rmtree(target / ".subchart", ignore_errors=True)
 
 
-def fetch(dest: Path | None = None, *, helm: Path | None = None, chart_pins=CHART_PINS, file_pins=FILE_PINS,
-          summary_folders=SUMMARY_FOLDERS, log=print) -> Path:
+def fetch(
+    dest: Path | None = None,
+    *,
+    helm: Path | None = None,
+    chart_pins=CHART_PINS,
+    file_pins=FILE_PINS,
+    summary_folders=SUMMARY_FOLDERS,
+    log=print,
+) -> Path:
     """Fills ``dest`` (default: the cache for these pins) and returns it; raises FetchError."""
     dest = dest or cache_dir(chart_pins, file_pins)
     helm = helm or helm_binary.find("helm")
@@ -283,8 +347,11 @@ def fetch(dest: Path | None = None, *, helm: Path | None = None, chart_pins=CHAR
         _summary_folder(dest / folder, dest / "charts" / chart_dir, subchart)
     trust_file.parent.mkdir(parents=True, exist_ok=True)
     trust_file.write_text(json.dumps(trusted, indent=1, sort_keys=True) + "\n")
-    index = {"fetched_by": "tools/upstream_charts.py", "charts": [asdict(p) for p in chart_pins],
-             "crds": [p.path for p in file_pins if "/crds/" in p.path]}
+    index = {
+        "fetched_by": "tools/upstream_charts.py",
+        "charts": [asdict(p) for p in chart_pins],
+        "crds": [p.path for p in file_pins if "/crds/" in p.path],
+    }
     (dest / "index.json").write_text(json.dumps(index, indent=1) + "\n")
     return dest
 

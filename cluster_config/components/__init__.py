@@ -45,8 +45,10 @@ def install_order(components: Sequence[HelmComponent]) -> tuple[HelmComponent, .
     for component in components:
         unknown = sorted(set(component.after) - set(by_name))
         if unknown:
-            raise ValueError(f"component {component.name} is installed after {', '.join(unknown)}, which no component "
-                             f"is called (components: {', '.join(sorted(by_name))})")
+            raise ValueError(
+                f"component {component.name} is installed after {', '.join(unknown)}, which no component "
+                f"is called (components: {', '.join(sorted(by_name))})"
+            )
     order: list[HelmComponent] = []
     placed: set[str] = set()
     waiting = list(components)
@@ -67,23 +69,25 @@ def _cycle(waiting: list[HelmComponent]) -> list[str]:
     while True:
         after = next(name for name in blocked[path[-1]].after if name in blocked)
         if after in path:
-            return [*path[path.index(after):], after]
+            return [*path[path.index(after) :], after]
         path.append(after)
 
 
-HELM_COMPONENTS: tuple[HelmComponent, ...] = install_order((
-    cluster_autoscaler.COMPONENT,
-    efa_device_plugin.COMPONENT,
-    kubeflow_trainer.COMPONENT,
-    kueue.COMPONENT,
-    kueue_queues.COMPONENT,
-    neuron_device_plugin.COMPONENT,
-    node_health_check.COMPONENT,
-    nvidia_device_plugin.COMPONENT,
-    provisioning_request_crd.COMPONENT,
-    training_runtimes.COMPONENT,
-    training_storage.COMPONENT,
-))
+HELM_COMPONENTS: tuple[HelmComponent, ...] = install_order(
+    (
+        cluster_autoscaler.COMPONENT,
+        efa_device_plugin.COMPONENT,
+        kubeflow_trainer.COMPONENT,
+        kueue.COMPONENT,
+        kueue_queues.COMPONENT,
+        neuron_device_plugin.COMPONENT,
+        node_health_check.COMPONENT,
+        nvidia_device_plugin.COMPONENT,
+        provisioning_request_crd.COMPONENT,
+        training_runtimes.COMPONENT,
+        training_storage.COMPONENT,
+    )
+)
 ADDONS: tuple[EksAddon, ...] = (
     vpc_cni.COMPONENT,
     eks_pod_identity_agent.COMPONENT,

@@ -16,10 +16,20 @@ from .contract import EksAddon, PodIdentity
 
 def _on_instance_types(types: list[str]) -> dict:
     """A required node affinity to these instance types, with the chart's Fargate exclusion."""
-    return {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [{"matchExpressions": [
-        {"key": names.INSTANCE_TYPE_LABEL, "operator": "In", "values": types},
-        {"key": "eks.amazonaws.com/compute-type", "operator": "NotIn", "values": ["fargate"]},
-    ]}]}}}
+    return {
+        "nodeAffinity": {
+            "requiredDuringSchedulingIgnoredDuringExecution": {
+                "nodeSelectorTerms": [
+                    {
+                        "matchExpressions": [
+                            {"key": names.INSTANCE_TYPE_LABEL, "operator": "In", "values": types},
+                            {"key": "eks.amazonaws.com/compute-type", "operator": "NotIn", "values": ["fargate"]},
+                        ]
+                    }
+                ]
+            }
+        }
+    }
 
 
 def configuration() -> dict:
@@ -36,18 +46,28 @@ def configuration() -> dict:
     if an add-on version's schema lacked these keys, EKS would reject the configuration
     at apply time rather than ignore it.
     """
+
     def kind(accelerator_kind: str) -> list[str]:
         return sorted(name for name, t in INSTANCE_TYPES.items() if t.accelerator_kind == accelerator_kind)
 
-    return {"dcgmExporter": {"affinity": _on_instance_types(kind("nvidia"))},
-            "neuronMonitor": {"affinity": _on_instance_types(kind("neuron"))}}
+    return {
+        "dcgmExporter": {"affinity": _on_instance_types(kind("nvidia"))},
+        "neuronMonitor": {"affinity": _on_instance_types(kind("neuron"))},
+    }
 
 
 # The agent writes metrics and logs as this service account.
 IDENTITY = PodIdentity(
-    construct_id="cloudwatch_agent_role", name="cloudwatch", namespace=names.CLOUDWATCH_NAMESPACE,
-    service_account=names.CLOUDWATCH_SERVICE_ACCOUNT, managed_policies=("CloudWatchAgentServerPolicy",),
+    construct_id="cloudwatch_agent_role",
+    name="cloudwatch",
+    namespace=names.CLOUDWATCH_NAMESPACE,
+    service_account=names.CLOUDWATCH_SERVICE_ACCOUNT,
+    managed_policies=("CloudWatchAgentServerPolicy",),
 )
-COMPONENT = EksAddon(name="amazon-cloudwatch-observability", before_nodes=False,
-                     enabled=lambda basis: basis.config.observability.cloudwatch, configuration=configuration(),
-                     identity=IDENTITY)
+COMPONENT = EksAddon(
+    name="amazon-cloudwatch-observability",
+    before_nodes=False,
+    enabled=lambda basis: basis.config.observability.cloudwatch,
+    configuration=configuration(),
+    identity=IDENTITY,
+)

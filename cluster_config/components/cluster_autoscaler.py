@@ -20,9 +20,12 @@ if TYPE_CHECKING:
     from ..plan.platform import PlatformSettings
 
 CHART = Chart(
-    name="cluster-autoscaler", repository="https://kubernetes.github.io/autoscaler", version="9.53.0",
+    name="cluster-autoscaler",
+    repository="https://kubernetes.github.io/autoscaler",
+    version="9.53.0",
     app_version="1.34.2",
-    confirmed="kubernetes/autoscaler chart 9.53.0 = cluster-autoscaler 1.34.2, the last chart to say 1.34 (9.54.0-9.55.0 say 1.35.0 but deploy 1.34.2; see BY_MINOR)",
+    confirmed="kubernetes/autoscaler chart 9.53.0 = cluster-autoscaler 1.34.2, the last chart to say 1.34 (9.54.0-9.55.0 say "
+    "1.35.0 but deploy 1.34.2; see BY_MINOR)",
 )
 # cluster-autoscaler's minor must match the cluster's (its README: "use the latest Cluster
 # Autoscaler release that corresponds to the minor version of Kubernetes"). The last chart
@@ -47,7 +50,8 @@ NEWEST_MINOR = max(BY_MINOR, key=lambda minor: int(minor.split(".")[1]))
 # kubernetes/autoscaler per minor (tag commit and date). 1.33.6, 1.34.5, 1.35.2 and 1.36.1 were
 # tagged together on 2026-07-22; 1.34.5 carries the ProvisioningRequest fixes all-or-nothing
 # queues rely on (cherry-picks #10015, "use application/json for ProvisioningRequest client",
-# and #10025, "Apply Provisioned condition with SSA", in cluster-autoscaler-1.34.4..1.34.5). No chart ships 1.36 yet, so a 1.36 cluster runs the newest chart with its image.
+# and #10025, "Apply Provisioned condition with SSA", in cluster-autoscaler-1.34.4..1.34.5). No chart ships 1.36 yet, so a 1.36
+# cluster runs the newest chart with its image.
 IMAGE_BY_MINOR: dict[str, tuple[str, str]] = {
     "1.30": ("v1.30.7", "15d77eeb9d, 2025-10-30"),
     "1.31": ("v1.31.5", "b91b0caf82, 2025-10-08"),
@@ -72,7 +76,8 @@ def image_for(kubernetes_version: str) -> str | None:
 
 
 class Config(ChartToggle):
-    """platform.cluster_autoscaler: cluster-autoscaler (by default the chart and the newest image for the cluster's Kubernetes minor; a chart `version` of yours runs that chart's own image)."""
+    """platform.cluster_autoscaler: cluster-autoscaler (by default the chart and the newest image for the cluster's Kubernetes
+    minor; a chart `version` of yours runs that chart's own image)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -86,8 +91,7 @@ def settings(basis: PlanBasis) -> AutoscalerSettings:
     toggle = basis.config.platform.cluster_autoscaler
     chart = (chart_for(minor) or BY_MINOR[NEWEST_MINOR])[0]
     base = chart_settings(toggle, CHART, version=chart)
-    return AutoscalerSettings(enabled=base.enabled, version=base.version,
-                              image_tag=None if toggle.version else image_for(minor))
+    return AutoscalerSettings(enabled=base.enabled, version=base.version, image_tag=None if toggle.version else image_for(minor))
 
 
 def statements(context: ClusterContext) -> tuple[dict, ...]:
@@ -97,21 +101,31 @@ def statements(context: ClusterContext) -> tuple[dict, ...]:
     return (
         {
             # These actions have no resource-level permissions in IAM.
-            "Sid": "Discover", "Effect": "Allow", "Resource": "*",
+            "Sid": "Discover",
+            "Effect": "Allow",
+            "Resource": "*",
             "Action": [
-                "autoscaling:DescribeAutoScalingGroups", "autoscaling:DescribeAutoScalingInstances",
-                "autoscaling:DescribeLaunchConfigurations", "autoscaling:DescribeScalingActivities",
-                "autoscaling:DescribeTags", "ec2:DescribeImages", "ec2:DescribeInstanceTypes",
-                "ec2:DescribeLaunchTemplateVersions", "ec2:GetInstanceTypesFromInstanceRequirements",
+                "autoscaling:DescribeAutoScalingGroups",
+                "autoscaling:DescribeAutoScalingInstances",
+                "autoscaling:DescribeLaunchConfigurations",
+                "autoscaling:DescribeScalingActivities",
+                "autoscaling:DescribeTags",
+                "ec2:DescribeImages",
+                "ec2:DescribeInstanceTypes",
+                "ec2:DescribeLaunchTemplateVersions",
+                "ec2:GetInstanceTypesFromInstanceRequirements",
             ],
         },
         {
-            "Sid": "ReadOwnNodeGroups", "Effect": "Allow", "Action": "eks:DescribeNodegroup",
+            "Sid": "ReadOwnNodeGroups",
+            "Effect": "Allow",
+            "Action": "eks:DescribeNodegroup",
             # Every managed node group of this cluster.
             "Resource": context.arn("eks", f"nodegroup/{context.cluster_name}/*/*"),
         },
         {
-            "Sid": "ScaleOwnGroups", "Effect": "Allow",
+            "Sid": "ScaleOwnGroups",
+            "Effect": "Allow",
             "Action": ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"],
             # Every Auto Scaling group of the account and region, narrowed by the tag EKS puts on its own.
             "Resource": context.arn("autoscaling", "autoScalingGroup:*:autoScalingGroupName/*"),
@@ -121,8 +135,11 @@ def statements(context: ClusterContext) -> tuple[dict, ...]:
 
 
 IDENTITY = PodIdentity(
-    construct_id="autoscaler_identity", name="autoscaler", namespace=names.AUTOSCALER_NAMESPACE,
-    service_account=names.AUTOSCALER_SERVICE_ACCOUNT, statements=statements,
+    construct_id="autoscaler_identity",
+    name="autoscaler",
+    namespace=names.AUTOSCALER_NAMESPACE,
+    service_account=names.AUTOSCALER_SERVICE_ACCOUNT,
+    statements=statements,
     policy_name=names.AUTOSCALER_SERVICE_ACCOUNT,  # named after its only user
 )
 
@@ -155,13 +172,20 @@ def release(settings: PlatformSettings, groups: tuple[GpuNodeGroupPlan, ...]) ->
         # grants no access to these objects (9.57.0 adds it), so the rules are added here.
         extra_args["enable-provisioning-requests"] = "true"
         extra_args["kube-api-content-type"] = "application/json"
-        values["rbac"] = {"additionalRules": [
-            {"apiGroups": [""], "resources": ["podtemplates"], "verbs": ["get", "list", "watch"]},
-            {"apiGroups": ["autoscaling.x-k8s.io"], "resources": ["provisioningrequests", "provisioningrequests/status"],
-             "verbs": ["get", "list", "watch", "update", "patch"]},
-        ]}
+        values["rbac"] = {
+            "additionalRules": [
+                {"apiGroups": [""], "resources": ["podtemplates"], "verbs": ["get", "list", "watch"]},
+                {
+                    "apiGroups": ["autoscaling.x-k8s.io"],
+                    "resources": ["provisioningrequests", "provisioningrequests/status"],
+                    "verbs": ["get", "list", "watch", "update", "patch"],
+                },
+            ]
+        }
     return ReleaseSpec.from_chart(
-        CHART, namespace=names.AUTOSCALER_NAMESPACE, version=component.version,
+        CHART,
+        namespace=names.AUTOSCALER_NAMESPACE,
+        version=component.version,
         values={
             "cloudProvider": "aws",
             "awsRegion": settings.region,
@@ -176,6 +200,9 @@ def release(settings: PlatformSettings, groups: tuple[GpuNodeGroupPlan, ...]) ->
 
 # With all-or-nothing queues it serves ProvisioningRequests, whose API must exist first.
 COMPONENT: HelmComponent[AutoscalerSettings] = HelmComponent(
-    name=CHART.name, settings=settings, release=release, identities=lambda basis: (IDENTITY,),
+    name=CHART.name,
+    settings=settings,
+    release=release,
+    identities=lambda basis: (IDENTITY,),
     after=(provisioning_request_crd.COMPONENT.name,),
 )

@@ -14,7 +14,9 @@ if TYPE_CHECKING:
     from ..plan.platform import PlatformSettings
 
 CHART = Chart(
-    name="aws-efa-k8s-device-plugin", repository="https://aws.github.io/eks-charts", version="v0.5.29",
+    name="aws-efa-k8s-device-plugin",
+    repository="https://aws.github.io/eks-charts",
+    version="v0.5.29",
     app_version="v0.5.20",
     confirmed="aws/eks-charts PR #1338 (2026-06-12): chart v0.5.29, appVersion v0.5.20",
 )
@@ -29,12 +31,23 @@ MINIMUM = (0, 5, 10)
 # add-ons" (add-ons-images), as amazon-eks-ami's get-ecr-uri.sh maps it.
 EKS_REGISTRY_DEFAULT_ACCOUNT = "602401143452"
 EKS_REGISTRY_ACCOUNTS = {
-    "af-south-1": "877085696533", "ap-east-1": "800184023465", "ap-east-2": "533267051163",
-    "ap-south-2": "900889452093", "ap-southeast-3": "296578399912", "ap-southeast-4": "491585149902",
-    "ap-southeast-5": "151610086707", "ap-southeast-6": "333609536671", "ap-southeast-7": "121268973566",
-    "ca-west-1": "761377655185", "eu-central-2": "900612956339", "eu-south-1": "590381155156",
-    "eu-south-2": "455263428931", "il-central-1": "066635153087", "me-central-1": "759879836304",
-    "me-south-1": "558608220178", "mx-central-1": "730335286997",
+    "af-south-1": "877085696533",
+    "ap-east-1": "800184023465",
+    "ap-east-2": "533267051163",
+    "ap-south-2": "900889452093",
+    "ap-southeast-3": "296578399912",
+    "ap-southeast-4": "491585149902",
+    "ap-southeast-5": "151610086707",
+    "ap-southeast-6": "333609536671",
+    "ap-southeast-7": "121268973566",
+    "ca-west-1": "761377655185",
+    "eu-central-2": "900612956339",
+    "eu-south-1": "590381155156",
+    "eu-south-2": "455263428931",
+    "il-central-1": "066635153087",
+    "me-central-1": "759879836304",
+    "me-south-1": "558608220178",
+    "mx-central-1": "730335286997",
 }
 
 

@@ -24,5 +24,9 @@ from .contract import EksAddon
 # monitoring agent").
 NODE_MONITORING_AGENT = {"dcgmAgent": {"tolerations": [{"operator": "Exists"}]}}
 
-COMPONENT = EksAddon(name="eks-node-monitoring-agent", before_nodes=False,
-                     enabled=lambda basis: basis.config.cluster.node_repair, configuration=NODE_MONITORING_AGENT)
+COMPONENT = EksAddon(
+    name="eks-node-monitoring-agent",
+    before_nodes=False,
+    enabled=lambda basis: basis.config.cluster.node_repair,
+    configuration=NODE_MONITORING_AGENT,
+)

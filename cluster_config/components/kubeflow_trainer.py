@@ -21,7 +21,10 @@ if TYPE_CHECKING:
     from ..plan.platform import PlatformSettings
 
 CHART = Chart(
-    name="kubeflow-trainer", repository="oci://ghcr.io/kubeflow/charts", version="2.3.0", app_version="v2.3.0",
+    name="kubeflow-trainer",
+    repository="oci://ghcr.io/kubeflow/charts",
+    version="2.3.0",
+    app_version="v2.3.0",
     confirmed="kubeflow/trainer charts/kubeflow-trainer/Chart.yaml version 2.3.0 (release PR #3859, 2026-08-05); "
     "bundles jobset 0.12.0 behind jobset.install",
 )
@@ -42,12 +45,24 @@ TRAINING_IMAGE_REGISTRY = "public.ecr.aws"
 TRAINING_IMAGE_PRIVATE = "{account}.dkr.ecr.{region}.amazonaws.com/pytorch:2.13.0-cu133-amzn2023"
 DLC_DEFAULT_ACCOUNT = "763104351884"
 DLC_ACCOUNTS = {
-    "af-south-1": "626614931356", "ap-east-1": "871362719292", "ap-east-2": "975050140332",
-    "ap-south-2": "772153158452", "ap-southeast-3": "907027046896", "ap-southeast-4": "457447274322",
-    "ap-southeast-5": "550225433462", "ap-southeast-6": "633930458069", "ap-southeast-7": "590183813437",
-    "ap-northeast-3": "364406365360", "ca-west-1": "204538143572", "eu-south-1": "692866216735",
-    "eu-south-2": "503227376785", "eu-central-2": "380420809688", "il-central-1": "780543022126",
-    "me-central-1": "914824155844", "me-south-1": "217643126080", "mx-central-1": "637423239942",
+    "af-south-1": "626614931356",
+    "ap-east-1": "871362719292",
+    "ap-east-2": "975050140332",
+    "ap-south-2": "772153158452",
+    "ap-southeast-3": "907027046896",
+    "ap-southeast-4": "457447274322",
+    "ap-southeast-5": "550225433462",
+    "ap-southeast-6": "633930458069",
+    "ap-southeast-7": "590183813437",
+    "ap-northeast-3": "364406365360",
+    "ca-west-1": "204538143572",
+    "eu-south-1": "692866216735",
+    "eu-south-2": "503227376785",
+    "eu-central-2": "380420809688",
+    "il-central-1": "780543022126",
+    "me-central-1": "914824155844",
+    "me-south-1": "217643126080",
+    "mx-central-1": "637423239942",
 }
 
 
@@ -59,7 +74,9 @@ def private_training_image(region: str) -> str:
 # the newest row of aws-neuron/deep-learning-containers README (2be9ed1, 2026-08-17),
 # on public ECR, and by the same tag in the regional DLC registries.
 NEURON_TRAINING_IMAGE = "public.ecr.aws/neuron/pytorch-training-neuronx:2.9.0-neuronx-py312-sdk2.30.0-ubuntu24.04"
-NEURON_TRAINING_IMAGE_PRIVATE = "{account}.dkr.ecr.{region}.amazonaws.com/pytorch-training-neuronx:2.9.0-neuronx-py312-sdk2.30.0-ubuntu24.04"
+NEURON_TRAINING_IMAGE_PRIVATE = (
+    "{account}.dkr.ecr.{region}.amazonaws.com/pytorch-training-neuronx:2.9.0-neuronx-py312-sdk2.30.0-ubuntu24.04"
+)
 
 
 def private_neuron_training_image(region: str) -> str:
@@ -74,7 +91,8 @@ class Config(Strict):
     version: ChartVersion = CHART.version
     """Chart version of oci://ghcr.io/kubeflow/charts/kubeflow-trainer."""
     image: Image = TRAINING_IMAGE
-    """Image of the NVIDIA runtimes; NCCL uses EFA only if it carries libfabric and the AWS NCCL OFI plugin, as the default AWS DLC does."""
+    """Image of the NVIDIA runtimes; NCCL uses EFA only if it carries libfabric and the AWS NCCL OFI plugin, as the default AWS
+    DLC does."""
     neuron_image: Image = NEURON_TRAINING_IMAGE
     """Image of the Trainium runtimes (a PyTorch Neuron image)."""
     namespaces: Annotated[list[Namespace], Field(min_length=1)] = ["default"]
@@ -105,7 +123,8 @@ def training_image(operator: Config, field: str, *, region: str, air_gapped: boo
 def settings(basis: PlanBasis) -> TrainerPlan:
     operator, region = basis.config.training_operator, basis.config.region
     return TrainerPlan(
-        enabled=operator.enabled, version=operator.version,
+        enabled=operator.enabled,
+        version=operator.version,
         image=training_image(operator, "image", region=region, air_gapped=basis.air_gapped),
         image_is_users="image" in operator.model_fields_set,
         neuron_image=training_image(operator, "neuron_image", region=region, air_gapped=basis.air_gapped),
@@ -118,7 +137,9 @@ def release(settings: PlatformSettings, groups: tuple[GpuNodeGroupPlan, ...]) ->
     if not trainer.enabled:
         return None
     return ReleaseSpec.from_chart(
-        CHART, namespace=names.TRAINER_NAMESPACE, version=trainer.version,
+        CHART,
+        namespace=names.TRAINER_NAMESPACE,
+        version=trainer.version,
         values={
             # Since 2.3 the CRDs are chart templates, so `helm upgrade` updates them.
             "crds": {"enabled": True},

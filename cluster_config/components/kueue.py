@@ -23,7 +23,10 @@ if TYPE_CHECKING:
     from ..plan.platform import PlatformSettings
 
 CHART = Chart(
-    name="kueue", repository="oci://registry.k8s.io/kueue/charts", version="0.19.2", app_version="v0.19.2",
+    name="kueue",
+    repository="oci://registry.k8s.io/kueue/charts",
+    version="0.19.2",
+    app_version="v0.19.2",
     confirmed="kubernetes-sigs/kueue v0.19.2 = 8eab68778fc1 (2026-08-20), charts/kueue/Chart.yaml; its values.yaml "
     "enables the trainer.kubeflow.org/trainjob integration",
 )
@@ -57,7 +60,9 @@ class Config(Strict):
     all_or_nothing: bool = True
     """Admit a job only once all its nodes are provisioned, so a partial scale-up never holds GPUs idle."""
     topology_aware: bool = True
-    """Place the pods of a job on EFA groups by EC2 network topology (Kueue TAS): a Topology of the network layers EKS labels nodes with, referenced by those groups' flavors, on the types EC2 publishes the topology of."""
+    """Place the pods of a job on EFA groups by EC2 network topology (Kueue TAS): a Topology of the network layers EKS labels
+    nodes with, referenced by those groups' flavors, on the types EC2 publishes the topology of."""
+
 
 @dataclass(frozen=True, kw_only=True)
 class QueueQuota:
@@ -110,8 +115,9 @@ class QueuesPlan:
 DEFAULT_QUEUE = "default"
 
 
-def queues_plan(queues: Config, *, cluster_name: str, version: str, groups: tuple[GpuNodeGroupPlan, ...],
-                training_namespaces: tuple[str, ...]) -> QueuesPlan | None:
+def queues_plan(
+    queues: Config, *, cluster_name: str, version: str, groups: tuple[GpuNodeGroupPlan, ...], training_namespaces: tuple[str, ...]
+) -> QueuesPlan | None:
     if not queues.enabled or not groups:
         return None
     cluster_queues: list[ClusterQueuePlan] = []
@@ -138,7 +144,9 @@ def queues_plan(queues: Config, *, cluster_name: str, version: str, groups: tupl
     # borrow from, and which every other training namespace uses.
     for node_group in groups:
         rest = node_group.scaling.max_size * node_group.instance.accelerators - claimed[node_group.name]
-        cluster_queues.append(ClusterQueuePlan(name=node_group.name, quotas=(QueueQuota(group=node_group.name, accelerators=rest),)))
+        cluster_queues.append(
+            ClusterQueuePlan(name=node_group.name, quotas=(QueueQuota(group=node_group.name, accelerators=rest),))
+        )
     for namespace in training_namespaces:
         if namespace in team_namespaces:
             continue
@@ -148,8 +156,11 @@ def queues_plan(queues: Config, *, cluster_name: str, version: str, groups: tupl
         # (Kueue's LocalQueueDefaulting): the first GPU group's.
         local_queues.append(LocalQueuePlan(namespace=namespace, name=DEFAULT_QUEUE, cluster_queue=groups[0].name))
     return QueuesPlan(
-        version=version, cohort=cluster_name, all_or_nothing=queues.all_or_nothing,
-        cluster_queues=tuple(cluster_queues), local_queues=tuple(local_queues),
+        version=version,
+        cohort=cluster_name,
+        all_or_nothing=queues.all_or_nothing,
+        cluster_queues=tuple(cluster_queues),
+        local_queues=tuple(local_queues),
         topology_groups=tuple(g.name for g in groups if queues.topology_aware and topology_labelled(g)),
     )
 
@@ -166,8 +177,11 @@ def settings(basis: PlanBasis) -> QueuesPlan | None:
     """Queues need something to queue: the training operator and at least one group."""
     config = basis.config
     return queues_plan(
-        config.queues, cluster_name=config.name, version=config.queues.version or CHART.version,
-        groups=basis.gpu_groups if config.training_operator.enabled else (), training_namespaces=basis.training_namespaces,
+        config.queues,
+        cluster_name=config.name,
+        version=config.queues.version or CHART.version,
+        groups=basis.gpu_groups if config.training_operator.enabled else (),
+        training_namespaces=basis.training_namespaces,
     )
 
 
@@ -176,12 +190,16 @@ def release(settings: PlatformSettings, groups: tuple[GpuNodeGroupPlan, ...]) ->
     if queues is None:
         return None
     return ReleaseSpec.from_chart(
-        CHART, namespace=names.KUEUE_NAMESPACE, version=queues.version, create_namespace=False,
+        CHART,
+        namespace=names.KUEUE_NAMESPACE,
+        version=queues.version,
+        create_namespace=False,
         values={
             "controllerManager": {
                 "nodeSelector": names.SYSTEM_NODE_LABELS,
-                "manager": {"image": {"repository": IMAGE, "tag": f"v{queues.version.lstrip('v')}",
-                                      "pullPolicy": "IfNotPresent"}},
+                "manager": {
+                    "image": {"repository": IMAGE, "tag": f"v{queues.version.lstrip('v')}", "pullPolicy": "IfNotPresent"}
+                },
             },
             "managerConfig": {"controllerManagerConfigYaml": yaml.safe_dump(manager_config(queues), sort_keys=False)},
         },
@@ -207,8 +225,12 @@ def manager_config(queues) -> dict:
         "waitForPodsReady": {
             "timeout": WAIT_FOR_PODS_READY,
             "blockAdmission": False,
-            "requeuingStrategy": {"timestamp": "Eviction", "backoffLimitCount": 5, "backoffBaseSeconds": 60,
-                                  "backoffMaxSeconds": 1800},
+            "requeuingStrategy": {
+                "timestamp": "Eviction",
+                "backoffLimitCount": 5,
+                "backoffBaseSeconds": 60,
+                "backoffMaxSeconds": 1800,
+            },
         },
         "integrations": {"frameworks": ["batch/job", "jobset.x-k8s.io/jobset", "trainer.kubeflow.org/trainjob"]},
     }
@@ -222,5 +244,8 @@ WAIT_FOR_PODS_READY = "20m"
 # Kueue starts its provisioning controller only if the ProvisioningRequest API exists when it
 # starts; that component reads Kueue's settings, so it is named here rather than imported.
 COMPONENT: HelmComponent[QueuesPlan | None] = HelmComponent(
-    name=CHART.name, settings=settings, release=release, after=("provisioning-request-crd",),
+    name=CHART.name,
+    settings=settings,
+    release=release,
+    after=("provisioning-request-crd",),
 )

@@ -33,8 +33,12 @@ def topology() -> dict:
     The hostname last, as the Topology CRD requires (kueue.x-k8s.io_topologies.yaml v1beta2, 141-144).
     No feature gate to set: TopologyAwareScheduling is beta and on by default since Kueue 0.14
     (v0.19.2 pkg/features/kube_features.go 683-686), and the chart sets none (values.yaml featureGates: [])."""
-    return {"apiVersion": API_VERSION, "kind": "Topology", "metadata": {"name": names.TOPOLOGY_NAME},
-            "spec": {"levels": [{"nodeLabel": label} for label in (*names.NETWORK_NODE_LAYER_LABELS, names.HOSTNAME_LABEL)]}}
+    return {
+        "apiVersion": API_VERSION,
+        "kind": "Topology",
+        "metadata": {"name": names.TOPOLOGY_NAME},
+        "spec": {"levels": [{"nodeLabel": label} for label in (*names.NETWORK_NODE_LAYER_LABELS, names.HOSTNAME_LABEL)]},
+    }
 
 
 def flavor(group: GpuNodeGroupPlan, queues: QueuesPlan) -> dict:
@@ -82,8 +86,11 @@ def cluster_queue(queue, queues: QueuesPlan, groups: dict[str, GpuNodeGroupPlan]
         "queueingStrategy": "BestEffortFIFO",
         "resourceGroups": resource_groups,
         # A queue takes back what others borrowed from it, and never preempts for borrowing.
-        "preemption": {"reclaimWithinCohort": "Any", "borrowWithinCohort": {"policy": "Never"},
-                       "withinClusterQueue": "LowerPriority"},
+        "preemption": {
+            "reclaimWithinCohort": "Any",
+            "borrowWithinCohort": {"policy": "Never"},
+            "withinClusterQueue": "LowerPriority",
+        },
     }
     if queues.all_or_nothing:
         spec["admissionChecksStrategy"] = {"admissionChecks": [{"name": PROVISIONING_CHECK}]}
@@ -97,23 +104,40 @@ def manifests(settings: PlatformSettings, groups: tuple[GpuNodeGroupPlan, ...]) 
     out = [topology()] if queues.topology_groups else []
     out += [flavor(g, queues) for g in groups]
     if queues.all_or_nothing:
-        out.append({
-            "apiVersion": API_VERSION, "kind": "ProvisioningRequestConfig", "metadata": {"name": PROVISIONING_CHECK},
-            "spec": {
-                "provisioningClassName": ATOMIC_SCALE_UP_CLASS,
-                # Only pods that ask for accelerators wait for new nodes; CPU pods fit the system nodes.
-                "managedResources": sorted({g.accelerator_resource for g in groups}),
-                "retryStrategy": {"backoffLimitCount": 3, "backoffBaseSeconds": 60, "backoffMaxSeconds": 1800},
-            },
-        })
-        out.append({
-            "apiVersion": API_VERSION, "kind": "AdmissionCheck", "metadata": {"name": PROVISIONING_CHECK},
-            "spec": {"controllerName": "kueue.x-k8s.io/provisioning-request",
-                     "parameters": {"apiGroup": "kueue.x-k8s.io", "kind": "ProvisioningRequestConfig", "name": PROVISIONING_CHECK}},
-        })
+        out.append(
+            {
+                "apiVersion": API_VERSION,
+                "kind": "ProvisioningRequestConfig",
+                "metadata": {"name": PROVISIONING_CHECK},
+                "spec": {
+                    "provisioningClassName": ATOMIC_SCALE_UP_CLASS,
+                    # Only pods that ask for accelerators wait for new nodes; CPU pods fit the system nodes.
+                    "managedResources": sorted({g.accelerator_resource for g in groups}),
+                    "retryStrategy": {"backoffLimitCount": 3, "backoffBaseSeconds": 60, "backoffMaxSeconds": 1800},
+                },
+            }
+        )
+        out.append(
+            {
+                "apiVersion": API_VERSION,
+                "kind": "AdmissionCheck",
+                "metadata": {"name": PROVISIONING_CHECK},
+                "spec": {
+                    "controllerName": "kueue.x-k8s.io/provisioning-request",
+                    "parameters": {"apiGroup": "kueue.x-k8s.io", "kind": "ProvisioningRequestConfig", "name": PROVISIONING_CHECK},
+                },
+            }
+        )
     out += [cluster_queue(q, queues, by_name) for q in queues.cluster_queues]
-    out += [{"apiVersion": API_VERSION, "kind": "LocalQueue", "metadata": {"name": q.name, "namespace": q.namespace},
-             "spec": {"clusterQueue": q.cluster_queue}} for q in queues.local_queues]
+    out += [
+        {
+            "apiVersion": API_VERSION,
+            "kind": "LocalQueue",
+            "metadata": {"name": q.name, "namespace": q.namespace},
+            "spec": {"clusterQueue": q.cluster_queue},
+        }
+        for q in queues.local_queues
+    ]
     return out
 
 
@@ -122,7 +146,10 @@ def release(settings: PlatformSettings, groups: tuple[GpuNodeGroupPlan, ...]) ->
     if queues is None:
         return None
     return ReleaseSpec(
-        name=COMPONENT.name, namespace=names.KUEUE_NAMESPACE, chart=str(MANIFESTS_CHART), version=None,
+        name=COMPONENT.name,
+        namespace=names.KUEUE_NAMESPACE,
+        chart=str(MANIFESTS_CHART),
+        version=None,
         values={"manifests": manifests(settings, groups)},
         uses_namespaces=tuple(sorted({q.namespace for q in queues.local_queues})),
     )

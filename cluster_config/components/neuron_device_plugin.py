@@ -41,7 +41,10 @@ if TYPE_CHECKING:
 # Not confirmed: the 1.10.0 templates themselves, from any upstream snapshot. So the render
 # tests leave the Neuron release unrendered: there is no chart at the pin to render.
 CHART = Chart(
-    name="neuron-helm-chart", repository="oci://public.ecr.aws/neuron", version="1.10.0", app_version="1.10.0",
+    name="neuron-helm-chart",
+    repository="oci://public.ecr.aws/neuron",
+    version="1.10.0",
+    app_version="1.10.0",
     confirmed="version and values keys from a third party's helm show values transcript of 1.10.0 (not from the "
     "repository); keys and the neuronInstances affinity also at aws-neuron/neuron-helm-charts 8172e5e (chart 1.0.0): "
     "neuronInstances, devicePlugin.tolerations, scheduler.enabled, npd.enabled",
@@ -62,7 +65,9 @@ def release(settings: PlatformSettings, groups: tuple[GpuNodeGroupPlan, ...]) ->
     if not component.enabled or not served:
         return None
     return ReleaseSpec.from_chart(
-        CHART, namespace=names.KUBE_SYSTEM_NAMESPACE, version=component.version,
+        CHART,
+        namespace=names.KUBE_SYSTEM_NAMESPACE,
+        version=component.version,
         values={
             # The device plugin's required node affinity lists the chart's neuronInstances
             # (see CHART for what is confirmed of the key at 1.10.0); chart 1.0.0's

@@ -70,7 +70,8 @@ class Config(Strict):
     dcgm_level: Literal[0, 1, 2, 3, 4] = 2
     """`dcgmi diag -r <level>` on NVIDIA nodes (1 about a minute, 2 up to about 11, 3 up to 30, 4 up to 2 hours); 0 skips DCGM."""
     nccl: bool = True
-    """A single-node all_reduce_perf across every GPU, failing below the type's bus-bandwidth floor (types with a floor in the catalog only)."""
+    """A single-node all_reduce_perf across every GPU, failing below the type's bus-bandwidth floor (types with a floor in the
+    catalog only)."""
 
 
 class Override(Strict):
@@ -125,8 +126,9 @@ def settings(basis: PlanBasis) -> HealthCheckPlan:
     # and Python (../shared/reference/training-images.md: nccl-tests' all_reduce_perf at
     # /usr/local/bin, EFA installer 1.49.0), and the Neuron one neuron-ls.
     nvidia_image = kubeflow_trainer.private_training_image(region) if basis.air_gapped else kubeflow_trainer.TRAINING_IMAGE
-    neuron_image = (kubeflow_trainer.private_neuron_training_image(region) if basis.air_gapped
-                    else kubeflow_trainer.NEURON_TRAINING_IMAGE)
+    neuron_image = (
+        kubeflow_trainer.private_neuron_training_image(region) if basis.air_gapped else kubeflow_trainer.NEURON_TRAINING_IMAGE
+    )
     by_name = {g.name: g for g in basis.config.gpu_node_groups}
     checks = []
     for plan in basis.gpu_groups:
@@ -137,16 +139,27 @@ def settings(basis: PlanBasis) -> HealthCheckPlan:
         # Without NAT nvcr.io is out of reach and the DCGM image could never be pulled: the node
         # would wait for ever. The summary says DCGM is off there.
         dcgm = wanted.dcgm_level if plan.nvidia and not basis.air_gapped else 0
-        checks.append(GroupCheck(group=plan.name, dcgm_level=dcgm, nccl_floor_gbps=floor, nccl_floor_source=source,
-                                 image=nvidia_image if plan.nvidia else neuron_image))
+        checks.append(
+            GroupCheck(
+                group=plan.name,
+                dcgm_level=dcgm,
+                nccl_floor_gbps=floor,
+                nccl_floor_source=source,
+                image=nvidia_image if plan.nvidia else neuron_image,
+            )
+        )
     return HealthCheckPlan(groups=tuple(checks))
 
 
 def expectations(group: GpuNodeGroupPlan, check: GroupCheck) -> dict:
     """What check_node.py compares the node with (its Expectations), from the catalog."""
     instance = group.instance
-    values: dict = {"accelerator_kind": instance.accelerator_kind, "accelerators": instance.accelerators,
-                    "efa_interfaces": group.efa_interfaces if group.efa else 0, "dcgm_level": check.dcgm_level}
+    values: dict = {
+        "accelerator_kind": instance.accelerator_kind,
+        "accelerators": instance.accelerators,
+        "efa_interfaces": group.efa_interfaces if group.efa else 0,
+        "dcgm_level": check.dcgm_level,
+    }
     if group.nvidia:
         values["accelerator_model"] = instance.nvidia_smi_name
         if check.nccl_floor_gbps is not None:
@@ -175,8 +188,17 @@ def checks_run(group: GpuNodeGroupPlan, check: GroupCheck) -> list[str]:
 
 def _pod(group: GpuNodeGroupPlan, check: GroupCheck, region: str) -> dict:
     resources = group.resources_per_node  # every accelerator and EFA device of the node
-    command = ["python3", f"{CODE_MOUNT}/check_node.py", "run", "--results", RESULTS_MOUNT,
-               "--expectations", f"{CODE_MOUNT}/{group.name}.json", "--taint", names.HEALTH_PENDING_TAINT]
+    command = [
+        "python3",
+        f"{CODE_MOUNT}/check_node.py",
+        "run",
+        "--results",
+        RESULTS_MOUNT,
+        "--expectations",
+        f"{CODE_MOUNT}/{group.name}.json",
+        "--taint",
+        names.HEALTH_PENDING_TAINT,
+    ]
     init = []
     if check.dcgm_level:
         command += ["--skip", "dcgm"]
@@ -184,36 +206,59 @@ def _pod(group: GpuNodeGroupPlan, check: GroupCheck, region: str) -> dict:
         # leaves its output in the results directory for the checker to judge. It holds the
         # GPUs; the kubelet hands the same devices on to the checker (an init container's
         # devices are reused by the pod's containers, kubelet devicemanager devicesToReuse).
-        init.append({
-            "name": "dcgm", "image": DCGM_IMAGE,
-            "command": dcgm_init_command(check.dcgm_level, RESULTS_MOUNT, DCGM_TIMEOUT_SECONDS[check.dcgm_level]),
-            "resources": {"limits": {group.accelerator_resource: group.instance.accelerators},
-                          "requests": {group.accelerator_resource: group.instance.accelerators}},
-            "volumeMounts": [{"name": "results", "mountPath": RESULTS_MOUNT}],
-        })
+        init.append(
+            {
+                "name": "dcgm",
+                "image": DCGM_IMAGE,
+                "command": dcgm_init_command(check.dcgm_level, RESULTS_MOUNT, DCGM_TIMEOUT_SECONDS[check.dcgm_level]),
+                "resources": {
+                    "limits": {group.accelerator_resource: group.instance.accelerators},
+                    "requests": {group.accelerator_resource: group.instance.accelerators},
+                },
+                "volumeMounts": [{"name": "results", "mountPath": RESULTS_MOUNT}],
+            }
+        )
     return {
         "serviceAccountName": names.HEALTH_CHECK_SERVICE_ACCOUNT,
         # Nothing else may take the node's devices while it is checked; a node agent's priority.
         "priorityClassName": "system-node-critical",
         "nodeSelector": {names.NODEGROUP_LABEL: group.node_group_name},
-        "affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [{
-            # A node leaves the DaemonSet when it passes. A failed node keeps its pod: check_node.py
-            # sees the failed label, checks nothing again, re-reports the instance unhealthy and
-            # waits while the Auto Scaling group replaces it, and the taint stays.
-            "matchExpressions": [{"key": names.HEALTH_KEY, "operator": "NotIn", "values": [names.HEALTH_PASSED]}],
-        }]}}},
+        "affinity": {
+            "nodeAffinity": {
+                "requiredDuringSchedulingIgnoredDuringExecution": {
+                    "nodeSelectorTerms": [
+                        {
+                            # A node leaves the DaemonSet when it passes. A failed node keeps its pod: check_node.py
+                            # sees the failed label, checks nothing again, re-reports the instance unhealthy and
+                            # waits while the Auto Scaling group replaces it, and the taint stays.
+                            "matchExpressions": [{"key": names.HEALTH_KEY, "operator": "NotIn", "values": [names.HEALTH_PASSED]}],
+                        }
+                    ]
+                }
+            }
+        },
         "tolerations": [toleration(t) for t in group.node_taints],
         "initContainers": init,
-        "containers": [{
-            "name": "check", "image": check.image, "command": command,
-            "env": [{"name": "NODE_NAME", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}},
-                    {"name": "AWS_REGION", "value": region}],
-            "resources": {"limits": resources, "requests": resources},
-            "volumeMounts": [{"name": "code", "mountPath": CODE_MOUNT, "readOnly": True},
-                             {"name": "results", "mountPath": RESULTS_MOUNT}],
-        }],
-        "volumes": [{"name": "code", "configMap": {"name": names.HEALTH_CHECK_SERVICE_ACCOUNT}},
-                    {"name": "results", "emptyDir": {}}],
+        "containers": [
+            {
+                "name": "check",
+                "image": check.image,
+                "command": command,
+                "env": [
+                    {"name": "NODE_NAME", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}},
+                    {"name": "AWS_REGION", "value": region},
+                ],
+                "resources": {"limits": resources, "requests": resources},
+                "volumeMounts": [
+                    {"name": "code", "mountPath": CODE_MOUNT, "readOnly": True},
+                    {"name": "results", "mountPath": RESULTS_MOUNT},
+                ],
+            }
+        ],
+        "volumes": [
+            {"name": "code", "configMap": {"name": names.HEALTH_CHECK_SERVICE_ACCOUNT}},
+            {"name": "results", "emptyDir": {}},
+        ],
         "terminationGracePeriodSeconds": 10,
     }
 
@@ -222,10 +267,13 @@ def daemonset(group: GpuNodeGroupPlan, check: GroupCheck, region: str) -> dict:
     name = names.health_check_name(group.name)
     labels = {"app.kubernetes.io/name": "health-check", "app.kubernetes.io/instance": name}
     return {
-        "apiVersion": "apps/v1", "kind": "DaemonSet",
+        "apiVersion": "apps/v1",
+        "kind": "DaemonSet",
         "metadata": {"name": name, "namespace": names.HEALTH_CHECK_NAMESPACE, "labels": labels},
-        "spec": {"selector": {"matchLabels": labels},
-                 "template": {"metadata": {"labels": labels}, "spec": _pod(group, check, region)}},
+        "spec": {
+            "selector": {"matchLabels": labels},
+            "template": {"metadata": {"labels": labels}, "spec": _pod(group, check, region)},
+        },
     }
 
 
@@ -243,22 +291,35 @@ def rbac() -> list[dict]:
     sa = names.HEALTH_CHECK_SERVICE_ACCOUNT
     return [
         {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": sa, "namespace": names.HEALTH_CHECK_NAMESPACE}},
-        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": sa},
-         "rules": [dict(rule) for rule in RBAC_RULES]},
-        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding", "metadata": {"name": sa},
-         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": sa},
-         "subjects": [{"kind": "ServiceAccount", "name": sa, "namespace": names.HEALTH_CHECK_NAMESPACE}]},
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "ClusterRole",
+            "metadata": {"name": sa},
+            "rules": [dict(rule) for rule in RBAC_RULES],
+        },
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "ClusterRoleBinding",
+            "metadata": {"name": sa},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": sa},
+            "subjects": [{"kind": "ServiceAccount", "name": sa, "namespace": names.HEALTH_CHECK_NAMESPACE}],
+        },
     ]
 
 
 def code_configmap(pairs: list[tuple[GpuNodeGroupPlan, GroupCheck]]) -> dict:
     # binaryData (base64): the manifests chart renders every manifest through Helm's tpl, which
     # would read a "{{" in the script as a template action.
-    files = {"check_node.py": CHECK_NODE.read_bytes(),
-             **{f"{g.name}.json": json.dumps(expectations(g, c), sort_keys=True).encode() for g, c in pairs}}
-    return {"apiVersion": "v1", "kind": "ConfigMap",
-            "metadata": {"name": names.HEALTH_CHECK_SERVICE_ACCOUNT, "namespace": names.HEALTH_CHECK_NAMESPACE},
-            "binaryData": {k: base64.b64encode(v).decode() for k, v in files.items()}}
+    files = {
+        "check_node.py": CHECK_NODE.read_bytes(),
+        **{f"{g.name}.json": json.dumps(expectations(g, c), sort_keys=True).encode() for g, c in pairs},
+    }
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": names.HEALTH_CHECK_SERVICE_ACCOUNT, "namespace": names.HEALTH_CHECK_NAMESPACE},
+        "binaryData": {k: base64.b64encode(v).decode() for k, v in files.items()},
+    }
 
 
 def release(settings: PlatformSettings, groups: tuple[GpuNodeGroupPlan, ...]) -> ReleaseSpec | None:
@@ -267,8 +328,13 @@ def release(settings: PlatformSettings, groups: tuple[GpuNodeGroupPlan, ...]) ->
     if not pairs:
         return None
     manifests = [*rbac(), code_configmap(pairs), *(daemonset(g, c, settings.region) for g, c in pairs)]
-    return ReleaseSpec(name=COMPONENT.name, namespace=names.HEALTH_CHECK_NAMESPACE, chart=str(MANIFESTS_CHART),
-                       version=None, values={"manifests": manifests})
+    return ReleaseSpec(
+        name=COMPONENT.name,
+        namespace=names.HEALTH_CHECK_NAMESPACE,
+        chart=str(MANIFESTS_CHART),
+        version=None,
+        values={"manifests": manifests},
+    )
 
 
 def statements(context: ClusterContext) -> tuple[dict, ...]:
@@ -284,15 +350,24 @@ def statements(context: ClusterContext) -> tuple[dict, ...]:
     cluster-autoscaler's policy is scoped by too. A statement with a condition is not one
     checkov's CKV_AWS_355 flags (cloudsplaining all_allowed_unrestricted_actions).
     """
-    return ({
-        "Sid": "ReplaceFailedNodes", "Effect": "Allow", "Action": "autoscaling:SetInstanceHealth", "Resource": "*",
-        "Condition": {"StringEquals": {f"aws:ResourceTag/{names.autoscaler_owner_tag(context.cluster_name)}": "owned"}},
-    },)
+    return (
+        {
+            "Sid": "ReplaceFailedNodes",
+            "Effect": "Allow",
+            "Action": "autoscaling:SetInstanceHealth",
+            "Resource": "*",
+            "Condition": {"StringEquals": {f"aws:ResourceTag/{names.autoscaler_owner_tag(context.cluster_name)}": "owned"}},
+        },
+    )
 
 
 IDENTITY = PodIdentity(
-    construct_id="node_health_check_identity", name="node-health", namespace=names.HEALTH_CHECK_NAMESPACE,
-    service_account=names.HEALTH_CHECK_SERVICE_ACCOUNT, statements=statements, policy_name="set-instance-health",
+    construct_id="node_health_check_identity",
+    name="node-health",
+    namespace=names.HEALTH_CHECK_NAMESPACE,
+    service_account=names.HEALTH_CHECK_SERVICE_ACCOUNT,
+    statements=statements,
+    policy_name="set-instance-health",
 )
 
 
@@ -301,5 +376,8 @@ def identities(basis: PlanBasis) -> tuple[PodIdentity, ...]:
 
 
 COMPONENT: HelmComponent[HealthCheckPlan] = HelmComponent(
-    name=names.HEALTH_CHECK_SERVICE_ACCOUNT, settings=settings, release=release, identities=identities,
+    name=names.HEALTH_CHECK_SERVICE_ACCOUNT,
+    settings=settings,
+    release=release,
+    identities=identities,
 )

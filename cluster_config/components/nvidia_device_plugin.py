@@ -17,7 +17,9 @@ if TYPE_CHECKING:
     from ..plan.platform import PlatformSettings
 
 CHART = Chart(
-    name="nvidia-device-plugin", repository="https://nvidia.github.io/k8s-device-plugin", version="0.19.3",
+    name="nvidia-device-plugin",
+    repository="https://nvidia.github.io/k8s-device-plugin",
+    version="0.19.3",
     app_version="v0.19.3",
     confirmed="NVIDIA/k8s-device-plugin releases; 0.19.3 was the release downstream projects moved from to 0.20.0 in 2026-08",
 )
@@ -37,14 +39,30 @@ def release(settings: PlatformSettings, groups: tuple[GpuNodeGroupPlan, ...]) ->
     if not component.enabled or not served:
         return None
     return ReleaseSpec.from_chart(
-        CHART, namespace=names.KUBE_SYSTEM_NAMESPACE, version=component.version,
+        CHART,
+        namespace=names.KUBE_SYSTEM_NAMESPACE,
+        version=component.version,
         values={
             "nodeSelector": {names.GPU_PRESENT_LABEL: "true"},
             # Replaces the chart's NFD-based affinity (a list, so Helm does not merge it):
             # only the AL2023 groups, never Bottlerocket ones.
-            "affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
-                {"matchExpressions": [{"key": names.NODEGROUP_LABEL, "operator": "In", "values": sorted(g.node_group_name for g in served)}]},
-            ]}}},
+            "affinity": {
+                "nodeAffinity": {
+                    "requiredDuringSchedulingIgnoredDuringExecution": {
+                        "nodeSelectorTerms": [
+                            {
+                                "matchExpressions": [
+                                    {
+                                        "key": names.NODEGROUP_LABEL,
+                                        "operator": "In",
+                                        "values": sorted(g.node_group_name for g in served),
+                                    }
+                                ]
+                            },
+                        ]
+                    }
+                }
+            },
             "tolerations": device_plugin_tolerations(served),
             "gfd": {"enabled": False},
         },

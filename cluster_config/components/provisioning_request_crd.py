@@ -28,13 +28,23 @@ CRD = {
     "metadata": {"name": "provisioningrequests.autoscaling.x-k8s.io"},
     "spec": {
         "group": "autoscaling.x-k8s.io",
-        "names": {"kind": "ProvisioningRequest", "listKind": "ProvisioningRequestList", "plural": "provisioningrequests",
-                  "singular": "provisioningrequest", "shortNames": ["provreq", "provreqs"]},
+        "names": {
+            "kind": "ProvisioningRequest",
+            "listKind": "ProvisioningRequestList",
+            "plural": "provisioningrequests",
+            "singular": "provisioningrequest",
+            "shortNames": ["provreq", "provreqs"],
+        },
         "scope": "Namespaced",
-        "versions": [{
-            "name": "v1", "served": True, "storage": True, "subresources": {"status": {}},
-            "schema": {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}},
-        }],
+        "versions": [
+            {
+                "name": "v1",
+                "served": True,
+                "storage": True,
+                "subresources": {"status": {}},
+                "schema": {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}},
+            }
+        ],
     },
 }
 
@@ -43,8 +53,13 @@ def release(settings: PlatformSettings, groups: tuple[GpuNodeGroupPlan, ...]) ->
     queues = settings.of(kueue.COMPONENT)
     if queues is None or not queues.all_or_nothing:
         return None
-    return ReleaseSpec(name=COMPONENT.name, namespace=names.KUBE_SYSTEM_NAMESPACE, chart=str(MANIFESTS_CHART), version=None,
-                       values={"manifests": [CRD]})
+    return ReleaseSpec(
+        name=COMPONENT.name,
+        namespace=names.KUBE_SYSTEM_NAMESPACE,
+        chart=str(MANIFESTS_CHART),
+        version=None,
+        values={"manifests": [CRD]},
+    )
 
 
 COMPONENT: HelmComponent[None] = HelmComponent(name="provisioning-request-crd", release=release)

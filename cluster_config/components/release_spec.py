@@ -34,8 +34,15 @@ class ReleaseSpec:
     @classmethod
     def from_chart(cls, chart: Chart, *, namespace: str, version: str, values: dict, **options) -> ReleaseSpec:
         """A release of a pinned chart from its repository, named after the chart."""
-        return cls(name=chart.name, namespace=namespace, chart=chart.name, repository=chart.repository, version=version,
-                   values=values, **options)
+        return cls(
+            name=chart.name,
+            namespace=namespace,
+            chart=chart.name,
+            repository=chart.repository,
+            version=version,
+            values=values,
+            **options,
+        )
 
     @property
     def inputs(self) -> tuple[str, ...]:
@@ -55,7 +62,9 @@ def tolerations_for(groups: Iterable) -> list[dict]:
     """What a node agent tolerates: every taint of these groups whatever its value, and the
     health gate's startup taint (an agent must run on a node that has not passed yet), each
     once, in a stable order."""
-    seen: dict[tuple, dict] = {(names.HEALTH_KEY, "NoSchedule"): {"key": names.HEALTH_KEY, "operator": "Exists", "effect": "NoSchedule"}}
+    seen: dict[tuple, dict] = {
+        (names.HEALTH_KEY, "NoSchedule"): {"key": names.HEALTH_KEY, "operator": "Exists", "effect": "NoSchedule"}
+    }
     for group in groups:
         for taint in group.taints:
             seen.setdefault((taint.key, taint.effect), {"key": taint.key, "operator": "Exists", "effect": taint.effect})

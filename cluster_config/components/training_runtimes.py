@@ -60,7 +60,9 @@ def pod_template(settings: PlatformSettings, group: GpuNodeGroupPlan) -> dict:
         # The group's own claim: its volume carries the group's Mountpoint throughput target.
         volumes.append({"name": "checkpoint-bucket", "persistentVolumeClaim": {"claimName": names.checkpoints_claim(group.name)}})
         # One directory per TrainJob, so a restarted job finds its own checkpoints.
-        env.append({"name": "TRAINJOB_NAME", "valueFrom": {"fieldRef": {"fieldPath": f"metadata.labels['{names.JOBSET_NAME_LABEL}']"}}})
+        env.append(
+            {"name": "TRAINJOB_NAME", "valueFrom": {"fieldRef": {"fieldPath": f"metadata.labels['{names.JOBSET_NAME_LABEL}']"}}}
+        )
         env.append({"name": "CHECKPOINT_DIR", "value": f"{CHECKPOINTS_MOUNT}/$(TRAINJOB_NAME)"})
         # For DCP through s3torchconnector, straight to S3 (train_fsdp.py): the bucket, its region,
         # and the job's key prefix under its namespace's, the only one its role reaches
@@ -95,13 +97,15 @@ def pod_template(settings: PlatformSettings, group: GpuNodeGroupPlan) -> dict:
             **spec,
             "nodeSelector": {names.NODEGROUP_LABEL: group.node_group_name},
             "tolerations": [toleration(t) for t in group.taints],
-            "containers": [{
-                "name": "node",
-                "image": image,
-                "env": env,
-                "resources": {"limits": resources, "requests": resources},
-                "volumeMounts": mounts,
-            }],
+            "containers": [
+                {
+                    "name": "node",
+                    "image": image,
+                    "env": env,
+                    "resources": {"limits": resources, "requests": resources},
+                    "volumeMounts": mounts,
+                }
+            ],
             "volumes": volumes,
         },
     }
@@ -114,18 +118,22 @@ def runtime(settings: PlatformSettings, group: GpuNodeGroupPlan) -> dict:
         "metadata": {"name": names.runtime_name(group.name), "labels": {"trainer.kubeflow.org/framework": "torch"}},
         "spec": {
             "mlPolicy": {"numNodes": 1, "torch": {}},
-            "template": {"spec": {
-                # A pod lost with its node (or OOM-killed) restarts the whole JobSet,
-                # which resumes from the newest checkpoint, up to max_restarts times.
-                "failurePolicy": {"maxRestarts": settings.of(kubeflow_trainer.COMPONENT).max_restarts},
-                "replicatedJobs": [{
-                    "name": "node",
-                    "template": {
-                        "metadata": {"labels": {"trainer.kubeflow.org/trainjob-ancestor-step": "trainer"}},
-                        "spec": {"template": pod_template(settings, group)},
-                    },
-                }],
-            }},
+            "template": {
+                "spec": {
+                    # A pod lost with its node (or OOM-killed) restarts the whole JobSet,
+                    # which resumes from the newest checkpoint, up to max_restarts times.
+                    "failurePolicy": {"maxRestarts": settings.of(kubeflow_trainer.COMPONENT).max_restarts},
+                    "replicatedJobs": [
+                        {
+                            "name": "node",
+                            "template": {
+                                "metadata": {"labels": {"trainer.kubeflow.org/trainjob-ancestor-step": "trainer"}},
+                                "spec": {"template": pod_template(settings, group)},
+                            },
+                        }
+                    ],
+                }
+            },
         },
     }
 
@@ -143,8 +151,12 @@ def mpi_runtime(settings: PlatformSettings, group: GpuNodeGroupPlan) -> dict:
     """
     base = pod_template(settings, group)["spec"]
     worker = base["containers"][0]
-    launcher_container = {"name": "node", "image": worker["image"], "env": worker["env"],
-                          "resources": {"requests": {"cpu": "1", "memory": "2Gi"}}}
+    launcher_container = {
+        "name": "node",
+        "image": worker["image"],
+        "env": worker["env"],
+        "resources": {"requests": {"cpu": "1", "memory": "2Gi"}},
+    }
     sshd = {
         **worker,
         # The DLC ships sshd but starts none; host keys are made here in case the image has none.
@@ -157,24 +169,46 @@ def mpi_runtime(settings: PlatformSettings, group: GpuNodeGroupPlan) -> dict:
         "kind": "ClusterTrainingRuntime",
         "metadata": {"name": names.mpi_runtime_name(group.name), "labels": {"trainer.kubeflow.org/framework": "mpi"}},
         "spec": {
-            "mlPolicy": {"numNodes": 1, "mpi": {
-                "numProcPerNode": group.instance.accelerators, "mpiImplementation": "OpenMPI",
-                "sshAuthMountPath": "/root/.ssh", "runLauncherAsNode": False,
-            }},
-            "template": {"spec": {
-                # Workers must resolve each other before they are Ready, for mpirun's first ssh.
-                "network": {"publishNotReadyAddresses": True},
-                "successPolicy": {"operator": "All", "targetReplicatedJobs": ["launcher"]},
-                "replicatedJobs": [
-                    {"name": "node", "template": {"spec": {"template": {"spec": {
-                        **placement, "containers": [sshd], "volumes": base["volumes"],
-                    }}}}},
-                    {"name": "launcher", "dependsOn": [{"name": "node", "status": "Ready"}], "template": {
-                        "metadata": {"labels": {"trainer.kubeflow.org/trainjob-ancestor-step": "trainer"}},
-                        "spec": {"template": {"spec": {**placement, "containers": [launcher_container]}}},
-                    }},
-                ],
-            }},
+            "mlPolicy": {
+                "numNodes": 1,
+                "mpi": {
+                    "numProcPerNode": group.instance.accelerators,
+                    "mpiImplementation": "OpenMPI",
+                    "sshAuthMountPath": "/root/.ssh",
+                    "runLauncherAsNode": False,
+                },
+            },
+            "template": {
+                "spec": {
+                    # Workers must resolve each other before they are Ready, for mpirun's first ssh.
+                    "network": {"publishNotReadyAddresses": True},
+                    "successPolicy": {"operator": "All", "targetReplicatedJobs": ["launcher"]},
+                    "replicatedJobs": [
+                        {
+                            "name": "node",
+                            "template": {
+                                "spec": {
+                                    "template": {
+                                        "spec": {
+                                            **placement,
+                                            "containers": [sshd],
+                                            "volumes": base["volumes"],
+                                        }
+                                    }
+                                }
+                            },
+                        },
+                        {
+                            "name": "launcher",
+                            "dependsOn": [{"name": "node", "status": "Ready"}],
+                            "template": {
+                                "metadata": {"labels": {"trainer.kubeflow.org/trainjob-ancestor-step": "trainer"}},
+                                "spec": {"template": {"spec": {**placement, "containers": [launcher_container]}}},
+                            },
+                        },
+                    ],
+                }
+            },
         },
     }
 
@@ -183,11 +217,18 @@ def release(settings: PlatformSettings, groups: tuple[GpuNodeGroupPlan, ...]) ->
     if not settings.of(kubeflow_trainer.COMPONENT).enabled or not groups:
         return None
     # nccl-tests is a CUDA program: Trainium groups get the torch runtime only.
-    manifests = [m for g in groups for m in ((runtime(settings, g), mpi_runtime(settings, g)) if g.nvidia else (runtime(settings, g),))]
+    manifests = [
+        m for g in groups for m in ((runtime(settings, g), mpi_runtime(settings, g)) if g.nvidia else (runtime(settings, g),))
+    ]
     return ReleaseSpec(
-        name=COMPONENT.name, namespace=names.TRAINER_NAMESPACE, chart=str(MANIFESTS_CHART), version=None,
+        name=COMPONENT.name,
+        namespace=names.TRAINER_NAMESPACE,
+        chart=str(MANIFESTS_CHART),
+        version=None,
         values={"manifests": manifests},
     )
 
 
-COMPONENT: HelmComponent[None] = HelmComponent(name="training-runtimes", release=release, after=(kubeflow_trainer.COMPONENT.name,))
+COMPONENT: HelmComponent[None] = HelmComponent(
+    name="training-runtimes", release=release, after=(kubeflow_trainer.COMPONENT.name,)
+)

@@ -26,7 +26,9 @@ if TYPE_CHECKING:
 NOMINAL_SIZE = "1Ti"
 
 
-def _volume_and_claim(*, volume_name: str, claim: str, namespace: str, csi: dict, mount_options: list[str] | None = None) -> list[dict]:
+def _volume_and_claim(
+    *, volume_name: str, claim: str, namespace: str, csi: dict, mount_options: list[str] | None = None
+) -> list[dict]:
     volume_spec = {
         "capacity": {"storage": NOMINAL_SIZE},
         "accessModes": ["ReadWriteMany"],
@@ -40,9 +42,17 @@ def _volume_and_claim(*, volume_name: str, claim: str, namespace: str, csi: dict
         volume_spec["mountOptions"] = mount_options
     return [
         {"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": volume_name}, "spec": volume_spec},
-        {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": claim, "namespace": namespace},
-         "spec": {"accessModes": ["ReadWriteMany"], "storageClassName": "", "volumeName": volume_name,
-                  "resources": {"requests": {"storage": NOMINAL_SIZE}}}},
+        {
+            "apiVersion": "v1",
+            "kind": "PersistentVolumeClaim",
+            "metadata": {"name": claim, "namespace": namespace},
+            "spec": {
+                "accessModes": ["ReadWriteMany"],
+                "storageClassName": "",
+                "volumeName": volume_name,
+                "resources": {"requests": {"storage": NOMINAL_SIZE}},
+            },
+        },
     ]
 
 
@@ -81,30 +91,49 @@ def manifests(settings: PlatformSettings, groups: tuple[GpuNodeGroupPlan, ...]) 
         if storage.checkpoints is not None:
             # The runtimes' pods run as it; its Pod Identity role (identities below) reaches
             # this namespace's prefix of the bucket only, for DCP through s3torchconnector.
-            out.append({"apiVersion": "v1", "kind": "ServiceAccount",
-                        "metadata": {"name": names.TRAINING_SERVICE_ACCOUNT, "namespace": namespace}})
+            out.append(
+                {
+                    "apiVersion": "v1",
+                    "kind": "ServiceAccount",
+                    "metadata": {"name": names.TRAINING_SERVICE_ACCOUNT, "namespace": namespace},
+                }
+            )
             # A volume per group: its mount options set Mountpoint's throughput, and a
             # namespace's TrainJobs may run on groups whose bandwidths differ a hundredfold
             # (g5.xlarge 10 Gbps, p5.48xlarge 3200). The runtimes of a group mount its claim.
             for group in groups:
                 volume = f"{names.CHECKPOINTS_CLAIM}-{namespace}-{group.name}"
                 out += _volume_and_claim(
-                    volume_name=volume, claim=names.checkpoints_claim(group.name), namespace=namespace,
-                    csi={"driver": names.S3_CSI_DRIVER, "volumeHandle": volume,
-                         "volumeAttributes": {"bucketName": FROM_CLUSTER.checkpoint_bucket}},
+                    volume_name=volume,
+                    claim=names.checkpoints_claim(group.name),
+                    namespace=namespace,
+                    csi={
+                        "driver": names.S3_CSI_DRIVER,
+                        "volumeHandle": volume,
+                        "volumeAttributes": {"bucketName": FROM_CLUSTER.checkpoint_bucket},
+                    },
                     # Each namespace sees its own prefix of the one bucket, whatever the group.
                     # allow-delete lets a user prune old checkpoints; the checkpoint protocol
                     # itself never overwrites, renames or deletes (Mountpoint supports none by
                     # default). The CSI driver takes "key value" options (pkg/mountpoint/args.go
                     # 58-77 at v2.7.0).
-                    mount_options=[f"prefix {namespace}/", f"region {settings.region}", "allow-delete",
-                                   f"maximum-throughput-gbps {mountpoint_throughput_gbps(group)}"],
+                    mount_options=[
+                        f"prefix {namespace}/",
+                        f"region {settings.region}",
+                        "allow-delete",
+                        f"maximum-throughput-gbps {mountpoint_throughput_gbps(group)}",
+                    ],
                 )
         if storage.fsx is not None:
             out += _volume_and_claim(
-                volume_name=f"{names.FSX_CLAIM}-{namespace}", claim=names.FSX_CLAIM, namespace=namespace,
-                csi={"driver": names.FSX_CSI_DRIVER, "volumeHandle": FROM_CLUSTER.fsx_id,
-                     "volumeAttributes": {"dnsname": FROM_CLUSTER.fsx_dns_name, "mountname": FROM_CLUSTER.fsx_mount_name}},
+                volume_name=f"{names.FSX_CLAIM}-{namespace}",
+                claim=names.FSX_CLAIM,
+                namespace=namespace,
+                csi={
+                    "driver": names.FSX_CSI_DRIVER,
+                    "volumeHandle": FROM_CLUSTER.fsx_id,
+                    "volumeAttributes": {"dnsname": FROM_CLUSTER.fsx_dns_name, "mountname": FROM_CLUSTER.fsx_mount_name},
+                },
                 mount_options=["flock"],
             )
     return out
@@ -115,8 +144,12 @@ def release(settings: PlatformSettings, groups: tuple[GpuNodeGroupPlan, ...]) ->
     if not settings.of(kubeflow_trainer.COMPONENT).enabled or (storage.checkpoints is None and storage.fsx is None):
         return None
     return ReleaseSpec(
-        name=COMPONENT.name, namespace=names.KUBE_SYSTEM_NAMESPACE, chart=str(MANIFESTS_CHART), version=None,
-        values={"manifests": manifests(settings, groups)}, uses_namespaces=storage.training_namespaces,
+        name=COMPONENT.name,
+        namespace=names.KUBE_SYSTEM_NAMESPACE,
+        chart=str(MANIFESTS_CHART),
+        version=None,
+        values={"manifests": manifests(settings, groups)},
+        uses_namespaces=storage.training_namespaces,
     )
 
 
@@ -125,11 +158,16 @@ def identities(basis: PlanBasis) -> tuple[PodIdentity, ...]:
     of one team can neither read nor overwrite another's checkpoints."""
     if basis.storage.checkpoints is None:
         return ()
-    return tuple(PodIdentity(
-        construct_id=f"training_{namespace.replace('-', '_')}_identity", name=f"training-{namespace}",
-        namespace=namespace, service_account=names.TRAINING_SERVICE_ACCOUNT,
-        grants=(Grant.CHECKPOINT_NAMESPACE_PREFIX_READ_WRITE,),
-    ) for namespace in basis.training_namespaces)
+    return tuple(
+        PodIdentity(
+            construct_id=f"training_{namespace.replace('-', '_')}_identity",
+            name=f"training-{namespace}",
+            namespace=namespace,
+            service_account=names.TRAINING_SERVICE_ACCOUNT,
+            grants=(Grant.CHECKPOINT_NAMESPACE_PREFIX_READ_WRITE,),
+        )
+        for namespace in basis.training_namespaces
+    )
 
 
 COMPONENT: HelmComponent[None] = HelmComponent(name="training-storage", release=release, identities=identities)

@@ -29,6 +29,13 @@ def addresses_per_node(vcpus: int, pods: int | None = None) -> int:
 # EFA-only interface, so the CNI has that one ENI: about 49 pod IPs against kubelet's
 # max-pods of 100 without prefixes (EKS user guide, "Assign more IP addresses to Amazon EKS
 # nodes with prefixes"; EKS best practices, "Prefix Mode for Linux").
-COMPONENT = EksAddon(name="vpc-cni", before_nodes=True, configuration={"env": {
-    "ENABLE_PREFIX_DELEGATION": "true", "WARM_PREFIX_TARGET": str(WARM_PREFIX_TARGET),
-}})
+COMPONENT = EksAddon(
+    name="vpc-cni",
+    before_nodes=True,
+    configuration={
+        "env": {
+            "ENABLE_PREFIX_DELEGATION": "true",
+            "WARM_PREFIX_TARGET": str(WARM_PREFIX_TARGET),
+        }
+    },
+)

@@ -63,23 +63,39 @@ def build_plan(config: ClusterConfig) -> ClusterPlan:
     name, region, partition = config.name, config.region, partition_of(config.region)
     network = None if config.network.existing_vpc else network_plan(name, region, partition, config.network)
     existing = config.network.existing_vpc
-    existing_vpc = ExistingVpcPlan(vpc_id=existing.vpc_id, private_subnet_ids=tuple(existing.private_subnet_ids)) if existing else None
+    existing_vpc = (
+        ExistingVpcPlan(vpc_id=existing.vpc_id, private_subnet_ids=tuple(existing.private_subnet_ids)) if existing else None
+    )
     node_repair = config.cluster.node_repair
     system_nodes = system_nodes_plan(config.system_nodes, node_repair=node_repair)
     raid0 = config.storage.local_nvme == "raid0"
     lustre = config.storage.fsx_lustre.enabled
-    gpu_groups = tuple(gpu_node_group_plan(g, name, node_repair=node_repair, local_nvme_raid0=raid0, lustre_client=lustre,
-                                           health_gated=node_health_check.group_config(config.health_check, g.health_check).enabled)
-                       for g in config.gpu_node_groups)
+    gpu_groups = tuple(
+        gpu_node_group_plan(
+            g,
+            name,
+            node_repair=node_repair,
+            local_nvme_raid0=raid0,
+            lustre_client=lustre,
+            health_gated=node_health_check.group_config(config.health_check, g.health_check).enabled,
+        )
+        for g in config.gpu_node_groups
+    )
     team_namespaces = [n for team in config.queues.teams for n in team.namespaces] if config.queues.enabled else []
     training_namespaces = tuple(dict.fromkeys([*config.training_operator.namespaces, *team_namespaces]))
     storage = storage_plan(
-        config.storage, zones=tuple(config.network.availability_zones),
+        config.storage,
+        zones=tuple(config.network.availability_zones),
         efa_zones=tuple(g.availability_zone for g in gpu_groups if g.efa and g.availability_zone),
         training_namespaces=training_namespaces,
     )
-    basis = PlanBasis(config=config, gpu_groups=gpu_groups, storage=storage, training_namespaces=training_namespaces,
-                      air_gapped=network is not None and network.nat_gateways == "none")
+    basis = PlanBasis(
+        config=config,
+        gpu_groups=gpu_groups,
+        storage=storage,
+        training_namespaces=training_namespaces,
+        air_gapped=network is not None and network.nat_gateways == "none",
+    )
     platform = platform_plan(basis)
     addons = addons_plan(basis)
     return ClusterPlan(
@@ -92,7 +108,10 @@ def build_plan(config: ClusterConfig) -> ClusterPlan:
         network=network,
         existing_vpc=existing_vpc,
         control_plane=control_plane_plan(
-            name=name, region=region, partition=partition, kubernetes_version=config.kubernetes_version,
+            name=name,
+            region=region,
+            partition=partition,
+            kubernetes_version=config.kubernetes_version,
             cluster=config.cluster,
         ),
         addons=addons,
@@ -102,6 +121,12 @@ def build_plan(config: ClusterConfig) -> ClusterPlan:
         pod_identities=addon_identities(addons) + platform.identities,
         storage=storage,
         platform=platform,
-        costs=cost_plan(region=config.region, network=network, system_nodes=system_nodes, gpu_groups=gpu_groups, storage=storage,
-                        kubernetes_version=config.kubernetes_version),
+        costs=cost_plan(
+            region=config.region,
+            network=network,
+            system_nodes=system_nodes,
+            gpu_groups=gpu_groups,
+            storage=storage,
+            kubernetes_version=config.kubernetes_version,
+        ),
     )

@@ -25,8 +25,11 @@ class AddonPlan:
 
 
 def addons_plan(basis: PlanBasis) -> tuple[AddonPlan, ...]:
-    return tuple(AddonPlan(name=a.name, before_nodes=a.before_nodes, configuration=a.configuration, identity=a.identity)
-                 for a in ADDONS if a.enabled(basis))
+    return tuple(
+        AddonPlan(name=a.name, before_nodes=a.before_nodes, configuration=a.configuration, identity=a.identity)
+        for a in ADDONS
+        if a.enabled(basis)
+    )
 
 
 def addon_identities(addons: tuple[AddonPlan, ...]) -> tuple[IdentityPlan, ...]:

@@ -71,7 +71,7 @@ def gpu_alarm(group: GpuNodeGroupPlan, cluster_name: str) -> AlarmPlan:
     return AlarmPlan(
         name=f"{cluster_name}-{group.name}-gpu-temperature",
         description=f"A GPU of {group.node_group_name} ({group.instance.name}) stayed at or above {GPU_TEMPERATURE_CELSIUS} C "
-                    f"for {EVALUATION_PERIODS * PERIOD_SECONDS // 60} minutes",
+        f"for {EVALUATION_PERIODS * PERIOD_SECONDS // 60} minutes",
         query=_query("node_gpu_temperature", GPU_TEMPERATURE_SCHEMA, cluster_name, group.instance_types),
         threshold=GPU_TEMPERATURE_CELSIUS,
     )
@@ -80,9 +80,10 @@ def gpu_alarm(group: GpuNodeGroupPlan, cluster_name: str) -> AlarmPlan:
 def neuron_alarm(groups: tuple[GpuNodeGroupPlan, ...], cluster_name: str) -> AlarmPlan:
     return AlarmPlan(
         name=f"{cluster_name}-neuron-ecc",
-        description=f"A Neuron device of the cluster ({', '.join(g.node_group_name for g in groups)}) reported hardware ECC events, "
-                    f"corrected or not, in each of {EVALUATION_PERIODS} consecutive {PERIOD_SECONDS // 60}-minute periods; "
-                    "uncorrectable errors also go to node auto repair",
+        description=f"A Neuron device of the cluster ({', '.join(g.node_group_name for g in groups)}) reported hardware ECC "
+        "events, "
+        f"corrected or not, in each of {EVALUATION_PERIODS} consecutive {PERIOD_SECONDS // 60}-minute periods; "
+        "uncorrectable errors also go to node auto repair",
         query=_query("node_neurondevice_hw_ecc_events_total", NEURON_ECC_SCHEMA, cluster_name),
         threshold=NEURON_ECC_EVENTS,
     )
@@ -92,5 +93,7 @@ def alarms_plan(observability: Observability, *, cluster_name: str, groups: tupl
     if not observability.cloudwatch or not groups:
         return None
     neuron = tuple(g for g in groups if not g.nvidia)
-    alarms = tuple(gpu_alarm(g, cluster_name) for g in groups if g.nvidia) + ((neuron_alarm(neuron, cluster_name),) if neuron else ())
+    alarms = tuple(gpu_alarm(g, cluster_name) for g in groups if g.nvidia) + (
+        (neuron_alarm(neuron, cluster_name),) if neuron else ()
+    )
     return AlarmsPlan(alarms=alarms, topic=observability.alarm_topic)

@@ -62,12 +62,17 @@ def required_terraform(backend: BackendPlan) -> str:
 def backend_plan(backend: Backend, *, name: str, region: str) -> BackendPlan:
     if isinstance(backend, S3Backend):
         return S3BackendPlan(
-            bucket=backend.bucket, key_prefix=backend.key_prefix or f"gpu-eks/{name}", region=backend.region or region,
-            dynamodb_table=backend.dynamodb_table, kms_key_id=backend.kms_key_id,
+            bucket=backend.bucket,
+            key_prefix=backend.key_prefix or f"gpu-eks/{name}",
+            region=backend.region or region,
+            dynamodb_table=backend.dynamodb_table,
+            kms_key_id=backend.kms_key_id,
         )
     if isinstance(backend, CloudBackend):
         return CloudBackendPlan(
-            organization=backend.organization, hostname=backend.hostname, project=backend.project,
+            organization=backend.organization,
+            hostname=backend.hostname,
+            project=backend.project,
             workspace_prefix=backend.workspace_prefix or name,
         )
     return LocalBackendPlan()

@@ -27,11 +27,15 @@ class ControlPlanePlan:
 
 def control_plane_plan(*, name: str, region: str, partition: str, kubernetes_version: str, cluster: Cluster) -> ControlPlanePlan:
     return ControlPlanePlan(
-        name=name, region=region, partition=partition, kubernetes_version=kubernetes_version,
+        name=name,
+        region=region,
+        partition=partition,
+        kubernetes_version=kubernetes_version,
         endpoint_public_access=cluster.endpoint_public_access,
         # Without a public endpoint EKS takes no CIDR list; the rules reject one.
         endpoint_public_access_cidrs=tuple(cluster.endpoint_public_access_cidrs),
         admin_principal_arns=tuple(cluster.admin_principal_arns),
-        log_types=tuple(cluster.log_types), log_retention_days=cluster.log_retention_days,
+        log_types=tuple(cluster.log_types),
+        log_retention_days=cluster.log_retention_days,
         service_ipv4_cidr=cluster.service_ipv4_cidr,
     )

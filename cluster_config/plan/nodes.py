@@ -10,7 +10,11 @@ from ..catalog import InstanceType
 from ..model import TAINT_PATTERN, GpuNodeGroup, SystemNodes
 
 EKS_TAINT_EFFECTS = {"NoSchedule": "NO_SCHEDULE", "PreferNoSchedule": "PREFER_NO_SCHEDULE", "NoExecute": "NO_EXECUTE"}
-EKS_CAPACITY_TYPES: dict[str, Literal["ON_DEMAND", "SPOT", "CAPACITY_BLOCK"]] = {"on_demand": "ON_DEMAND", "spot": "SPOT", "capacity_block": "CAPACITY_BLOCK"}
+EKS_CAPACITY_TYPES: dict[str, Literal["ON_DEMAND", "SPOT", "CAPACITY_BLOCK"]] = {
+    "on_demand": "ON_DEMAND",
+    "spot": "SPOT",
+    "capacity_block": "CAPACITY_BLOCK",
+}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -213,14 +217,17 @@ def mime_multipart(parts: list[tuple[str, str]]) -> str:
     out.append("--GPUEKS--")
     return "\n".join(out) + "\n"
 
+
 # Bottlerocket: its own ephemeral-storage API builds the RAID0 array and binds the
 # kubelet, containerd and pod-log directories onto it, before kubelet starts
 # (Bottlerocket settings reference, settings.bootstrap-commands; apiclient ephemeral-storage).
-BOTTLEROCKET_EPHEMERAL_STORAGE = """[settings.bootstrap-commands.k8s-ephemeral-storage]
-commands = [["apiclient", "ephemeral-storage", "init"], ["apiclient", "ephemeral-storage", "bind", "--dirs", "/var/lib/containerd", "/var/lib/kubelet", "/var/log/pods"]]
-essential = true
-mode = "always"
-"""
+BOTTLEROCKET_EPHEMERAL_STORAGE = (
+    '[settings.bootstrap-commands.k8s-ephemeral-storage]\n'
+    'commands = [["apiclient", "ephemeral-storage", "init"], '
+    '["apiclient", "ephemeral-storage", "bind", "--dirs", "/var/lib/containerd", "/var/lib/kubelet", "/var/log/pods"]]\n'
+    'essential = true\n'
+    'mode = "always"\n'
+)
 
 
 def scaling(group: GpuNodeGroup | SystemNodes) -> Scaling:
@@ -279,9 +286,15 @@ def _taints(group: GpuNodeGroup, instance: InstanceType) -> tuple[Taint, ...]:
     return tuple(parse_taint(text) for text in group.taints or [default])
 
 
-def gpu_node_group_plan(group: GpuNodeGroup, cluster_name: str, *, node_repair: bool = True,
-                        local_nvme_raid0: bool = True, lustre_client: bool = False,
-                        health_gated: bool = False) -> GpuNodeGroupPlan:
+def gpu_node_group_plan(
+    group: GpuNodeGroup,
+    cluster_name: str,
+    *,
+    node_repair: bool = True,
+    local_nvme_raid0: bool = True,
+    lustre_client: bool = False,
+    health_gated: bool = False,
+) -> GpuNodeGroupPlan:
     instance = catalog.INSTANCE_TYPES[group.types[0]]  # the types are interchangeable (rules.py)
     efa = efa_enabled(group)
     labels = dict(group.labels)
@@ -308,8 +321,9 @@ def gpu_node_group_plan(group: GpuNodeGroup, cluster_name: str, *, node_repair: 
         root_volume_gib=group.root_volume_gib,
         labels=labels,
         taints=_taints(group, instance),
-        update=UpdatePlan(max_unavailable=group.update.max_unavailable,
-                          max_unavailable_percentage=group.update.max_unavailable_percentage),
+        update=UpdatePlan(
+            max_unavailable=group.update.max_unavailable, max_unavailable_percentage=group.update.max_unavailable_percentage
+        ),
         startup_taints=(parse_taint(names.HEALTH_PENDING_TAINT),) if health_gated else (),
         node_repair=node_repair,
         local_nvme_raid0=local_nvme_raid0 and instance.instance_store_disks > 0,
@@ -319,6 +333,9 @@ def gpu_node_group_plan(group: GpuNodeGroup, cluster_name: str, *, node_repair: 
 
 def system_nodes_plan(system: SystemNodes, *, node_repair: bool = True) -> SystemNodesPlan:
     return SystemNodesPlan(
-        instance_types=tuple(system.instance_types), scaling=scaling(system), root_volume_gib=system.root_volume_gib,
-        labels=dict(names.SYSTEM_NODE_LABELS), node_repair=node_repair,
+        instance_types=tuple(system.instance_types),
+        scaling=scaling(system),
+        root_volume_gib=system.root_volume_gib,
+        labels=dict(names.SYSTEM_NODE_LABELS),
+        node_repair=node_repair,
     )

@@ -51,7 +51,9 @@ class PlatformPlan:
 def platform_plan(basis: PlanBasis) -> PlatformPlan:
     config = basis.config
     settings = PlatformSettings(
-        cluster_name=config.name, region=config.region, storage=basis.storage,
+        cluster_name=config.name,
+        region=config.region,
+        storage=basis.storage,
         components={c.name: c.settings(basis) for c in HELM_COMPONENTS if c.settings is not None},
     )
     releases: list[ReleaseSpec] = []
@@ -64,7 +66,9 @@ def platform_plan(basis: PlanBasis) -> PlatformPlan:
             raise ValueError(f"component {component.name} made a release called {spec.name}; the names must agree")
         installed = {r.name for r in releases}
         releases.append(dataclasses.replace(spec, after=tuple(name for name in component.after if name in installed)))
-        identities += [IdentityPlan(component=component.name, identity=identity, associate=True)
-                       for identity in component.identities(basis)]
-    return PlatformPlan(auth=config.platform.kubernetes_auth, settings=settings, releases=tuple(releases),
-                        identities=tuple(identities))
+        identities += [
+            IdentityPlan(component=component.name, identity=identity, associate=True) for identity in component.identities(basis)
+        ]
+    return PlatformPlan(
+        auth=config.platform.kubernetes_auth, settings=settings, releases=tuple(releases), identities=tuple(identities)
+    )

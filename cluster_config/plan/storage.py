@@ -37,8 +37,9 @@ class StoragePlan:
     training_namespaces: tuple[str, ...]  # each gets the claims the runtimes mount
 
 
-def storage_plan(storage: Storage, *, zones: tuple[str, ...], efa_zones: tuple[str, ...],
-                 training_namespaces: tuple[str, ...]) -> StoragePlan:
+def storage_plan(
+    storage: Storage, *, zones: tuple[str, ...], efa_zones: tuple[str, ...], training_namespaces: tuple[str, ...]
+) -> StoragePlan:
     fsx = None
     if storage.fsx_lustre.enabled:
         settings = storage.fsx_lustre

@@ -197,16 +197,22 @@ def run(args: argparse.Namespace) -> tuple[dict, int]:
             f"device {device.type} warmup {args.warmup} iters {args.iters}",
             flush=True,
         )
-        print(f"#{'size(B)':>12} {'count':>12} {'type':>7} {'redop':>5} "
-              f"{'time(us)':>11} {'algbw(GB/s)':>12} {'busbw(GB/s)':>12} {'#wrong':>7}", flush=True)
+        print(
+            f"#{'size(B)':>12} {'count':>12} {'type':>7} {'redop':>5} "
+            f"{'time(us)':>11} {'algbw(GB/s)':>12} {'busbw(GB/s)':>12} {'#wrong':>7}",
+            flush=True,
+        )
 
     results = []
     for size in sizes:
         r = measure(size, rank, world_size, device, args.warmup, args.iters)
         results.append(r)
         if rank == 0:
-            print(f" {r['bytes']:>12} {r['count']:>12} {'float':>7} {'sum':>5} "
-                  f"{r['time_us']:>11.1f} {r['algbw_GBps']:>12.3f} {r['busbw_GBps']:>12.3f} {r['wrong']:>7}", flush=True)
+            print(
+                f" {r['bytes']:>12} {r['count']:>12} {'float':>7} {'sum':>5} "
+                f"{r['time_us']:>11.1f} {r['algbw_GBps']:>12.3f} {r['busbw_GBps']:>12.3f} {r['wrong']:>7}",
+                flush=True,
+            )
 
     wrong = sum(r["wrong"] for r in results)
     max_busbw = max(r["busbw_GBps"] for r in results)
@@ -235,8 +241,11 @@ def run(args: argparse.Namespace) -> tuple[dict, int]:
         print(f"# Avg bus bandwidth    : {avg_busbw:.3f} GB/s", flush=True)
         print(f"# Max bus bandwidth    : {max_busbw:.3f} GB/s", flush=True)
         if below:
-            print(f"# FAIL: max busbw {max_busbw:.3f} GB/s is below --expect-min-busbw {args.expect_min_busbw} GB/s",
-                  file=sys.stderr, flush=True)
+            print(
+                f"# FAIL: max busbw {max_busbw:.3f} GB/s is below --expect-min-busbw {args.expect_min_busbw} GB/s",
+                file=sys.stderr,
+                flush=True,
+            )
 
     if wrong:
         return summary, EXIT_WRONG_RESULT

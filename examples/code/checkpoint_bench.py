@@ -65,18 +65,34 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--vocab", type=int, default=32000, help="vocabulary size (default: %(default)s)")
     p.add_argument("--seq-len", type=int, default=2048, help="positions in the embedding table (default: %(default)s)")
     p.add_argument("--iters", type=int, default=3, help="saves and loads per target (default: %(default)s)")
-    p.add_argument("--checkpoint-uri", default=train_fsdp.default_checkpoint_uri(),
-                   help="s3://bucket/prefix or a directory (default: as train_fsdp.py; unset: no S3 target)")
-    p.add_argument("--local-dir", default=None,
-                   help="local target directory (default: a temporary one when all ranks share a node, else none)")
+    p.add_argument(
+        "--checkpoint-uri",
+        default=train_fsdp.default_checkpoint_uri(),
+        help="s3://bucket/prefix or a directory (default: as train_fsdp.py; unset: no S3 target)",
+    )
+    p.add_argument(
+        "--local-dir",
+        default=None,
+        help="local target directory (default: a temporary one when all ranks share a node, else none)",
+    )
     p.add_argument("--no-local", action="store_true", help="measure no local directory")
     p.add_argument("--keep", action="store_true", help="keep what the run wrote")
-    p.add_argument("--region", default=train_fsdp._env("AWS_REGION", "AWS_DEFAULT_REGION"),
-                   help="the bucket's AWS region (default: $AWS_REGION, then $AWS_DEFAULT_REGION)")
-    p.add_argument("--s3-endpoint", default=train_fsdp._env("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"),
-                   help="S3-compatible endpoint URL (default: $AWS_ENDPOINT_URL_S3, then $AWS_ENDPOINT_URL)")
-    p.add_argument("--s3-force-path-style", action=argparse.BooleanOptionalAction, default=None,
-                   help="path-style S3 requests (default: on with --s3-endpoint)")
+    p.add_argument(
+        "--region",
+        default=train_fsdp._env("AWS_REGION", "AWS_DEFAULT_REGION"),
+        help="the bucket's AWS region (default: $AWS_REGION, then $AWS_DEFAULT_REGION)",
+    )
+    p.add_argument(
+        "--s3-endpoint",
+        default=train_fsdp._env("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"),
+        help="S3-compatible endpoint URL (default: $AWS_ENDPOINT_URL_S3, then $AWS_ENDPOINT_URL)",
+    )
+    p.add_argument(
+        "--s3-force-path-style",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="path-style S3 requests (default: on with --s3-endpoint)",
+    )
     args = p.parse_args(argv)
     for name in ("dim", "layers", "heads", "vocab", "seq_len", "iters"):
         if getattr(args, name) < 1:
@@ -105,7 +121,7 @@ def remove(store: train_fsdp.CheckpointStore) -> None:
     if not store.on_s3:
         shutil.rmtree(store.uri, ignore_errors=True)
         return
-    bucket, _, prefix = store.uri[len("s3://"):].partition("/")
+    bucket, _, prefix = store.uri[len("s3://") :].partition("/")
     keys = [info.key for page in store.client.list_objects(bucket, f"{prefix}/") for info in page.object_info]
     for key in keys:
         store.client.delete_object(bucket, key)
@@ -129,23 +145,33 @@ def measure(store: train_fsdp.CheckpointStore, name: str, state: dict, args, gro
         dist.all_gather_object(timings, (save_s, load_s, blocking), group=group)
         for op, column in (("save", 0), ("load", 1)):
             seconds = [t[column] for t in timings]
-            results.append({
-                "target": name, "uri": store.uri, "op": op, "iteration": iteration,
-                "seconds": round(max(seconds), 4),
-                "mb_per_rank": [round(b / MB, 6) for b in written],
-                "mb_per_s_per_rank": round(statistics.mean(b / MB / s for b, s in zip(written, seconds)), 2),
-                "mb_per_s_total": round(sum(written) / MB / max(seconds), 2),
-                **({"blocking_s": round(max(t[2] for t in timings), 4)} if op == "save" else {}),
-            })
+            results.append(
+                {
+                    "target": name,
+                    "uri": store.uri,
+                    "op": op,
+                    "iteration": iteration,
+                    "seconds": round(max(seconds), 4),
+                    "mb_per_rank": [round(b / MB, 6) for b in written],
+                    "mb_per_s_per_rank": round(statistics.mean(b / MB / s for b, s in zip(written, seconds)), 2),
+                    "mb_per_s_total": round(sum(written) / MB / max(seconds), 2),
+                    **({"blocking_s": round(max(t[2] for t in timings), 4)} if op == "save" else {}),
+                }
+            )
     return results
 
 
 def table(results: list[dict]) -> str:
-    lines = [f"{'target':<8} {'op':<5} {'iter':>4} {'seconds':>9} {'MB/rank':>9} {'MB/s/rank':>10} {'MB/s total':>11} {'blocking s':>11}"]
+    lines = [
+        f"{'target':<8} {'op':<5} {'iter':>4} {'seconds':>9} {'MB/rank':>9} {'MB/s/rank':>10} {'MB/s total':>11} "
+        f"{'blocking s':>11}"
+    ]
     for r in results:
         blocking = f"{r['blocking_s']:>11.4f}" if "blocking_s" in r else f"{'':>11}"
-        lines.append(f"{r['target']:<8} {r['op']:<5} {r['iteration']:>4} {r['seconds']:>9.3f} "
-                     f"{statistics.mean(r['mb_per_rank']):>9.2f} {r['mb_per_s_per_rank']:>10.1f} {r['mb_per_s_total']:>11.1f} {blocking}")
+        lines.append(
+            f"{r['target']:<8} {r['op']:<5} {r['iteration']:>4} {r['seconds']:>9.3f} "
+            f"{statistics.mean(r['mb_per_rank']):>9.2f} {r['mb_per_s_per_rank']:>10.1f} {r['mb_per_s_total']:>11.1f} {blocking}"
+        )
     return "\n".join(lines)
 
 
@@ -161,8 +187,9 @@ def bench(args: argparse.Namespace) -> dict:
     rank, world = dist.get_rank(), dist.get_world_size()
     group = dist.new_group(backend="gloo")  # as in train_fsdp.py: DCP's collectives on their own group
     mesh = init_device_mesh(device.type, (world,))
-    model_args = argparse.Namespace(seed=0, vocab=args.vocab, dim=args.dim, layers=args.layers, heads=args.heads,
-                                    seq_len=args.seq_len, dropout=0.0)
+    model_args = argparse.Namespace(
+        seed=0, vocab=args.vocab, dim=args.dim, layers=args.layers, heads=args.heads, seq_len=args.seq_len, dropout=0.0
+    )
     model = train_fsdp.build_model(model_args, device, mesh)
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
     model_state, optim_state = get_state_dict(model, optimizer)  # creates AdamW's state, as after a first step
@@ -173,9 +200,17 @@ def bench(args: argparse.Namespace) -> dict:
     dist.broadcast_object_list(run_id, src=0, group=group)
     targets: list[tuple[str, train_fsdp.CheckpointStore]] = []
     if args.checkpoint_uri:
-        targets.append(("s3" if args.checkpoint_uri.startswith("s3://") else "dir", train_fsdp.CheckpointStore(
-            f"{args.checkpoint_uri.rstrip('/')}/checkpoint-bench-{run_id[0]}", region=args.region,
-            endpoint=args.s3_endpoint, force_path_style=args.s3_force_path_style)))
+        targets.append(
+            (
+                "s3" if args.checkpoint_uri.startswith("s3://") else "dir",
+                train_fsdp.CheckpointStore(
+                    f"{args.checkpoint_uri.rstrip('/')}/checkpoint-bench-{run_id[0]}",
+                    region=args.region,
+                    endpoint=args.s3_endpoint,
+                    force_path_style=args.s3_force_path_style,
+                ),
+            )
+        )
     one_node = int(os.environ.get("LOCAL_WORLD_SIZE", world)) == world
     local_dir = args.local_dir or (tempfile.gettempdir() if one_node else None)
     if not args.no_local and local_dir:
@@ -183,8 +218,10 @@ def bench(args: argparse.Namespace) -> dict:
     if not targets:
         raise SystemExit("nothing to measure: give --checkpoint-uri, or --local-dir (a directory every node shares)")
     if rank == 0:
-        print(f"world_size {world} device {device.type} parameters {params} targets "
-              f"{', '.join(store.uri for _, store in targets)}", flush=True)
+        print(
+            f"world_size {world} device {device.type} parameters {params} targets {', '.join(store.uri for _, store in targets)}",
+            flush=True,
+        )
 
     results = []
     for name, store in targets:
@@ -193,11 +230,25 @@ def bench(args: argparse.Namespace) -> dict:
     if rank == 0 and not args.keep:  # a failed run leaves its files behind, for a look
         for _, store in targets:
             remove(store)
-    summary = {name: {f"{op}_mb_per_s_total": statistics.median(r["mb_per_s_total"] for r in results
-                                                                 if r["target"] == name and r["op"] == op)
-                      for op in ("save", "load")} for name, _ in targets}
-    return {"event": "checkpoint_bench", "world_size": world, "device": device.type, "parameters": params,
-            "iters": args.iters, "kept": args.keep, "results": results, "summary": summary}
+    summary = {
+        name: {
+            f"{op}_mb_per_s_total": statistics.median(
+                r["mb_per_s_total"] for r in results if r["target"] == name and r["op"] == op
+            )
+            for op in ("save", "load")
+        }
+        for name, _ in targets
+    }
+    return {
+        "event": "checkpoint_bench",
+        "world_size": world,
+        "device": device.type,
+        "parameters": params,
+        "iters": args.iters,
+        "kept": args.keep,
+        "results": results,
+        "summary": summary,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

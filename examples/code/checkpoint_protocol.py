@@ -99,7 +99,8 @@ def verify(record: dict, data: bytes, path: str, marker: str) -> None:
     if len(data) != record["bytes"] or hashlib.sha256(data).hexdigest() != record["sha256"]:
         raise CheckpointMismatch(
             f"checkpoint {path} does not match its marker {marker} ({len(data)} bytes, expected {record['bytes']} "
-            f"with SHA-256 {record['sha256']}); remove both to resume from an older one")
+            f"with SHA-256 {record['sha256']}); remove both to resume from an older one"
+        )
 
 
 def write_new(path: str, data: bytes) -> None:
@@ -111,8 +112,9 @@ def write_new(path: str, data: bytes) -> None:
         os.fsync(handle.fileno())
 
 
-def save(directory: str, step: int, data: bytes, *, write: Callable[[str, bytes], None] = write_new,
-         token: str | None = None) -> str:
+def save(
+    directory: str, step: int, data: bytes, *, write: Callable[[str, bytes], None] = write_new, token: str | None = None
+) -> str:
     """Writes the checkpoint file, then its marker; returns the file's name.
 
     The file's name is new every time (a random token), because an attempt that died
@@ -138,8 +140,9 @@ def load(directory: str, step: int) -> bytes:
         record = json.load(handle)
     path = os.path.join(directory, record["file"])
     if not os.path.isfile(path):
-        raise CheckpointMismatch(f"marker {marker} names {path}, which does not exist; "
-                                 "remove the marker to resume from an older checkpoint")
+        raise CheckpointMismatch(
+            f"marker {marker} names {path}, which does not exist; remove the marker to resume from an older checkpoint"
+        )
     with open(path, "rb") as handle:
         data = handle.read()
     verify(record, data, path, marker)

@@ -89,8 +89,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--features", type=int, default=16, help="input dimension (default: %(default)s)")
     p.add_argument("--hidden", type=int, default=64, help="MLP hidden width (default: %(default)s)")
     p.add_argument("--noise", type=float, default=0.05, help="target noise std (default: %(default)s)")
-    p.add_argument("--checkpoint-dir", default=os.environ.get("CHECKPOINT_DIR") or None,
-                   help="save and resume checkpoints here (default: $CHECKPOINT_DIR; unset: no checkpoints)")
+    p.add_argument(
+        "--checkpoint-dir",
+        default=os.environ.get("CHECKPOINT_DIR") or None,
+        help="save and resume checkpoints here (default: $CHECKPOINT_DIR; unset: no checkpoints)",
+    )
     p.add_argument("--checkpoint-every", type=int, default=50, help="steps between checkpoints (default: %(default)s)")
     args = p.parse_args(argv)
     for name in ("steps", "batch_size", "log_every", "samples", "features", "hidden", "checkpoint_every"):
@@ -181,9 +184,7 @@ def train(args: argparse.Namespace) -> dict:
 
     dataset = make_dataset(args.samples, args.features, args.noise, args.seed)
     if len(dataset) < args.batch_size * world_size:
-        raise ValueError(
-            f"--samples {args.samples} is too small for {world_size} ranks x batch {args.batch_size}"
-        )
+        raise ValueError(f"--samples {args.samples} is too small for {world_size} ranks x batch {args.batch_size}")
     sampler = DistributedSampler(dataset, num_replicas=world_size, rank=rank, shuffle=True, seed=args.seed, drop_last=True)
     loader = DataLoader(dataset, batch_size=args.batch_size, sampler=sampler, drop_last=True, pin_memory=device.type == "cuda")
 
@@ -199,7 +200,9 @@ def train(args: argparse.Namespace) -> dict:
 
     # Rank 0 picks the checkpoint and tells the others, so every rank resumes from the
     # same one even if a newer one appears while they look.
-    choice = torch.tensor([checkpoint_protocol.newest_checkpoint(args.checkpoint_dir) if rank == 0 else 0], dtype=torch.long, device=device)
+    choice = torch.tensor(
+        [checkpoint_protocol.newest_checkpoint(args.checkpoint_dir) if rank == 0 else 0], dtype=torch.long, device=device
+    )
     dist.broadcast(choice, src=0)
     resumed_from_step = int(choice.item())
     if resumed_from_step:
@@ -242,11 +245,21 @@ def train(args: argparse.Namespace) -> dict:
 
         if args.checkpoint_dir and checkpoint_protocol.is_checkpoint_step(step, args.checkpoint_every, args.steps):
             if rank == 0:
-                save_checkpoint(args.checkpoint_dir, step, {
-                    "step": step, "first_loss": first_loss, "model": model.module.state_dict(), "optimizer": optimizer.state_dict(),
-                    "scheduler": scheduler.state_dict(),
-                    "rng": {"cpu": torch.get_rng_state(), "cuda": torch.cuda.get_rng_state() if torch.cuda.is_available() else None},
-                })
+                save_checkpoint(
+                    args.checkpoint_dir,
+                    step,
+                    {
+                        "step": step,
+                        "first_loss": first_loss,
+                        "model": model.module.state_dict(),
+                        "optimizer": optimizer.state_dict(),
+                        "scheduler": scheduler.state_dict(),
+                        "rng": {
+                            "cpu": torch.get_rng_state(),
+                            "cuda": torch.cuda.get_rng_state() if torch.cuda.is_available() else None,
+                        },
+                    },
+                )
             # Nobody runs ahead of a checkpoint that is not complete yet.
             dist.barrier()
         if is_log_step and rank == 0:

@@ -123,18 +123,35 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--lr", type=float, default=3e-3, help="peak AdamW learning rate (default: %(default)s)")
     p.add_argument("--seed", type=int, default=0, help="seed for the data, the model's init and dropout (default: %(default)s)")
     p.add_argument("--log-every", type=int, default=10, help="rank 0 logs every N steps (default: %(default)s)")
-    p.add_argument("--backend", choices=["nccl", "gloo"], default=None,
-                   help="process-group backend (default: nccl if CUDA is available, else gloo)")
-    p.add_argument("--checkpoint-uri", default=default_checkpoint_uri(),
-                   help="s3://bucket/prefix or a directory (default: $CHECKPOINT_URI, else "
-                        "s3://$CHECKPOINT_BUCKET/$CHECKPOINT_PREFIX; unset: no checkpoints)")
+    p.add_argument(
+        "--backend",
+        choices=["nccl", "gloo"],
+        default=None,
+        help="process-group backend (default: nccl if CUDA is available, else gloo)",
+    )
+    p.add_argument(
+        "--checkpoint-uri",
+        default=default_checkpoint_uri(),
+        help="s3://bucket/prefix or a directory (default: $CHECKPOINT_URI, else "
+        "s3://$CHECKPOINT_BUCKET/$CHECKPOINT_PREFIX; unset: no checkpoints)",
+    )
     p.add_argument("--checkpoint-every", type=int, default=50, help="steps between checkpoints (default: %(default)s)")
-    p.add_argument("--region", default=_env("AWS_REGION", "AWS_DEFAULT_REGION"),
-                   help="the bucket's AWS region (default: $AWS_REGION, then $AWS_DEFAULT_REGION)")
-    p.add_argument("--s3-endpoint", default=_env("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"),
-                   help="S3-compatible endpoint URL (default: $AWS_ENDPOINT_URL_S3, then $AWS_ENDPOINT_URL; unset: AWS)")
-    p.add_argument("--s3-force-path-style", action=argparse.BooleanOptionalAction, default=None,
-                   help="path-style S3 requests (default: on with --s3-endpoint, off without)")
+    p.add_argument(
+        "--region",
+        default=_env("AWS_REGION", "AWS_DEFAULT_REGION"),
+        help="the bucket's AWS region (default: $AWS_REGION, then $AWS_DEFAULT_REGION)",
+    )
+    p.add_argument(
+        "--s3-endpoint",
+        default=_env("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"),
+        help="S3-compatible endpoint URL (default: $AWS_ENDPOINT_URL_S3, then $AWS_ENDPOINT_URL; unset: AWS)",
+    )
+    p.add_argument(
+        "--s3-force-path-style",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="path-style S3 requests (default: on with --s3-endpoint, off without)",
+    )
     args = p.parse_args(argv)
     for name in ("steps", "batch_size", "seq_len", "vocab", "dim", "layers", "heads", "log_every", "checkpoint_every"):
         if getattr(args, name) < 1:
@@ -155,7 +172,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def checkpoint_uri_problem(uri: str, region: str | None) -> str | None:
     """Why ``uri`` cannot hold checkpoints, or None."""
     if uri.startswith("s3://"):
-        bucket = uri[len("s3://"):].split("/", 1)[0]
+        bucket = uri[len("s3://") :].split("/", 1)[0]
         if not bucket:
             return f"--checkpoint-uri {uri!r} names no bucket: use s3://bucket/prefix"
         if not region:
@@ -167,6 +184,7 @@ def checkpoint_uri_problem(uri: str, region: str | None) -> str | None:
 
 
 # ---- model and data -------------------------------------------------------------------
+
 
 class Block(nn.Module):
     """Pre-norm transformer block: causal self-attention, then a 4x GELU MLP."""
@@ -210,11 +228,15 @@ class Decoder(nn.Module):
 def build_model(args: argparse.Namespace, device: torch.device, mesh) -> nn.Module:
     """The decoder, initialised identically on every rank from the seed, then sharded."""
     torch.manual_seed(args.seed)
-    model = Decoder(vocab=args.vocab, dim=args.dim, layers=args.layers, heads=args.heads,
-                    seq_len=args.seq_len, dropout=args.dropout).to(device)
+    model = Decoder(
+        vocab=args.vocab, dim=args.dim, layers=args.layers, heads=args.heads, seq_len=args.seq_len, dropout=args.dropout
+    ).to(device)
     # bf16 compute with fp32 gradient reduction is the usual FSDP2 recipe on GPUs; CPUs stay fp32.
-    policy = (MixedPrecisionPolicy(param_dtype=torch.bfloat16, reduce_dtype=torch.float32)
-              if device.type == "cuda" else MixedPrecisionPolicy())
+    policy = (
+        MixedPrecisionPolicy(param_dtype=torch.bfloat16, reduce_dtype=torch.float32)
+        if device.type == "cuda"
+        else MixedPrecisionPolicy()
+    )
     for block in model.blocks:
         fully_shard(block, mesh=mesh, mp_policy=policy)
     fully_shard(model, mesh=mesh, mp_policy=policy)
@@ -257,6 +279,7 @@ def learning_rate(step: int, total: int, peak: float) -> float:
 
 
 # ---- checkpoint storage ---------------------------------------------------------------
+
 
 class CheckpointStore:
     """Where the checkpoint folders live: an S3 prefix (through s3torchconnector) or a directory."""
@@ -308,12 +331,17 @@ class CheckpointStore:
             if not os.path.isdir(self.uri):
                 return 0
             return checkpoint_protocol.newest_complete(
-                os.listdir(self.uri), checkpoint_protocol.DCP_FOLDER,
-                lambda step: os.path.isfile(os.path.join(self.uri, checkpoint_protocol.dcp_metadata_key(step))))
-        bucket, _, key = self.uri[len("s3://"):].partition("/")
+                os.listdir(self.uri),
+                checkpoint_protocol.DCP_FOLDER,
+                lambda step: os.path.isfile(os.path.join(self.uri, checkpoint_protocol.dcp_metadata_key(step))),
+            )
+        bucket, _, key = self.uri[len("s3://") :].partition("/")
         prefix = f"{key}/" if key else ""
-        folders = [common[len(prefix):] for page in self.client.list_objects(bucket, prefix, delimiter="/")
-                   for common in page.common_prefixes]
+        folders = [
+            common[len(prefix) :]
+            for page in self.client.list_objects(bucket, prefix, delimiter="/")
+            for common in page.common_prefixes
+        ]
 
         def has_metadata(step: int) -> bool:
             # A listing, not a HEAD: S3 answers HEAD of a missing key with 404 only to a caller
@@ -321,6 +349,7 @@ class CheckpointStore:
             # key's prefix is a plain yes or no under a prefix-scoped s3:ListBucket grant.
             wanted = prefix + checkpoint_protocol.dcp_metadata_key(step)
             return any(info.key == wanted for page in self.client.list_objects(bucket, wanted) for info in page.object_info)
+
         return checkpoint_protocol.newest_complete(folders, checkpoint_protocol.DCP_FOLDER, has_metadata)
 
     def saved_keys(self, step: int) -> set[str]:
@@ -329,6 +358,7 @@ class CheckpointStore:
 
 
 # ---- training -------------------------------------------------------------------------
+
 
 def rng_keys(rank: int) -> tuple[str, str]:
     return f"rng_cpu_rank{rank}", f"rng_cuda_rank{rank}"
@@ -394,12 +424,20 @@ def train(args: argparse.Namespace) -> dict:
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.1)
     table = successor_table(args.seed, args.vocab)
     params = sum(p.numel() for p in model.parameters())  # DTensor.numel() is the global size
-    store = (CheckpointStore(args.checkpoint_uri, region=args.region, endpoint=args.s3_endpoint,
-                             force_path_style=args.s3_force_path_style) if args.checkpoint_uri else None)
+    store = (
+        CheckpointStore(
+            args.checkpoint_uri, region=args.region, endpoint=args.s3_endpoint, force_path_style=args.s3_force_path_style
+        )
+        if args.checkpoint_uri
+        else None
+    )
     if rank == 0:
-        print(f"world_size {world_size} backend {backend} device {device.type} parameters {params} "
-              f"global_batch {args.batch_size * world_size}x{args.seq_len} steps {args.steps} "
-              f"checkpoints {args.checkpoint_uri or 'off'}", flush=True)
+        print(
+            f"world_size {world_size} backend {backend} device {device.type} parameters {params} "
+            f"global_batch {args.batch_size * world_size}x{args.seq_len} steps {args.steps} "
+            f"checkpoints {args.checkpoint_uri or 'off'}",
+            flush=True,
+        )
 
     # Dropout differs per rank; the stream starts from the seed and the rank.
     torch.manual_seed(_mix(args.seed, rank, 2))
@@ -437,8 +475,18 @@ def train(args: argparse.Namespace) -> dict:
         seconds = checkpoint.wait()
         saved_steps.append(checkpoint.step)
         if rank == 0:
-            print(json.dumps({"event": "checkpoint", "step": checkpoint.step, "seconds": round(seconds, 4),
-                              "blocking_s": round(checkpoint.blocking_s, 4), "uri": store.folder(checkpoint.step)}), flush=True)
+            print(
+                json.dumps(
+                    {
+                        "event": "checkpoint",
+                        "step": checkpoint.step,
+                        "seconds": round(seconds, 4),
+                        "blocking_s": round(checkpoint.blocking_s, 4),
+                        "uri": store.folder(checkpoint.step),
+                    }
+                ),
+                flush=True,
+            )
 
     first_loss = final_loss = float("nan")
     tokens_per_step = args.batch_size * args.seq_len * world_size
@@ -447,8 +495,9 @@ def train(args: argparse.Namespace) -> dict:
     model.train()
     for step in checkpoint_protocol.steps_to_run(resumed_from_step, args.steps):
         step_start = time.perf_counter()
-        tokens = synthetic_batch(table, seed=args.seed, position=data_position, rank=rank,
-                                 batch=args.batch_size, seq_len=args.seq_len).to(device, non_blocking=True)
+        tokens = synthetic_batch(
+            table, seed=args.seed, position=data_position, rank=rank, batch=args.batch_size, seq_len=args.seq_len
+        ).to(device, non_blocking=True)
         data_position += 1
         logits = model(tokens[:, :-1])
         loss = F.cross_entropy(logits.reshape(-1, args.vocab).float(), tokens[:, 1:].reshape(-1))
@@ -471,8 +520,11 @@ def train(args: argparse.Namespace) -> dict:
             if pending is not None:  # the previous checkpoint must be complete before the next starts
                 finish(pending)
             model_state, optim_state = get_state_dict(model, optimizer)
-            future = dcp.async_save({"model": model_state, "optim": optim_state, "trainer": trainer_state(step, data_position, rank)},
-                                    storage_writer=store.writer(step), process_group=checkpoint_group)
+            future = dcp.async_save(
+                {"model": model_state, "optim": optim_state, "trainer": trainer_state(step, data_position, rank)},
+                storage_writer=store.writer(step),
+                process_group=checkpoint_group,
+            )
             blocking = time.perf_counter() - begin
             pending = PendingCheckpoint(step, future, blocking, begin)
 
@@ -485,9 +537,19 @@ def train(args: argparse.Namespace) -> dict:
             final_loss = mean_loss if step == args.steps else final_loss
             now = time.perf_counter()
             if rank == 0:
-                print(json.dumps({"event": "step", "step": step, "loss": round(mean_loss, 6),
-                                  "tokens_per_s": round(tokens_per_step * interval_steps / (now - interval_start), 1),
-                                  "step_time_s": round(step_time, 5), "checkpoint_blocking_s": round(blocking, 5)}), flush=True)
+                print(
+                    json.dumps(
+                        {
+                            "event": "step",
+                            "step": step,
+                            "loss": round(mean_loss, 6),
+                            "tokens_per_s": round(tokens_per_step * interval_steps / (now - interval_start), 1),
+                            "step_time_s": round(step_time, 5),
+                            "checkpoint_blocking_s": round(blocking, 5),
+                        }
+                    ),
+                    flush=True,
+                )
             interval_start, interval_steps = now, 0
 
     if pending is not None:
@@ -495,10 +557,21 @@ def train(args: argparse.Namespace) -> dict:
     elapsed = time.perf_counter() - started
     steps_run = len(checkpoint_protocol.steps_to_run(resumed_from_step, args.steps))
     return {
-        "event": "done", "resumed_from_step": resumed_from_step, "first_loss": first_loss, "final_loss": final_loss,
-        "steps": args.steps, "steps_run": steps_run, "world_size": world_size, "backend": backend, "device": device.type,
-        "parameters": params, "global_batch_tokens": tokens_per_step, "rng_restored": rng_restored,
-        "checkpoint_uri": args.checkpoint_uri, "checkpoints_saved": saved_steps, "seconds": round(elapsed, 3),
+        "event": "done",
+        "resumed_from_step": resumed_from_step,
+        "first_loss": first_loss,
+        "final_loss": final_loss,
+        "steps": args.steps,
+        "steps_run": steps_run,
+        "world_size": world_size,
+        "backend": backend,
+        "device": device.type,
+        "parameters": params,
+        "global_batch_tokens": tokens_per_step,
+        "rng_restored": rng_restored,
+        "checkpoint_uri": args.checkpoint_uri,
+        "checkpoints_saved": saved_steps,
+        "seconds": round(elapsed, 3),
         "tokens_per_s": round(tokens_per_step * steps_run / elapsed, 1) if steps_run else None,
     }
 
@@ -508,8 +581,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         summary = train(args)
         if dist.get_rank() == 0:
-            print(json.dumps({k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in summary.items()}),
-                  flush=True)
+            print(
+                json.dumps({k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in summary.items()}), flush=True
+            )
         return 0
     except Exception:
         print(f"[rank {os.environ.get('RANK', '?')}] training failed:", file=sys.stderr, flush=True)

@@ -25,8 +25,10 @@ def moto(tmp_path_factory):
 
     installed = importlib.metadata.version("moto")
     if Version(installed) < Version("5.2.2"):
-        unavailable(f"moto {installed} fails every multipart upload of the CRT client (see the moto fixture); "
-                    "requirements-dev.txt pins 5.2.2: run make install-dev")
+        unavailable(
+            f"moto {installed} fails every multipart upload of the CRT client (see the moto fixture); "
+            "requirements-dev.txt pins 5.2.2: run make install-dev"
+        )
     with MotoServer(tmp_path_factory.mktemp("moto") / "moto.log") as server:
         s3(server.url).create_bucket(Bucket=BUCKET)
         yield server

@@ -19,8 +19,18 @@ import threading
 from urllib.parse import unquote
 
 # Hop-by-hop headers (RFC 9110 section 7.6.1) and the ones this proxy sets itself.
-_NOT_FORWARDED = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-connection",
-                  "content-length", "server", "date"}
+_NOT_FORWARDED = {
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "te",
+    "trailer",
+    "upgrade",
+    "proxy-connection",
+    "content-length",
+    "server",
+    "date",
+}
 
 
 class HoldingProxy:

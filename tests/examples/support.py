@@ -32,7 +32,13 @@ def clean_env(**extra: str) -> dict[str, str]:
     # pod, where PET_* are set) would make torchrun join that job's rendezvous.
     for key in list(env):
         if key.startswith(("PET_", "TORCHELASTIC_", "AWS_", "CHECKPOINT_")) or key in {
-            "RANK", "LOCAL_RANK", "WORLD_SIZE", "LOCAL_WORLD_SIZE", "GROUP_RANK", "MASTER_ADDR", "MASTER_PORT",
+            "RANK",
+            "LOCAL_RANK",
+            "WORLD_SIZE",
+            "LOCAL_WORLD_SIZE",
+            "GROUP_RANK",
+            "MASTER_ADDR",
+            "MASTER_PORT",
         }:
             del env[key]
     # Two ranks on a 2-core box: intra-op threads per rank would oversubscribe the CPU.
@@ -45,8 +51,9 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 def run(cmd: list[str], env: dict[str, str], cwd: Path, timeout: float = TIMEOUT_S) -> subprocess.CompletedProcess:
     # A new session lets a timeout kill torchrun *and* its worker processes.
-    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -94,16 +101,21 @@ REGION = "us-east-1"
 def s3(url: str):
     import boto3
 
-    return boto3.client("s3", endpoint_url=url, region_name=REGION, aws_access_key_id="testing",
-                        aws_secret_access_key="testing")
+    return boto3.client("s3", endpoint_url=url, region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing")
 
 
 def s3_env(**extra: str) -> dict[str, str]:
     # Fixed credentials and no instance metadata: the CRT's credential chain must never look
     # beyond this machine (its last resort is the EC2 instance metadata service).
-    return clean_env(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_REGION=REGION,
-                     AWS_EC2_METADATA_DISABLED="true", AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull,
-                     **extra)
+    return clean_env(
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_REGION=REGION,
+        AWS_EC2_METADATA_DISABLED="true",
+        AWS_CONFIG_FILE=os.devnull,
+        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+        **extra,
+    )
 
 
 def objects(url: str, prefix: str) -> dict[str, dict[str, int]]:
@@ -111,6 +123,6 @@ def objects(url: str, prefix: str) -> dict[str, dict[str, int]]:
     folders: dict[str, dict[str, int]] = {}
     for page in s3(url).get_paginator("list_objects_v2").paginate(Bucket=BUCKET, Prefix=f"{prefix}/"):
         for item in page.get("Contents", []):
-            folder, _, name = item["Key"][len(prefix) + 1:].partition("/")
+            folder, _, name = item["Key"][len(prefix) + 1 :].partition("/")
             folders.setdefault(folder, {})[name] = item["Size"]
     return folders

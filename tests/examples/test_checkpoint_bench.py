@@ -24,9 +24,27 @@ ITERS = 2
 @pytest.fixture(scope="module")
 def bench(moto, tmp_path_factory):
     local = tmp_path_factory.mktemp("local")
-    result = torchrun(BENCH, "--dim", "64", "--layers", "2", "--heads", "2", "--vocab", "256", "--seq-len", "64",
-                      "--iters", str(ITERS), "--checkpoint-uri", f"s3://{BUCKET}/bench", "--local-dir", str(local), "--keep",
-                      env=s3_env(AWS_ENDPOINT_URL_S3=moto.url))
+    result = torchrun(
+        BENCH,
+        "--dim",
+        "64",
+        "--layers",
+        "2",
+        "--heads",
+        "2",
+        "--vocab",
+        "256",
+        "--seq-len",
+        "64",
+        "--iters",
+        str(ITERS),
+        "--checkpoint-uri",
+        f"s3://{BUCKET}/bench",
+        "--local-dir",
+        str(local),
+        "--keep",
+        env=s3_env(AWS_ENDPOINT_URL_S3=moto.url),
+    )
     assert result.returncode == 0, describe(result)
     return result, json_event(result, "checkpoint_bench"), local
 
@@ -35,7 +53,8 @@ def test_the_bench_measures_save_and_load_on_both_targets(bench):
     _, report, _ = bench
     assert report["world_size"] == NPROC and report["iters"] == ITERS
     assert [(r["target"], r["op"], r["iteration"]) for r in report["results"]] == [
-        (target, op, i) for target in ("s3", "local") for i in range(1, ITERS + 1) for op in ("save", "load")]
+        (target, op, i) for target in ("s3", "local") for i in range(1, ITERS + 1) for op in ("save", "load")
+    ]
     for r in report["results"]:
         assert r["seconds"] > 0 and r["mb_per_s_total"] > 0 and r["mb_per_s_per_rank"] > 0, r
         assert r["mb_per_s_total"] == pytest.approx(sum(r["mb_per_rank"]) / r["seconds"], rel=0.01)
@@ -47,13 +66,15 @@ def test_the_bytes_per_rank_are_the_shards_that_landed(bench, moto):
     _, report, local = bench
     (s3_run,) = {r["uri"] for r in report["results"] if r["target"] == "s3"}
     (local_run,) = {r["uri"] for r in report["results"] if r["target"] == "local"}
-    landed = objects(moto.url, s3_run[len(f"s3://{BUCKET}/"):])
+    landed = objects(moto.url, s3_run[len(f"s3://{BUCKET}/") :])
     for r in report["results"]:
         folder = f"step-{r['iteration']:08d}"
         if r["target"] == "s3":
             sizes = [landed[folder][f"__{rank}_0.distcp"] for rank in range(NPROC)]
         else:
-            sizes = [(local / local_run.rsplit("/", 1)[1] / folder / f"__{rank}_0.distcp").stat().st_size for rank in range(NPROC)]
+            sizes = [
+                (local / local_run.rsplit("/", 1)[1] / folder / f"__{rank}_0.distcp").stat().st_size for rank in range(NPROC)
+            ]
         assert r["mb_per_rank"] == pytest.approx([size / 1e6 for size in sizes], abs=1e-6), r
 
 

@@ -16,8 +16,23 @@ import uuid
 import pytest
 
 from tests.examples.s3_proxy import HoldingProxy
-from tests.examples.support import (BUCKET, CODE, NPROC, REGION, TIMEOUT_S, clean_env, describe, json_event,
-                                    json_lines, objects, require_module, run, s3_env, torchrun, torchrun_command)
+from tests.examples.support import (
+    BUCKET,
+    CODE,
+    NPROC,
+    REGION,
+    TIMEOUT_S,
+    clean_env,
+    describe,
+    json_event,
+    json_lines,
+    objects,
+    require_module,
+    run,
+    s3_env,
+    torchrun,
+    torchrun_command,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -42,8 +57,15 @@ def losses(output: str) -> dict[int, float]:
 def kill_when(proxy: HoldingProxy, env: dict[str, str], *args: str, after_checkpoint: int | None = None) -> str:
     """Runs torchrun until the proxy holds a request (and, if asked, rank 0 reported checkpoint
     ``after_checkpoint`` complete), then SIGKILLs torchrun and every worker, as a lost node would."""
-    proc = subprocess.Popen(torchrun_command(TRAIN, *args), cwd=CODE, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        torchrun_command(TRAIN, *args),
+        cwd=CODE,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     seen: list[str] = []
     checkpoint_done = threading.Event()
 
@@ -52,6 +74,7 @@ def kill_when(proxy: HoldingProxy, env: dict[str, str], *args: str, after_checkp
             seen.append(line)
             if any(c["step"] == after_checkpoint for c in json_lines(line, "checkpoint")):
                 checkpoint_done.set()
+
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
     try:
@@ -85,7 +108,8 @@ def test_an_uninterrupted_run_saves_every_checkpoint_as_shards_and_metadata(moto
     shards = {f"__{rank}_0.distcp" for rank in range(NPROC)}
     folders = objects(moto.url, "uninterrupted")
     assert {folder: set(names) for folder, names in folders.items()} == {
-        f"step-{s:08d}": shards | {".metadata"} for s in range(10, 61, 10)}
+        f"step-{s:08d}": shards | {".metadata"} for s in range(10, 61, 10)
+    }
 
 
 def test_rank_zero_logs_every_step_with_loss_throughput_and_checkpoint_time(uninterrupted):
@@ -109,8 +133,9 @@ def test_a_run_killed_after_a_checkpoint_resumes_there_and_matches_an_uninterrup
     # The proxy holds checkpoint 40's uploads, so when the job is killed checkpoint 30 is the
     # newest complete one, whatever the timing; the job waits for 40 at step 50 at the latest.
     with HoldingProxy(moto.port).holding(r"/step-00000040/") as proxy:
-        killed = kill_when(proxy, s3_env(), *RUN, "--checkpoint-uri", f"s3://{BUCKET}/{prefix}", "--s3-endpoint", proxy.url,
-                           after_checkpoint=30)
+        killed = kill_when(
+            proxy, s3_env(), *RUN, "--checkpoint-uri", f"s3://{BUCKET}/{prefix}", "--s3-endpoint", proxy.url, after_checkpoint=30
+        )
     assert json_lines(killed, "done") == []
     left = objects(moto.url, prefix)
     assert ".metadata" in left["step-00000030"] and "step-00000040" not in left, left
@@ -131,8 +156,9 @@ def test_a_checkpoint_killed_mid_write_is_never_loaded(moto, uninterrupted):
         kill_when(proxy, s3_env(AWS_ENDPOINT_URL_S3=proxy.url), *RUN, "--checkpoint-uri", f"s3://{BUCKET}/{prefix}")
     left = objects(moto.url, prefix)
     assert set(left["step-00000030"]) == {f"__{rank}_0.distcp" for rank in range(NPROC)}, "all shards, no metadata"
-    assert all(left["step-00000030"][shard] == left["step-00000020"][shard] for shard in left["step-00000030"]), \
+    assert all(left["step-00000030"][shard] == left["step-00000020"][shard] for shard in left["step-00000030"]), (
         f"whole shards, as large as checkpoint 20's: {left}"
+    )
     resumed = torchrun(TRAIN, *RUN, "--checkpoint-uri", f"s3://{BUCKET}/{prefix}", env=s3_env(AWS_ENDPOINT_URL_S3=moto.url))
     assert resumed.returncode == 0, describe(resumed)
     done = json_event(resumed, "done")
@@ -166,13 +192,20 @@ def script():
     return train_fsdp
 
 
-@pytest.mark.parametrize(("args", "env", "message"), [
-    (["--checkpoint-uri", "s3://"], {"AWS_REGION": REGION}, "--checkpoint-uri 's3://' names no bucket: use s3://bucket/prefix"),
-    (["--checkpoint-uri", "s3://bucket/prefix"], {}, "no region is set: pass --region or set AWS_REGION"),
-    (["--checkpoint-uri", "gs://bucket/prefix"], {}, "only s3://bucket/prefix or a local directory are supported"),
-    (["--heads", "3"], {}, "--heads 3 must divide --dim 128"),
-    (["--steps", "0"], {}, "--steps must be >= 1, got 0"),
-])
+@pytest.mark.parametrize(
+    ("args", "env", "message"),
+    [
+        (
+            ["--checkpoint-uri", "s3://"],
+            {"AWS_REGION": REGION},
+            "--checkpoint-uri 's3://' names no bucket: use s3://bucket/prefix",
+        ),
+        (["--checkpoint-uri", "s3://bucket/prefix"], {}, "no region is set: pass --region or set AWS_REGION"),
+        (["--checkpoint-uri", "gs://bucket/prefix"], {}, "only s3://bucket/prefix or a local directory are supported"),
+        (["--heads", "3"], {}, "--heads 3 must divide --dim 128"),
+        (["--steps", "0"], {}, "--steps must be >= 1, got 0"),
+    ],
+)
 def test_bad_input_names_the_flag_and_what_is_allowed(script, monkeypatch, capsys, args, env, message):
     for key in ("AWS_REGION", "AWS_DEFAULT_REGION", "CHECKPOINT_URI", "CHECKPOINT_BUCKET"):
         monkeypatch.delenv(key, raising=False)
@@ -190,14 +223,22 @@ def test_bad_input_exits_2_without_a_traceback():
 
 
 def test_the_runtime_environment_sets_the_defaults(script, monkeypatch):
-    for key, value in {"CHECKPOINT_BUCKET": "team-bucket", "CHECKPOINT_PREFIX": "team-a/job-1", "AWS_REGION": "eu-west-1",
-                       "AWS_ENDPOINT_URL_S3": "http://127.0.0.1:9"}.items():
+    for key, value in {
+        "CHECKPOINT_BUCKET": "team-bucket",
+        "CHECKPOINT_PREFIX": "team-a/job-1",
+        "AWS_REGION": "eu-west-1",
+        "AWS_ENDPOINT_URL_S3": "http://127.0.0.1:9",
+    }.items():
         monkeypatch.setenv(key, value)
     for key in ("CHECKPOINT_URI", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL"):
         monkeypatch.delenv(key, raising=False)
     args = script.parse_args([])
     assert (args.checkpoint_uri, args.region, args.s3_endpoint, args.s3_force_path_style) == (
-        "s3://team-bucket/team-a/job-1", "eu-west-1", "http://127.0.0.1:9", True)
+        "s3://team-bucket/team-a/job-1",
+        "eu-west-1",
+        "http://127.0.0.1:9",
+        True,
+    )
     monkeypatch.setenv("CHECKPOINT_URI", "s3://other/prefix")
     monkeypatch.delenv("AWS_ENDPOINT_URL_S3")
     args = script.parse_args([])

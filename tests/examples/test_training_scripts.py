@@ -18,8 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.examples.support import (CODE, NPROC, clean_env, describe, json_event, require_module, run, torchrun,
-                                    torchrun_command)
+from tests.examples.support import CODE, NPROC, clean_env, describe, json_event, require_module, run, torchrun, torchrun_command
 
 pytestmark = pytest.mark.integration
 
@@ -41,8 +40,7 @@ def training_run():
 
 @pytest.fixture(scope="module")
 def bench_run():
-    return torchrun(BENCH, "--backend", "gloo", "--min-bytes", "4K", "--max-bytes", "256K",
-                    "--warmup", "2", "--iters", "5")
+    return torchrun(BENCH, "--backend", "gloo", "--min-bytes", "4K", "--max-bytes", "256K", "--warmup", "2", "--iters", "5")
 
 
 def test_train_exits_zero_with_summary(training_run):
@@ -101,8 +99,21 @@ def test_bench_bandwidth_follows_nccl_tests_definitions(bench_run):
 
 
 def test_bench_fails_with_exit_3_below_expected_busbw():
-    result = torchrun(BENCH, "--backend", "gloo", "--min-bytes", "4K", "--max-bytes", "16K",
-                      "--warmup", "1", "--iters", "2", "--expect-min-busbw", "1e9")
+    result = torchrun(
+        BENCH,
+        "--backend",
+        "gloo",
+        "--min-bytes",
+        "4K",
+        "--max-bytes",
+        "16K",
+        "--warmup",
+        "1",
+        "--iters",
+        "2",
+        "--expect-min-busbw",
+        "1e9",
+    )
     # torchrun itself exits 1 for any failed worker; the worker's own code is the
     # "Root Cause" of its failure report.  Other ranks may show -15: once the first
     # rank exits, torchrun SIGTERMs the rest.
@@ -120,8 +131,26 @@ def test_bench_process_exit_code_is_3_below_expected_busbw():
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = clean_env(RANK="0", LOCAL_RANK="0", WORLD_SIZE="1", MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
-    result = run([sys.executable, str(BENCH), "--backend", "gloo", "--min-bytes", "4K", "--max-bytes", "4K",
-                   "--warmup", "1", "--iters", "2", "--expect-min-busbw", "1e9"], env, BENCH.parent)
+    result = run(
+        [
+            sys.executable,
+            str(BENCH),
+            "--backend",
+            "gloo",
+            "--min-bytes",
+            "4K",
+            "--max-bytes",
+            "4K",
+            "--warmup",
+            "1",
+            "--iters",
+            "2",
+            "--expect-min-busbw",
+            "1e9",
+        ],
+        env,
+        BENCH.parent,
+    )
     assert result.returncode == 3, describe(result)
 
 
@@ -134,8 +163,15 @@ def torchrun_until(script: Path, line: str, *args: str) -> str:
     """Starts torchrun, reads its output until a line starting with ``line`` appears, then SIGKILLs its whole
     process group (torchrun and every worker, as a lost node would). Returns the output."""
     cmd = torchrun_command(script, *args)
-    proc = subprocess.Popen(cmd, cwd=script.parent, env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                            text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        cmd,
+        cwd=script.parent,
+        env=clean_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,
+    )
     seen = []
     try:
         for out in proc.stdout:

@@ -50,13 +50,27 @@ def rehearse(tmp_path_factory, terraform_offline):
                 path.write_text(yaml.safe_dump(config_data(change.base, change.edit), sort_keys=False))
                 then += ["--then", str(path)]
             result = subprocess.run(
-                [sys.executable, "-m", "tools.rehearse", "--config", str(CONFIG_DIR / config_file), "--workdir", str(workdir),
-                 *then],
-                cwd=ROOT, capture_output=True, text=True, timeout=2400,
+                [
+                    sys.executable,
+                    "-m",
+                    "tools.rehearse",
+                    "--config",
+                    str(CONFIG_DIR / config_file),
+                    "--workdir",
+                    str(workdir),
+                    *then,
+                ],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                timeout=2400,
             )
             report_path, changes_path = workdir / "report.json", workdir / "change-report.json"
             _REHEARSALS[config_file] = {
-                "returncode": result.returncode, "stdout": result.stdout, "stderr": result.stderr, "workdir": workdir,
+                "returncode": result.returncode,
+                "stdout": result.stdout,
+                "stderr": result.stderr,
+                "workdir": workdir,
                 "report": json.loads(report_path.read_text()) if report_path.exists() else None,
                 "changes": json.loads(changes_path.read_text()) if changes_path.exists() else None,
             }

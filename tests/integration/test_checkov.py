@@ -21,10 +21,20 @@ pytestmark = pytest.mark.integration
 CHECKOV_CONFIG = ROOT / ".checkov.yaml"
 # Resource types checkov has policies for; every one of them in a stack must show up in its scan.
 MUST_BE_SCANNED = {
-    "aws_vpc", "aws_subnet", "aws_security_group", "aws_vpc_security_group_ingress_rule",
-    "aws_vpc_security_group_egress_rule", "aws_kms_key", "aws_cloudwatch_log_group", "aws_iam_role",
-    "aws_iam_role_policy", "aws_eks_cluster", "aws_eks_node_group", "aws_launch_template",
-    "aws_s3_bucket", "aws_fsx_lustre_file_system",
+    "aws_vpc",
+    "aws_subnet",
+    "aws_security_group",
+    "aws_vpc_security_group_ingress_rule",
+    "aws_vpc_security_group_egress_rule",
+    "aws_kms_key",
+    "aws_cloudwatch_log_group",
+    "aws_iam_role",
+    "aws_iam_role_policy",
+    "aws_eks_cluster",
+    "aws_eks_node_group",
+    "aws_launch_template",
+    "aws_s3_bucket",
+    "aws_fsx_lustre_file_system",
 }
 
 
@@ -39,7 +49,9 @@ def checkov():
 def scan(checkov: str, target) -> dict:
     result = subprocess.run(
         [checkov, "--config-file", str(CHECKOV_CONFIG), "-f", str(target), "-o", "json"],
-        capture_output=True, text=True, timeout=600,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert result.returncode in (0, 1), result.stderr[-2000:]
     report = json.loads(result.stdout)
@@ -111,7 +123,9 @@ def test_the_real_plan_passes_checkov_with_every_resource_scanned(config, rehear
         plan = result["workdir"] / "cdktf.out" / "stacks" / name / "full-plan.json"
         proc = subprocess.run(
             [checkov, "--config-file", str(CHECKOV_CONFIG), "--framework", "terraform_plan", "-f", str(plan), "-o", "json"],
-            capture_output=True, text=True, timeout=600,
+            capture_output=True,
+            text=True,
+            timeout=600,
         )
         assert proc.returncode in (0, 1), proc.stderr[-2000:]
         report = json.loads(proc.stdout)

@@ -34,8 +34,9 @@ def synth_all(tmp: Path, eager: bool) -> dict[str, bytes]:
     args = []
     for config in CONFIGS:
         args += [str(CONFIG_DIR / config), str(tmp / config)]
-    result = subprocess.run([sys.executable, "-c", SYNTH_BOTH, *args], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [sys.executable, "-c", SYNTH_BOTH, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ("eager" if eager else "lazy"), "the import mode did not take effect"
     return {str(p.relative_to(tmp)): p.read_bytes() for p in sorted(tmp.rglob("*")) if p.is_file()}

@@ -33,11 +33,15 @@ def test_terraform_validate_passes_on_every_aws_stack(config, synth, terraform_o
         assert validate.returncode == 0 and '"valid": true' in validate.stdout, f"{name}:\n{validate.stdout}{validate.stderr}"
 
 
-def test_terraform_accepts_an_s3_backend_with_a_lock_table_and_refuses_a_floor_above_itself(synth, config_variant, terraform_offline):
+def test_terraform_accepts_an_s3_backend_with_a_lock_table_and_refuses_a_floor_above_itself(
+    synth, config_variant, terraform_offline
+):
     """With dynamodb_table the stacks leave out use_lockfile and require >= 1.1; this terraform
     (1.11) inits and validates them, and stops with a version message on a floor above it."""
     terraform, env = terraform_offline
-    config = config_variant(edit={"backend": {"type": "s3", "bucket": "team-state", "dynamodb_table": "tf-locks"}}, name="lock-table")
+    config = config_variant(
+        edit={"backend": {"type": "s3", "bucket": "team-state", "dynamodb_table": "tf-locks"}}, name="lock-table"
+    )
     result = synth(config)
     stack_dir = result.outdir / "stacks" / "demo-cluster"
     assert "use_lockfile" not in result.stack("cluster")["terraform"]["backend"]["s3"]

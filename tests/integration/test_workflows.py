@@ -30,8 +30,9 @@ def test_workflows_match_the_github_workflow_schema():
     tool = find("check-jsonschema", "CHECK_JSONSCHEMA")
     if tool is None:
         unavailable("check-jsonschema not found (make install-dev puts it in .venv-tools/)")
-    result = subprocess.run([tool, "--builtin-schema", "vendor.github-workflows", *map(str, WORKFLOWS)],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [tool, "--builtin-schema", "vendor.github-workflows", *map(str, WORKFLOWS)], capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -65,7 +65,9 @@ def test_the_charts_default_tolerates_no_gpu_group_and_the_configuration_is_in_t
 
     values = yaml.safe_load((chart("eks-node-monitoring-agent-1.7.0") / "values.yaml").read_text())
     assert values["dcgmAgent"]["tolerations"] == []
-    schema = json.loads((require_reference() / "charts" / "eks-node-monitoring-agent-1.7.0.configuration.schema.json").read_text())
+    schema = json.loads(
+        (require_reference() / "charts" / "eks-node-monitoring-agent-1.7.0.configuration.schema.json").read_text()
+    )
     jsonschema.validate(addon("default.yaml", "eks-node-monitoring-agent").configuration, schema)
 
 
@@ -85,5 +87,7 @@ def test_the_cloudwatch_exporters_run_on_every_catalog_accelerator_type():
     for key in ("dcgmExporter", "neuronMonitor"):
         assert "affinity" in values[key], f"{key}.affinity is not a value of the chart"
     # The chart's other condition stays: never on Fargate.
-    (term,) = configuration["dcgmExporter"]["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]
+    (term,) = configuration["dcgmExporter"]["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"][
+        "nodeSelectorTerms"
+    ]
     assert {"key": "eks.amazonaws.com/compute-type", "operator": "NotIn", "values": ["fargate"]} in term["matchExpressions"]

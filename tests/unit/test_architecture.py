@@ -17,7 +17,8 @@ import pytest
 from tests.conftest import ROOT
 
 PRODUCTION = [
-    p for p in sorted(ROOT.glob("*.py")) + sorted(ROOT.glob("[cmst]*/**/*.py"))
+    p
+    for p in sorted(ROOT.glob("*.py")) + sorted(ROOT.glob("[cmst]*/**/*.py"))
     if not p.is_relative_to(ROOT / "tests") and ".venv" not in p.parts
 ]
 MODULE_SUPPORT = {"__init__", "bindings", "iam"}  # every other file in modules/ is one construct
@@ -68,29 +69,39 @@ def in_(folder: str) -> list[Path]:
 def test_the_rules_look_at_real_files():
     assert len(in_("modules/")) > 10 and len(in_("cluster_config/")) > 10 and len(in_("stacks/")) >= 5
     assert "cluster_config.context" in imported_modules(ROOT / "modules" / "control_plane.py")
-    assert "cluster_config.plan.storage" not in imported_modules(ROOT / "cluster_config" / "components" / "contract.py",
-                                                                at_runtime=True)
+    assert "cluster_config.plan.storage" not in imported_modules(
+        ROOT / "cluster_config" / "components" / "contract.py", at_runtime=True
+    )
 
 
 def test_only_bindings_imports_provider_packages():
-    offenders = [relative(p) for p in PRODUCTION
-                 if relative(p) not in ("modules/bindings.py", "tools/baseline_app.py")
-                 and any(m.startswith("cdktf_cdktf_provider") for m in imported_modules(p))]
+    offenders = [
+        relative(p)
+        for p in PRODUCTION
+        if relative(p) not in ("modules/bindings.py", "tools/baseline_app.py")
+        and any(m.startswith("cdktf_cdktf_provider") for m in imported_modules(p))
+    ]
     assert offenders == []
 
 
 def test_configuration_and_plan_import_no_cdktf():
-    offenders = [relative(p) for p in in_("cluster_config/") + [ROOT / "report.py"]
-                 if any(m.split(".")[0] in ("cdktf", "constructs", "jsii", "modules", "stacks") for m in imported_modules(p))]
+    offenders = [
+        relative(p)
+        for p in in_("cluster_config/") + [ROOT / "report.py"]
+        if any(m.split(".")[0] in ("cdktf", "constructs", "jsii", "modules", "stacks") for m in imported_modules(p))
+    ]
     assert offenders == []
 
 
 def test_nothing_below_the_app_reads_the_configuration():
     """Stacks, constructs and the report read the plan, never ClusterConfig."""
     below = in_("modules/") + in_("stacks/") + [ROOT / "report.py"]
-    offenders = [relative(p) for p in below
-                 if any(m.startswith(("cluster_config.model", "cluster_config.load", "cluster_config.rules")) for m in imported_modules(p))
-                 or "ClusterConfig" in p.read_text()]
+    offenders = [
+        relative(p)
+        for p in below
+        if any(m.startswith(("cluster_config.model", "cluster_config.load", "cluster_config.rules")) for m in imported_modules(p))
+        or "ClusterConfig" in p.read_text()
+    ]
     assert offenders == []
 
 
@@ -101,10 +112,15 @@ def test_components_read_the_configuration_only_through_the_plan_basis():
     fragments and the plan loops over them, so either import would be a cycle."""
     components = in_("cluster_config/components/")
     assert len(components) >= 18
-    offenders = [relative(p) for p in components
-                 if any(m.startswith(("cluster_config.model", "cluster_config.load", "cluster_config.rules", "cluster_config.plan"))
-                        for m in imported_modules(p, at_runtime=True))
-                 or ("ClusterConfig" in p.read_text() and p.name != "contract.py")]
+    offenders = [
+        relative(p)
+        for p in components
+        if any(
+            m.startswith(("cluster_config.model", "cluster_config.load", "cluster_config.rules", "cluster_config.plan"))
+            for m in imported_modules(p, at_runtime=True)
+        )
+        or ("ClusterConfig" in p.read_text() and p.name != "contract.py")
+    ]
     assert offenders == []
 
 
@@ -157,8 +173,11 @@ def _string_constants(path: Path) -> list[tuple[int, str]]:
                 skipped.add(id(first.value))
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Chart":
             skipped |= {id(n) for n in ast.walk(node)}
-    return [(n.lineno, n.value) for n in ast.walk(module)
-            if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in skipped]
+    return [
+        (n.lineno, n.value)
+        for n in ast.walk(module)
+        if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in skipped
+    ]
 
 
 def shared_names() -> list[str]:
@@ -178,8 +197,14 @@ def shared_prefixes() -> list[str]:
 
 
 # Both sides of every shared name: the AWS constructs and stacks, the plan, the release specs, the report.
-BOTH_SIDES = [p for p in in_("modules/") + in_("stacks/") + in_("cluster_config/plan/") + in_("cluster_config/components/")
-              + [ROOT / "report.py"]]
+BOTH_SIDES = [
+    p
+    for p in in_("modules/")
+    + in_("stacks/")
+    + in_("cluster_config/plan/")
+    + in_("cluster_config/components/")
+    + [ROOT / "report.py"]
+]
 
 
 def test_the_vocabulary_is_what_both_sides_share():
@@ -200,7 +225,9 @@ def spells(text: str, name: str, *, prefix: bool = False) -> bool:
 @pytest.mark.parametrize("path", BOTH_SIDES, ids=relative)
 def test_shared_names_are_spelled_only_in_names_py(path):
     spelled = [(line, text) for line, text in _string_constants(path) for name in shared_names() if spells(text, name)]
-    spelled += [(line, text) for line, text in _string_constants(path) for name in shared_prefixes() if spells(text, name, prefix=True)]
+    spelled += [
+        (line, text) for line, text in _string_constants(path) for name in shared_prefixes() if spells(text, name, prefix=True)
+    ]
     assert spelled == [], f"use cluster_config.names instead of {spelled}"
 
 

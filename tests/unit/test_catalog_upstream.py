@@ -25,9 +25,18 @@ PARTLY_CHECKED = {
 }
 
 # Karpenter's GPU names, lower case, for the catalog's display names.
-NVIDIA_NAMES = {"NVIDIA T4": "t4", "NVIDIA A10G": "a10g", "NVIDIA L4": "l4", "NVIDIA L40S": "l40s",
-                "NVIDIA A100 40GB": "a100", "NVIDIA A100 80GB": "a100", "NVIDIA H100": "h100",
-                "NVIDIA H200": "h200", "NVIDIA B200": "b200", "NVIDIA B300": "b300"}
+NVIDIA_NAMES = {
+    "NVIDIA T4": "t4",
+    "NVIDIA A10G": "a10g",
+    "NVIDIA L4": "l4",
+    "NVIDIA L40S": "l40s",
+    "NVIDIA A100 40GB": "a100",
+    "NVIDIA A100 80GB": "a100",
+    "NVIDIA H100": "h100",
+    "NVIDIA H200": "h200",
+    "NVIDIA B200": "b200",
+    "NVIDIA B300": "b300",
+}
 NEURON_NAMES = {"AWS Trainium": "trainium", "AWS Trainium2": "trainium2"}
 
 FULLY_CHECKED = sorted(set(INSTANCE_TYPES) - set(PARTLY_CHECKED))

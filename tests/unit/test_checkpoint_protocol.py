@@ -39,10 +39,12 @@ def killed_after(writes: int):
             raise Killed(path)
         protocol.write_new(path, data)
         done.append(path)
+
     return write
 
 
 # ---- order: the file first, its marker after it --------------------------------------
+
 
 def test_a_checkpoint_is_written_as_its_file_and_then_its_marker(tmp_path):
     order = []
@@ -50,11 +52,16 @@ def test_a_checkpoint_is_written_as_its_file_and_then_its_marker(tmp_path):
     def write(path: str, data: bytes) -> None:
         order.append(os.path.basename(path))
         protocol.write_new(path, data)
+
     name = protocol.save(str(tmp_path), 20, PAYLOAD, write=write, token="0badf00d")
     assert name == "step-00000020-0badf00d.pt"
     assert order == ["step-00000020-0badf00d.pt", "step-00000020.done"]
     assert json.loads((tmp_path / "step-00000020.done").read_text()) == {
-        "step": 20, "file": "step-00000020-0badf00d.pt", "bytes": len(PAYLOAD), "sha256": hashlib.sha256(PAYLOAD).hexdigest()}
+        "step": 20,
+        "file": "step-00000020-0badf00d.pt",
+        "bytes": len(PAYLOAD),
+        "sha256": hashlib.sha256(PAYLOAD).hexdigest(),
+    }
 
 
 def test_a_writer_killed_after_the_file_leaves_no_marker_and_the_older_checkpoint_is_loaded(tmp_path):
@@ -76,6 +83,7 @@ def test_a_checkpoint_file_is_never_overwritten(tmp_path):
 
 
 # ---- the size and SHA-256 check -------------------------------------------------------
+
 
 def test_a_marked_checkpoint_loads_as_written(tmp_path):
     protocol.save(str(tmp_path), 20, PAYLOAD)
@@ -108,10 +116,17 @@ def test_a_marker_for_a_missing_file_stops_the_job_and_names_both(tmp_path):
 
 # ---- which checkpoint a restart loads ------------------------------------------------
 
+
 def test_the_newest_marked_step_is_loaded_and_files_without_markers_are_not(tmp_path):
-    for name in ["step-00000010.done", "step-00000030.done", "step-00000020.done",
-                 "step-00000040-0badf00d.pt",  # a writer killed mid-file: no marker
-                 "step-50.done", "step-00000060.done.tmp", "notes.txt"]:
+    for name in [
+        "step-00000010.done",
+        "step-00000030.done",
+        "step-00000020.done",
+        "step-00000040-0badf00d.pt",  # a writer killed mid-file: no marker
+        "step-50.done",
+        "step-00000060.done.tmp",
+        "notes.txt",
+    ]:
         (tmp_path / name).write_text("")
     assert protocol.newest_checkpoint(str(tmp_path)) == 30
 
@@ -137,6 +152,7 @@ def test_a_dcp_checkpoint_counts_only_once_its_metadata_exists():
         asked.append(step)
         folder, name = protocol.dcp_metadata_key(step).split("/")
         return name in objects[folder + "/"]
+
     assert protocol.newest_complete([*objects, "step-00000050.json", "other/"], protocol.DCP_FOLDER, is_complete) == 20
     assert asked == [40, 30, 20], "newest first, and no further than the first complete one"
 
@@ -147,6 +163,7 @@ def test_the_dcp_completeness_object_is_the_metadata_dcp_writes_last():
 
 
 # ---- where a resumed run continues ---------------------------------------------------
+
 
 def test_a_run_resumed_from_step_30_continues_with_step_31():
     assert list(protocol.steps_to_run(30, 33)) == [31, 32, 33]
@@ -190,14 +207,22 @@ def test_a_killed_and_resumed_run_does_every_step_once_on_the_same_batches(tmp_p
 def test_train_py_takes_these_decisions_from_the_protocol_module():
     """train.py needs torch, so the fast suite cannot run it; it must not decide these itself."""
     tree = ast.parse((CODE / "train.py").read_text())
-    calls = {node.func.attr for node in ast.walk(tree) if isinstance(node, ast.Call)
-             and isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name)
-             and node.func.value.id == "checkpoint_protocol"}
+    calls = {
+        node.func.attr
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and isinstance(node.func.value, ast.Name)
+        and node.func.value.id == "checkpoint_protocol"
+    }
     assert {"save", "load", "newest_checkpoint", "steps_to_run", "data_position", "is_checkpoint_step"} <= calls
 
 
 def test_train_fsdp_py_finds_its_checkpoint_through_the_protocol_module():
     tree = ast.parse((CODE / "train_fsdp.py").read_text())
-    used = {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)
-            and isinstance(node.value, ast.Name) and node.value.id == "checkpoint_protocol"}
+    used = {
+        node.attr
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "checkpoint_protocol"
+    }
     assert {"newest_complete", "DCP_FOLDER", "dcp_metadata_key", "steps_to_run", "step_name"} <= used

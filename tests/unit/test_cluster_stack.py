@@ -19,7 +19,11 @@ def default(synth):
 
 def node_group(synth_result, suffix):
     groups = synth_result.resources("cluster", "aws_eks_node_group")
-    (group,) = [g for g in groups.values() if g.get("node_group_name", "").endswith(suffix) or g.get("node_group_name_prefix", "").endswith(suffix)]
+    (group,) = [
+        g
+        for g in groups.values()
+        if g.get("node_group_name", "").endswith(suffix) or g.get("node_group_name_prefix", "").endswith(suffix)
+    ]
     return group
 
 
@@ -52,8 +56,11 @@ def test_the_cluster_and_its_secrets_key_keep_their_terraform_addresses(default)
 
 def test_kms_key_rotates_and_log_group_keeps_90_days_encrypted(default):
     keys = default.resources("cluster", "aws_kms_key").values()
-    assert sorted(k["description"] for k in keys) == ["demo EKS secrets and control-plane logs", "demo GPU alarm notifications",
-                                                      "demo training checkpoints"]
+    assert sorted(k["description"] for k in keys) == [
+        "demo EKS secrets and control-plane logs",
+        "demo GPU alarm notifications",
+        "demo training checkpoints",
+    ]
     assert all(k["enable_key_rotation"] is True for k in keys)
     (logs,) = default.resources("cluster", "aws_cloudwatch_log_group").values()
     assert logs["name"] == "/aws/eks/demo/cluster" and logs["retention_in_days"] == 90 and "kms_key_id" in logs
@@ -61,8 +68,15 @@ def test_kms_key_rotates_and_log_group_keeps_90_days_encrypted(default):
 
 def test_managed_addons_and_oidc(default):
     addons = {a["addon_name"]: a for a in default.resources("cluster", "aws_eks_addon").values()}
-    assert sorted(addons) == ["amazon-cloudwatch-observability", "aws-mountpoint-s3-csi-driver", "coredns", "eks-node-monitoring-agent",
-                              "eks-pod-identity-agent", "kube-proxy", "vpc-cni"]
+    assert sorted(addons) == [
+        "amazon-cloudwatch-observability",
+        "aws-mountpoint-s3-csi-driver",
+        "coredns",
+        "eks-node-monitoring-agent",
+        "eks-pod-identity-agent",
+        "kube-proxy",
+        "vpc-cni",
+    ]
     for after_nodes in ("coredns", "eks-node-monitoring-agent"):
         assert any("aws_eks_node_group" in d for d in addons[after_nodes]["depends_on"])
     (oidc,) = default.resources("cluster", "aws_iam_openid_connect_provider").values()
@@ -73,7 +87,9 @@ def test_node_role_is_least_privilege(default):
     attachments = default.resources("cluster", "aws_iam_role_policy_attachment").values()
     node = sorted(a["policy_arn"].rsplit("/", 1)[1] for a in attachments if a["role"].startswith("${aws_iam_role.node_role"))
     assert node == ["AmazonEC2ContainerRegistryPullOnly", "AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy"]
-    others = sorted(a["policy_arn"].rsplit("/", 1)[1] for a in attachments if not a["role"].startswith("${aws_iam_role.node_role"))
+    others = sorted(
+        a["policy_arn"].rsplit("/", 1)[1] for a in attachments if not a["role"].startswith("${aws_iam_role.node_role")
+    )
     assert others == ["AmazonEKSClusterPolicy", "CloudWatchAgentServerPolicy"]
 
 
@@ -118,21 +134,35 @@ def test_one_loop_makes_a_role_for_every_identity_of_the_plan_at_the_address_it_
     expected = {"autoscaler_identity_role_FA9010D1", "cloudwatch_agent_role_00D3F63B", "mountpoint_role_650A2429"}
     assert expected <= set(roles)
     assert {p.identity.construct_id for p in plan_for("default.yaml").pod_identities} == {
-        "autoscaler_identity", "cloudwatch_agent_role", "mountpoint_role", "training_default_identity",
-        "node_health_check_identity"}
+        "autoscaler_identity",
+        "cloudwatch_agent_role",
+        "mountpoint_role",
+        "training_default_identity",
+        "node_health_check_identity",
+    }
     addons = {a["addon_name"]: a for a in default.resources("cluster", "aws_eks_addon").values()}
     assert addons["aws-mountpoint-s3-csi-driver"]["pod_identity_association"] == [
-        {"role_arn": "${aws_iam_role.mountpoint_role_650A2429.arn}", "service_account": "s3-csi-driver-sa"}]
+        {"role_arn": "${aws_iam_role.mountpoint_role_650A2429.arn}", "service_account": "s3-csi-driver-sa"}
+    ]
     assert addons["amazon-cloudwatch-observability"]["pod_identity_association"] == [
-        {"role_arn": "${aws_iam_role.cloudwatch_agent_role_00D3F63B.arn}", "service_account": "cloudwatch-agent"}]
-    (association,) = [a for a in default.resources("cluster", "aws_eks_pod_identity_association").values()
-                      if a["service_account"] == "cluster-autoscaler"]
+        {"role_arn": "${aws_iam_role.cloudwatch_agent_role_00D3F63B.arn}", "service_account": "cloudwatch-agent"}
+    ]
+    (association,) = [
+        a
+        for a in default.resources("cluster", "aws_eks_pod_identity_association").values()
+        if a["service_account"] == "cluster-autoscaler"
+    ]
     assert association["role_arn"] == "${aws_iam_role.autoscaler_identity_role_FA9010D1.arn}"
 
 
 EXPECTED_LAUNCH_TEMPLATES = {  # one per node group: the system group and each GPU group
-    "default.yaml": 2, "p5-efa.yaml": 2, "bottlerocket.yaml": 2, "trainium.yaml": 2,
-    "capacity-block.yaml": 3, "existing-vpc.yaml": 3, "p5-training.yaml": 2,
+    "default.yaml": 2,
+    "p5-efa.yaml": 2,
+    "bottlerocket.yaml": 2,
+    "trainium.yaml": 2,
+    "capacity-block.yaml": 3,
+    "existing-vpc.yaml": 3,
+    "p5-training.yaml": 2,
 }
 
 
@@ -146,7 +176,9 @@ def test_every_node_group_boots_from_a_template_that_requires_imdsv2_encrypts_gp
     templates = result.resources("cluster", "aws_launch_template")
     groups = result.resources("cluster", "aws_eks_node_group")
     assert len(templates) == len(groups) == EXPECTED_LAUNCH_TEMPLATES[config] == 1 + len(plan_for(config).gpu_groups)
-    assert sorted(template_of(result, g)["name_prefix"] for g in groups.values()) == sorted(t["name_prefix"] for t in templates.values())
+    assert sorted(template_of(result, g)["name_prefix"] for g in groups.values()) == sorted(
+        t["name_prefix"] for t in templates.values()
+    )
     for template in templates.values():
         assert template["metadata_options"]["http_endpoint"] == "enabled"
         assert template["metadata_options"]["http_tokens"] == "required"
@@ -171,8 +203,10 @@ def test_default_gpu_group_scales_to_zero_with_gpu_labels_and_taint(default):
     assert group["labels"]["nvidia.com/gpu.present"] == "true"
     assert group["labels"]["vpc.amazonaws.com/efa.present"] == "true"  # g5.12xlarge has one EFA
     # The health gate's startup taint after the group's own (health_check is on by default).
-    assert group["taint"] == [{"key": "nvidia.com/gpu", "value": "true", "effect": "NO_SCHEDULE"},
-                              {"key": "gpu-eks/health", "value": "pending", "effect": "NO_SCHEDULE"}]
+    assert group["taint"] == [
+        {"key": "nvidia.com/gpu", "value": "true", "effect": "NO_SCHEDULE"},
+        {"key": "gpu-eks/health", "value": "pending", "effect": "NO_SCHEDULE"},
+    ]
     assert group["lifecycle"]["ignore_changes"] == ["scaling_config[0].desired_size"]
 
 
@@ -190,7 +224,10 @@ def test_p5_group_gets_32_efa_interfaces_in_its_zones_subnet_with_the_clusters_s
 
 
 def test_scale_from_zero_tags_on_the_auto_scaling_group(synth):
-    tags = {t["tag"]["key"]: t["tag"]["value"] for t in synth("p5-efa.yaml").resources("cluster", "aws_autoscaling_group_tag").values()}
+    tags = {
+        t["tag"]["key"]: t["tag"]["value"]
+        for t in synth("p5-efa.yaml").resources("cluster", "aws_autoscaling_group_tag").values()
+    }
     assert tags["k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/gpu"] == "8"
     assert tags["k8s.io/cluster-autoscaler/node-template/resources/vpc.amazonaws.com/efa"] == "32"
     assert tags["k8s.io/cluster-autoscaler/node-template/label/workload"] == "training"
@@ -201,8 +238,13 @@ def test_scale_from_zero_tags_on_the_auto_scaling_group(synth):
 
 
 def test_existing_vpc_groups_in_one_az_share_one_subnet_lookup(synth, config_variant):
-    path = config_variant("existing-vpc.yaml", name="two-in-one-az", edit=lambda data: data["gpu_node_groups"].append(
-        {"name": "l4-more", "instance_type": "g6.12xlarge", "availability_zone": "eu-west-1b"}))
+    path = config_variant(
+        "existing-vpc.yaml",
+        name="two-in-one-az",
+        edit=lambda data: data["gpu_node_groups"].append(
+            {"name": "l4-more", "instance_type": "g6.12xlarge", "availability_zone": "eu-west-1b"}
+        ),
+    )
     result = synth(path)
     assert len(result.stack("cluster")["data"]["aws_subnets"]) == 1
     assert node_group(result, "l4-more")["subnet_ids"] == node_group(result, "-l4")["subnet_ids"]
@@ -219,7 +261,11 @@ def test_trainium_uses_the_neuron_ami_with_8_efa(synth):
 def test_existing_vpc_subnets_are_literal_and_single_az_groups_look_up_their_az(synth):
     byo = synth("existing-vpc.yaml")
     (cluster,) = byo.resources("cluster", "aws_eks_cluster").values()
-    assert cluster["vpc_config"]["subnet_ids"] == ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb", "subnet-0cccccccccccccccc"]
+    assert cluster["vpc_config"]["subnet_ids"] == [
+        "subnet-0aaaaaaaaaaaaaaaa",
+        "subnet-0bbbbbbbbbbbbbbbb",
+        "subnet-0cccccccccccccccc",
+    ]
     lookup = byo.stack("cluster")["data"]["aws_subnets"]
     ((address, subnets),) = lookup.items()
     assert {f["name"]: f["values"] for f in subnets["filter"]}["availability-zone"] == ["eu-west-1b"]
@@ -230,8 +276,15 @@ def test_existing_vpc_subnets_are_literal_and_single_az_groups_look_up_their_az(
 
 def test_cluster_outputs(default):
     outputs = default.stack("cluster")["output"]
-    for name in ("cluster_name", "cluster_endpoint", "cluster_certificate_authority_data", "oidc_issuer_url",
-                 "oidc_provider_arn", "cluster_security_group_id", "kubeconfig_command"):
+    for name in (
+        "cluster_name",
+        "cluster_endpoint",
+        "cluster_certificate_authority_data",
+        "oidc_issuer_url",
+        "oidc_provider_arn",
+        "cluster_security_group_id",
+        "kubeconfig_command",
+    ):
         assert name in outputs
     assert outputs["kubeconfig_command"]["value"] == f"aws eks update-kubeconfig --region us-west-2 --name ${{{CLUSTER}.name}}"
 
@@ -259,6 +312,11 @@ def test_capacity_block_names_its_instance_type_in_the_launch_template_only(synt
 
 
 def test_a_group_with_several_types_lists_them_all_on_the_node_group(synth, config_variant):
-    result = synth(config_variant(edit=lambda d: d["gpu_node_groups"].append(
-        {"name": "l4-spot", "instance_types": ["g6.xlarge", "g6.2xlarge"], "capacity_type": "spot"})))
+    result = synth(
+        config_variant(
+            edit=lambda d: d["gpu_node_groups"].append(
+                {"name": "l4-spot", "instance_types": ["g6.xlarge", "g6.2xlarge"], "capacity_type": "spot"}
+            )
+        )
+    )
     assert node_group(result, "l4-spot")["instance_types"] == ["g6.xlarge", "g6.2xlarge"]

@@ -26,8 +26,13 @@ MANIFESTS = {
 
 
 def change(kind: str, name: str, actions: list[str], before=None, after=None) -> dict:
-    return {"address": f"{kind}.{name}", "mode": "managed", "type": kind, "name": name,
-            "change": {"actions": actions, "before": before, "after": after}}
+    return {
+        "address": f"{kind}.{name}",
+        "mode": "managed",
+        "type": kind,
+        "name": name,
+        "change": {"actions": actions, "before": before, "after": after},
+    }
 
 
 def shown(*changes) -> dict:
@@ -35,8 +40,12 @@ def shown(*changes) -> dict:
     return {"format_version": "1.2", "resource_changes": list(changes)}
 
 
-CLUSTER_REPLACED = change("aws_eks_cluster", "control_plane_cluster_D810E0D5", ["delete", "create"], {"name": "demo"}, {"name": "demo"})
-FLOW_LOGS_DELETED = change("aws_cloudwatch_log_group", "network_flow_logs_4DFD04D3", ["delete"], {"name": "/aws/vpc/demo/flow-logs"})
+CLUSTER_REPLACED = change(
+    "aws_eks_cluster", "control_plane_cluster_D810E0D5", ["delete", "create"], {"name": "demo"}, {"name": "demo"}
+)
+FLOW_LOGS_DELETED = change(
+    "aws_cloudwatch_log_group", "network_flow_logs_4DFD04D3", ["delete"], {"name": "/aws/vpc/demo/flow-logs"}
+)
 A_TAG = change("aws_vpc", "network_vpc_4E8F0223", ["update"], {"tags": {}}, {"tags": {"team": "ml"}})
 
 
@@ -58,10 +67,17 @@ class Recorder:
                 for name in self.stacks:
                     (self.outdir / "stacks" / name).mkdir(parents=True, exist_ok=True)
                     (self.outdir / "stacks" / name / "cdk.tf.json").write_text(json.dumps({"resource": {"aws_vpc": {"a": {}}}}))
-                (self.outdir / "manifest.json").write_text(json.dumps({"stacks": {
-                    # Listed out of order on purpose: the tool must follow the dependencies.
-                    name: {"dependencies": deps} for name, deps in sorted(self.stacks.items())
-                }}))
+                (self.outdir / "manifest.json").write_text(
+                    json.dumps(
+                        {
+                            "stacks": {
+                                # Listed out of order on purpose: the tool must follow the dependencies.
+                                name: {"dependencies": deps}
+                                for name, deps in sorted(self.stacks.items())
+                            }
+                        }
+                    )
+                )
             return self.synth_code
         stack = Path(cwd).name
         verb = command[1]
@@ -80,8 +96,19 @@ class Recorder:
         return [c[1] for c in self.calls if c[0] == verb]
 
 
-def tool(tmp_path, config="default.yaml", *, yes=False, answer=None, interactive=True, codes=None, synth_code=0,
-         plans=None, allow=(), fresh=False):
+def tool(
+    tmp_path,
+    config="default.yaml",
+    *,
+    yes=False,
+    answer=None,
+    interactive=True,
+    codes=None,
+    synth_code=0,
+    plans=None,
+    allow=(),
+    fresh=False,
+):
     """``answer``: what is typed at each prompt (a list: one per prompt, in order)."""
     said: list[str] = []
     recorder = Recorder(tmp_path / "out", MANIFESTS[config], codes, synth_code, plans, fresh)
@@ -92,8 +119,16 @@ def tool(tmp_path, config="default.yaml", *, yes=False, answer=None, interactive
         asked.append(prompt)
         return answers.pop(0) if answers is not None else answer
 
-    t = ClusterTool(str(CONFIG_DIR / config), tmp_path / "out", yes=yes, allow_replace=set(allow), run=recorder,
-                    ask=ask, interactive=lambda: interactive, say=said.append)
+    t = ClusterTool(
+        str(CONFIG_DIR / config),
+        tmp_path / "out",
+        yes=yes,
+        allow_replace=set(allow),
+        run=recorder,
+        ask=ask,
+        interactive=lambda: interactive,
+        say=said.append,
+    )
     return t, recorder, said, asked
 
 
@@ -111,8 +146,12 @@ def test_deploy_plans_judges_asks_once_then_applies_each_saved_plan_upstream_fir
     # to show); the ones downstream of an apply are planned again, since their saved plans read the
     # upstream outputs from before it.
     assert [c[:2] for c in rec.calls[1:]] == planned + [("init", "demo-platform"), ("plan", "demo-platform")] + [
-        ("apply", "demo-network"), ("plan", "demo-cluster"), ("show", "demo-cluster"), ("apply", "demo-cluster"),
-        ("plan", "demo-platform")]
+        ("apply", "demo-network"),
+        ("plan", "demo-cluster"),
+        ("show", "demo-cluster"),
+        ("apply", "demo-cluster"),
+        ("plan", "demo-platform"),
+    ]
     assert all(c == ("apply", c[1], "plan.tfplan") for c in rec.calls if c[0] == "apply")  # the saved plan, no -auto-approve
     assert asked == ["\nApply these plans? Only 'yes' is accepted: "]  # the re-plans came out the same: no second question
     assert any("aws eks update-kubeconfig --region us-west-2 --name demo" in line for line in said)
@@ -122,7 +161,10 @@ def test_deploy_with_yes_approves_and_stops_at_the_first_failure(tmp_path):
     t, rec, _, asked = tool(tmp_path, yes=True, codes={("apply", "demo-cluster"): 1})
     with pytest.raises(Refused, match="demo-cluster did not apply; stopped before demo-platform \\(demo-network applied\\)"):
         t.deploy()
-    assert [c for c in rec.calls if c[0] == "apply"] == [("apply", "demo-network", "plan.tfplan"), ("apply", "demo-cluster", "plan.tfplan")]
+    assert [c for c in rec.calls if c[0] == "apply"] == [
+        ("apply", "demo-network", "plan.tfplan"),
+        ("apply", "demo-cluster", "plan.tfplan"),
+    ]
     assert asked == []
 
 
@@ -142,13 +184,15 @@ def test_deploy_is_refused_on_anything_but_yes(tmp_path):
 
 def test_a_flagged_plan_is_refused_without_allow_replace_even_with_yes(tmp_path):
     t, rec, said, asked = tool(tmp_path, yes=True, plans={"demo-cluster": shown(CLUSTER_REPLACED, A_TAG)})
-    with pytest.raises(Refused, match="1 flagged change\\(s\\) not allowed: aws_eks_cluster.control_plane_cluster_D810E0D5\\. "
-                                      ".*make deploy ALLOW_REPLACE=aws_eks_cluster.control_plane_cluster_D810E0D5"):
+    with pytest.raises(
+        Refused,
+        match="1 flagged change\\(s\\) not allowed: aws_eks_cluster.control_plane_cluster_D810E0D5\\. "
+        ".*make deploy ALLOW_REPLACE=aws_eks_cluster.control_plane_cluster_D810E0D5",
+    ):
         t.deploy()
     assert rec.verbs("apply") == [] and asked == []  # refused before the network stack was applied
     text = "\n".join(said)
-    assert ("demo-cluster: the EKS cluster demo will be REPLACED: every workload in it and its in-cluster state are lost"
-            in text)
+    assert "demo-cluster: the EKS cluster demo will be REPLACED: every workload in it and its in-cluster state are lost" in text
     assert text.index("REPLACED") < text.index("Other changes")  # flagged first
 
 
@@ -158,8 +202,12 @@ def test_allow_replace_must_name_every_flagged_address(tmp_path):
     with pytest.raises(Refused, match="not allowed: aws_cloudwatch_log_group.network_flow_logs_4DFD04D3\\."):
         t.deploy()
     assert rec.verbs("apply") == []
-    t, rec, _, _ = tool(tmp_path, yes=True, plans=plans, allow={"aws_eks_cluster.control_plane_cluster_D810E0D5",
-                                                                 "aws_cloudwatch_log_group.network_flow_logs_4DFD04D3"})
+    t, rec, _, _ = tool(
+        tmp_path,
+        yes=True,
+        plans=plans,
+        allow={"aws_eks_cluster.control_plane_cluster_D810E0D5", "aws_cloudwatch_log_group.network_flow_logs_4DFD04D3"},
+    )
     assert t.deploy() == 0
     assert rec.verbs("apply") == ["demo-network", "demo-cluster", "demo-platform"]
 
@@ -168,8 +216,10 @@ def test_flagged_addresses_typed_at_the_prompt_allow_them(tmp_path):
     plans = {"demo-cluster": shown(CLUSTER_REPLACED)}
     t, rec, _, asked = tool(tmp_path, plans=plans, answer=["aws_eks_cluster.control_plane_cluster_D810E0D5", "yes"])
     assert t.deploy() == 0
-    assert asked[0].startswith("\nType the address of each flagged change you accept, separated by commas "
-                               "(1: aws_eks_cluster.control_plane_cluster_D810E0D5)")
+    assert asked[0].startswith(
+        "\nType the address of each flagged change you accept, separated by commas "
+        "(1: aws_eks_cluster.control_plane_cluster_D810E0D5)"
+    )
     assert asked[1] == "\nApply these plans? Only 'yes' is accepted: "
     assert rec.verbs("apply") == ["demo-network", "demo-cluster", "demo-platform"]
 
@@ -185,25 +235,40 @@ def test_a_first_deploy_plans_judges_and_asks_for_each_stack_once_its_upstream_e
     t, rec, _, asked = tool(tmp_path, fresh=True, answer="yes")
     assert t.deploy() == 0
     assert [c[:2] for c in rec.calls if c[0] in ("plan", "apply")] == [
-        ("plan", "demo-network"), ("plan", "demo-cluster"), ("plan", "demo-platform"),  # only the network plans
-        ("apply", "demo-network"), ("plan", "demo-cluster"), ("apply", "demo-cluster"),
-        ("plan", "demo-platform"), ("apply", "demo-platform")]
-    assert asked == ["\nApply these plans? Only 'yes' is accepted: ", "\nApply the plan of demo-cluster? Only 'yes' is accepted: ",
-                     "\nApply the plan of demo-platform? Only 'yes' is accepted: "]
+        ("plan", "demo-network"),
+        ("plan", "demo-cluster"),
+        ("plan", "demo-platform"),  # only the network plans
+        ("apply", "demo-network"),
+        ("plan", "demo-cluster"),
+        ("apply", "demo-cluster"),
+        ("plan", "demo-platform"),
+        ("apply", "demo-platform"),
+    ]
+    assert asked == [
+        "\nApply these plans? Only 'yes' is accepted: ",
+        "\nApply the plan of demo-cluster? Only 'yes' is accepted: ",
+        "\nApply the plan of demo-platform? Only 'yes' is accepted: ",
+    ]
 
 
 def test_a_flagged_change_first_seen_after_an_upstream_apply_stops_the_deploy_there(tmp_path):
     t, rec, _, _ = tool(tmp_path, yes=True, fresh=True, plans={"demo-cluster": shown(CLUSTER_REPLACED)})
-    with pytest.raises(Refused, match="demo-cluster was not applied: 1 flagged change\\(s\\) not allowed: .*; stopped before demo-platform "
-                                      "\\(demo-network applied\\)"):
+    with pytest.raises(
+        Refused,
+        match="demo-cluster was not applied: 1 flagged change\\(s\\) not allowed: .*; stopped before demo-platform "
+        "\\(demo-network applied\\)",
+    ):
         t.deploy()
     assert rec.verbs("apply") == ["demo-network"]
 
 
 def test_a_stack_that_fails_to_plan_after_its_upstream_applied_names_what_was_applied(tmp_path):
     t, rec, _, _ = tool(tmp_path, yes=True, fresh=True, codes={("plan", "demo-cluster"): 1})
-    with pytest.raises(Refused, match="demo-cluster was not applied: terraform plan failed \\(exit 1\\); stopped before "
-                                      "demo-platform \\(demo-network applied\\)"):
+    with pytest.raises(
+        Refused,
+        match="demo-cluster was not applied: terraform plan failed \\(exit 1\\); stopped before "
+        "demo-platform \\(demo-network applied\\)",
+    ):
         t.deploy()
     assert rec.verbs("apply") == ["demo-network"]
 
@@ -260,10 +325,12 @@ def test_a_failed_synth_runs_no_terraform(tmp_path):
 
 
 def test_plan_plans_every_stack_and_a_stack_behind_an_unapplied_one_is_not_a_failure(tmp_path):
-    t, rec, said, _ = tool(tmp_path, codes={("plan", "demo-network"): 2, ("plan", "demo-cluster"): 1, ("plan", "demo-platform"): 1})
+    t, rec, said, _ = tool(
+        tmp_path, codes={("plan", "demo-network"): 2, ("plan", "demo-cluster"): 1, ("plan", "demo-platform"): 1}
+    )
     assert t.plan_all() == 0
     assert rec.verbs("plan") == ["demo-network", "demo-cluster", "demo-platform"]
-    summary = said[said.index("\nPlan summary:") + 1:]
+    summary = said[said.index("\nPlan summary:") + 1 :]
     assert summary[0].split() == ["demo-network", "changes"]
     assert "not plannable until demo-network is applied" in summary[1]
     assert "not plannable until demo-network, demo-cluster is applied" in summary[2]
@@ -277,17 +344,28 @@ def test_plan_fails_when_a_stack_fails_with_everything_upstream_applied(tmp_path
 
 
 def test_plan_saves_each_plan_judges_it_and_writes_the_report(tmp_path):
-    t, rec, said, _ = tool(tmp_path, codes={("plan", "demo-platform"): 0},
-                           plans={"demo-network": shown(A_TAG), "demo-cluster": shown(A_TAG, CLUSTER_REPLACED)})
+    t, rec, said, _ = tool(
+        tmp_path,
+        codes={("plan", "demo-platform"): 0},
+        plans={"demo-network": shown(A_TAG), "demo-cluster": shown(A_TAG, CLUSTER_REPLACED)},
+    )
     assert t.plan_all() == 0  # a plan only reports; deploy is where it is refused
-    assert [c for c in rec.calls if c[0] == "show"] == [("show", s, "-json", "plan.tfplan") for s in ("demo-network", "demo-cluster")]
-    summary = said[said.index("\nPlan summary:") + 1:]
-    assert [line.split(None, 1) for line in summary] == [["demo-network", "changes"], ["demo-cluster", "changes, 1 flagged"],
-                                                          ["demo-platform", "no changes"]]
+    assert [c for c in rec.calls if c[0] == "show"] == [
+        ("show", s, "-json", "plan.tfplan") for s in ("demo-network", "demo-cluster")
+    ]
+    summary = said[said.index("\nPlan summary:") + 1 :]
+    assert [line.split(None, 1) for line in summary] == [
+        ["demo-network", "changes"],
+        ["demo-cluster", "changes, 1 flagged"],
+        ["demo-platform", "no changes"],
+    ]
     text = "\n".join(said)
     assert text.index("!! aws_eks_cluster.control_plane_cluster_D810E0D5") < text.index("Other changes: 2 to update")
     assert [(r["stack"], r["action"], r["flagged"]) for r in report(tmp_path)] == [
-        ("demo-cluster", "replace", True), ("demo-network", "update", False), ("demo-cluster", "update", False)]
+        ("demo-cluster", "replace", True),
+        ("demo-network", "update", False),
+        ("demo-cluster", "update", False),
+    ]
     assert any(line.endswith("out/plan-report.json") for line in said)
 
 
@@ -381,12 +459,19 @@ def test_make_passes_allow_replace_through_the_environment_never_the_shell(tmp_p
     for name in ("Makefile", "requirements.txt"):
         shutil.copy(ROOT / name, tmp_path / name)
     tricky = 'aws_vpc.a,aws_eks_cluster.b"; touch pwned; "'
-    dry = subprocess.run(["make", "-n", "deploy", "CONFIG=config/p5-efa.yaml", f"ALLOW_REPLACE={tricky}"], cwd=tmp_path,
-                         capture_output=True, text=True, timeout=60).stdout
+    dry = subprocess.run(
+        ["make", "-n", "deploy", "CONFIG=config/p5-efa.yaml", f"ALLOW_REPLACE={tricky}"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout
     assert '-m tools.cluster deploy --config config/p5-efa.yaml  --allow-replace "$ALLOW_REPLACE"' in dry
-    shell = subprocess.run(["sh", "-c", 'printf %s "$ALLOW_REPLACE"'], env={"ALLOW_REPLACE": tricky},
-                           capture_output=True, text=True).stdout
+    shell = subprocess.run(
+        ["sh", "-c", 'printf %s "$ALLOW_REPLACE"'], env={"ALLOW_REPLACE": tricky}, capture_output=True, text=True
+    ).stdout
     assert shell == tricky  # "$VAR" hands the value over whole
-    plain = subprocess.run(["make", "-n", "deploy", "CONFIG=config/p5-efa.yaml"], cwd=tmp_path, capture_output=True,
-                           text=True, timeout=60).stdout
+    plain = subprocess.run(
+        ["make", "-n", "deploy", "CONFIG=config/p5-efa.yaml"], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    ).stdout
     assert "--allow-replace" not in plain

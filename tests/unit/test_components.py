@@ -48,16 +48,23 @@ def test_the_registry_is_in_an_order_every_declared_dependency_holds_in():
         seen.add(component.name)
     # The dependencies that matter (CRDs before the objects; the ProvisioningRequest API before its users).
     names = [c.name for c in components.HELM_COMPONENTS]
-    for first, then in (("kubeflow-trainer", "training-runtimes"), ("kueue", "queues"),
-                        ("provisioning-request-crd", "kueue"), ("provisioning-request-crd", "cluster-autoscaler")):
+    for first, then in (
+        ("kubeflow-trainer", "training-runtimes"),
+        ("kueue", "queues"),
+        ("provisioning-request-crd", "kueue"),
+        ("provisioning-request-crd", "cluster-autoscaler"),
+    ):
         assert names.index(first) < names.index(then)
 
 
-@pytest.mark.parametrize("graph,message", [
-    ((helm("a", "b"), helm("b", "c"), helm("c", "a")), "components wait for each other in a cycle: a -> b -> c -> a"),
-    ((helm("a"), helm("b", "kueu")), "component b is installed after kueu, which no component is called (components: a, b)"),
-    ((helm("a"), helm("a")), "two components are called a"),
-])
+@pytest.mark.parametrize(
+    "graph,message",
+    [
+        ((helm("a", "b"), helm("b", "c"), helm("c", "a")), "components wait for each other in a cycle: a -> b -> c -> a"),
+        ((helm("a"), helm("b", "kueu")), "component b is installed after kueu, which no component is called (components: a, b)"),
+        ((helm("a"), helm("a")), "two components are called a"),
+    ],
+)
 def test_a_cycle_an_unknown_name_or_a_name_used_twice_is_a_clear_error(graph, message):
     with pytest.raises(ValueError) as raised:
         components.install_order(graph)
@@ -83,23 +90,35 @@ def test_settings_are_keyed_by_component_name():
 
 
 def test_a_release_named_unlike_its_component_is_refused(monkeypatch):
-    renamed = HelmComponent(name="trainer", release=lambda settings, groups: ReleaseSpec(
-        name="kubeflow-trainer", namespace="kubeflow-system", chart="kubeflow-trainer", version="1", values={}))
+    renamed = HelmComponent(
+        name="trainer",
+        release=lambda settings, groups: ReleaseSpec(
+            name="kubeflow-trainer", namespace="kubeflow-system", chart="kubeflow-trainer", version="1", values={}
+        ),
+    )
     monkeypatch.setattr(platform_module, "HELM_COMPONENTS", (renamed,))
     with pytest.raises(ValueError, match="component trainer made a release called kubeflow-trainer; the names must agree"):
         plan_for("default.yaml")
 
 
-@pytest.mark.parametrize("edit,absent", [
-    ({"platform.cluster_autoscaler.enabled": False}, "cluster-autoscaler"),
-    ({"observability.cloudwatch": False}, "amazon-cloudwatch-observability"),
-    ({"storage.checkpoints.enabled": False}, "aws-mountpoint-s3-csi-driver"),
-    ({"health_check.enabled": False}, "node-health-check"),
-])
+@pytest.mark.parametrize(
+    "edit,absent",
+    [
+        ({"platform.cluster_autoscaler.enabled": False}, "cluster-autoscaler"),
+        ({"observability.cloudwatch": False}, "amazon-cloudwatch-observability"),
+        ({"storage.checkpoints.enabled": False}, "aws-mountpoint-s3-csi-driver"),
+        ({"health_check.enabled": False}, "node-health-check"),
+    ],
+)
 def test_a_component_that_is_off_gets_no_role(config_variant, edit, absent):
     everything = {p.component for p in plan_for("default.yaml").pod_identities}
-    assert everything == {"cluster-autoscaler", "amazon-cloudwatch-observability", "aws-mountpoint-s3-csi-driver", "training-storage",
-                          "node-health-check"}
+    assert everything == {
+        "cluster-autoscaler",
+        "amazon-cloudwatch-observability",
+        "aws-mountpoint-s3-csi-driver",
+        "training-storage",
+        "node-health-check",
+    }
     # Without the bucket the training namespaces' prefix roles go too.
     gone = {absent, "training-storage"} if absent == "aws-mountpoint-s3-csi-driver" else {absent}
     assert {p.component for p in plan_for(config_variant(edit=edit)).pod_identities} == everything - gone
@@ -107,8 +126,13 @@ def test_a_component_that_is_off_gets_no_role(config_variant, edit, absent):
 
 def test_add_ons_hand_their_roles_over_and_charts_get_an_association():
     associate = {p.component: p.associate for p in plan_for("default.yaml").pod_identities}
-    assert associate == {"cluster-autoscaler": True, "amazon-cloudwatch-observability": False,
-                         "aws-mountpoint-s3-csi-driver": False, "training-storage": True, "node-health-check": True}
+    assert associate == {
+        "cluster-autoscaler": True,
+        "amazon-cloudwatch-observability": False,
+        "aws-mountpoint-s3-csi-driver": False,
+        "training-storage": True,
+        "node-health-check": True,
+    }
 
 
 def test_an_identity_asking_for_a_grant_the_cluster_lacks_is_refused():
@@ -118,18 +142,31 @@ def test_an_identity_asking_for_a_grant_the_cluster_lacks_is_refused():
 
     plan = plan_for("p5-training.yaml")
     without_bucket = dataclasses.replace(plan, storage=dataclasses.replace(plan.storage, checkpoints=None))
-    with pytest.raises(ValueError, match="aws-mountpoint-s3-csi-driver asks to read and write the checkpoint bucket, "
-                                         "which this cluster does not have"):
-        ClusterStack(App(), "p5prod-cluster", plan=without_bucket, network=NetworkRefs(
-            vpc_id="vpc-1", private_subnet_ids=["subnet-a", "subnet-b"],
-            subnet_ids_by_zone={"us-east-1a": ["subnet-a"], "us-east-1b": ["subnet-b"]}))
+    with pytest.raises(
+        ValueError,
+        match="aws-mountpoint-s3-csi-driver asks to read and write the checkpoint bucket, which this cluster does not have",
+    ):
+        ClusterStack(
+            App(),
+            "p5prod-cluster",
+            plan=without_bucket,
+            network=NetworkRefs(
+                vpc_id="vpc-1",
+                private_subnet_ids=["subnet-a", "subnet-b"],
+                subnet_ids_by_zone={"us-east-1a": ["subnet-a"], "us-east-1b": ["subnet-b"]},
+            ),
+        )
     assert [g.name for g in Grant] == ["CHECKPOINT_BUCKET_READ_WRITE", "CHECKPOINT_NAMESPACE_PREFIX_READ_WRITE"]
 
 
 def test_the_inputs_keys_and_templates_are_derived_from_the_fields():
     assert inputs.FIELDS == ("checkpoint_bucket", "fsx_id", "fsx_dns_name", "fsx_mount_name")
     assert [inputs.helm_key(f) for f in inputs.FIELDS] == [
-        "inputs.checkpointBucket", "inputs.fsxId", "inputs.fsxDnsName", "inputs.fsxMountName"]
+        "inputs.checkpointBucket",
+        "inputs.fsxId",
+        "inputs.fsxDnsName",
+        "inputs.fsxMountName",
+    ]
     assert inputs.FROM_CLUSTER.fsx_dns_name == "{{ .Values.inputs.fsxDnsName }}"
 
 
@@ -141,9 +178,10 @@ def test_a_release_reads_exactly_the_inputs_its_manifests_use():
     assert storage("p5-training.yaml").inputs == inputs.FIELDS  # the bucket and the file system
     assert storage("default.yaml").inputs == ("checkpoint_bucket",)
     # The runtimes hand the bucket's name to DCP (CHECKPOINT_BUCKET); nothing else reads an input.
-    reading = {r.name: r.inputs for r in plan_for("p5-training.yaml").platform.releases if r.inputs and r.name != "training-storage"}
+    reading = {
+        r.name: r.inputs for r in plan_for("p5-training.yaml").platform.releases if r.inputs and r.name != "training-storage"
+    }
     assert reading == {"training-runtimes": ("checkpoint_bucket",)}
-
 
 
 def test_a_component_may_have_a_role_per_gpu_group(monkeypatch):
@@ -152,15 +190,29 @@ def test_a_component_may_have_a_role_per_gpu_group(monkeypatch):
     from cluster_config.components.contract import PodIdentity
 
     def per_group(basis):
-        return tuple(PodIdentity(construct_id=f"health_{g.name}_role", name=f"health-{g.name}", namespace="kube-system",
-                                 service_account=f"health-{g.name}") for g in basis.gpu_groups)
+        return tuple(
+            PodIdentity(
+                construct_id=f"health_{g.name}_role",
+                name=f"health-{g.name}",
+                namespace="kube-system",
+                service_account=f"health-{g.name}",
+            )
+            for g in basis.gpu_groups
+        )
 
-    checker = HelmComponent(name="health-check", identities=per_group, release=lambda settings, groups: ReleaseSpec(
-        name="health-check", namespace="kube-system", chart="health-check", version="1", values={}))
+    checker = HelmComponent(
+        name="health-check",
+        identities=per_group,
+        release=lambda settings, groups: ReleaseSpec(
+            name="health-check", namespace="kube-system", chart="health-check", version="1", values={}
+        ),
+    )
     monkeypatch.setattr(platform_module, "HELM_COMPONENTS", (checker,))
     planned = [p for p in plan_for("capacity-block.yaml").pod_identities if p.component == "health-check"]
     assert [(p.identity.construct_id, p.associate) for p in planned] == [
-        ("health_h200-block_role", True), ("health_a100-odcr_role", True)]
+        ("health_h200-block_role", True),
+        ("health_a100-odcr_role", True),
+    ]
 
 
 def test_the_kueue_trainer_evidence_is_about_the_pinned_pair_and_the_charts_there_are():

@@ -45,7 +45,8 @@ def test_the_add_on_version_lookups_are_not_read_and_the_add_ons_read_a_placehol
     (addon,) = [body for key, body in overrides["resource"]["aws_eks_addon"].items() if "vpc_cni" in key]
     assert addon["count"] == 0
     assert addon["addon_version"].startswith("${try(data.aws_eks_addon_version.") and addon["addon_version"].endswith(
-        "[0].version, null)}")
+        "[0].version, null)}"
+    )
     # Before the full plan: only the lookups, and the add-ons still planned (no count).
     rehearse.write_gap_overrides(doc, tmp_path, only_unread=True)
     first = __import__("json").loads((tmp_path / "rehearsal_gaps_override.tf.json").read_text())
@@ -73,7 +74,8 @@ def test_an_add_on_that_reads_a_replaced_cluster_is_still_not_rehearsed(synth, c
     (cluster,) = [f"aws_eks_cluster.{k}" for k in before["resource"]["aws_eks_cluster"]]
     judged, unknown = rehearse.emulator_blind_spots("demo-cluster", before, after, replaced={cluster})
     assert judged == [] and sorted(u["type"] for u in unknown) == (
-        ["aws_eks_addon"] * 7 + ["aws_eks_pod_identity_association"] * 3 + ["aws_placement_group"])
+        ["aws_eks_addon"] * 7 + ["aws_eks_pod_identity_association"] * 3 + ["aws_placement_group"]
+    )
 
 
 def test_a_stack_with_no_unread_lookup_gets_no_override_before_its_full_plan(synth, tmp_path):

@@ -43,5 +43,7 @@ def test_every_key_in_the_reference_has_a_description():
 
 
 def test_the_reference_gives_type_default_and_description_of_a_known_key():
-    assert ("| `gpu_node_groups[].capacity_type` | \"on_demand\" \\| \"spot\" \\| \"capacity_block\" | `\"on_demand\"` |"
-            in gen_docs.REFERENCE.read_text())
+    assert (
+        "| `gpu_node_groups[].capacity_type` | \"on_demand\" \\| \"spot\" \\| \"capacity_block\" | `\"on_demand\"` |"
+        in gen_docs.REFERENCE.read_text()
+    )

@@ -77,7 +77,11 @@ def test_everything_off_renders_no_release_and_lists_the_base_add_ons(synth, con
     assert not any(name.endswith("-platform") for name in result.stacks)
     assert renders.renders == []
     assert sorted(n.source for n in renders.not_rendered) == [
-        "add-on coredns", "add-on eks-pod-identity-agent", "add-on kube-proxy", "add-on vpc-cni"]
+        "add-on coredns",
+        "add-on eks-pod-identity-agent",
+        "add-on kube-proxy",
+        "add-on vpc-cni",
+    ]
 
 
 def test_every_built_in_object_is_valid_at_the_clusters_version(config):
@@ -95,8 +99,7 @@ def test_every_built_in_object_is_valid_at_the_clusters_version(config):
 def test_every_crd_the_charts_render_is_a_valid_crd(config):
     label, result, renders = config
     names = {name for r in renders.renders for name in r.crds}
-    problems = [f"{name}: {e}" for name in sorted(names)
-                for e in render.builtin_errors(render.CRDS[name], renders.kube_version)]
+    problems = [f"{name}: {e}" for name in sorted(names) for e in render.builtin_errors(render.CRDS[name], renders.kube_version)]
     assert problems == [], "\n".join(problems)
 
 
@@ -139,8 +142,9 @@ def test_kueue_objects_pass_kueues_webhook_rules(config):
 
 def test_the_local_chart_lints_clean_on_its_own():
     """Each local release is linted with its values while it renders; here the chart itself."""
-    given = render.HelmInput(release="lint", namespace="kube-system", chart_dir=ROOT / "charts" / "manifests",
-                             kube_version="1.34", values=())
+    given = render.HelmInput(
+        release="lint", namespace="kube-system", chart_dir=ROOT / "charts" / "manifests", kube_version="1.34", values=()
+    )
     render.lint(given)
 
 
@@ -149,8 +153,13 @@ def test_a_broken_local_template_fails_the_render(tmp_path):
     (chart / "templates").mkdir(parents=True)
     (chart / "Chart.yaml").write_text((ROOT / "charts" / "manifests" / "Chart.yaml").read_text())
     (chart / "templates" / "manifests.yaml").write_text("{{- range .Values.manifests }}\n{{ toYaml . | nindent }}\n{{- end }}\n")
-    given = render.HelmInput(release="broken", namespace="kube-system", chart_dir=chart, kube_version="1.34",
-                             values=(yaml.safe_dump({"manifests": [{"kind": "ConfigMap"}]}),))
+    given = render.HelmInput(
+        release="broken",
+        namespace="kube-system",
+        chart_dir=chart,
+        kube_version="1.34",
+        values=(yaml.safe_dump({"manifests": [{"kind": "ConfigMap"}]}),),
+    )
     with pytest.raises(render.RenderError, match="helm template broken"):
         render.template(given)
 
@@ -171,8 +180,11 @@ WITHOUT_CONFIGURATION = ["add-on aws-mountpoint-s3-csi-driver", "add-on aws-fsx-
 
 
 def addon_configuration(result, source: str):
-    (configuration,) = [a.get("configuration_values") for a in result.resources("cluster", "aws_eks_addon").values()
-                        if f"add-on {a['addon_name']}" == source]
+    (configuration,) = [
+        a.get("configuration_values")
+        for a in result.resources("cluster", "aws_eks_addon").values()
+        if f"add-on {a['addon_name']}" == source
+    ]
     return configuration
 
 
@@ -219,7 +231,9 @@ def test_every_generated_example_renders_validates_and_names_a_runtime_the_stack
 
 def test_the_checked_in_examples_render_validate_and_name_a_default_runtime(synth):
     renders = render.render_config(synth("default.yaml"), "default.yaml")
-    directories = sorted(p.parent for p in (ROOT / "examples").glob("*/kustomization.yaml") if (p.parent / "trainjob.yaml").is_file())
+    directories = sorted(
+        p.parent for p in (ROOT / "examples").glob("*/kustomization.yaml") if (p.parent / "trainjob.yaml").is_file()
+    )
     assert directories
     for directory in directories:
         _check_example(directory, [obj for _, obj in renders.objects()], renders.kube_version)
@@ -249,6 +263,7 @@ def _check_example(directory, rendered: list[dict], kube_version: str) -> int:
 
 
 # --- Where helm comes from (tools/helm_binary.py). ---
+
 
 def _fake_tool(directory, name, version_line):
     directory.mkdir(parents=True, exist_ok=True)
@@ -318,6 +333,7 @@ def test_the_helm_the_tests_render_with_is_a_real_helm_3_17_or_later():
 
 # --- Where the charts come from (tools/upstream_charts.py). ---
 
+
 def test_upstream_reference_wins_then_the_sibling_folder_then_the_cache(tmp_path, monkeypatch):
     from tools import upstream_charts
 
@@ -353,8 +369,16 @@ def test_every_chart_version_the_project_can_install_has_a_pinned_digest():
     from tools import upstream_charts
 
     pinned = {(p.name, p.version) for p in upstream_charts.CHART_PINS}
-    wanted = {(c.name, c.version) for c in (charts.KUBEFLOW_TRAINER, charts.NVIDIA_DEVICE_PLUGIN, charts.EFA_DEVICE_PLUGIN,
-                                            charts.CLUSTER_AUTOSCALER, charts.KUEUE)}
+    wanted = {
+        (c.name, c.version)
+        for c in (
+            charts.KUBEFLOW_TRAINER,
+            charts.NVIDIA_DEVICE_PLUGIN,
+            charts.EFA_DEVICE_PLUGIN,
+            charts.CLUSTER_AUTOSCALER,
+            charts.KUEUE,
+        )
+    }
     wanted |= {(charts.CLUSTER_AUTOSCALER.name, chart) for chart, _, _ in charts.CLUSTER_AUTOSCALER_BY_MINOR.values()}
     wanted |= {(a.chart, a.version) for a in render.ADDONS.values()}
     assert wanted <= pinned, sorted(wanted - pinned)
@@ -374,7 +398,8 @@ def test_the_pinned_crd_hashes_are_the_reference_files():
     for pin in upstream_charts.FILE_PINS:
         assert hashlib.sha256((directory / pin.path).read_bytes()).hexdigest() == pin.sha256, pin.path
     assert {p.path for p in upstream_charts.FILE_PINS if "/crds/" in p.path} >= set(
-        __import__("json").loads((directory / "index.json").read_text())["crds"])
+        __import__("json").loads((directory / "index.json").read_text())["crds"]
+    )
 
 
 def _tiny_chart(root):
@@ -383,7 +408,8 @@ def _tiny_chart(root):
     (chart / "Chart.yaml").write_text("apiVersion: v2\nname: tiny\nversion: 0.1.0\n")
     (chart / "values.yaml").write_text("greeting: hello\n")
     (chart / "templates" / "cm.yaml").write_text(
-        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: tiny}\ndata: {greeting: {{ .Values.greeting }}}\n")
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: tiny}\ndata: {greeting: {{ .Values.greeting }}}\n"
+    )
     return chart
 
 
@@ -409,12 +435,21 @@ def test_fetch_pulls_from_a_chart_repository_checks_digests_and_writes_index_las
         url = f"http://127.0.0.1:{server.server_port}"
         subprocess.run([str(helm), "repo", "index", str(served), "--url", url], check=True, capture_output=True)
         digest = hashlib.sha256((served / "tiny-0.1.0.tgz").read_bytes()).hexdigest()
-        crd = upstream_charts.FilePin(path="tiny/crds/crd.yaml", url=f"{url}/crd.yaml",
-                                      sha256=hashlib.sha256(b"kind: CustomResourceDefinition\n").hexdigest())
+        crd = upstream_charts.FilePin(
+            path="tiny/crds/crd.yaml",
+            url=f"{url}/crd.yaml",
+            sha256=hashlib.sha256(b"kind: CustomResourceDefinition\n").hexdigest(),
+        )
         good = upstream_charts.ChartPin(name="tiny", version="0.1.0", repository=url, digest=digest, source="test")
         dest = tmp_path / "cache" / "upstream-x"
-        fetched = upstream_charts.fetch(dest, helm=helm, chart_pins=(good,), file_pins=(crd,),
-                                        summary_folders={"tiny": ("tiny-0.1.0", None)}, log=lambda line: None)
+        fetched = upstream_charts.fetch(
+            dest,
+            helm=helm,
+            chart_pins=(good,),
+            file_pins=(crd,),
+            summary_folders={"tiny": ("tiny-0.1.0", None)},
+            log=lambda line: None,
+        )
         assert (fetched / "charts" / "tiny-0.1.0" / "templates" / "cm.yaml").is_file()
         assert (fetched / "tiny" / "values.yaml").read_text() == "greeting: hello\n"
         assert (fetched / "tiny" / "crds" / "crd.yaml").is_file() and (fetched / "index.json").is_file()
@@ -425,7 +460,9 @@ def test_fetch_pulls_from_a_chart_repository_checks_digests_and_writes_index_las
         assert not (dest / "index.json").exists(), "a failed fetch must not leave a cache that looks complete"
         bad_file = upstream_charts.FilePin(path="tiny/crds/crd.yaml", url=f"{url}/crd.yaml", sha256="1" * 64)
         with pytest.raises(upstream_charts.FetchError, match="crd.yaml: sha256 .*, expected 1111"):
-            upstream_charts.fetch(dest, helm=helm, chart_pins=(good,), file_pins=(bad_file,), summary_folders={}, log=lambda line: None)
+            upstream_charts.fetch(
+                dest, helm=helm, chart_pins=(good,), file_pins=(bad_file,), summary_folders={}, log=lambda line: None
+            )
     finally:
         server.shutdown()
         server.server_close()
@@ -438,17 +475,21 @@ def test_an_oci_chart_without_a_published_digest_is_trusted_once_then_held_to_it
 
     from tools import upstream_charts
 
-    subprocess.run([str(render.helm()), "package", str(_tiny_chart(tmp_path)), "-d", str(tmp_path)], check=True, capture_output=True)
+    subprocess.run(
+        [str(render.helm()), "package", str(_tiny_chart(tmp_path)), "-d", str(tmp_path)], check=True, capture_output=True
+    )
     digest_file = tmp_path / "digest"
     fake = tmp_path / "helm"
     fake.write_text(
         "#!/bin/sh\n"
         "while [ \"$1\" != \"-d\" ]; do shift; done\n"
         f"cp {tmp_path / 'tiny-0.1.0.tgz'} \"$2\"/\n"
-        f"echo \"Pulled: registry.example/charts/tiny:0.1.0\"; echo \"Digest: $(cat {digest_file})\"\n")
+        f"echo \"Pulled: registry.example/charts/tiny:0.1.0\"; echo \"Digest: $(cat {digest_file})\"\n"
+    )
     fake.chmod(0o755)
-    pin = upstream_charts.ChartPin(name="tiny", version="0.1.0", repository="oci://registry.example/charts", digest=None,
-                                   source="none published")
+    pin = upstream_charts.ChartPin(
+        name="tiny", version="0.1.0", repository="oci://registry.example/charts", digest=None, source="none published"
+    )
     dest = tmp_path / "cache" / "upstream-y"
     lines = []
 
@@ -461,7 +502,9 @@ def test_an_oci_chart_without_a_published_digest_is_trusted_once_then_held_to_it
     assert (dest.parent / "trusted-digests.json").read_text().count("a" * 64) == 1
     fetch()  # the same digest again: fine
     digest_file.write_text("sha256:" + "b" * 64)
-    with pytest.raises(upstream_charts.FetchError, match="manifest digest sha256:b+, expected sha256:a+ \\(recorded on first use\\)"):
+    with pytest.raises(
+        upstream_charts.FetchError, match="manifest digest sha256:b+, expected sha256:a+ \\(recorded on first use\\)"
+    ):
         fetch()
 
 
@@ -472,4 +515,5 @@ def test_the_autoscaler_deployment_runs_the_newest_image_of_the_clusters_minor(s
     (r,) = [r for r in renders.renders if str(r.source) == "release cluster-autoscaler"]
     (deployment,) = [o for o in r.objects if o["kind"] == "Deployment"]
     assert [c["image"] for c in deployment["spec"]["template"]["spec"]["containers"]] == [
-        "registry.k8s.io/autoscaling/cluster-autoscaler:v1.35.2"]
+        "registry.k8s.io/autoscaling/cluster-autoscaler:v1.35.2"
+    ]

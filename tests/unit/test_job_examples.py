@@ -50,7 +50,10 @@ def test_every_nvidia_group_of_every_config_gets_examples_for_its_own_runtime_an
             job = examples[group.name]["first-job"]
             assert job["spec"]["runtimeRef"]["name"] == f"torch-{group.name}"
             mpirun = examples[group.name]["nccl-tests"]["spec"]["trainer"]["command"]
-            seen[(config, group.name)] = (job["spec"]["trainer"]["resourcesPerNode"]["limits"], int(mpirun[mpirun.index("-np") + 1]))
+            seen[(config, group.name)] = (
+                job["spec"]["trainer"]["resourcesPerNode"]["limits"],
+                int(mpirun[mpirun.index("-np") + 1]),
+            )
             assert ("FI_PROVIDER=efa" in mpirun) == group.efa
     assert seen == WHOLE_NODES
 
@@ -77,9 +80,13 @@ def test_p5_fsdp_example_installs_the_pinned_connector_and_checkpoints_to_its_pr
     assert trainer["numNodes"] == 2
     assert trainer["resourcesPerNode"]["limits"] == {"nvidia.com/gpu": 8, "vpc.amazonaws.com/efa": 32}
     assert job["spec"]["runtimeRef"]["name"] == "torch-h100"
-    assert trainer["command"] == ["bash", "-c", "pip install --no-cache-dir s3torchconnector==1.5.0 && exec torchrun "
-                                  "/workspace/code/train_fsdp.py --steps 1000 --checkpoint-every 100 "
-                                  "--checkpoint-uri s3://$(CHECKPOINT_BUCKET)/$(CHECKPOINT_PREFIX)"]
+    assert trainer["command"] == [
+        "bash",
+        "-c",
+        "pip install --no-cache-dir s3torchconnector==1.5.0 && exec torchrun "
+        "/workspace/code/train_fsdp.py --steps 1000 --checkpoint-every 100 "
+        "--checkpoint-uri s3://$(CHECKPOINT_BUCKET)/$(CHECKPOINT_PREFIX)",
+    ]
 
 
 def test_no_fsdp_example_without_a_checkpoint_bucket(config_variant):
@@ -100,4 +107,7 @@ def test_the_examples_are_written_beside_the_stacks(tmp_path: Path):
     assert (tmp_path / "examples" / "code" / "train.py").read_text() == (ROOT / "examples" / "code" / "train.py").read_text()
     job = yaml.safe_load((written["h100"]["first-job"] / "trainjob.yaml").read_text())
     assert job["metadata"]["labels"] == {"kueue.x-k8s.io/queue-name": "h100"}
-    assert yaml.safe_load((written["h100"]["first-job"] / "kustomization.yaml").read_text())["resources"] == ["../../code", "trainjob.yaml"]
+    assert yaml.safe_load((written["h100"]["first-job"] / "kustomization.yaml").read_text())["resources"] == [
+        "../../code",
+        "trainjob.yaml",
+    ]

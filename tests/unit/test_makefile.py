@@ -42,8 +42,13 @@ def test_torch_is_installed_on_its_own_from_the_cpu_index_when_it_answers():
     pins = [l for l in (ROOT / "requirements-torch.txt").read_text().splitlines() if l and not l.startswith("#")]
     # numpy and the S3 connector for DCP checkpoints (with its client and tenacity) ride along
     # from PyPI (the CPU index is only an extra index); nothing else may.
-    assert pins == ["torch==2.13.0", "numpy==2.4.6", "s3torchconnector[dcp]==1.5.0", "s3torchconnectorclient==1.5.0",
-                    "tenacity==9.2.1"]
+    assert pins == [
+        "torch==2.13.0",
+        "numpy==2.4.6",
+        "s3torchconnector[dcp]==1.5.0",
+        "s3torchconnectorclient==1.5.0",
+        "tenacity==9.2.1",
+    ]
     assert "TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu" in MAKEFILE
     assert '--extra-index-url "$(TORCH_CPU_INDEX)" -r requirements-torch.txt' in MAKEFILE
 
@@ -56,8 +61,10 @@ def test_deploy_plan_destroy_pass_the_config_and_auto_approve():
 
 
 def test_example_cpu_runs_the_training_script_on_two_processes():
-    assert ("OMP_NUM_THREADS=1 CUDA_VISIBLE_DEVICES= $(VENV)/bin/torchrun --standalone --nproc-per-node 2 "
-            "examples/code/train.py --steps 50") in MAKEFILE
+    assert (
+        "OMP_NUM_THREADS=1 CUDA_VISIBLE_DEVICES= $(VENV)/bin/torchrun --standalone --nproc-per-node 2 "
+        "examples/code/train.py --steps 50"
+    ) in MAKEFILE
 
 
 def test_lint_runs_the_linter_and_the_type_checker_and_both_test_targets_run_lint():

@@ -31,14 +31,28 @@ def test_runtime_pod_templates_are_valid_core_pod_templates(config_file):
     plan = build_plan(load_config(CONFIG_DIR / config_file).config)
     for group in plan.gpu_groups:
         template = pod_template(plan.platform.settings, group)
-        validate({"apiVersion": "v1", "kind": "PodTemplate", "metadata": {"name": names.runtime_name(group.name)}, "template": template},
-                 plan.kubernetes_version)
+        validate(
+            {
+                "apiVersion": "v1",
+                "kind": "PodTemplate",
+                "metadata": {"name": names.runtime_name(group.name)},
+                "template": template,
+            },
+            plan.kubernetes_version,
+        )
 
 
 def test_a_broken_pod_template_is_caught():
     with pytest.raises(kubernetes_validate.ValidationError):
-        validate({"apiVersion": "v1", "kind": "PodTemplate", "metadata": {"name": "x"},
-                  "template": {"spec": {"containers": [{"name": "node", "resources": {"limit": {}}}]}}}, "1.34")
+        validate(
+            {
+                "apiVersion": "v1",
+                "kind": "PodTemplate",
+                "metadata": {"name": "x"},
+                "template": {"spec": {"containers": [{"name": "node", "resources": {"limit": {}}}]}},
+            },
+            "1.34",
+        )
 
 
 def rendered_config_maps(kustomization: Path) -> list[dict]:
@@ -56,8 +70,13 @@ def test_example_config_maps_are_valid_and_mount_where_the_runtime_looks():
     (config_map,) = rendered_config_maps(EXAMPLES / "code" / "kustomization.yaml")
     validate(config_map, "1.34")
     assert config_map["metadata"]["name"] == CODE_CONFIGMAP
-    assert sorted(config_map["data"]) == ["allreduce_bench.py", "checkpoint_bench.py", "checkpoint_protocol.py", "train.py",
-                                          "train_fsdp.py"]
+    assert sorted(config_map["data"]) == [
+        "allreduce_bench.py",
+        "checkpoint_bench.py",
+        "checkpoint_protocol.py",
+        "train.py",
+        "train_fsdp.py",
+    ]
 
 
 @pytest.mark.parametrize("example", ["first-job", "nccl-allreduce"])

@@ -13,11 +13,17 @@ def default(synth):
 
 def test_the_network_is_built_from_the_examples_plan(default):
     subnets = default.resources("network", "aws_subnet").values()
-    assert sorted((s["availability_zone"], s["cidr_block"]) for s in subnets if "kubernetes.io/role/internal-elb" in s["tags"]) == [
-        ("us-west-2a", "10.0.0.0/19"), ("us-west-2b", "10.0.32.0/19"), ("us-west-2c", "10.0.64.0/19")]
+    assert sorted(
+        (s["availability_zone"], s["cidr_block"]) for s in subnets if "kubernetes.io/role/internal-elb" in s["tags"]
+    ) == [("us-west-2a", "10.0.0.0/19"), ("us-west-2b", "10.0.32.0/19"), ("us-west-2c", "10.0.64.0/19")]
     assert len(default.resources("network", "aws_nat_gateway")) == 1
     endpoints = default.resources("network", "aws_vpc_endpoint").values()
-    assert sorted(e["service_name"].removeprefix("com.amazonaws.us-west-2.") for e in endpoints) == ["ecr.api", "ecr.dkr", "s3", "sts"]
+    assert sorted(e["service_name"].removeprefix("com.amazonaws.us-west-2.") for e in endpoints) == [
+        "ecr.api",
+        "ecr.dkr",
+        "s3",
+        "sts",
+    ]
 
 
 @pytest.mark.parametrize("config", EXAMPLE_CONFIGS)
@@ -31,7 +37,11 @@ def test_every_aws_stack_tags_everything_with_the_users_and_the_projects_tags(sy
 
 def test_provider_default_tags_merge_user_and_project_tags(default):
     (provider,) = default.stack("network")["provider"]["aws"]
-    assert provider["default_tags"][0]["tags"] == {"team": "ml-platform", "gpu-eks:cluster": "demo", "gpu-eks:managed-by": "cdktf"}
+    assert provider["default_tags"][0]["tags"] == {
+        "team": "ml-platform",
+        "gpu-eks:cluster": "demo",
+        "gpu-eks:managed-by": "cdktf",
+    }
 
 
 def test_the_flow_log_key_keeps_its_terraform_address(default):
@@ -42,8 +52,12 @@ def test_outputs_a_user_can_read(default):
     outputs = default.stack("network")["output"]
     vpc = next(iter(default.resources("network", "aws_vpc")))
     assert outputs["vpc_id"]["value"] == f"${{aws_vpc.{vpc}.id}}"
-    assert len(outputs["private_subnet_ids"]["value"]) == 3 and all("network_private_" in s for s in outputs["private_subnet_ids"]["value"])
-    assert len(outputs["public_subnet_ids"]["value"]) == 3 and all("network_public_" in s for s in outputs["public_subnet_ids"]["value"])
+    assert len(outputs["private_subnet_ids"]["value"]) == 3 and all(
+        "network_private_" in s for s in outputs["private_subnet_ids"]["value"]
+    )
+    assert len(outputs["public_subnet_ids"]["value"]) == 3 and all(
+        "network_public_" in s for s in outputs["public_subnet_ids"]["value"]
+    )
 
 
 def test_bring_your_own_vpc_makes_no_network_stack(synth):

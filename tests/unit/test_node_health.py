@@ -45,13 +45,16 @@ NOW = datetime.datetime(2026, 8, 24, 9, 30, 5, tzinfo=datetime.timezone.utc)
 P5 = catalog.lookup("p5.48xlarge")
 TRN2 = catalog.lookup("trn2.48xlarge")
 P5_EXPECT = cn.Expectations(
-    accelerator_kind="nvidia", accelerators=P5.accelerators,
+    accelerator_kind="nvidia",
+    accelerators=P5.accelerators,
     accelerator_model="NVIDIA H100 80GB HBM3",  # nvidia-smi's name on p5.48xlarge (README: nvidia-smi)
-    efa_interfaces=P5.max_efa_interfaces, dcgm_level=2,
+    efa_interfaces=P5.max_efa_interfaces,
+    dcgm_level=2,
     nccl_min_busbw_gbps=360.0,  # 0.75 x ~480 GB/s, the 8x H100 single-node peak (nccl-tests#212)
 )
-TRN2_EXPECT = cn.Expectations(accelerator_kind="neuron", accelerators=TRN2.accelerators,
-                              accelerator_memory_gib=int(TRN2.accelerator_memory_gib))
+TRN2_EXPECT = cn.Expectations(
+    accelerator_kind="neuron", accelerators=TRN2.accelerators, accelerator_memory_gib=int(TRN2.accelerator_memory_gib)
+)
 
 # step -> (stdout fixture, exit status, stderr fixture) of a healthy p5.48xlarge
 P5_HEALTHY = {
@@ -64,11 +67,12 @@ P5_HEALTHY = {
 # name -> (steps replaced in the healthy p5 outputs, {each check that must fail: its figure})
 P5_FAILURES = {
     "missing GPU": ({"nvidia_smi": ("nvidia_smi/p5_missing_gpu.stdout", "0", None)}, {"gpu_count": 7}),
-    "wrong model": ({"nvidia_smi": ("nvidia_smi/p4d_a100_40gb.stdout", "0", None)},
-                    {"gpu_model": ["NVIDIA A100-SXM4-40GB"]}),
+    "wrong model": ({"nvidia_smi": ("nvidia_smi/p4d_a100_40gb.stdout", "0", None)}, {"gpu_model": ["NVIDIA A100-SXM4-40GB"]}),
     # dcgmi exits with DCGM_ST_NVVS_ISOLATE_ERROR (-51) for an isolate-class failure (dcgmi/Diag.cpp)
-    "DCGM memory failure": ({"dcgm": ("dcgm/r2_fail_dbe_gpu3.stdout", "205", None)},
-                            {"dcgm_diag": {"software": "Pass", "memory": "Fail", "pcie": "Pass"}}),
+    "DCGM memory failure": (
+        {"dcgm": ("dcgm/r2_fail_dbe_gpu3.stdout", "205", None)},
+        {"dcgm_diag": {"software": "Pass", "memory": "Fail", "pcie": "Pass"}},
+    ),
     "missing EFA device": ({"fi_info": ("fi_info/p5_31_efa.stdout", "0", None)}, {"efa_count": 31}),
     "wrong provider": ({"fi_info": ("fi_info/p5_rxd_only.stdout", "0", None)}, {"efa_provider": ["efa", "efa;ofi_rxd"]}),
     "no EFA at all": ({"fi_info": (None, "1", "fi_info/no_efa.stderr")}, {"efa_count": 0, "efa_provider": []}),
@@ -76,16 +80,24 @@ P5_FAILURES = {
     # all_reduce_perf exits testNumResults (7) when a check found wrong elements (src/common.cu)
     "NCCL wrong results": ({"nccl": ("nccl/p5_wrong_results.stdout", "7", None)}, {"nccl_correctness": 2048}),
     # nvidia-smi exits 9 when the NVIDIA driver is not loaded (nvidia-smi(1), RETURN VALUE)
-    "nvidia-smi crashed": ({"nvidia_smi": ("nvidia_smi/driver_not_loaded.stdout", "9", None)},
-                           {"gpu_count": None, "gpu_model": None}),
-    "all_reduce_perf timed out": ({"nccl": ("nccl/p5_timed_out.stdout", "timeout", None)},
-                                  {"nccl_busbw": None, "nccl_correctness": None}),
+    "nvidia-smi crashed": (
+        {"nvidia_smi": ("nvidia_smi/driver_not_loaded.stdout", "9", None)},
+        {"gpu_count": None, "gpu_model": None},
+    ),
+    "all_reduce_perf timed out": (
+        {"nccl": ("nccl/p5_timed_out.stdout", "timeout", None)},
+        {"nccl_busbw": None, "nccl_correctness": None},
+    ),
     "dcgmi without host engine": ({"dcgm": ("dcgm/no_host_engine.stdout", "226", None)}, {"dcgm_diag": None}),
     "DCGM output cut short": ({"dcgm": ("dcgm/r2_truncated.stdout", "0", None)}, {"dcgm_diag": None}),
-    "nvidia-smi table instead of CSV": ({"nvidia_smi": ("nvidia_smi/p5_table_not_csv.stdout", "0", None)},
-                                        {"gpu_count": None, "gpu_model": None}),
-    "tool not installed": ({"fi_info": (None, "error: fi_info: No such file or directory", None)},
-                           {"efa_count": None, "efa_provider": None}),
+    "nvidia-smi table instead of CSV": (
+        {"nvidia_smi": ("nvidia_smi/p5_table_not_csv.stdout", "0", None)},
+        {"gpu_count": None, "gpu_model": None},
+    ),
+    "tool not installed": (
+        {"fi_info": (None, "error: fi_info: No such file or directory", None)},
+        {"efa_count": None, "efa_provider": None},
+    ),
 }
 
 
@@ -110,12 +122,12 @@ def by_name(verdict: dict) -> dict:
 # decide
 # ---------------------------------------------------------------------------
 
+
 def test_a_healthy_p5_passes_every_check_with_its_figures(tmp_path):
     verdict = verdict_for(tmp_path, P5_HEALTHY)
     checks = by_name(verdict)
     assert verdict["passed"] and verdict["failed_checks"] == []
-    assert set(checks) == {"gpu_count", "gpu_model", "dcgm_diag", "nccl_busbw", "nccl_correctness",
-                           "efa_count", "efa_provider"}
+    assert set(checks) == {"gpu_count", "gpu_model", "dcgm_diag", "nccl_busbw", "nccl_correctness", "efa_count", "efa_provider"}
     assert checks["gpu_count"]["figure"] == 8 and checks["efa_count"]["figure"] == 32
     assert checks["gpu_model"]["figure"] == ["NVIDIA H100 80GB HBM3"]
     assert checks["dcgm_diag"]["figure"] == {"software": "Pass", "memory": "Pass", "pcie": "Pass"}
@@ -201,8 +213,7 @@ def test_a_trn2_node_is_judged_by_neuron_ls(tmp_path):
     healthy = verdict_for(tmp_path / "ok", {"neuron_ls": ("neuron_ls/trn2_48xlarge.stdout", "0", None)}, TRN2_EXPECT)
     assert healthy["passed"]
     assert by_name(healthy)["neuron_count"]["figure"] == 16 and by_name(healthy)["neuron_memory"]["figure"] == [96]
-    short = verdict_for(tmp_path / "short", {"neuron_ls": ("neuron_ls/trn2_48xlarge_15_devices.stdout", "0", None)},
-                        TRN2_EXPECT)
+    short = verdict_for(tmp_path / "short", {"neuron_ls": ("neuron_ls/trn2_48xlarge_15_devices.stdout", "0", None)}, TRN2_EXPECT)
     assert short["failed_checks"] == ["neuron_count"] and by_name(short)["neuron_count"]["figure"] == 15
 
 
@@ -212,27 +223,43 @@ def test_neuron_expectations_with_efa_need_the_efa_output(tmp_path):
     assert set(verdict["failed_checks"]) == {"efa_count", "efa_provider"}
 
 
-@pytest.mark.parametrize("values, field", [
-    ({"accelerators": 8}, "accelerator_kind"),
-    ({"accelerator_kind": "amd", "accelerators": 8}, "accelerator_kind"),
-    ({"accelerator_kind": "nvidia", "accelerator_model": "NVIDIA H100 80GB HBM3"}, "accelerators"),
-    ({"accelerator_kind": "nvidia", "accelerators": 0, "accelerator_model": "x"}, "accelerators"),
-    ({"accelerator_kind": "nvidia", "accelerators": 8}, "accelerator_model"),
-    ({"accelerator_kind": "nvidia", "accelerators": 8, "accelerator_model": "x", "dcgm_level": 5}, "dcgm_level"),
-    ({"accelerator_kind": "nvidia", "accelerators": 8, "accelerator_model": "x", "nccl_min_busbw_gbps": -1},
-     "nccl_min_busbw_gbps"),
-    ({"accelerator_kind": "neuron", "accelerators": 16}, "accelerator_memory_gib"),
-    ({"accelerator_kind": "neuron", "accelerators": 16, "accelerator_memory_gib": 96, "dcgm_level": 2}, "dcgm_level"),
-    ({"accelerator_kind": "nvidia", "accelerators": 8, "accelerator_model": "x", "gpus": 8}, "gpus"),
-])
+@pytest.mark.parametrize(
+    "values, field",
+    [
+        ({"accelerators": 8}, "accelerator_kind"),
+        ({"accelerator_kind": "amd", "accelerators": 8}, "accelerator_kind"),
+        ({"accelerator_kind": "nvidia", "accelerator_model": "NVIDIA H100 80GB HBM3"}, "accelerators"),
+        ({"accelerator_kind": "nvidia", "accelerators": 0, "accelerator_model": "x"}, "accelerators"),
+        ({"accelerator_kind": "nvidia", "accelerators": 8}, "accelerator_model"),
+        ({"accelerator_kind": "nvidia", "accelerators": 8, "accelerator_model": "x", "dcgm_level": 5}, "dcgm_level"),
+        (
+            {"accelerator_kind": "nvidia", "accelerators": 8, "accelerator_model": "x", "nccl_min_busbw_gbps": -1},
+            "nccl_min_busbw_gbps",
+        ),
+        ({"accelerator_kind": "neuron", "accelerators": 16}, "accelerator_memory_gib"),
+        ({"accelerator_kind": "neuron", "accelerators": 16, "accelerator_memory_gib": 96, "dcgm_level": 2}, "dcgm_level"),
+        ({"accelerator_kind": "nvidia", "accelerators": 8, "accelerator_model": "x", "gpus": 8}, "gpus"),
+    ],
+)
 def test_bad_expectations_are_refused_naming_the_field(values, field):
     with pytest.raises(cn.UsageError, match=field):
         cn.expectations_from(values, "expect.json")
 
 
 def test_the_command_line_reports_bad_input_in_one_line_and_exits_2(tmp_path, capsys):
-    code = cn.main(["decide", "--results", str(tmp_path), "--accelerator-kind", "nvidia", "--accelerators", "eight",
-                    "--accelerator-model", "NVIDIA H100 80GB HBM3"])
+    code = cn.main(
+        [
+            "decide",
+            "--results",
+            str(tmp_path),
+            "--accelerator-kind",
+            "nvidia",
+            "--accelerators",
+            "eight",
+            "--accelerator-model",
+            "NVIDIA H100 80GB HBM3",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2 and err == "check_node: --accelerators: a whole number is required, got 'eight'\n"
     bad_file = tmp_path / "expect.json"
@@ -247,14 +274,14 @@ def test_decide_on_the_command_line_writes_the_verdict_and_exits_1_on_fail(tmp_p
     expect.write_text(json.dumps({k: v for k, v in asdict(P5_EXPECT).items() if v is not None}))
     assert cn.main(["decide", "--results", str(results), "--expectations", str(expect)]) == 1
     assert json.loads((results / "verdict.json").read_text())["failed_checks"] == ["gpu_count"]
-    assert cn.main(["decide", "--results", str(write_results(tmp_path / "ok", P5_HEALTHY)),
-                    "--expectations", str(expect)]) == 0
+    assert cn.main(["decide", "--results", str(write_results(tmp_path / "ok", P5_HEALTHY)), "--expectations", str(expect)]) == 0
     capsys.readouterr()
 
 
 # ---------------------------------------------------------------------------
 # collect, and the DCGM init container's command
 # ---------------------------------------------------------------------------
+
 
 def fake_tool(directory: Path, name: str, script: str) -> None:
     path = directory / name
@@ -266,17 +293,26 @@ def fake_p5_tools(directory: Path, calls: Path) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     for name, fixture in (("nvidia-smi", "nvidia_smi/p5_healthy.stdout"), ("fi_info", "fi_info/p5_32_efa.stdout")):
         fake_tool(directory, name, f'echo "{name} $*" >> {calls}\ncat {DATA / fixture}\n')
-    fake_tool(directory, "all_reduce_perf",
-              f'echo "all_reduce_perf $* root=$OMPI_ALLOW_RUN_AS_ROOT" >> {calls}\ncat {DATA / "nccl/p5_healthy.stdout"}\n')
+    fake_tool(
+        directory,
+        "all_reduce_perf",
+        f'echo "all_reduce_perf $* root=$OMPI_ALLOW_RUN_AS_ROOT" >> {calls}\ncat {DATA / "nccl/p5_healthy.stdout"}\n',
+    )
 
 
 def test_collect_runs_the_tools_with_the_queries_decide_reads(tmp_path):
     tools, calls = tmp_path / "bin", tmp_path / "calls"
     fake_p5_tools(tools, calls)
     results = tmp_path / "results"
-    ran = cn.collect(results, P5_EXPECT, cn.Tools(nvidia_smi=str(tools / "nvidia-smi"), fi_info=str(tools / "fi_info"),
-                                                   all_reduce_perf=str(tools / "all_reduce_perf")),
-                     skip=("dcgm",), log=lambda _: None)
+    ran = cn.collect(
+        results,
+        P5_EXPECT,
+        cn.Tools(
+            nvidia_smi=str(tools / "nvidia-smi"), fi_info=str(tools / "fi_info"), all_reduce_perf=str(tools / "all_reduce_perf")
+        ),
+        skip=("dcgm",),
+        log=lambda _: None,
+    )
     assert ran == ["nvidia_smi", "fi_info", "nccl"]
     assert calls.read_text().splitlines() == [
         "nvidia-smi --query-gpu=index,name,uuid,pci.bus_id,memory.total --format=csv,noheader,nounits",
@@ -293,9 +329,14 @@ def test_collect_records_a_hung_tool_as_timed_out_and_a_missing_one_as_not_start
     fake_tool(tools, "all_reduce_perf", "sleep 30\n")
     results = tmp_path / "results"
     started = time.monotonic()
-    cn.collect(results, P5_EXPECT, cn.Tools(nvidia_smi=str(tools / "absent"), fi_info=str(tools / "absent"),
-                                            all_reduce_perf=str(tools / "all_reduce_perf")),
-               skip=("dcgm",), timeouts={**cn.STEP_TIMEOUTS_SECONDS, "nccl": 1}, log=lambda _: None)
+    cn.collect(
+        results,
+        P5_EXPECT,
+        cn.Tools(nvidia_smi=str(tools / "absent"), fi_info=str(tools / "absent"), all_reduce_perf=str(tools / "all_reduce_perf")),
+        skip=("dcgm",),
+        timeouts={**cn.STEP_TIMEOUTS_SECONDS, "nccl": 1},
+        log=lambda _: None,
+    )
     assert time.monotonic() - started < 20
     assert (results / "nccl.exit").read_text() == "timeout\n"
     assert (results / "nvidia_smi.exit").read_text().startswith("error: ")
@@ -303,11 +344,14 @@ def test_collect_records_a_hung_tool_as_timed_out_and_a_missing_one_as_not_start
     assert read["nccl"].timed_out and read["nvidia_smi"].error
 
 
-@pytest.mark.parametrize("dcgmi, status", [
-    (f"cat {DATA / 'dcgm/r2_pass_8gpu.stdout'}\n", "0"),
-    (f"cat {DATA / 'dcgm/r2_fail_dbe_gpu3.stdout'}\nexit 205\n", "205"),
-    ("sleep 30\n", "timeout"),
-])
+@pytest.mark.parametrize(
+    "dcgmi, status",
+    [
+        (f"cat {DATA / 'dcgm/r2_pass_8gpu.stdout'}\n", "0"),
+        (f"cat {DATA / 'dcgm/r2_fail_dbe_gpu3.stdout'}\nexit 205\n", "205"),
+        ("sleep 30\n", "timeout"),
+    ],
+)
 def test_the_dcgm_init_command_leaves_the_files_decide_reads_and_always_exits_0(tmp_path, dcgmi, status):
     tools, results = tmp_path / "bin", tmp_path / "results dir"
     tools.mkdir()
@@ -325,6 +369,7 @@ def test_the_dcgm_init_command_leaves_the_files_decide_reads_and_always_exits_0(
 # act: the Kubernetes API and AWS, on 127.0.0.1
 # ---------------------------------------------------------------------------
 
+
 def self_signed(directory: Path) -> tuple[Path, Path]:
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
@@ -334,16 +379,23 @@ def self_signed(directory: Path) -> tuple[Path, Path]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kubernetes")])
     start = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=5)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(start)
-            .not_valid_after(start + datetime.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(start + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+        .sign(key, hashes.SHA256())
+    )
     cert_file, key_file = directory / "ca.crt", directory / "tls.key"
     cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_file.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     return cert_file, key_file
 
 
@@ -357,8 +409,12 @@ class Server:
         class Handler(http.server.BaseHTTPRequestHandler):
             def _serve(self):
                 length = int(self.headers.get("Content-Length") or 0)
-                request = {"method": self.command, "path": self.path, "headers": dict(self.headers),
-                           "body": self.rfile.read(length)}
+                request = {
+                    "method": self.command,
+                    "path": self.path,
+                    "headers": dict(self.headers),
+                    "body": self.rfile.read(length),
+                }
                 owner.requests.append(request)
                 status, body, kind = handle(request)
                 self.send_response(status)
@@ -437,8 +493,12 @@ class FakeKube:
         return self.node["spec"].get("taints", [])
 
 
-SESSION = {"AccessKeyId": "ASIAPODIDENTITY0001", "SecretAccessKey": "pod/identity+secret/key",
-           "Token": "IQoJb3JpZ2luX2VjEPodIdentityToken==", "Expiration": "2026-08-24T15:30:05Z"}
+SESSION = {
+    "AccessKeyId": "ASIAPODIDENTITY0001",
+    "SecretAccessKey": "pod/identity+secret/key",
+    "Token": "IQoJb3JpZ2luX2VjEPodIdentityToken==",
+    "Expiration": "2026-08-24T15:30:05Z",
+}
 
 
 class FakeAws:
@@ -448,8 +508,10 @@ class FakeAws:
         self.token_file = directory / "eks-pod-identity-token"
         self.token_file.write_text("pod-identity-jwt\n")
         self.server = Server(self.handle)
-        self.environ = {"AWS_CONTAINER_CREDENTIALS_FULL_URI": self.server.url + "/v1/credentials",
-                        "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": str(self.token_file)}
+        self.environ = {
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI": self.server.url + "/v1/credentials",
+            "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": str(self.token_file),
+        }
 
     def handle(self, request):
         if request["method"] == "GET" and request["path"] == "/v1/credentials":
@@ -457,8 +519,10 @@ class FakeAws:
                 return json_answer(403, {"message": "bad token"})
             return json_answer(200, SESSION)
         if request["method"] == "POST" and request["path"] == "/":
-            body = (b'<SetInstanceHealthResponse xmlns="http://autoscaling.amazonaws.com/doc/2011-01-01/">'
-                    b"<ResponseMetadata><RequestId>7c6e177f</RequestId></ResponseMetadata></SetInstanceHealthResponse>")
+            body = (
+                b'<SetInstanceHealthResponse xmlns="http://autoscaling.amazonaws.com/doc/2011-01-01/">'
+                b"<ResponseMetadata><RequestId>7c6e177f</RequestId></ResponseMetadata></SetInstanceHealthResponse>"
+            )
             return 200, body, "text/xml"
         return json_answer(404, {})
 
@@ -473,17 +537,30 @@ INSTANCE = "i-0a1b2c3d4e5f60718"
 
 
 def new_node(taints=None) -> dict:
-    return {"apiVersion": "v1", "kind": "Node",
-            "metadata": {"name": "ip-10-1-130-17.ec2.internal", "uid": "5b2c7f0e-8d41-4a39-9f0c-3e1d2a6b7c88",
-                         "resourceVersion": "4242",
-                         "labels": {"node.kubernetes.io/instance-type": "p5.48xlarge",
-                                    "kubernetes.io/hostname": "ip-10-1-130-17.ec2.internal"},
-                         "annotations": {"node.alpha.kubernetes.io/ttl": "0"}},
-            "spec": {"providerID": f"aws:///us-east-1a/{INSTANCE}",
-                     "taints": taints if taints is not None else [
-                         {"key": "nvidia.com/gpu", "value": "true", "effect": "NoSchedule"},
-                         {"key": "gpu-eks/health", "value": "pending", "effect": "NoSchedule"},
-                         {"key": "vpc.amazonaws.com/efa", "value": "true", "effect": "NoSchedule"}]}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {
+            "name": "ip-10-1-130-17.ec2.internal",
+            "uid": "5b2c7f0e-8d41-4a39-9f0c-3e1d2a6b7c88",
+            "resourceVersion": "4242",
+            "labels": {
+                "node.kubernetes.io/instance-type": "p5.48xlarge",
+                "kubernetes.io/hostname": "ip-10-1-130-17.ec2.internal",
+            },
+            "annotations": {"node.alpha.kubernetes.io/ttl": "0"},
+        },
+        "spec": {
+            "providerID": f"aws:///us-east-1a/{INSTANCE}",
+            "taints": taints
+            if taints is not None
+            else [
+                {"key": "nvidia.com/gpu", "value": "true", "effect": "NoSchedule"},
+                {"key": "gpu-eks/health", "value": "pending", "effect": "NoSchedule"},
+                {"key": "vpc.amazonaws.com/efa", "value": "true", "effect": "NoSchedule"},
+            ],
+        },
+    }
 
 
 @pytest.fixture
@@ -495,8 +572,15 @@ def cluster(tmp_path):
 
 
 def act(verdict, kube: FakeKube, aws: FakeAws) -> None:
-    cn.act(verdict, node_name=kube.node["metadata"]["name"], taint=cn.Taint.parse(TAINT), kube=kube.client(),
-           aws=aws.target(), now=lambda: NOW, log=lambda _: None)
+    cn.act(
+        verdict,
+        node_name=kube.node["metadata"]["name"],
+        taint=cn.Taint.parse(TAINT),
+        kube=kube.client(),
+        aws=aws.target(),
+        now=lambda: NOW,
+        log=lambda _: None,
+    )
 
 
 def startup_taints(kube: FakeKube) -> list[dict]:
@@ -528,8 +612,9 @@ def test_the_pass_patch_removes_the_taint_and_labels_in_one_request(tmp_path, cl
 
 def test_a_taint_list_changed_during_the_patch_is_read_again_and_the_right_taint_removed(tmp_path, cluster):
     kube, aws = cluster
-    kube.before_patch = lambda node: node["spec"]["taints"].insert(0, {"key": "node.kubernetes.io/not-ready",
-                                                                        "effect": "NoExecute"})
+    kube.before_patch = lambda node: node["spec"]["taints"].insert(
+        0, {"key": "node.kubernetes.io/not-ready", "effect": "NoExecute"}
+    )
     act(verdict_for(tmp_path, P5_HEALTHY), kube, aws)
     assert [t["key"] for t in kube.taints()] == ["node.kubernetes.io/not-ready", "nvidia.com/gpu", "vpc.amazonaws.com/efa"]
     assert len([r for r in kube.server.requests if r["method"] == "PATCH"]) == 2
@@ -569,8 +654,12 @@ def test_a_failing_node_gets_a_warning_event_naming_the_check_and_its_figure(tmp
     act(verdict_for(tmp_path, {**P5_HEALTHY, **P5_FAILURES["NCCL below floor"][0]}), kube, aws)
     [event] = kube.events
     assert event["namespace"] == "default" and event["type"] == "Warning" and event["reason"] == "NodeHealthCheckFailed"
-    assert event["involvedObject"] == {"apiVersion": "v1", "kind": "Node", "name": "ip-10-1-130-17.ec2.internal",
-                                       "uid": "5b2c7f0e-8d41-4a39-9f0c-3e1d2a6b7c88"}
+    assert event["involvedObject"] == {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "name": "ip-10-1-130-17.ec2.internal",
+        "uid": "5b2c7f0e-8d41-4a39-9f0c-3e1d2a6b7c88",
+    }
     assert event["message"].startswith("nccl_busbw failed: figure 206.4, expected \">= 360.0 GB/s\"")
     assert len(event["message"]) <= 1024
 
@@ -586,11 +675,18 @@ def test_the_instance_from_the_provider_id_is_set_unhealthy_with_a_sigv4_signed_
     assert credentials["headers"]["Authorization"] == "pod-identity-jwt"
     [call] = aws.health_calls()
     assert urllib.parse.parse_qs(call["body"].decode()) == {
-        "Action": ["SetInstanceHealth"], "Version": ["2011-01-01"], "InstanceId": [INSTANCE],
-        "HealthStatus": ["Unhealthy"], "ShouldRespectGracePeriod": ["false"]}
+        "Action": ["SetInstanceHealth"],
+        "Version": ["2011-01-01"],
+        "InstanceId": [INSTANCE],
+        "HealthStatus": ["Unhealthy"],
+        "ShouldRespectGracePeriod": ["false"],
+    }
     assert call["headers"]["X-Amz-Security-Token"] == SESSION["Token"]
-    m = re.fullmatch(r"AWS4-HMAC-SHA256 Credential=(\w+)/(\d{8})/([\w-]+)/(\w+)/aws4_request, "
-                     r"SignedHeaders=([\w;-]+), Signature=([0-9a-f]{64})", call["headers"]["Authorization"])
+    m = re.fullmatch(
+        r"AWS4-HMAC-SHA256 Credential=(\w+)/(\d{8})/([\w-]+)/(\w+)/aws4_request, "
+        r"SignedHeaders=([\w;-]+), Signature=([0-9a-f]{64})",
+        call["headers"]["Authorization"],
+    )
     assert m, call["headers"]["Authorization"]
     key_id, date, region, service, signed, signature = m.groups()
     assert (key_id, date, region, service) == (SESSION["AccessKeyId"], "20260824", REGION, "autoscaling")
@@ -599,8 +695,7 @@ def test_the_instance_from_the_provider_id_is_set_unhealthy_with_a_sigv4_signed_
     headers = {name: call["headers"][next(h for h in call["headers"] if h.lower() == name)] for name in signed.split(";")}
     request = AWSRequest(method="POST", url=f"http://{headers['host']}/", data=call["body"], headers=headers)
     request.context["timestamp"] = headers["x-amz-date"]
-    signer = SigV4Auth(Credentials(SESSION["AccessKeyId"], SESSION["SecretAccessKey"], SESSION["Token"]),
-                       "autoscaling", REGION)
+    signer = SigV4Auth(Credentials(SESSION["AccessKeyId"], SESSION["SecretAccessKey"], SESSION["Token"]), "autoscaling", REGION)
     assert signer.signature(signer.string_to_sign(request, signer.canonical_request(request)), request) == signature
 
 
@@ -616,14 +711,19 @@ def test_moto_accepts_the_call_and_marks_the_instance_unhealthy(tmp_path, monkey
     try:
         host, port = moto.get_host_and_port()
         endpoint = f"http://{host}:{port}"
-        session = dict(region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing",
-                       endpoint_url=endpoint)
+        session = dict(region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing", endpoint_url=endpoint)
         ec2, autoscaling = boto3.client("ec2", **session), boto3.client("autoscaling", **session)
-        ec2.create_launch_template(LaunchTemplateName="gpu",
-                                   LaunchTemplateData={"ImageId": "ami-0123456789abcdef0", "InstanceType": "t3.micro"})
-        autoscaling.create_auto_scaling_group(AutoScalingGroupName="gpu", MinSize=1, MaxSize=1, DesiredCapacity=1,
-                                              LaunchTemplate={"LaunchTemplateName": "gpu"},
-                                              AvailabilityZones=[f"{REGION}a"])
+        ec2.create_launch_template(
+            LaunchTemplateName="gpu", LaunchTemplateData={"ImageId": "ami-0123456789abcdef0", "InstanceType": "t3.micro"}
+        )
+        autoscaling.create_auto_scaling_group(
+            AutoScalingGroupName="gpu",
+            MinSize=1,
+            MaxSize=1,
+            DesiredCapacity=1,
+            LaunchTemplate={"LaunchTemplateName": "gpu"},
+            AvailabilityZones=[f"{REGION}a"],
+        )
         [instance] = autoscaling.describe_auto_scaling_instances()["AutoScalingInstances"]
         aws = FakeAws(tmp_path)
         try:
@@ -642,8 +742,12 @@ def test_the_credentials_uri_must_be_the_pod_identity_agent_or_loopback(tmp_path
     token = tmp_path / "token"
     token.write_text("jwt")
     with pytest.raises(cn.ActError, match="refusing to send the pod's token"):
-        cn.pod_identity_credentials({"AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://203.0.113.9/v1/credentials",
-                                     "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": str(token)})
+        cn.pod_identity_credentials(
+            {
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://203.0.113.9/v1/credentials",
+                "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": str(token),
+            }
+        )
     with pytest.raises(cn.ActError, match="Pod Identity association"):
         cn.pod_identity_credentials({})
 
@@ -655,8 +759,9 @@ def test_a_provider_id_that_is_not_an_ec2_instance_is_refused():
         cn.instance_id(node)
 
 
-@pytest.mark.parametrize("text", ["gpu-eks/health=pending", "gpu-eks/health:NoSchedule", "=x:NoSchedule",
-                                  "gpu-eks/health=pending:Sometimes"])
+@pytest.mark.parametrize(
+    "text", ["gpu-eks/health=pending", "gpu-eks/health:NoSchedule", "=x:NoSchedule", "gpu-eks/health=pending:Sometimes"]
+)
 def test_a_malformed_taint_is_refused(text):
     with pytest.raises(cn.UsageError, match="KEY=VALUE:EFFECT"):
         cn.Taint.parse(text)
@@ -666,14 +771,34 @@ def test_a_malformed_taint_is_refused(text):
 # run: the DaemonSet container's whole life
 # ---------------------------------------------------------------------------
 
+
 def start_run(tmp_path: Path, kube: FakeKube, aws: FakeAws, results: Path) -> tuple[subprocess.Popen, Path]:
     tools, calls = tmp_path / "bin", tmp_path / "calls"
     fake_p5_tools(tools, calls)
     expect = {k: v for k, v in asdict(P5_EXPECT).items() if v is not None}
-    argv = [sys.executable, str(PROGRAM), "run", "--results", str(results), "--skip", "dcgm",
-            "--node", kube.node["metadata"]["name"], "--taint", TAINT, "--region", REGION,
-            "--kube-api", kube.server.url, "--kube-token-file", str(kube.token_file), "--kube-ca-file", str(kube.ca_file),
-            "--autoscaling-endpoint", aws.server.url + "/"]
+    argv = [
+        sys.executable,
+        str(PROGRAM),
+        "run",
+        "--results",
+        str(results),
+        "--skip",
+        "dcgm",
+        "--node",
+        kube.node["metadata"]["name"],
+        "--taint",
+        TAINT,
+        "--region",
+        REGION,
+        "--kube-api",
+        kube.server.url,
+        "--kube-token-file",
+        str(kube.token_file),
+        "--kube-ca-file",
+        str(kube.ca_file),
+        "--autoscaling-endpoint",
+        aws.server.url + "/",
+    ]
     for name, value in expect.items():
         argv += ["--" + name.replace("_", "-"), str(value)]
     env = {**os.environ, **aws.environ, "PATH": f"{tools}:{os.environ['PATH']}"}
@@ -741,12 +866,29 @@ def test_a_failed_kubernetes_call_exits_non_zero_with_the_answer(tmp_path, clust
     results = write_results(tmp_path / "results", P5_HEALTHY)
     (results / "verdict.json").write_text(json.dumps(verdict_for(tmp_path, P5_HEALTHY)))
     kube.token_file.write_text("wrong-token")
-    code = cn.main(["act", "--results", str(results), "--node", kube.node["metadata"]["name"], "--taint", TAINT,
-                    "--region", REGION, "--kube-api", kube.server.url, "--kube-token-file", str(kube.token_file),
-                    "--kube-ca-file", str(kube.ca_file)])
+    code = cn.main(
+        [
+            "act",
+            "--results",
+            str(results),
+            "--node",
+            kube.node["metadata"]["name"],
+            "--taint",
+            TAINT,
+            "--region",
+            REGION,
+            "--kube-api",
+            kube.server.url,
+            "--kube-token-file",
+            str(kube.token_file),
+            "--kube-ca-file",
+            str(kube.ca_file),
+        ]
+    )
     assert code == 1
-    assert capsys.readouterr().err == ("check_node: act failed: GET /api/v1/nodes/ip-10-1-130-17.ec2.internal: "
-                                       "HTTP 401: Unauthorized\n")
+    assert capsys.readouterr().err == (
+        "check_node: act failed: GET /api/v1/nodes/ip-10-1-130-17.ec2.internal: HTTP 401: Unauthorized\n"
+    )
     assert startup_taints(kube)
 
 

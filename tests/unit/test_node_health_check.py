@@ -42,8 +42,12 @@ def fits(objects, groups, name) -> set[str]:
 
 def test_each_gated_group_gets_one_daemonset_and_every_group_is_gated_by_default(all_kinds):
     result, objects = all_kinds
-    assert sorted(of_kind(objects, "DaemonSet")) == ["health-check-a10g", "health-check-l4", "health-check-l40s",
-                                                      "health-check-trn1"]
+    assert sorted(of_kind(objects, "DaemonSet")) == [
+        "health-check-a10g",
+        "health-check-l4",
+        "health-check-l40s",
+        "health-check-trn1",
+    ]
     groups = [g for g in placement.node_groups(result.stacks) if g.group != "system"]
     assert all(PENDING in g.taints for g in groups)
 
@@ -70,9 +74,19 @@ def test_the_checker_holds_every_accelerator_and_efa_device_and_judges_by_the_ca
     (check,) = a10g["containers"]
     assert check["resources"]["limits"] == check["resources"]["requests"] == {"nvidia.com/gpu": 4, "vpc.amazonaws.com/efa": 1}
     assert check["image"] == "public.ecr.aws/deep-learning-containers/pytorch:2.13.0-cu133-amzn2023"
-    assert check["command"] == ["python3", "/opt/gpu-eks-health/check_node.py", "run", "--results", "/results",
-                                "--expectations", "/opt/gpu-eks-health/a10g.json", "--taint",
-                                "gpu-eks/health=pending:NoSchedule", "--skip", "dcgm"]
+    assert check["command"] == [
+        "python3",
+        "/opt/gpu-eks-health/check_node.py",
+        "run",
+        "--results",
+        "/results",
+        "--expectations",
+        "/opt/gpu-eks-health/a10g.json",
+        "--taint",
+        "gpu-eks/health=pending:NoSchedule",
+        "--skip",
+        "dcgm",
+    ]
     (dcgm,) = a10g["initContainers"]
     assert dcgm["image"] == "nvcr.io/nvidia/cloud-native/dcgm:4.6.0-1-ubuntu24.04"
     assert dcgm["command"] == cn.dcgm_init_command(2, "/results", 1320)
@@ -87,11 +101,21 @@ def test_the_checker_holds_every_accelerator_and_efa_device_and_judges_by_the_ca
     files = {k: base64.b64decode(v) for k, v in code["binaryData"].items()}
     assert files["check_node.py"] == node_health_check.CHECK_NODE.read_bytes()
     expect = {g: json.loads(files[f"{g}.json"]) for g in ("a10g", "l4", "trn1")}
-    assert expect["a10g"] == {"accelerator_kind": "nvidia", "accelerators": 4, "accelerator_model": "NVIDIA A10G",
-                              "efa_interfaces": 1, "dcgm_level": 2}  # PCIe A10G: no bus-bandwidth floor
+    assert expect["a10g"] == {
+        "accelerator_kind": "nvidia",
+        "accelerators": 4,
+        "accelerator_model": "NVIDIA A10G",
+        "efa_interfaces": 1,
+        "dcgm_level": 2,
+    }  # PCIe A10G: no bus-bandwidth floor
     assert expect["l4"]["efa_interfaces"] == 0 and expect["l4"]["accelerator_model"] == "NVIDIA L4"
-    assert expect["trn1"] == {"accelerator_kind": "neuron", "accelerators": 16, "accelerator_memory_gib": 32,
-                              "efa_interfaces": 8, "dcgm_level": 0}
+    assert expect["trn1"] == {
+        "accelerator_kind": "neuron",
+        "accelerators": 16,
+        "accelerator_memory_gib": 32,
+        "efa_interfaces": 8,
+        "dcgm_level": 0,
+    }
     for group, values in expect.items():
         cn.expectations_from(values, group)  # what the program accepts
 
@@ -102,32 +126,57 @@ def test_an_h100_group_checks_all_reduce_against_its_floor():
     (code,) = [m for m in release.values["manifests"] if m["kind"] == "ConfigMap"]
     (name,) = [k for k in code["binaryData"] if k.endswith(".json")]
     assert json.loads(base64.b64decode(code["binaryData"][name])) == {
-        "accelerator_kind": "nvidia", "accelerators": 8, "accelerator_model": "NVIDIA H100 80GB HBM3",
-        "efa_interfaces": 32, "dcgm_level": 2, "nccl_min_busbw_gbps": 360.0}
+        "accelerator_kind": "nvidia",
+        "accelerators": 8,
+        "accelerator_model": "NVIDIA H100 80GB HBM3",
+        "efa_interfaces": 32,
+        "dcgm_level": 2,
+        "nccl_min_busbw_gbps": 360.0,
+    }
 
 
 def test_the_checker_may_get_and_patch_nodes_and_create_events_and_nothing_else(all_kinds):
     _, objects = all_kinds
     (role,) = of_kind(objects, "ClusterRole").values()
-    assert role["rules"] == [{"apiGroups": [""], "resources": ["nodes"], "verbs": ["get", "patch"]},
-                             {"apiGroups": [""], "resources": ["events"], "verbs": ["create"]}]
+    assert role["rules"] == [
+        {"apiGroups": [""], "resources": ["nodes"], "verbs": ["get", "patch"]},
+        {"apiGroups": [""], "resources": ["events"], "verbs": ["create"]},
+    ]
     (binding,) = of_kind(objects, "ClusterRoleBinding").values()
     assert binding["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "node-health-check"}
     assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "node-health-check", "namespace": "kube-system"}]
     assert sorted(of_kind(objects, "ServiceAccount")) == ["node-health-check"]
     assert not of_kind(objects, "Role") and not of_kind(objects, "RoleBinding")
-    assert {obj["kind"] for _, obj in objects} == {"ServiceAccount", "ClusterRole", "ClusterRoleBinding", "ConfigMap", "DaemonSet"}
+    assert {obj["kind"] for _, obj in objects} == {
+        "ServiceAccount",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "ConfigMap",
+        "DaemonSet",
+    }
 
 
 def test_the_checker_role_may_only_set_instance_health_in_this_clusters_groups(all_kinds):
     result, _ = all_kinds
     (policy,) = [p for p in result.resources("cluster", "aws_iam_role_policy").values() if p["name"] == "set-instance-health"]
-    assert json.loads(policy["policy"])["Statement"] == [{
-        "Sid": "ReplaceFailedNodes", "Effect": "Allow", "Action": "autoscaling:SetInstanceHealth", "Resource": "*",
-        "Condition": {"StringEquals": {"aws:ResourceTag/k8s.io/cluster-autoscaler/${aws_eks_cluster.control_plane_cluster_D810E0D5.name}": "owned"}},
-    }]
-    (association,) = [a for a in result.resources("cluster", "aws_eks_pod_identity_association").values()
-                      if a["service_account"] == "node-health-check"]
+    assert json.loads(policy["policy"])["Statement"] == [
+        {
+            "Sid": "ReplaceFailedNodes",
+            "Effect": "Allow",
+            "Action": "autoscaling:SetInstanceHealth",
+            "Resource": "*",
+            "Condition": {
+                "StringEquals": {
+                    "aws:ResourceTag/k8s.io/cluster-autoscaler/${aws_eks_cluster.control_plane_cluster_D810E0D5.name}": "owned"
+                }
+            },
+        }
+    ]
+    (association,) = [
+        a
+        for a in result.resources("cluster", "aws_eks_pod_identity_association").values()
+        if a["service_account"] == "node-health-check"
+    ]
     assert association["namespace"] == "kube-system"
     assert association["role_arn"] == f"${{aws_iam_role.{policy['role'].split('.')[1]}.arn}}"
 
@@ -136,23 +185,37 @@ def test_the_autoscaler_knows_the_startup_taint_and_the_groups_carry_it(all_kind
     result, _ = all_kinds
     releases = {r["name"]: yaml.safe_load(r["values"][0]) for r in result.resources("platform", "helm_release").values()}
     assert releases["cluster-autoscaler"]["extraArgs"]["startup-taint"] == "gpu-eks/health"
-    tags = {t["tag"]["key"]: t["tag"]["value"] for t in result.resources("cluster", "aws_autoscaling_group_tag").values()
-            if t["tag"]["key"].endswith("/taint/gpu-eks/health")}
-    assert set(tags) == {"k8s.io/cluster-autoscaler/node-template/taint/gpu-eks/health"} and set(tags.values()) == {"pending:NoSchedule"}
-    tagged = [t for t in result.resources("cluster", "aws_autoscaling_group_tag").values()
-              if t["tag"]["key"] == "k8s.io/cluster-autoscaler/node-template/taint/gpu-eks/health"]
+    tags = {
+        t["tag"]["key"]: t["tag"]["value"]
+        for t in result.resources("cluster", "aws_autoscaling_group_tag").values()
+        if t["tag"]["key"].endswith("/taint/gpu-eks/health")
+    }
+    assert set(tags) == {"k8s.io/cluster-autoscaler/node-template/taint/gpu-eks/health"} and set(tags.values()) == {
+        "pending:NoSchedule"
+    }
+    tagged = [
+        t
+        for t in result.resources("cluster", "aws_autoscaling_group_tag").values()
+        if t["tag"]["key"] == "k8s.io/cluster-autoscaler/node-template/taint/gpu-eks/health"
+    ]
     assert len(tagged) == 4  # one per GPU and Trainium group
 
 
 def test_a_group_with_the_gate_off_has_no_taint_no_daemonset_and_the_others_keep_theirs(config_variant):
-    path = config_variant(edit=lambda data: (
-        data["gpu_node_groups"].append({"name": "l4", "instance_type": "g6.12xlarge", "efa": False,
-                                        "health_check": {"enabled": False}}),
-        data["gpu_node_groups"][0].update(health_check={"dcgm_level": 0})))
+    path = config_variant(
+        edit=lambda data: (
+            data["gpu_node_groups"].append(
+                {"name": "l4", "instance_type": "g6.12xlarge", "efa": False, "health_check": {"enabled": False}}
+            ),
+            data["gpu_node_groups"][0].update(health_check={"dcgm_level": 0}),
+        )
+    )
     plan = plan_for(path)
     groups = {g.name: g for g in plan.gpu_groups}
-    assert groups["l4"].startup_taints == () and "k8s.io/cluster-autoscaler/node-template/taint/gpu-eks/health" not in \
-        groups["l4"].autoscaler_node_template_tags
+    assert (
+        groups["l4"].startup_taints == ()
+        and "k8s.io/cluster-autoscaler/node-template/taint/gpu-eks/health" not in groups["l4"].autoscaler_node_template_tags
+    )
     assert [(t.key, t.value, t.effect) for t in groups["a10g"].startup_taints] == [("gpu-eks/health", "pending", "NoSchedule")]
     (release,) = [r for r in plan.platform.releases if r.name == "node-health-check"]
     (daemonset,) = [m for m in release.values["manifests"] if m["kind"] == "DaemonSet"]
@@ -180,8 +243,11 @@ def test_a_failing_node_is_never_untainted_by_the_command_the_daemonset_runs(all
         ops = cn.fail_operations(node, failed, taint, "2026-12-02T00:00:00Z")
         assert not [op for op in ops if op["op"] == "remove"]
         if taints != [taint.as_object()]:
-            assert {"op": "add", "path": "/spec/taints" if taints is None else "/spec/taints/-",
-                    "value": taint.as_object() if taints is not None else [taint.as_object()]} in ops
+            assert {
+                "op": "add",
+                "path": "/spec/taints" if taints is None else "/spec/taints/-",
+                "value": taint.as_object() if taints is not None else [taint.as_object()],
+            } in ops
     passed_over_failure = {**failed, "passed": True}
     assert not cn.verdict_passed(passed_over_failure)
 
@@ -191,19 +257,29 @@ def test_the_gate_needs_the_device_plugins_it_requests_from(config_variant):
 
     with pytest.raises(ConfigError, match=r"health_check\.enabled.*group 'a10g'.*platform\.nvidia_device_plugin"):
         load_config(config_variant(edit={"platform.nvidia_device_plugin.enabled": False}))
-    load_config(config_variant(edit={"platform.nvidia_device_plugin.enabled": False,
-                                     "platform.efa_device_plugin.enabled": False,
-                                     "gpu_node_groups.0.health_check": {"enabled": False}}))
+    load_config(
+        config_variant(
+            edit={
+                "platform.nvidia_device_plugin.enabled": False,
+                "platform.efa_device_plugin.enabled": False,
+                "gpu_node_groups.0.health_check": {"enabled": False},
+            }
+        )
+    )
 
 
 def test_the_summary_says_what_each_group_runs_and_about_how_long_a_new_node_waits(config_variant):
     import report
 
     lines = report.health_gate(plan_for("p5-training.yaml"))
-    assert lines[1] == "  h100           nvidia-smi, dcgmi diag -r 2, fi_info (32 EFA), all_reduce_perf >= 360 GB/s; waits ~17 min"
+    assert (
+        lines[1] == "  h100           nvidia-smi, dcgmi diag -r 2, fi_info (32 EFA), all_reduce_perf >= 360 GB/s; waits ~17 min"
+    )
     assert lines[2].startswith("  (waits: ~5 min to start the check pod, dcgmi diag r1/r2/r3/r4 ~1/11/30/120 min")
     lines = report.health_gate(plan_for(config_variant(edit={"gpu_node_groups.0.health_check": {"enabled": False}})))
     assert lines[1] == "  a10g           off: nodes take work as soon as they are Ready"
     lines = report.health_gate(plan_for("default.yaml"))
-    assert lines[1:3] == ["  a10g           nvidia-smi, dcgmi diag -r 2, fi_info (1 EFA); waits ~16 min",
-                          "                 no all_reduce_perf: no floor in the catalog for this type (PCIe-only or one GPU)"]
+    assert lines[1:3] == [
+        "  a10g           nvidia-smi, dcgmi diag -r 2, fi_info (1 EFA); waits ~16 min",
+        "                 no all_reduce_perf: no floor in the catalog for this type (PCIe-only or one GPU)",
+    ]

@@ -11,10 +11,17 @@ import pytest
 # 6.4.0), translator/translate/otel/exporter/awsemf/kubernetes.go lines 524 (node_gpu_*) and
 # 602 (node_neurondevice_hw_ecc_events_total).
 PUBLISHED_DIMENSION_SETS = {
-    "node_gpu_temperature": [{"ClusterName"}, {"ClusterName", "NodeName", "InstanceId"},
-                             {"ClusterName", "NodeName", "InstanceId", "InstanceType", "GpuDevice"}],
-    "node_neurondevice_hw_ecc_events_total": [{"ClusterName"}, {"ClusterName", "UltraServer"}, {"ClusterName", "InstanceId", "NodeName"},
-                                              {"ClusterName", "InstanceId", "NodeName", "NeuronDevice"}],
+    "node_gpu_temperature": [
+        {"ClusterName"},
+        {"ClusterName", "NodeName", "InstanceId"},
+        {"ClusterName", "NodeName", "InstanceId", "InstanceType", "GpuDevice"},
+    ],
+    "node_neurondevice_hw_ecc_events_total": [
+        {"ClusterName"},
+        {"ClusterName", "UltraServer"},
+        {"ClusterName", "InstanceId", "NodeName"},
+        {"ClusterName", "InstanceId", "NodeName", "NeuronDevice"},
+    ],
 }
 QUERY = re.compile(r"^SELECT MAX\((?P<metric>\w+)\) FROM SCHEMA\(ContainerInsights, (?P<schema>[\w, ]+)\) WHERE (?P<where>.+)$")
 
@@ -30,8 +37,11 @@ def test_the_cloudwatch_agent_gets_its_access_through_pod_identity(default):
     assert association["service_account"] == "cloudwatch-agent"
     role = default.resources("cluster", "aws_iam_role")[association["role_arn"].split(".")[1]]
     assert "pods.eks.amazonaws.com" in role["assume_role_policy"]
-    (attachment,) = [a for a in default.resources("cluster", "aws_iam_role_policy_attachment").values()
-                     if a["role"] == association["role_arn"].replace(".arn}", ".name}")]
+    (attachment,) = [
+        a
+        for a in default.resources("cluster", "aws_iam_role_policy_attachment").values()
+        if a["role"] == association["role_arn"].replace(".arn}", ".name}")
+    ]
     assert attachment["policy_arn"] == "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy"
 
 
@@ -49,8 +59,10 @@ def test_trainium_groups_alarm_on_neuron_ecc_events_for_the_whole_cluster(synth)
     (alarm,) = synth("trainium.yaml").resources("cluster", "aws_cloudwatch_metric_alarm").values()
     assert alarm["alarm_name"] == "trn-neuron-ecc"
     assert alarm["metric_query"][0]["expression"] == (
-        "SELECT MAX(node_neurondevice_hw_ecc_events_total) FROM SCHEMA(ContainerInsights, ClusterName, InstanceId, NeuronDevice, NodeName) "
-        "WHERE ClusterName = 'trn'")
+        "SELECT MAX(node_neurondevice_hw_ecc_events_total) FROM SCHEMA(ContainerInsights, ClusterName, InstanceId, NeuronDevice, "
+        "NodeName) "
+        "WHERE ClusterName = 'trn'"
+    )
     assert alarm["comparison_operator"] == "GreaterThanThreshold" and alarm["threshold"] == 0
     # The count includes corrected events: one event never pages, events in every period of the window do.
     assert alarm["evaluation_periods"] == alarm["datapoints_to_alarm"] == 3
@@ -67,7 +79,9 @@ def test_every_alarm_names_a_dimension_set_the_agent_publishes_over_a_15_minute_
         assert match, query["expression"]
         schema = set(match["schema"].split(", "))
         assert schema in PUBLISHED_DIMENSION_SETS[match["metric"]], f"{alarm['alarm_name']}: {sorted(schema)} is not published"
-        assert set(re.findall(r"(\w+) = '", match["where"])) <= schema, "a WHERE on a dimension outside the schema matches nothing"
+        assert set(re.findall(r"(\w+) = '", match["where"])) <= schema, (
+            "a WHERE on a dimension outside the schema matches nothing"
+        )
         assert query["period"] * alarm["evaluation_periods"] == 900 and alarm["datapoints_to_alarm"] == 3
 
 

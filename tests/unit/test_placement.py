@@ -59,13 +59,25 @@ def test_a_group_of_two_types_is_placed_per_type(synth, config_variant):
 def test_node_groups_carry_the_labels_eks_and_kubelet_add(synth):
     groups = {g.group: g for g in placement.node_groups(synth("default.yaml").stacks)}
     node = groups["a10g"].node("g5.12xlarge")
-    assert {k: node.labels[k] for k in (
-        "eks.amazonaws.com/nodegroup", "eks.amazonaws.com/capacityType", "node.kubernetes.io/instance-type",
-        "beta.kubernetes.io/instance-type", "kubernetes.io/os", "kubernetes.io/arch", "topology.kubernetes.io/zone",
-    )} == {
-        "eks.amazonaws.com/nodegroup": "demo-a10g", "eks.amazonaws.com/capacityType": "ON_DEMAND",
-        "node.kubernetes.io/instance-type": "g5.12xlarge", "beta.kubernetes.io/instance-type": "g5.12xlarge",
-        "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64", "topology.kubernetes.io/zone": "us-west-2a",
+    assert {
+        k: node.labels[k]
+        for k in (
+            "eks.amazonaws.com/nodegroup",
+            "eks.amazonaws.com/capacityType",
+            "node.kubernetes.io/instance-type",
+            "beta.kubernetes.io/instance-type",
+            "kubernetes.io/os",
+            "kubernetes.io/arch",
+            "topology.kubernetes.io/zone",
+        )
+    } == {
+        "eks.amazonaws.com/nodegroup": "demo-a10g",
+        "eks.amazonaws.com/capacityType": "ON_DEMAND",
+        "node.kubernetes.io/instance-type": "g5.12xlarge",
+        "beta.kubernetes.io/instance-type": "g5.12xlarge",
+        "kubernetes.io/os": "linux",
+        "kubernetes.io/arch": "amd64",
+        "topology.kubernetes.io/zone": "us-west-2a",
     }
     assert node.labels["nvidia.com/gpu.present"] == "true" and "kubernetes.io/hostname" in node.labels
     assert node.taints == (Taint("nvidia.com/gpu", "true", "NoSchedule"),)
@@ -81,16 +93,19 @@ def test_node_groups_carry_the_labels_eks_and_kubelet_add(synth):
 GPU = Taint("nvidia.com/gpu", "true", "NoSchedule")
 
 
-@pytest.mark.parametrize("toleration,taint,expected", [
-    ({"key": "nvidia.com/gpu", "operator": "Equal", "value": "true", "effect": "NoSchedule"}, GPU, True),
-    ({"key": "nvidia.com/gpu", "value": "true"}, GPU, True),  # no operator is Equal; no effect matches all
-    ({"key": "nvidia.com/gpu", "operator": "Equal", "value": "false"}, GPU, False),
-    ({"key": "nvidia.com/gpu", "operator": "Exists"}, GPU, True),
-    ({"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoExecute"}, GPU, False),
-    ({"operator": "Exists"}, GPU, True),  # empty key with Exists: every taint
-    ({"operator": "Exists", "effect": "NoExecute"}, GPU, False),
-    ({"key": "CriticalAddonsOnly", "operator": "Exists"}, GPU, False),
-])
+@pytest.mark.parametrize(
+    "toleration,taint,expected",
+    [
+        ({"key": "nvidia.com/gpu", "operator": "Equal", "value": "true", "effect": "NoSchedule"}, GPU, True),
+        ({"key": "nvidia.com/gpu", "value": "true"}, GPU, True),  # no operator is Equal; no effect matches all
+        ({"key": "nvidia.com/gpu", "operator": "Equal", "value": "false"}, GPU, False),
+        ({"key": "nvidia.com/gpu", "operator": "Exists"}, GPU, True),
+        ({"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoExecute"}, GPU, False),
+        ({"operator": "Exists"}, GPU, True),  # empty key with Exists: every taint
+        ({"operator": "Exists", "effect": "NoExecute"}, GPU, False),
+        ({"key": "CriticalAddonsOnly", "operator": "Exists"}, GPU, False),
+    ],
+)
 def test_a_toleration_tolerates_a_taint_as_the_api_defines(toleration, taint, expected):
     assert tolerates(toleration, taint) is expected
 
@@ -101,21 +116,24 @@ def test_only_no_schedule_and_no_execute_taints_filter_a_node():
     assert untolerated(taints, [{"key": "a", "operator": "Exists"}, {"key": "c", "operator": "Exists"}]) == []
 
 
-@pytest.mark.parametrize("requirement,expected", [
-    ({"key": "zone", "operator": "In", "values": ["a", "b"]}, True),
-    ({"key": "zone", "operator": "In", "values": ["c"]}, False),
-    ({"key": "missing", "operator": "In", "values": ["a"]}, False),
-    ({"key": "zone", "operator": "NotIn", "values": ["a"]}, False),
-    ({"key": "missing", "operator": "NotIn", "values": ["a"]}, True),  # NotIn matches a node without the label
-    ({"key": "zone", "operator": "Exists"}, True),
-    ({"key": "missing", "operator": "DoesNotExist"}, True),
-    ({"key": "zone", "operator": "DoesNotExist"}, False),
-    ({"key": "gpus", "operator": "Gt", "values": ["4"]}, True),
-    ({"key": "gpus", "operator": "Lt", "values": ["8"]}, False),
-    ({"key": "zone", "operator": "Gt", "values": ["1"]}, False),  # not an integer label
-    ({"key": "zone", "operator": "In", "values": []}, None),  # invalid: the term matches nothing
-    ({"key": "gpus", "operator": "Gt", "values": ["1", "2"]}, None),
-])
+@pytest.mark.parametrize(
+    "requirement,expected",
+    [
+        ({"key": "zone", "operator": "In", "values": ["a", "b"]}, True),
+        ({"key": "zone", "operator": "In", "values": ["c"]}, False),
+        ({"key": "missing", "operator": "In", "values": ["a"]}, False),
+        ({"key": "zone", "operator": "NotIn", "values": ["a"]}, False),
+        ({"key": "missing", "operator": "NotIn", "values": ["a"]}, True),  # NotIn matches a node without the label
+        ({"key": "zone", "operator": "Exists"}, True),
+        ({"key": "missing", "operator": "DoesNotExist"}, True),
+        ({"key": "zone", "operator": "DoesNotExist"}, False),
+        ({"key": "gpus", "operator": "Gt", "values": ["4"]}, True),
+        ({"key": "gpus", "operator": "Lt", "values": ["8"]}, False),
+        ({"key": "zone", "operator": "Gt", "values": ["1"]}, False),  # not an integer label
+        ({"key": "zone", "operator": "In", "values": []}, None),  # invalid: the term matches nothing
+        ({"key": "gpus", "operator": "Gt", "values": ["1", "2"]}, None),
+    ],
+)
 def test_node_selector_operators(requirement, expected):
     assert requirement_matches(requirement, {"zone": "a", "gpus": "8"}) is expected
 
@@ -128,8 +146,15 @@ def test_terms_are_ored_and_expressions_anded_and_an_empty_term_matches_nothing(
     assert not term_matches({"matchExpressions": [a, arm]}, labels)
     assert not term_matches({}, labels)
     assert term_matches({"matchFields": [{"key": "metadata.name", "operator": "In", "values": ["n"]}]}, labels)
-    pod = {"affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
-        "nodeSelectorTerms": [{"matchExpressions": [arm]}, {"matchExpressions": [a]}]}}}}
+    pod = {
+        "affinity": {
+            "nodeAffinity": {
+                "requiredDuringSchedulingIgnoredDuringExecution": {
+                    "nodeSelectorTerms": [{"matchExpressions": [arm]}, {"matchExpressions": [a]}]
+                }
+            }
+        }
+    }
     node = placement.Node(labels=labels, taints=())
     assert why_not(pod, node) is None
     pod["nodeSelector"] = {"zone": "b"}
@@ -141,22 +166,45 @@ def test_terms_are_ored_and_expressions_anded_and_an_empty_term_matches_nothing(
 def test_a_dropped_toleration_and_a_wrong_node_selector_are_caught(synth, config_variant):
     groups, verdicts = verdicts_of("default.yaml", synth, config_variant)
     (plugin,) = [v for v in verdicts if v.workload.name == "nvidia-device-plugin"]
-    untolerating = placement.Workload(source=plugin.workload.source, kind="DaemonSet", name="nvidia-device-plugin",
-                                      pod={**plugin.workload.pod, "tolerations": []})
-    assert "cannot run on a10g (g5.12xlarge: taint nvidia.com/gpu=true:NoSchedule)" in placement.judge(untolerating, groups).problems[0]
+    untolerating = placement.Workload(
+        source=plugin.workload.source,
+        kind="DaemonSet",
+        name="nvidia-device-plugin",
+        pod={**plugin.workload.pod, "tolerations": []},
+    )
+    assert (
+        "cannot run on a10g (g5.12xlarge: taint nvidia.com/gpu=true:NoSchedule)"
+        in placement.judge(untolerating, groups).problems[0]
+    )
     (controller,) = [v for v in verdicts if v.workload.name == "kueue-controller-manager"]
-    lost = placement.Workload(source=controller.workload.source, kind="Deployment", name="kueue-controller-manager",
-                              pod={"nodeSelector": {"gpu-eks/role": "platform"}})
+    lost = placement.Workload(
+        source=controller.workload.source,
+        kind="Deployment",
+        name="kueue-controller-manager",
+        pod={"nodeSelector": {"gpu-eks/role": "platform"}},
+    )
     assert placement.judge(lost, groups).problems == (
-        "cannot run on system (m6i.large: node selector or required affinity); it should (a controller: it needs a system node to run on)",
-        "can run on no node group at all")
+        "cannot run on system (m6i.large: node selector or required affinity); it should (a controller: it needs a system node "
+        "to run on)",
+        "can run on no node group at all",
+    )
 
 
 def test_a_workload_nobody_expected_is_reported():
     stray = placement.Workload(source="release new-thing", kind="DaemonSet", name="agent", pod={})
-    groups = [placement.NodeGroup(group="system", node_group_name="x-system-1", instance_types=("m6i.large",),
-                                  capacity_type="ON_DEMAND", ami_type="AL2023_x86_64_STANDARD", zone=None, efa=False,
-                                  labels={}, taints=())]
+    groups = [
+        placement.NodeGroup(
+            group="system",
+            node_group_name="x-system-1",
+            instance_types=("m6i.large",),
+            capacity_type="ON_DEMAND",
+            ami_type="AL2023_x86_64_STANDARD",
+            zone=None,
+            efa=False,
+            labels={},
+            taints=(),
+        )
+    ]
     assert placement.judge(stray, groups).problems[0].startswith("no expectation in tests/placement.py EXPECTATIONS")
 
 
@@ -170,17 +218,24 @@ def test_a_node_under_the_health_gate_runs_every_agent_and_no_training_pod(synth
     agent still lands where it belongs, and no runtime or flavor puts a training pod there."""
     result, renders = render.rendered("variant-all-kinds", synth, config_variant)
     pending = Taint("gpu-eks/health", "pending", "NoSchedule")
-    groups = [g if g.group == "system" else dataclasses.replace(
-                  g, taints=g.taints if pending in g.taints else (*g.taints, pending), health="pending")
-              for g in placement.node_groups(result.stacks)]
+    groups = [
+        g
+        if g.group == "system"
+        else dataclasses.replace(g, taints=g.taints if pending in g.taints else (*g.taints, pending), health="pending")
+        for g in placement.node_groups(result.stacks)
+    ]
     verdicts = [placement.judge(w, groups) for source, obj in renders.objects() for w in placement.workloads(str(source), obj)]
     training = {"release training-runtimes", "release queues"}
     # The gate's own DaemonSet belongs on pending nodes: test_node_health_check.py places it.
     agents = [v for v in verdicts if v.workload.source not in {*training, "release node-health-check"}]
     assert [f"{v.workload}: {p}" for v in agents for p in v.problems] == []
     names = {(v.workload.source, v.workload.name) for v in agents}
-    assert {("release nvidia-device-plugin", "nvidia-device-plugin"), ("release aws-efa-k8s-device-plugin", "aws-efa-k8s-device-plugin"),
-            ("add-on eks-node-monitoring-agent", "dcgm-server"),
-            ("add-on aws-fsx-csi-driver", "fsx-csi-node"), ("add-on aws-mountpoint-s3-csi-driver", "s3-csi-node")} <= names
+    assert {
+        ("release nvidia-device-plugin", "nvidia-device-plugin"),
+        ("release aws-efa-k8s-device-plugin", "aws-efa-k8s-device-plugin"),
+        ("add-on eks-node-monitoring-agent", "dcgm-server"),
+        ("add-on aws-fsx-csi-driver", "fsx-csi-node"),
+        ("add-on aws-mountpoint-s3-csi-driver", "s3-csi-node"),
+    } <= names
     placed = {v.workload.name: {g for g, _ in v.fits} for v in verdicts if v.workload.source in training}
     assert placed and all(fits == set() for fits in placed.values()), placed

@@ -83,7 +83,9 @@ def test_trainium_uses_the_neuron_ami_and_taint():
 
 
 def test_gpu_defaults_to_the_nvidia_taint_and_user_taints_replace_it():
-    assert [(t.key, t.value, t.effect) for t in plan_of(group(instance_type="g5.xlarge")).taints] == [("nvidia.com/gpu", "true", "NoSchedule")]
+    assert [(t.key, t.value, t.effect) for t in plan_of(group(instance_type="g5.xlarge")).taints] == [
+        ("nvidia.com/gpu", "true", "NoSchedule")
+    ]
     custom = plan_of(group(instance_type="g5.xlarge", taints=["team=ml:NoExecute"])).taints
     assert [(t.key, t.value, t.eks_effect) for t in custom] == [("team", "ml", "NO_EXECUTE")]
 
@@ -109,14 +111,22 @@ def test_autoscaler_template_tags_offer_the_scratch_disk_less_the_eviction_thres
 
 
 def test_subnets_split_the_vpc_without_overlap():
-    config = ClusterConfig.model_validate({
-        "name": "abc", "region": "us-west-2",
-        "network": {"vpc_cidr": "10.1.0.0/16", "availability_zones": [f"us-west-2{z}" for z in "abcdef"]},
-    })
+    config = ClusterConfig.model_validate(
+        {
+            "name": "abc",
+            "region": "us-west-2",
+            "network": {"vpc_cidr": "10.1.0.0/16", "availability_zones": [f"us-west-2{z}" for z in "abcdef"]},
+        }
+    )
     import ipaddress
-    nets = [ipaddress.IPv4Network(c) for s in network_plan(config.name, config.region, "aws", config.network).subnets for c in (s.private_cidr, s.public_cidr)]
+
+    nets = [
+        ipaddress.IPv4Network(c)
+        for s in network_plan(config.name, config.region, "aws", config.network).subnets
+        for c in (s.private_cidr, s.public_cidr)
+    ]
     assert all(n.subnet_of(ipaddress.IPv4Network("10.1.0.0/16")) for n in nets)
-    assert not any(a.overlaps(b) for i, a in enumerate(nets) for b in nets[i + 1:])
+    assert not any(a.overlaps(b) for i, a in enumerate(nets) for b in nets[i + 1 :])
     assert network_plan(config.name, config.region, "aws", config.network).subnets[0].private_cidr == "10.1.0.0/19"
 
 
@@ -124,8 +134,14 @@ def test_nvidia_groups_carry_the_accelerator_label_cluster_autoscaler_reads():
     """Without it a new GPU node looks ready before its GPUs are advertised, and the autoscaler adds another."""
     p5 = plan_of(group(instance_type="p5.48xlarge", availability_zone="x"))
     assert p5.labels["k8s.amazonaws.com/accelerator"] == "nvidia-h100"
-    assert p5.autoscaler_node_template_tags["k8s.io/cluster-autoscaler/node-template/label/k8s.amazonaws.com/accelerator"] == "nvidia-h100"
-    assert plan_of(group(instance_type="p4d.24xlarge", availability_zone="x")).labels["k8s.amazonaws.com/accelerator"] == "nvidia-a100-40gb"
+    assert (
+        p5.autoscaler_node_template_tags["k8s.io/cluster-autoscaler/node-template/label/k8s.amazonaws.com/accelerator"]
+        == "nvidia-h100"
+    )
+    assert (
+        plan_of(group(instance_type="p4d.24xlarge", availability_zone="x")).labels["k8s.amazonaws.com/accelerator"]
+        == "nvidia-a100-40gb"
+    )
     assert "k8s.amazonaws.com/accelerator" not in plan_of(group(instance_type="trn1.32xlarge", availability_zone="x")).labels
 
 
@@ -139,9 +155,16 @@ def test_without_nat_the_runtimes_take_the_same_dlc_from_the_regions_private_reg
 
     def air_gapped(region):
         def edit(data):
-            data.update(region=region, network={"availability_zones": [f"{region}a", f"{region}b"], "nat_gateways": "none",
-                                                "vpc_endpoints": ["s3", "ecr.api", "ecr.dkr", "sts", "ec2", "eks", "eks-auth", "logs", "autoscaling"]})
+            data.update(
+                region=region,
+                network={
+                    "availability_zones": [f"{region}a", f"{region}b"],
+                    "nat_gateways": "none",
+                    "vpc_endpoints": ["s3", "ecr.api", "ecr.dkr", "sts", "ec2", "eks", "eks-auth", "logs", "autoscaling"],
+                },
+            )
             data["gpu_node_groups"][0]["availability_zone"] = f"{region}a"
+
         return trainer_image(build_plan(load_config(config_variant(edit=edit)).config))
 
     assert air_gapped("eu-west-1") == "763104351884.dkr.ecr.eu-west-1.amazonaws.com/pytorch:2.13.0-cu133-amzn2023"
@@ -158,11 +181,19 @@ def test_an_air_gapped_trainium_group_takes_the_neuron_dlc_from_the_regions_priv
     from cluster_config.plan import build_plan
 
     def edit(data):
-        data["network"].update(nat_gateways="none", vpc_endpoints=["s3", "ecr.api", "ecr.dkr", "sts", "ec2", "eks", "eks-auth",
-                                                                  "logs", "autoscaling"])
+        data["network"].update(
+            nat_gateways="none",
+            vpc_endpoints=["s3", "ecr.api", "ecr.dkr", "sts", "ec2", "eks", "eks-auth", "logs", "autoscaling"],
+        )
         data["gpu_node_groups"][0]["instance_type"] = "trn2.48xlarge"
-    trainer = build_plan(load_config(config_variant("trainium.yaml", edit)).config).platform.settings.of(kubeflow_trainer.COMPONENT)
-    assert trainer.neuron_image == "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training-neuronx:2.9.0-neuronx-py312-sdk2.30.0-ubuntu24.04"
+
+    trainer = build_plan(load_config(config_variant("trainium.yaml", edit)).config).platform.settings.of(
+        kubeflow_trainer.COMPONENT
+    )
+    assert (
+        trainer.neuron_image
+        == "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training-neuronx:2.9.0-neuronx-py312-sdk2.30.0-ubuntu24.04"
+    )
     assert trainer.image == "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch:2.13.0-cu133-amzn2023"
 
 
@@ -182,6 +213,7 @@ def test_spot_groups_may_name_several_interchangeable_types(config_variant):
 
     def edit(data):
         data["gpu_node_groups"] = [{"name": "l4-spot", "instance_types": ["g6.xlarge", "g6.2xlarge"], "capacity_type": "spot"}]
+
     plan = build_plan(load_config(config_variant(edit=edit)).config)
     (group,) = plan.gpu_groups
     assert group.instance_types == ("g6.xlarge", "g6.2xlarge") and group.instance.name == "g6.xlarge"
@@ -194,14 +226,28 @@ def test_a_single_gpu_spot_mix_of_one_model_is_accepted_and_scratch_is_the_small
     from cluster_config import load_config
     from cluster_config.plan import build_plan
 
-    plan = build_plan(load_config(config_variant(edit=lambda d: d["gpu_node_groups"][0].update(
-        instance_type=None, instance_types=["g6.4xlarge", "gr6.4xlarge"], capacity_type="spot"))).config)
+    plan = build_plan(
+        load_config(
+            config_variant(
+                edit=lambda d: d["gpu_node_groups"][0].update(
+                    instance_type=None, instance_types=["g6.4xlarge", "gr6.4xlarge"], capacity_type="spot"
+                )
+            )
+        ).config
+    )
     (group,) = plan.gpu_groups
     assert group.resources_per_node == {"nvidia.com/gpu": 1} and not group.efa
     assert group.scratch_gb == 600, "both carry one 600 GB NVMe disk (and one L4)"
 
-    plan = build_plan(load_config(config_variant(edit=lambda d: d["gpu_node_groups"][0].update(
-        instance_type=None, instance_types=["g6.4xlarge", "g6.xlarge"], capacity_type="spot", availability_zone=None))).config)
+    plan = build_plan(
+        load_config(
+            config_variant(
+                edit=lambda d: d["gpu_node_groups"][0].update(
+                    instance_type=None, instance_types=["g6.4xlarge", "g6.xlarge"], capacity_type="spot", availability_zone=None
+                )
+            )
+        ).config
+    )
     assert plan.gpu_groups[0].scratch_gb == 250, "g6.xlarge has 250 GB of NVMe, g6.4xlarge 600"
 
 
@@ -209,8 +255,13 @@ def test_types_with_the_same_efa_layout_keep_efa_on(config_variant):
     from cluster_config import load_config
     from cluster_config.plan import build_plan
 
-    plan = build_plan(load_config(config_variant(edit=lambda d: d["gpu_node_groups"][0].update(
-        instance_type=None, instance_types=["g6.12xlarge", "g6.24xlarge"]))).config)
+    plan = build_plan(
+        load_config(
+            config_variant(
+                edit=lambda d: d["gpu_node_groups"][0].update(instance_type=None, instance_types=["g6.12xlarge", "g6.24xlarge"])
+            )
+        ).config
+    )
     assert plan.gpu_groups[0].efa and plan.gpu_groups[0].efa_interfaces == 1
 
 
@@ -218,10 +269,13 @@ def test_a_21_vpc_still_gives_every_public_subnet_the_27_a_load_balancer_needs()
     """/21 is the smallest VPC the rules accept; ELB needs a /27 (8 free addresses) per subnet."""
     import ipaddress
 
-    config = ClusterConfig.model_validate({
-        "name": "abc", "region": "us-west-2",
-        "network": {"vpc_cidr": "10.0.0.0/21", "availability_zones": [f"us-west-2{z}" for z in "abcdef"]},
-    })
+    config = ClusterConfig.model_validate(
+        {
+            "name": "abc",
+            "region": "us-west-2",
+            "network": {"vpc_cidr": "10.0.0.0/21", "availability_zones": [f"us-west-2{z}" for z in "abcdef"]},
+        }
+    )
     subnets = network_plan(config.name, config.region, "aws", config.network).subnets
     assert [s.public_cidr for s in subnets] == [f"10.0.7.{32 * i}/27" for i in range(6)]
     assert all(ipaddress.IPv4Network(s.private_cidr).prefixlen == 24 for s in subnets)
@@ -271,7 +325,13 @@ def test_a_group_is_priced_at_its_types_list_price(instance_type):
 
     plan = plan_for("default.yaml")
     gpu = plan_of(group(instance_type=instance_type, availability_zone="x", min_size=1, max_size=1, desired_size=1))
-    lines = cost_plan(region="us-east-1", network=None, system_nodes=plan.system_nodes, gpu_groups=(gpu,), storage=plan.storage,
-                      kubernetes_version="1.35").lines
+    lines = cost_plan(
+        region="us-east-1",
+        network=None,
+        system_nodes=plan.system_nodes,
+        gpu_groups=(gpu,),
+        storage=plan.storage,
+        kubernetes_version="1.35",
+    ).lines
     (line,) = [line for line in lines if line.label.startswith("gpu g ")]
     assert (line.label, line.count_idle, line.unit_usd) == (f"gpu g ({instance_type})", 1, LIST_PRICES[instance_type])

@@ -32,28 +32,48 @@ def releases(result) -> dict[str, dict]:
 
 def runtime_container(result) -> dict:
     """The container of the first group's torch runtime."""
-    runtime = next(m for m in releases(result)["training-runtimes"]["parsed_values"]["manifests"] if m["metadata"]["name"].startswith("torch-"))
+    runtime = next(
+        m
+        for m in releases(result)["training-runtimes"]["parsed_values"]["manifests"]
+        if m["metadata"]["name"].startswith("torch-")
+    )
     return runtime["spec"]["template"]["spec"]["replicatedJobs"][0]["template"]["spec"]["template"]["spec"]["containers"][0]
 
 
 def test_default_platform_has_trainer_runtimes_both_plugins_and_the_autoscaler(default):
     assert sorted(releases(default)) == [
-        "aws-efa-k8s-device-plugin", "cluster-autoscaler", "kubeflow-trainer", "kueue", "node-health-check",
-        "nvidia-device-plugin", "provisioning-request-crd", "queues", "training-runtimes", "training-storage",
+        "aws-efa-k8s-device-plugin",
+        "cluster-autoscaler",
+        "kubeflow-trainer",
+        "kueue",
+        "node-health-check",
+        "nvidia-device-plugin",
+        "provisioning-request-crd",
+        "queues",
+        "training-runtimes",
+        "training-storage",
     ]
 
 
 # Written out, not read from the components' CHART pins: a pin that moves must move here too,
 # on purpose. test_chart_pins_are_the_upstream_chart_versions holds the pins to upstream.
-@pytest.mark.parametrize("name,chart,repository,version,namespace", [
-    ("kubeflow-trainer", "kubeflow-trainer", "oci://ghcr.io/kubeflow/charts", "2.3.0", "kubeflow-system"),
-    ("nvidia-device-plugin", "nvidia-device-plugin", "https://nvidia.github.io/k8s-device-plugin", "0.19.3", "kube-system"),
-    ("aws-efa-k8s-device-plugin", "aws-efa-k8s-device-plugin", "https://aws.github.io/eks-charts", "v0.5.29", "kube-system"),
-    ("cluster-autoscaler", "cluster-autoscaler", "https://kubernetes.github.io/autoscaler", "9.59.0", "kube-system"),
-])
+@pytest.mark.parametrize(
+    "name,chart,repository,version,namespace",
+    [
+        ("kubeflow-trainer", "kubeflow-trainer", "oci://ghcr.io/kubeflow/charts", "2.3.0", "kubeflow-system"),
+        ("nvidia-device-plugin", "nvidia-device-plugin", "https://nvidia.github.io/k8s-device-plugin", "0.19.3", "kube-system"),
+        ("aws-efa-k8s-device-plugin", "aws-efa-k8s-device-plugin", "https://aws.github.io/eks-charts", "v0.5.29", "kube-system"),
+        ("cluster-autoscaler", "cluster-autoscaler", "https://kubernetes.github.io/autoscaler", "9.59.0", "kube-system"),
+    ],
+)
 def test_every_release_is_pinned_in_its_namespace(default, name, chart, repository, version, namespace):
     release = releases(default)[name]
-    assert (release["chart"], release["repository"], release["version"], release["namespace"]) == (chart, repository, version, namespace)
+    assert (release["chart"], release["repository"], release["version"], release["namespace"]) == (
+        chart,
+        repository,
+        version,
+        namespace,
+    )
     assert release["atomic"] is True and release["wait"] is True
 
 
@@ -108,9 +128,14 @@ def test_nvidia_plugin_only_on_gpu_nodes_tolerating_the_gpu_taint(default):
 def test_efa_plugin_selects_efa_nodes_and_tolerates_the_gpu_taint(default):
     values = releases(default)["aws-efa-k8s-device-plugin"]["parsed_values"]
     assert values["nodeSelector"] == {"vpc.amazonaws.com/efa.present": "true"}
-    assert values["tolerations"] == [{"key": "gpu-eks/health", "operator": "Exists", "effect": "NoSchedule"},
-                                     {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]
-    assert "p5.48xlarge" in values["supportedInstanceLabels"]["values"] and "g5.xlarge" not in values["supportedInstanceLabels"]["values"]
+    assert values["tolerations"] == [
+        {"key": "gpu-eks/health", "operator": "Exists", "effect": "NoSchedule"},
+        {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"},
+    ]
+    assert (
+        "p5.48xlarge" in values["supportedInstanceLabels"]["values"]
+        and "g5.xlarge" not in values["supportedInstanceLabels"]["values"]
+    )
 
 
 def test_autoscaler_on_system_nodes_discovers_this_cluster(default):
@@ -140,13 +165,23 @@ def test_autoscaler_scales_idle_gpu_nodes_down_even_with_kube_system_pods(defaul
 
 
 def test_autoscaler_role_comes_through_pod_identity_in_the_cluster_stack(default):
-    (association,) = [a for a in default.resources("cluster", "aws_eks_pod_identity_association").values()
-                      if a["service_account"] == "cluster-autoscaler"]
+    (association,) = [
+        a
+        for a in default.resources("cluster", "aws_eks_pod_identity_association").values()
+        if a["service_account"] == "cluster-autoscaler"
+    ]
     assert association["namespace"] == "kube-system"
-    (_,) = [r for r in default.resources("cluster", "aws_iam_role").values()
-            if "pods.eks.amazonaws.com" in r["assume_role_policy"] and r["name_prefix"].endswith("-autoscaler-")]
-    policies = [p["policy"] for p in default.resources("cluster", "aws_iam_role_policy").values() if p["name"] == "cluster-autoscaler"]
-    assert "eks:DescribeNodegroup" in policies[0] and "aws:ResourceTag/k8s.io/cluster-autoscaler/${aws_eks_cluster." in policies[0]
+    (_,) = [
+        r
+        for r in default.resources("cluster", "aws_iam_role").values()
+        if "pods.eks.amazonaws.com" in r["assume_role_policy"] and r["name_prefix"].endswith("-autoscaler-")
+    ]
+    policies = [
+        p["policy"] for p in default.resources("cluster", "aws_iam_role_policy").values() if p["name"] == "cluster-autoscaler"
+    ]
+    assert (
+        "eks:DescribeNodegroup" in policies[0] and "aws:ResourceTag/k8s.io/cluster-autoscaler/${aws_eks_cluster." in policies[0]
+    )
     # The chart creates the service account the association names.
     service_account = releases(default)["cluster-autoscaler"]["parsed_values"]["rbac"]["serviceAccount"]
     assert service_account["name"] == association["service_account"]
@@ -163,7 +198,11 @@ def test_runtime_release_waits_for_the_trainer_so_crds_exist_first(default):
 
 
 def test_training_runtime_tolerates_the_taint_and_requests_gpus_and_efa(default):
-    (runtime,) = [m for m in releases(default)["training-runtimes"]["parsed_values"]["manifests"] if m["metadata"]["name"].startswith("torch-")]
+    (runtime,) = [
+        m
+        for m in releases(default)["training-runtimes"]["parsed_values"]["manifests"]
+        if m["metadata"]["name"].startswith("torch-")
+    ]
     assert runtime["kind"] == "ClusterTrainingRuntime" and runtime["metadata"]["name"] == "torch-a10g"
     pod = runtime["spec"]["template"]["spec"]["replicatedJobs"][0]["template"]["spec"]["template"]["spec"]
     assert pod["tolerations"] == [{"key": "nvidia.com/gpu", "operator": "Equal", "value": "true", "effect": "NoSchedule"}]
@@ -174,14 +213,18 @@ def test_training_runtime_tolerates_the_taint_and_requests_gpus_and_efa(default)
 def test_efa_runtime_sends_nccl_over_efa(default):
     """libfabric picks its provider from FI_PROVIDER; "tcp" would run NCCL over sockets with no
     error at all. g5 has no GPUDirect RDMA, so that switch stays off."""
-    assert [e for e in runtime_container(default)["env"] if e["name"].startswith("FI_")] == [{"name": "FI_PROVIDER", "value": "efa"}]
+    assert [e for e in runtime_container(default)["env"] if e["name"].startswith("FI_")] == [
+        {"name": "FI_PROVIDER", "value": "efa"}
+    ]
 
 
 def test_p5_runtime_requests_32_efa_over_efa_with_gpudirect_rdma(synth):
     container = runtime_container(synth("p5-efa.yaml"))
     assert container["resources"]["limits"] == {"nvidia.com/gpu": 8, "vpc.amazonaws.com/efa": 32}
     assert [e for e in container["env"] if e["name"].startswith("FI_")] == [
-        {"name": "FI_PROVIDER", "value": "efa"}, {"name": "FI_EFA_USE_DEVICE_RDMA", "value": "1"}]
+        {"name": "FI_PROVIDER", "value": "efa"},
+        {"name": "FI_EFA_USE_DEVICE_RDMA", "value": "1"},
+    ]
 
 
 def test_runtime_image_is_configurable(synth, config_variant):
@@ -198,28 +241,46 @@ def test_trainium_gets_a_neuron_runtime_and_the_neuron_device_plugin(synth):
     assert container["resources"]["limits"] == {"aws.amazon.com/neuron": 16, "vpc.amazonaws.com/efa": 8}
     env = {e["name"]: e["value"] for e in container["env"] if "value" in e}
     assert {k: env.get(k) for k in ("FI_PROVIDER", "FI_EFA_USE_DEVICE_RDMA", "FI_EFA_FORK_SAFE")} == {
-        "FI_PROVIDER": "efa", "FI_EFA_USE_DEVICE_RDMA": "1", "FI_EFA_FORK_SAFE": "1"}
+        "FI_PROVIDER": "efa",
+        "FI_EFA_USE_DEVICE_RDMA": "1",
+        "FI_EFA_FORK_SAFE": "1",
+    }
     neuron = trn["neuron-helm-chart"]
     assert (neuron["repository"], neuron["version"]) == ("oci://public.ecr.aws/neuron", "1.10.0")
-    assert {"key": "aws.amazon.com/neuron", "operator": "Exists", "effect": "NoSchedule"} in neuron["parsed_values"]["devicePlugin"]["tolerations"]
+    assert {"key": "aws.amazon.com/neuron", "operator": "Exists", "effect": "NoSchedule"} in neuron["parsed_values"][
+        "devicePlugin"
+    ]["tolerations"]
     # a Trainium node waiting for its health checks still gets its Neuron devices advertised
-    assert {"key": "gpu-eks/health", "operator": "Exists", "effect": "NoSchedule"} in neuron["parsed_values"]["devicePlugin"]["tolerations"]
+    assert {"key": "gpu-eks/health", "operator": "Exists", "effect": "NoSchedule"} in neuron["parsed_values"]["devicePlugin"][
+        "tolerations"
+    ]
     # The plugin schedules only on neuronInstances; chart 1.0.0's list lacks trn2.
-    assert neuron["parsed_values"]["neuronInstances"] == ["trn1.2xlarge", "trn1.32xlarge", "trn1n.32xlarge", "trn2.3xlarge", "trn2.48xlarge"]
+    assert neuron["parsed_values"]["neuronInstances"] == [
+        "trn1.2xlarge",
+        "trn1.32xlarge",
+        "trn1n.32xlarge",
+        "trn2.3xlarge",
+        "trn2.48xlarge",
+    ]
     assert "nvidia-device-plugin" not in trn
 
 
 def test_chart_versions_the_user_chooses_are_installed(synth, config_variant):
-    path = config_variant(edit={
-        "training_operator.version": "2.4.0",
-        "platform.nvidia_device_plugin.version": "0.19.2",
-        "platform.efa_device_plugin.version": "v0.5.30",
-        "platform.cluster_autoscaler.version": "9.52.1",
-    })
+    path = config_variant(
+        edit={
+            "training_operator.version": "2.4.0",
+            "platform.nvidia_device_plugin.version": "0.19.2",
+            "platform.efa_device_plugin.version": "v0.5.30",
+            "platform.cluster_autoscaler.version": "9.52.1",
+        }
+    )
     installed = releases(synth(path))
     assert {name: release["version"] for name, release in installed.items() if "repository" in release} == {
-        "kubeflow-trainer": "2.4.0", "nvidia-device-plugin": "0.19.2",
-        "aws-efa-k8s-device-plugin": "v0.5.30", "cluster-autoscaler": "9.52.1", "kueue": "0.19.2",
+        "kubeflow-trainer": "2.4.0",
+        "nvidia-device-plugin": "0.19.2",
+        "aws-efa-k8s-device-plugin": "v0.5.30",
+        "cluster-autoscaler": "9.52.1",
+        "kueue": "0.19.2",
     }
     # Older EFA charts ship plugin images below 0.5.10, so the image stays pinned whatever the chart.
     assert installed["aws-efa-k8s-device-plugin"]["parsed_values"]["image"]["tag"] == "v0.5.20"
@@ -283,11 +344,15 @@ def test_every_node_selector_in_the_platform_matches_a_synthesized_node_group(co
 
 
 def test_platform_controllers_land_on_the_system_node_group(default):
-    (system_labels,) = [labels for address, labels in node_labels(default.stack("cluster")).items() if address.startswith("system_nodes_")]
+    (system_labels,) = [
+        labels for address, labels in node_labels(default.stack("cluster")).items() if address.startswith("system_nodes_")
+    ]
     values = {name: release["parsed_values"] for name, release in releases(default).items()}
-    for selector in (values["kubeflow-trainer"]["manager"]["nodeSelector"],
-                     values["kubeflow-trainer"]["jobset"]["controller"]["nodeSelector"],
-                     values["cluster-autoscaler"]["nodeSelector"]):
+    for selector in (
+        values["kubeflow-trainer"]["manager"]["nodeSelector"],
+        values["kubeflow-trainer"]["jobset"]["controller"]["nodeSelector"],
+        values["cluster-autoscaler"]["nodeSelector"],
+    ):
         assert selector and selector.items() <= system_labels.items(), (selector, system_labels)
 
 
@@ -315,11 +380,15 @@ def test_token_auth_for_terraform_cloud(synth):
 
 
 def test_platform_stack_is_absent_when_everything_is_off(synth, config_variant):
-    path = config_variant(edit={
-        "training_operator.enabled": False, "platform.nvidia_device_plugin.enabled": False,
-        "platform.efa_device_plugin.enabled": False, "platform.cluster_autoscaler.enabled": False,
-        "health_check.enabled": False,
-    })
+    path = config_variant(
+        edit={
+            "training_operator.enabled": False,
+            "platform.nvidia_device_plugin.enabled": False,
+            "platform.efa_device_plugin.enabled": False,
+            "platform.cluster_autoscaler.enabled": False,
+            "health_check.enabled": False,
+        }
+    )
     result = synth(path)
     assert sorted(result.stacks) == ["demo-cluster", "demo-network"]
     assert "aws_eks_pod_identity_association" not in result.stack("cluster")["resource"]
@@ -327,19 +396,28 @@ def test_platform_stack_is_absent_when_everything_is_off(synth, config_variant):
 
 def test_platform_stack_depends_on_the_cluster_stack(default):
     import json
+
     manifest = json.loads((default.outdir / "manifest.json").read_text())
     assert manifest["stacks"]["demo-platform"]["dependencies"] == ["demo-cluster"]
 
 
 def test_each_nvidia_group_has_an_mpi_runtime_for_nccl_tests(default):
-    (mpi,) = [m for m in releases(default)["training-runtimes"]["parsed_values"]["manifests"] if m["metadata"]["name"] == "mpi-a10g"]
-    assert mpi["spec"]["mlPolicy"]["mpi"] == {"numProcPerNode": 4, "mpiImplementation": "OpenMPI", "sshAuthMountPath": "/root/.ssh",
-                                              "runLauncherAsNode": False}
+    (mpi,) = [
+        m for m in releases(default)["training-runtimes"]["parsed_values"]["manifests"] if m["metadata"]["name"] == "mpi-a10g"
+    ]
+    assert mpi["spec"]["mlPolicy"]["mpi"] == {
+        "numProcPerNode": 4,
+        "mpiImplementation": "OpenMPI",
+        "sshAuthMountPath": "/root/.ssh",
+        "runLauncherAsNode": False,
+    }
     jobs = {j["name"]: j for j in mpi["spec"]["template"]["spec"]["replicatedJobs"]}
     worker = jobs["node"]["template"]["spec"]["template"]["spec"]
     (sshd,) = worker["containers"]
     assert sshd["name"] == "node" and sshd["command"][-1].endswith("exec /usr/sbin/sshd -De")
-    assert sshd["resources"]["limits"] == {"nvidia.com/gpu": 4, "vpc.amazonaws.com/efa": 1}, "Trainer gives MPI workers no resources"
+    assert sshd["resources"]["limits"] == {"nvidia.com/gpu": 4, "vpc.amazonaws.com/efa": 1}, (
+        "Trainer gives MPI workers no resources"
+    )
     assert sshd["readinessProbe"]["tcpSocket"]["port"] == 22
     launcher = jobs["launcher"]
     assert launcher["template"]["metadata"]["labels"] == {"trainer.kubeflow.org/trainjob-ancestor-step": "trainer"}

@@ -10,10 +10,12 @@ from cluster_config.plan import build_plan
 from tests.conftest import CONFIG_DIR, EXAMPLE_CONFIGS
 from tests.kueue_rules import kueue_webhook_errors
 
-TEAMS = {"teams": [
-    {"name": "research", "namespaces": ["research"], "quota": {"a10g": 4}, "can_borrow": True},
-    {"name": "prod", "namespaces": ["prod", "prod-batch"], "quota": {"a10g": 2}, "can_borrow": False},
-]}
+TEAMS = {
+    "teams": [
+        {"name": "research", "namespaces": ["research"], "quota": {"a10g": 4}, "can_borrow": True},
+        {"name": "prod", "namespaces": ["prod", "prod-batch"], "quota": {"a10g": 2}, "can_borrow": False},
+    ]
+}
 
 
 def queue_objects(path) -> dict[tuple[str, str], dict]:
@@ -92,7 +94,11 @@ def test_kueue_runs_the_released_image_on_the_system_nodes():
     assert (kueue.chart, kueue.repository, kueue.version) == ("kueue", "oci://registry.k8s.io/kueue/charts", "0.19.2")
     manager = kueue.values["controllerManager"]
     assert manager["nodeSelector"] == {"gpu-eks/role": "system"}
-    assert manager["manager"]["image"] == {"repository": "registry.k8s.io/kueue/kueue", "tag": "v0.19.2", "pullPolicy": "IfNotPresent"}
+    assert manager["manager"]["image"] == {
+        "repository": "registry.k8s.io/kueue/kueue",
+        "tag": "v0.19.2",
+        "pullPolicy": "IfNotPresent",
+    }
     (objects,) = [r for r in plan.platform.releases if r.name == "queues"]
     assert objects.after == ("kueue",), "custom resources wait for Kueue's CRDs"
 
@@ -108,8 +114,11 @@ def test_the_provisioning_request_api_exists_before_kueue_and_the_autoscaler_sta
     autoscaler = releases["cluster-autoscaler"]
     assert "provisioning-request-crd" in autoscaler.after
     rules = autoscaler.values["rbac"]["additionalRules"]
-    assert {"apiGroups": ["autoscaling.x-k8s.io"], "resources": ["provisioningrequests", "provisioningrequests/status"],
-            "verbs": ["get", "list", "watch", "update", "patch"]} in rules
+    assert {
+        "apiGroups": ["autoscaling.x-k8s.io"],
+        "resources": ["provisioningrequests", "provisioningrequests/status"],
+        "verbs": ["get", "list", "watch", "update", "patch"],
+    } in rules
     assert autoscaler.values["rbac"]["serviceAccount"]["name"] == "cluster-autoscaler"
     assert autoscaler.values["extraArgs"]["kube-api-content-type"] == "application/json"
 
@@ -124,9 +133,13 @@ def test_kueue_requeues_a_job_whose_nodes_did_not_all_come():
     assert "trainer.kubeflow.org/trainjob" in config["integrations"]["frameworks"]
 
 
-TWO_GROUPS = {"queues": {"teams": [
-    {"name": "research", "namespaces": ["research"], "quota": {"h100": 8, "l4": 4}, "can_borrow": False},
-]}}
+TWO_GROUPS = {
+    "queues": {
+        "teams": [
+            {"name": "research", "namespaces": ["research"], "quota": {"h100": 8, "l4": 4}, "can_borrow": False},
+        ]
+    }
+}
 
 
 def add_l4_group(data):
@@ -145,13 +158,17 @@ def test_a_team_with_quota_on_two_groups_gets_one_resource_group_with_a_flavor_e
     assert group["coveredResources"] == ["nvidia.com/gpu", "vpc.amazonaws.com/efa", "cpu", "memory"]
     flavors = {f["name"]: {r["name"]: r["nominalQuota"] for r in f["resources"]} for f in group["flavors"]}
     # p5.48xlarge: 8 GPUs, 32 EFA, 192 vCPUs, 2048 GiB; g6.12xlarge: 4 GPUs, 48 vCPUs, 192 GiB, no EFA here.
-    assert flavors == {"h100": {"nvidia.com/gpu": 8, "vpc.amazonaws.com/efa": 32, "cpu": 192, "memory": "2048Gi"},
-                       "l4": {"nvidia.com/gpu": 4, "vpc.amazonaws.com/efa": 0, "cpu": 48, "memory": "192Gi"}}
+    assert flavors == {
+        "h100": {"nvidia.com/gpu": 8, "vpc.amazonaws.com/efa": 32, "cpu": 192, "memory": "2048Gi"},
+        "l4": {"nvidia.com/gpu": 4, "vpc.amazonaws.com/efa": 0, "cpu": 48, "memory": "192Gi"},
+    }
     assert all(r["borrowingLimit"] in (0, "0") for f in group["flavors"] for r in f["resources"])
 
 
 def test_a_team_gets_a_local_queue_per_group_it_holds_quota_in(two_groups):
-    local = {k[1]: v["spec"]["clusterQueue"] for k, v in two_groups.items() if k[0] == "LocalQueue" and k[1].startswith("research/")}
+    local = {
+        k[1]: v["spec"]["clusterQueue"] for k, v in two_groups.items() if k[0] == "LocalQueue" and k[1].startswith("research/")
+    }
     assert local == {"research/default": "team-research", "research/h100": "team-research", "research/l4": "team-research"}
 
 
@@ -173,8 +190,11 @@ def test_a_queue_takes_back_what_it_lent_and_never_preempts_to_borrow(default):
     priority; borrowWithinCohort Never: a borrower preempts no one (Kueue v0.19.2's ClusterQueue CRD,
     /work/shared/reference/upstream/kueue/crds/kueue.x-k8s.io_clusterqueues.yaml, preemption, lines 278-325)."""
     spec = default[("ClusterQueue", "/a10g")]["spec"]
-    assert spec["preemption"] == {"reclaimWithinCohort": "Any", "borrowWithinCohort": {"policy": "Never"},
-                                  "withinClusterQueue": "LowerPriority"}
+    assert spec["preemption"] == {
+        "reclaimWithinCohort": "Any",
+        "borrowWithinCohort": {"policy": "Never"},
+        "withinClusterQueue": "LowerPriority",
+    }
     # "Defaults to null which is a nothing selector (no namespaces eligible). If set to an empty selector
     # `{}`, then all namespaces are eligible." (the same CRD, namespaceSelector, lines 222-227)
     assert spec["namespaceSelector"] == {}
@@ -193,7 +213,9 @@ def test_the_admission_check_names_the_provisioning_request_config_the_release_c
     config = default[("ProvisioningRequestConfig", "/all-or-nothing")]["spec"]
     assert config["retryStrategy"] == {"backoffLimitCount": 3, "backoffBaseSeconds": 60, "backoffMaxSeconds": 1800}
     queue = default[("ClusterQueue", "/a10g")]["spec"]
-    assert [c["name"] for c in queue["admissionChecksStrategy"]["admissionChecks"]] == [default[("AdmissionCheck", "/all-or-nothing")]["metadata"]["name"]]
+    assert [c["name"] for c in queue["admissionChecksStrategy"]["admissionChecks"]] == [
+        default[("AdmissionCheck", "/all-or-nothing")]["metadata"]["name"]
+    ]
 
 
 def test_the_autoscaler_may_read_the_pod_templates_of_a_provisioning_request():
@@ -204,6 +226,9 @@ def test_the_autoscaler_may_read_the_pod_templates_of_a_provisioning_request():
     (autoscaler,) = [r for r in plan.platform.releases if r.name == "cluster-autoscaler"]
     assert autoscaler.values["rbac"]["additionalRules"] == [
         {"apiGroups": [""], "resources": ["podtemplates"], "verbs": ["get", "list", "watch"]},
-        {"apiGroups": ["autoscaling.x-k8s.io"], "resources": ["provisioningrequests", "provisioningrequests/status"],
-         "verbs": ["get", "list", "watch", "update", "patch"]},
+        {
+            "apiGroups": ["autoscaling.x-k8s.io"],
+            "resources": ["provisioningrequests", "provisioningrequests/status"],
+            "verbs": ["get", "list", "watch", "update", "patch"],
+        },
     ]

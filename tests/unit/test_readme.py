@@ -11,8 +11,7 @@ README = (ROOT / "README.md").read_text()
 DOCS = sorted((ROOT / "docs").glob("*.md"))
 DEPLOYING = (ROOT / "docs" / "deploying.md").read_text()
 README_SHELL = "\n".join(re.findall(r"```sh\n(.*?)```", README, re.S))
-ALL_SHELL = README_SHELL + "\n".join(
-    "\n".join(re.findall(r"```sh\n(.*?)```", doc.read_text(), re.S)) for doc in DOCS)
+ALL_SHELL = README_SHELL + "\n".join("\n".join(re.findall(r"```sh\n(.*?)```", doc.read_text(), re.S)) for doc in DOCS)
 
 
 def test_every_make_target_in_a_shell_block_exists():
@@ -24,13 +23,12 @@ def test_every_make_target_in_a_shell_block_exists():
 def test_the_front_door_deploys_and_destroys_through_make_not_a_bare_cdktf_deploy():
     assert "make deploy" in README_SHELL and "make destroy" in README_SHELL and "make plan" in README_SHELL
     assert "cdktf deploy" not in ALL_SHELL  # it would deploy $CLUSTER_CONFIG, not the file just synthesized
-    assert "npm ci" not in ALL_SHELL        # make install-cli, whose marker a hand-run npm ci keeps fresh
+    assert "npm ci" not in ALL_SHELL  # make install-cli, whose marker a hand-run npm ci keeps fresh
 
 
 def test_the_front_door_is_short_and_states_the_cdktf_pins():
     assert len(README.splitlines()) <= 200
-    for fact in ("2025-12-10", "cdktf==0.21.0", "cdktf-cdktf-provider-aws==20.1.0",
-                 "modules/bindings.py", "`cdktn`", "2143 s"):
+    for fact in ("2025-12-10", "cdktf==0.21.0", "cdktf-cdktf-provider-aws==20.1.0", "modules/bindings.py", "`cdktn`", "2143 s"):
         assert fact in README, fact
 
 
@@ -56,7 +54,7 @@ def test_local_state_has_one_location():
     assert "beside each synthesized stack" not in DEPLOYING + README
     # The old root files are named only where the guide says how to move them.
     for match in re.finditer(r"terraform\.<stack>\.tfstate", DEPLOYING):
-        assert "State from before this layout" in DEPLOYING[max(0, match.start() - 400):match.start()]
+        assert "State from before this layout" in DEPLOYING[max(0, match.start() - 400) : match.start()]
     assert "terraform.<stack>.tfstate" not in README
 
 
@@ -67,7 +65,10 @@ def test_bring_your_own_vpc_requirements_are_stated():
 
 def test_destroy_section_names_what_terraform_does_not_own():
     destroying = DEPLOYING.split("### Destroying")[1].split("\n### ")[0]
-    for fact in ("kubectl delete svc --all-namespaces --field-selector spec.type=LoadBalancer",
-                 "aws elbv2 describe-load-balancers",
-                 "Name=tag:kubernetes.io/cluster/<name>,Values=owned", "inside the VPC"):
+    for fact in (
+        "kubectl delete svc --all-namespaces --field-selector spec.type=LoadBalancer",
+        "aws elbv2 describe-load-balancers",
+        "Name=tag:kubernetes.io/cluster/<name>,Values=owned",
+        "inside the VPC",
+    ):
         assert fact in destroying, fact

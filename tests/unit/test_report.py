@@ -99,8 +99,15 @@ def test_the_price_region_is_not_said_to_differ_from_itself():
 # eu-west-1 On-Demand, $/h, tsaol/aws-gpu data/all_gpu_instances.js (vantage data, 2026-01-21):
 # g5.12xlarge 6.33167 (us-east-1: 5.672); p5.48xlarge has no eu-west-1 On-Demand price there.
 def test_a_configuration_outside_us_east_1_is_priced_in_its_own_region(config_variant):
-    text = render(config_variant(edit={"region": "eu-west-1", "network.availability_zones": ["eu-west-1a", "eu-west-1b", "eu-west-1c"],
-                                       "gpu_node_groups.0.availability_zone": "eu-west-1a"}))
+    text = render(
+        config_variant(
+            edit={
+                "region": "eu-west-1",
+                "network.availability_zones": ["eu-west-1a", "eu-west-1b", "eu-west-1c"],
+                "gpu_node_groups.0.availability_zone": "eu-west-1a",
+            }
+        )
+    )
     assert "On-Demand list prices in eu-west-1, excluding" in text
     assert "gpu a10g (g5.12xlarge)               0-2 x $6.33167\n" in text
     # What the catalog holds for us-east-1 only is marked as such, never passed off as eu-west-1's.
@@ -110,8 +117,14 @@ def test_a_configuration_outside_us_east_1_is_priced_in_its_own_region(config_va
 
 
 def test_a_type_without_a_price_in_the_region_is_unpriced_not_given_us_east_1s(config_variant):
-    path = config_variant("p5-efa.yaml", edit={"region": "eu-west-1", "network.availability_zones": ["eu-west-1a", "eu-west-1b"],
-                                               "gpu_node_groups.0.availability_zone": "eu-west-1a"})
+    path = config_variant(
+        "p5-efa.yaml",
+        edit={
+            "region": "eu-west-1",
+            "network.availability_zones": ["eu-west-1a", "eu-west-1b"],
+            "gpu_node_groups.0.availability_zone": "eu-west-1a",
+        },
+    )
     text = render(path)
     assert "gpu h100 (p5.48xlarge)               0-2 x n/a\n" in text
     assert "(no price for gpu h100 (p5.48xlarge))" in text
@@ -124,8 +137,10 @@ def test_a_capacity_block_is_paid_at_idle_as_at_full_scale_and_flagged_paid_up_f
     # The block's 4 reserved p5en nodes count at idle (min_size 0) as at full scale.
     assert "gpu h200-block (p5en.48xlarge, Capacity Block) 4-4 x paid up front" in text
     assert "(no price for gpu h200-block (p5en.48xlarge, Capacity Block): paid up front)" in text.split("at full scale")[0]
-    assert ("gpu h200-block (p5en.48xlarge, Capacity Block): the block was paid up front for its whole term, so its 4 nodes "
-            "cost the same idle or busy; the figures above leave it out (set capacity_block_usd_per_hour to count it).") in text
+    assert (
+        "gpu h200-block (p5en.48xlarge, Capacity Block): the block was paid up front for its whole term, so its 4 nodes "
+        "cost the same idle or busy; the figures above leave it out (set capacity_block_usd_per_hour to count it)."
+    ) in text
     assert "63.296" not in text  # never the On-Demand rate
 
 
@@ -134,7 +149,9 @@ def test_a_capacity_block_at_a_known_rate_is_in_the_idle_figure(config_variant):
     # 0.10 + 0.045 + 9 x 0.01 + 2 x 0.096 + 4 x 31.464 = 126.283: the block's nodes, idle or busy.
     assert "at idle (min sizes):   $126.28/h\n" in text
     assert "gpu h200-block (p5en.48xlarge, Capacity Block) 4-4 x $31.464\n" in text
-    assert "paid up front for its whole term, so its 4 nodes are in both figures, at the block's $31.464 per instance-hour" in text
+    assert (
+        "paid up front for its whole term, so its 4 nodes are in both figures, at the block's $31.464 per instance-hour" in text
+    )
 
 
 def test_existing_vpc_speaks_of_no_network_stack_and_no_endpoints():
@@ -153,7 +170,9 @@ def test_validation_output_has_capacity_and_cost_but_no_stack_list():
     assert "GPU node groups:" in text and "at idle (min sizes)" in text
 
 
-@pytest.mark.parametrize("config,expected", [("default.yaml", "local"), ("existing-vpc.yaml", "s3"), ("capacity-block.yaml", "cloud")])
+@pytest.mark.parametrize(
+    "config,expected", [("default.yaml", "local"), ("existing-vpc.yaml", "s3"), ("capacity-block.yaml", "cloud")]
+)
 def test_backend_type(config, expected):
     assert report.backend_type(build_plan(load_config(CONFIG_DIR / config).config)) == expected
 
@@ -163,16 +182,31 @@ def _manifest(outdir, stacks):
     for name, deps in stacks.items():
         (outdir / "stacks" / name).mkdir(exist_ok=True)
         (outdir / "stacks" / name / "cdk.tf.json").write_text(json.dumps({"resource": {"aws_vpc": {"a": {}, "b": {}}}}))
-    (outdir / "manifest.json").write_text(json.dumps({"stacks": {
-        name: {"dependencies": deps, "synthesizedStackPath": f"stacks/{name}/cdk.tf.json"} for name, deps in stacks.items()
-    }}))
+    (outdir / "manifest.json").write_text(
+        json.dumps(
+            {
+                "stacks": {
+                    name: {"dependencies": deps, "synthesizedStackPath": f"stacks/{name}/cdk.tf.json"}
+                    for name, deps in stacks.items()
+                }
+            }
+        )
+    )
 
 
 def test_publish_lists_this_synths_stacks_in_order_and_removes_stale_folders(tmp_path, capsys, monkeypatch):
     monkeypatch.delenv("CDKTF_OUTDIR", raising=False)
     outdir = tmp_path / "out"
-    _manifest(outdir, {"p5train-network": [], "p5train-cluster": ["p5train-network"], "p5train-platform": ["p5train-cluster"],
-                       "demo-network": [], "demo-cluster": ["demo-network"]})
+    _manifest(
+        outdir,
+        {
+            "p5train-network": [],
+            "p5train-cluster": ["p5train-network"],
+            "p5train-platform": ["p5train-cluster"],
+            "demo-network": [],
+            "demo-cluster": ["demo-network"],
+        },
+    )
     _manifest(outdir, {"p5train-network": [], "p5train-cluster": ["p5train-network"], "p5train-platform": ["p5train-cluster"]})
     plan = build_plan(load_config(CONFIG_DIR / "p5-efa.yaml").config)
     report.publish(plan, str(outdir), "config/p5-efa.yaml")
@@ -201,6 +235,7 @@ def _no_tty(real_open):
         if path == "/dev/tty":
             raise OSError("no terminal")
         return real_open(path, *args, **kwargs)
+
     return fake
 
 
@@ -216,14 +251,18 @@ def test_scratch_per_node_is_the_nvme_array_or_the_root_volume(tmp_path):
     assert "30,400 GB NVMe" in line
     no_nvme = tmp_path / "no-nvme.yaml"
     no_nvme.write_text((CONFIG_DIR / "default.yaml").read_text() + "storage:\n  local_nvme: none\n")
-    line = next(l for l in report.render(build_plan(load_config(no_nvme).config), {}, "out").splitlines() if l.strip().startswith("a10g"))
+    line = next(
+        l for l in report.render(build_plan(load_config(no_nvme).config), {}, "out").splitlines() if l.strip().startswith("a10g")
+    )
     assert "200 GiB EBS" in line
 
 
 def test_the_summary_shows_each_queue_with_its_quota_and_namespaces(tmp_path):
     teams = tmp_path / "teams.yaml"
-    teams.write_text((CONFIG_DIR / "default.yaml").read_text() + "queues:\n  teams:\n"
-                     "    - {name: research, namespaces: [research], quota: {a10g: 4}, can_borrow: false}\n")
+    teams.write_text(
+        (CONFIG_DIR / "default.yaml").read_text() + "queues:\n  teams:\n"
+        "    - {name: research, namespaces: [research], quota: {a10g: 4}, can_borrow: false}\n"
+    )
     text = report.render(build_plan(load_config(teams).config), {}, "out")
     assert "Queues (Kueue, cohort demo; jobs start all-or-nothing (ProvisioningRequest)):" in text
     (team,) = [l for l in text.splitlines() if l.strip().startswith("team-research")]
@@ -234,18 +273,24 @@ def test_the_summary_shows_each_queue_with_its_quota_and_namespaces(tmp_path):
 
 def test_a_namespace_whose_group_the_teams_hold_whole_is_told_it_only_borrows(tmp_path):
     teams = tmp_path / "teams.yaml"
-    teams.write_text((CONFIG_DIR / "default.yaml").read_text() + "queues:\n  teams:\n"
-                     "    - {name: research, namespaces: [research], quota: {a10g: 8}}\n")
+    teams.write_text(
+        (CONFIG_DIR / "default.yaml").read_text() + "queues:\n  teams:\n"
+        "    - {name: research, namespaces: [research], quota: {a10g: 8}}\n"
+    )
     text = report.render(build_plan(load_config(teams).config), {}, "out")
-    assert ("  a10g: the teams hold all of its quota, so jobs from default on it run only on quota borrowed from the teams, "
-            "and are preempted when a team takes it back") in text
+    assert (
+        "  a10g: the teams hold all of its quota, so jobs from default on it run only on quota borrowed from the teams, "
+        "and are preempted when a team takes it back"
+    ) in text
     assert "the teams hold all" not in render("default.yaml")
 
 
 def test_an_s3_backend_reminds_that_its_bucket_must_exist():
     text = render("existing-vpc.yaml")
-    assert ("# state: s3://example-terraform-state/gpu-eks/byovpc/; the bucket must already exist in eu-west-1 "
-            "(terraform init does not create it)") in text
+    assert (
+        "# state: s3://example-terraform-state/gpu-eks/byovpc/; the bucket must already exist in eu-west-1 "
+        "(terraform init does not create it)"
+    ) in text
     assert "must already exist" not in render("default.yaml")
 
 
@@ -254,12 +299,15 @@ def test_the_summary_says_what_it_leaves_out():
     assert "Container Insights" in text and "checkpoint bucket costs S3 storage" in text
 
 
-@pytest.mark.parametrize("edit, warned", [
-    ({}, False),
-    # Without NAT the default becomes the same DLC from the region's private registry: still EFA-ready.
-    ({"network.nat_gateways": "none"}, False),
-    ({"training_operator.image": "ghcr.io/acme/trainer:1"}, True),
-])
+@pytest.mark.parametrize(
+    "edit, warned",
+    [
+        ({}, False),
+        # Without NAT the default becomes the same DLC from the region's private registry: still EFA-ready.
+        ({"network.nat_gateways": "none"}, False),
+        ({"training_operator.image": "ghcr.io/acme/trainer:1"}, True),
+    ],
+)
 def test_only_a_users_own_image_gets_the_efa_libraries_reminder(config_variant, edit, warned):
     path = config_variant(base="p5-efa.yaml", edit=edit)
     assert ("carries libfabric" in render(path)) == warned

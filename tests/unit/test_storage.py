@@ -20,11 +20,15 @@ def default(synth):
 
 
 def releases(result) -> dict[str, dict]:
-    return {r["name"]: {**r, "parsed": yaml.safe_load(r["values"][0])} for r in result.resources("platform", "helm_release").values()}
+    return {
+        r["name"]: {**r, "parsed": yaml.safe_load(r["values"][0])} for r in result.resources("platform", "helm_release").values()
+    }
 
 
 def runtime_pod(result) -> dict:
-    (runtime,) = [m for m in releases(result)["training-runtimes"]["parsed"]["manifests"] if m["metadata"]["name"].startswith("torch-")]
+    (runtime,) = [
+        m for m in releases(result)["training-runtimes"]["parsed"]["manifests"] if m["metadata"]["name"].startswith("torch-")
+    ]
     return runtime["spec"]["template"]["spec"]["replicatedJobs"][0]["template"]["spec"]["template"]["spec"]
 
 
@@ -38,7 +42,9 @@ def test_checkpoint_bucket_is_private_versioned_kms_encrypted_and_tls_only(defau
     assert bucket["bucket"].startswith("demo-checkpoints-${data.aws_caller_identity.") and bucket["bucket"].endswith("-us-west-2")
     assert bucket["force_destroy"] is False
     block = one(default, "aws_s3_bucket_public_access_block")
-    assert all(block[k] is True for k in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"))
+    assert all(
+        block[k] is True for k in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets")
+    )
     assert one(default, "aws_s3_bucket_versioning")["versioning_configuration"]["status"] == "Enabled"
     rule = one(default, "aws_s3_bucket_server_side_encryption_configuration")["rule"][0]
     assert rule["apply_server_side_encryption_by_default"]["sse_algorithm"] == "aws:kms"
@@ -71,51 +77,93 @@ def test_mountpoint_driver_gets_the_bucket_and_only_the_bucket_through_pod_ident
     # "Configuring access to S3"), scoped to this one bucket and its key.
     assert json.loads(policy)["Statement"] == [
         {"Sid": "ListCheckpoints", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": f"${{aws_s3_bucket.{bucket}.arn}}"},
-        {"Sid": "ReadWriteCheckpoints", "Effect": "Allow",
-         "Action": ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:DeleteObject"],
-         "Resource": f"${{aws_s3_bucket.{bucket}.arn}}/*"},
+        {
+            "Sid": "ReadWriteCheckpoints",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:DeleteObject"],
+            "Resource": f"${{aws_s3_bucket.{bucket}.arn}}/*",
+        },
         {"Sid": "UseCheckpointKey", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": key_arn},
     ]
 
 
 def test_each_training_namespace_gets_a_role_scoped_to_its_own_prefix_of_the_bucket(p5):
     import json
+
     bucket = "${aws_s3_bucket." + next(iter(p5.resources("cluster", "aws_s3_bucket"))) + ".arn}"
-    key = "${aws_kms_key." + next(k for k in p5.resources("cluster", "aws_kms_key") if k.startswith("checkpoint_bucket")) + ".arn}"
-    associations = {a["namespace"]: a for a in p5.resources("cluster", "aws_eks_pod_identity_association").values()
-                    if a["service_account"] == "training"}
+    key = (
+        "${aws_kms_key." + next(k for k in p5.resources("cluster", "aws_kms_key") if k.startswith("checkpoint_bucket")) + ".arn}"
+    )
+    associations = {
+        a["namespace"]: a
+        for a in p5.resources("cluster", "aws_eks_pod_identity_association").values()
+        if a["service_account"] == "training"
+    }
     assert sorted(associations) == ["default", "research"]
     policies = p5.resources("cluster", "aws_iam_role_policy")
     for namespace, association in associations.items():
         role_key = association["role_arn"].split(".")[1]
         (policy,) = [json.loads(p["policy"]) for p in policies.values() if p["role"] == "${aws_iam_role." + role_key + ".id}"]
         assert policy["Statement"] == [
-            {"Sid": "ListOwnPrefix", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": bucket,
-             "Condition": {"StringLike": {"s3:prefix": f"{namespace}/*"}}},
-            {"Sid": "ReadWriteOwnPrefix", "Effect": "Allow",
-             "Action": ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
-             "Resource": bucket + f"/{namespace}/*"},
-            {"Sid": "UseCheckpointKeyThroughS3", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
-             "Resource": key, "Condition": {"StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}}},
+            {
+                "Sid": "ListOwnPrefix",
+                "Effect": "Allow",
+                "Action": "s3:ListBucket",
+                "Resource": bucket,
+                "Condition": {"StringLike": {"s3:prefix": f"{namespace}/*"}},
+            },
+            {
+                "Sid": "ReadWriteOwnPrefix",
+                "Effect": "Allow",
+                "Action": ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+                "Resource": bucket + f"/{namespace}/*",
+            },
+            {
+                "Sid": "UseCheckpointKeyThroughS3",
+                "Effect": "Allow",
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                "Resource": key,
+                "Condition": {"StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}},
+            },
         ]
 
 
 def test_training_pods_run_as_the_service_account_each_namespace_has(p5):
     storage = releases(p5)["training-storage"]
-    accounts = [(m["metadata"]["namespace"], m["metadata"]["name"]) for m in storage["parsed"]["manifests"] if m["kind"] == "ServiceAccount"]
+    accounts = [
+        (m["metadata"]["namespace"], m["metadata"]["name"])
+        for m in storage["parsed"]["manifests"]
+        if m["kind"] == "ServiceAccount"
+    ]
     assert sorted(accounts) == [("default", "training"), ("research", "training")]
     assert runtime_pod(p5)["serviceAccountName"] == "training"
 
 
 def test_every_training_namespace_gets_claims_and_the_runtime_mounts_them(p5):
     storage = releases(p5)["training-storage"]
-    claims = [(m["metadata"]["namespace"], m["metadata"]["name"]) for m in storage["parsed"]["manifests"] if m["kind"] == "PersistentVolumeClaim"]
-    assert sorted(claims) == [("default", "checkpoints-h100"), ("default", "fsx"), ("research", "checkpoints-h100"), ("research", "fsx")]
-    assert {s["name"] for s in storage["set"]} == {"inputs.checkpointBucket", "inputs.fsxId", "inputs.fsxDnsName", "inputs.fsxMountName"}
+    claims = [
+        (m["metadata"]["namespace"], m["metadata"]["name"])
+        for m in storage["parsed"]["manifests"]
+        if m["kind"] == "PersistentVolumeClaim"
+    ]
+    assert sorted(claims) == [
+        ("default", "checkpoints-h100"),
+        ("default", "fsx"),
+        ("research", "checkpoints-h100"),
+        ("research", "fsx"),
+    ]
+    assert {s["name"] for s in storage["set"]} == {
+        "inputs.checkpointBucket",
+        "inputs.fsxId",
+        "inputs.fsxDnsName",
+        "inputs.fsxMountName",
+    }
     assert all(s["value"].startswith("${data.terraform_remote_state.") for s in storage["set"])
     pod = runtime_pod(p5)
     assert {v["name"]: v["persistentVolumeClaim"]["claimName"] for v in pod["volumes"] if "persistentVolumeClaim" in v} == {
-        "checkpoint-bucket": "checkpoints-h100", "dataset": "fsx"}
+        "checkpoint-bucket": "checkpoints-h100",
+        "dataset": "fsx",
+    }
     volumes = {v["name"]: {k: w for k, w in v.items() if k != "name"} for v in pod["volumes"]}
     behind = {m["mountPath"]: volumes[m["name"]] for m in pod["containers"][0]["volumeMounts"]}
     # /dev/shm in memory: a container's default is 64 MiB on disk, and NCCL and DataLoader workers
@@ -133,12 +181,20 @@ def test_every_training_namespace_gets_claims_and_the_runtime_mounts_them(p5):
 
 
 def test_checkpoint_volumes_see_their_own_namespace_prefix_in_the_bucket_region(p5):
-    volumes = [m for m in releases(p5)["training-storage"]["parsed"]["manifests"]
-               if m["kind"] == "PersistentVolume" and m["spec"]["csi"]["driver"] == "s3.csi.aws.com"]
+    volumes = [
+        m
+        for m in releases(p5)["training-storage"]["parsed"]["manifests"]
+        if m["kind"] == "PersistentVolume" and m["spec"]["csi"]["driver"] == "s3.csi.aws.com"
+    ]
     assert {v["metadata"]["name"]: v["spec"]["mountOptions"][0] for v in volumes} == {
-        "checkpoints-default-h100": "prefix default/", "checkpoints-research-h100": "prefix research/"}
+        "checkpoints-default-h100": "prefix default/",
+        "checkpoints-research-h100": "prefix research/",
+    }
     assert len({v["spec"]["csi"]["volumeHandle"] for v in volumes}) == len(volumes), "a volume handle names one volume"
-    assert all("region us-east-1" in v["spec"]["mountOptions"] and v["spec"]["persistentVolumeReclaimPolicy"] == "Retain" for v in volumes)
+    assert all(
+        "region us-east-1" in v["spec"]["mountOptions"] and v["spec"]["persistentVolumeReclaimPolicy"] == "Retain"
+        for v in volumes
+    )
 
 
 def test_training_namespaces_are_made_before_their_claims(p5):
@@ -150,7 +206,9 @@ def test_training_namespaces_are_made_before_their_claims(p5):
 
 def test_a_lost_node_restarts_the_job_up_to_max_restarts(p5, default):
     for result, restarts in ((p5, 5), (default, 3)):
-        (runtime,) = [m for m in releases(result)["training-runtimes"]["parsed"]["manifests"] if m["metadata"]["name"].startswith("torch-")]
+        (runtime,) = [
+            m for m in releases(result)["training-runtimes"]["parsed"]["manifests"] if m["metadata"]["name"].startswith("torch-")
+        ]
         assert runtime["spec"]["template"]["spec"]["failurePolicy"] == {"maxRestarts": restarts}
 
 
@@ -204,16 +262,25 @@ def test_al2023_nodes_install_the_lustre_client_only_when_fsx_is_on(p5, default)
 def test_mountpoint_gets_the_throughput_target_it_cannot_read_from_imds(p5):
     """Without IMDS (hop limit 1) Mountpoint falls back to 10 Gbps; the figures are Mountpoint's own table's
     (awslabs/mountpoint-s3 v1.23.0 mountpoint-s3-fs/src/autoconfigure/instance_throughput.rs)."""
-    volumes = [m for m in releases(p5)["training-storage"]["parsed"]["manifests"]
-               if m["kind"] == "PersistentVolume" and m["spec"]["csi"]["driver"] == "s3.csi.aws.com"]
+    volumes = [
+        m
+        for m in releases(p5)["training-storage"]["parsed"]["manifests"]
+        if m["kind"] == "PersistentVolume" and m["spec"]["csi"]["driver"] == "s3.csi.aws.com"
+    ]
     assert volumes and all("maximum-throughput-gbps 3200" in v["spec"]["mountOptions"] for v in volumes)
 
 
-@pytest.mark.parametrize(("instance_types", "gbps"), [
-    (("p5.48xlarge",), 3200), (("g5.12xlarge",), 40), (("g5.xlarge",), 10), (("g4dn.xlarge",), 25),
-    (("trn1.2xlarge",), 12),  # 12.5 in Mountpoint's table; the option takes a whole number
-    (("g6.xlarge", "g6.4xlarge"), 10),  # Spot may bring either: the smaller
-])
+@pytest.mark.parametrize(
+    ("instance_types", "gbps"),
+    [
+        (("p5.48xlarge",), 3200),
+        (("g5.12xlarge",), 40),
+        (("g5.xlarge",), 10),
+        (("g4dn.xlarge",), 25),
+        (("trn1.2xlarge",), 12),  # 12.5 in Mountpoint's table; the option takes a whole number
+        (("g6.xlarge", "g6.4xlarge"), 10),  # Spot may bring either: the smaller
+    ],
+)
 def test_the_throughput_target_is_what_mountpoint_would_pick_with_imds(instance_types, gbps):
     import dataclasses
 
@@ -229,12 +296,20 @@ def test_each_group_of_a_namespace_gets_its_own_checkpoint_volume(config_variant
 
     def edit(data):
         data["gpu_node_groups"].append({"name": "l4", "instance_type": "g6.12xlarge", "max_size": 2, "efa": False})
+
     plan = plan_for(config_variant("p5-training.yaml", edit))
     (storage,) = [r for r in plan.platform.releases if r.name == "training-storage"]
-    options = {m["metadata"]["name"]: m["spec"]["mountOptions"][-1] for m in storage.values["manifests"]
-               if m["kind"] == "PersistentVolume" and m["spec"]["csi"]["driver"] == "s3.csi.aws.com"}
-    assert options == {"checkpoints-default-h100": "maximum-throughput-gbps 3200", "checkpoints-default-l4": "maximum-throughput-gbps 40",
-                       "checkpoints-research-h100": "maximum-throughput-gbps 3200", "checkpoints-research-l4": "maximum-throughput-gbps 40"}
+    options = {
+        m["metadata"]["name"]: m["spec"]["mountOptions"][-1]
+        for m in storage.values["manifests"]
+        if m["kind"] == "PersistentVolume" and m["spec"]["csi"]["driver"] == "s3.csi.aws.com"
+    }
+    assert options == {
+        "checkpoints-default-h100": "maximum-throughput-gbps 3200",
+        "checkpoints-default-l4": "maximum-throughput-gbps 40",
+        "checkpoints-research-h100": "maximum-throughput-gbps 3200",
+        "checkpoints-research-l4": "maximum-throughput-gbps 40",
+    }
 
 
 def test_the_rendered_runtime_hands_dcp_its_bucket_region_and_a_prefix_under_the_namespace(synth, config_variant):
@@ -252,5 +327,7 @@ def test_the_rendered_runtime_hands_dcp_its_bucket_region_and_a_prefix_under_the
     assert by_name["AWS_REGION"] == {"name": "AWS_REGION", "value": "us-east-1"}
     assert by_name["NAMESPACE"] == {"name": "NAMESPACE", "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}}}
     assert by_name["CHECKPOINT_PREFIX"] == {"name": "CHECKPOINT_PREFIX", "value": "$(NAMESPACE)/$(TRAINJOB_NAME)"}
-    assert names.index("NAMESPACE") < names.index("CHECKPOINT_PREFIX") and names.index("TRAINJOB_NAME") < names.index("CHECKPOINT_PREFIX")
+    assert names.index("NAMESPACE") < names.index("CHECKPOINT_PREFIX") and names.index("TRAINJOB_NAME") < names.index(
+        "CHECKPOINT_PREFIX"
+    )
     assert pod["serviceAccountName"] == "training"

@@ -22,6 +22,7 @@ from tests.upstream import chart_values, require_reference, unknown_values, vali
 def _reference_files():
     require_reference()
 
+
 # Maps the chart passes through untouched, so any key is valid there.
 FREE_FORM = {
     "cluster-autoscaler": {"extraArgs"},  # command-line flags of cluster-autoscaler
@@ -54,7 +55,9 @@ def test_every_runtime_is_a_valid_cluster_training_runtime(config):
     plan = plans()[config]
     runtimes = releases_of(plan).get("training-runtimes")
     manifests = runtimes.values["manifests"] if runtimes else []
-    assert len(manifests) == sum(2 if g.nvidia else 1 for g in plan.gpu_groups), "torch and MPI per NVIDIA group, torch per Trainium group"
+    assert len(manifests) == sum(2 if g.nvidia else 1 for g in plan.gpu_groups), (
+        "torch and MPI per NVIDIA group, torch per Trainium group"
+    )
     for manifest in manifests:
         assert validate_custom_resource(manifest) == [], manifest["metadata"]["name"]
 
@@ -66,8 +69,13 @@ def test_every_kueue_object_is_valid(config):
     for manifest in manifests:
         assert validate_custom_resource(manifest) == [], (manifest["kind"], manifest["metadata"]["name"])
     if config == "default.yaml":
-        assert {m["kind"] for m in manifests} == {"ResourceFlavor", "ClusterQueue", "LocalQueue", "AdmissionCheck",
-                                                   "ProvisioningRequestConfig"}
+        assert {m["kind"] for m in manifests} == {
+            "ResourceFlavor",
+            "ClusterQueue",
+            "LocalQueue",
+            "AdmissionCheck",
+            "ProvisioningRequestConfig",
+        }
 
 
 @pytest.mark.parametrize("path", sorted((ROOT / "examples").glob("*/trainjob.yaml")), ids=lambda p: p.parent.name)
@@ -78,7 +86,9 @@ def test_every_example_trainjob_is_a_valid_trainjob(path: Path):
 
 def test_a_misspelled_runtime_field_is_caught():
     plan = plans()["default.yaml"]
-    (runtime,) = [m for m in releases_of(plan)["training-runtimes"].values["manifests"] if m["metadata"]["name"].startswith("torch-")]
+    (runtime,) = [
+        m for m in releases_of(plan)["training-runtimes"].values["manifests"] if m["metadata"]["name"].startswith("torch-")
+    ]
     broken = yaml.safe_load(yaml.safe_dump(runtime))
     broken["spec"]["template"]["spec"]["failurePolicy"] = {"maxRestart": 3}
     broken["spec"]["mlPolicy"]["numNodes"] = "two"
@@ -96,7 +106,8 @@ def test_every_values_key_exists_in_the_chart_at_the_pin(config):
 
 def test_a_values_key_the_chart_does_not_have_is_caught():
     assert unknown_values({"manager": {"nodeSelecter": {}}}, upstream_values("kubeflow-trainer")) == [
-        "manager.nodeSelecter: not a key of the chart's values.yaml"]
+        "manager.nodeSelecter: not a key of the chart's values.yaml"
+    ]
 
 
 def leaf_keys(values: dict, prefix: str = "") -> set[str]:
@@ -108,7 +119,8 @@ def leaf_keys(values: dict, prefix: str = "") -> set[str]:
 
 
 def test_what_the_neuron_release_sets_is_what_its_pin_says_was_confirmed():
-    """No copy of the Neuron chart at its pin can be rendered; every key set must be one its pin names as confirmed (components/neuron_device_plugin.py)."""
+    """No copy of the Neuron chart at its pin can be rendered; every key set must be one its pin names as confirmed
+    (components/neuron_device_plugin.py)."""
     from cluster_config.components import neuron_device_plugin
 
     (neuron,) = [r for r in releases_of(plans()["trainium.yaml"]).values() if r.chart == "neuron-helm-chart"]

@@ -42,7 +42,9 @@ def test_default_control_plane_is_priced_at_the_standard_rate(config_variant):
 
 def test_minor_in_extended_support_warns_and_costs_060(config_variant):
     loaded = load_config(config_variant(edit={"kubernetes_version": "1.34"}))
-    assert any("kubernetes_version: 1.34 is in EKS extended support until 2027-12-02" in w and "$0.60/h" in w for w in loaded.warnings)
+    assert any(
+        "kubernetes_version: 1.34 is in EKS extended support until 2027-12-02" in w and "$0.60/h" in w for w in loaded.warnings
+    )
     line = build_plan(loaded.config).costs.lines[0]
     assert (line.label, line.unit_usd) == ("EKS control plane (extended support)", 0.60)
 
@@ -51,13 +53,18 @@ def test_minor_in_extended_support_warns_and_costs_060(config_variant):
 def test_minor_past_extended_support_is_rejected(config_variant, minor, ended):
     with pytest.raises(ConfigError) as caught:
         load_config(config_variant(edit={"kubernetes_version": minor}))
-    assert f"kubernetes_version: {minor}'s EKS extended support ended on {ended}; EKS creates only 1.32, 1.33, 1.34, 1.35, 1.36" in str(caught.value)
+    assert (
+        f"kubernetes_version: {minor}'s EKS extended support ended on {ended}; EKS creates only 1.32, 1.33, 1.34, 1.35, 1.36"
+        in str(caught.value)
+    )
 
 
 def test_minor_newer_than_the_calendar_is_rejected(config_variant):
     with pytest.raises(ConfigError) as caught:
         load_config(config_variant(edit={"kubernetes_version": "1.41"}))
-    assert "kubernetes_version: 1.41 is newer than the EKS release calendar this project knows; the newest is 1.36" in str(caught.value)
+    assert "kubernetes_version: 1.41 is newer than the EKS release calendar this project knows; the newest is 1.36" in str(
+        caught.value
+    )
 
 
 def test_support_follows_the_injected_date():
@@ -67,7 +74,9 @@ def test_support_follows_the_injected_date():
     assert row.support(datetime.date(2028, 3, 27)) is versions.Support.ENDED
 
 
-@pytest.mark.parametrize("tag, parsed", [("v0.5.29", (0, 5, 29)), ("v0.5.29-eksbuild.1", (0, 5, 29)),
-                                         ("0.5.10", (0, 5, 10)), ("v0.5.29-rc1", None), ("v0.5", None)])
+@pytest.mark.parametrize(
+    "tag, parsed",
+    [("v0.5.29", (0, 5, 29)), ("v0.5.29-eksbuild.1", (0, 5, 29)), ("0.5.10", (0, 5, 10)), ("v0.5.29-rc1", None), ("v0.5", None)],
+)
 def test_versions_parse_with_the_eks_build_suffix(tag, parsed):
     assert version_tuple(tag) == parsed

@@ -25,8 +25,14 @@ CLUSTER_SECURITY_GROUP_ID = "sg-0c1u5te75ec9r0up"
 def context_for(plan) -> ClusterContext:
     """The handle the cluster stack gives its constructs, for this plan's cluster; the account and
     the cluster resource's name and version are literals here, where the stack passes references."""
-    return ClusterContext(name=plan.name, region=plan.region, partition=plan.partition, account_id=ACCOUNT_ID,
-                          cluster_name=plan.name, kubernetes_version=plan.kubernetes_version)
+    return ClusterContext(
+        name=plan.name,
+        region=plan.region,
+        partition=plan.partition,
+        account_id=ACCOUNT_ID,
+        cluster_name=plan.name,
+        kubernetes_version=plan.kubernetes_version,
+    )
 
 
 class Spec:
@@ -65,7 +71,9 @@ class Spec:
     # Testing's matchers return a bare bool; these say what was there instead.
     def expect_resource(self, kind: str, properties: dict | None = None) -> None:
         found = Testing.to_have_resource_with_properties(self.text, kind, properties or {})
-        assert found, f"no {kind} with {json.dumps(properties)}; the {kind} resources are {json.dumps(self.resources(kind), indent=1)}"
+        assert found, (
+            f"no {kind} with {json.dumps(properties)}; the {kind} resources are {json.dumps(self.resources(kind), indent=1)}"
+        )
 
     def expect_data_source(self, kind: str, properties: dict | None = None) -> None:
         found = Testing.to_have_data_source_with_properties(self.text, kind, properties or {})
@@ -73,7 +81,9 @@ class Spec:
 
     def expect_provider(self, kind: str, properties: dict | None = None) -> None:
         found = Testing.to_have_provider_with_properties(self.text, kind, properties or {})
-        assert found, f"no provider {kind} with {json.dumps(properties)}; have {json.dumps(self.doc.get('provider', {}), indent=1)}"
+        assert found, (
+            f"no provider {kind} with {json.dumps(properties)}; have {json.dumps(self.doc.get('provider', {}), indent=1)}"
+        )
 
 
 def synth_alone(build: Callable[[Construct], Any]) -> Spec:

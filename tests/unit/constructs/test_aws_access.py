@@ -20,7 +20,9 @@ def test_provider_works_in_the_clusters_region(spec):
 def test_every_resource_is_tagged_with_the_users_and_the_projects_tags(spec):
     # default_tags are how the cluster tag reaches every resource; nothing else repeats it.
     (provider,) = spec.doc["provider"]["aws"]
-    assert provider["default_tags"] == [{"tags": {"team": "ml-platform", "gpu-eks:cluster": "demo", "gpu-eks:managed-by": "cdktf"}}]
+    assert provider["default_tags"] == [
+        {"tags": {"team": "ml-platform", "gpu-eks:cluster": "demo", "gpu-eks:managed-by": "cdktf"}}
+    ]
 
 
 def test_the_provider_is_pinned(spec):

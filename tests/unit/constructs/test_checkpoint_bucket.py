@@ -12,9 +12,14 @@ def spec():
     plan = plan_for("p5-training.yaml")
 
     def build(scope):
-        return CheckpointBucket(scope, "checkpoint_bucket", props=CheckpointBucketProps(
-            context=context_for(plan), plan=plan.storage.checkpoints,
-        ))
+        return CheckpointBucket(
+            scope,
+            "checkpoint_bucket",
+            props=CheckpointBucketProps(
+                context=context_for(plan),
+                plan=plan.storage.checkpoints,
+            ),
+        )
 
     return synth_alone(build)
 
@@ -26,8 +31,10 @@ def test_default_name_is_globally_unique_and_the_bucket_survives_destroy_with_ob
 
 
 def test_no_public_access_and_no_acls(spec):
-    spec.expect_resource("aws_s3_bucket_public_access_block", {
-        "block_public_acls": True, "block_public_policy": True, "ignore_public_acls": True, "restrict_public_buckets": True})
+    spec.expect_resource(
+        "aws_s3_bucket_public_access_block",
+        {"block_public_acls": True, "block_public_policy": True, "ignore_public_acls": True, "restrict_public_buckets": True},
+    )
     spec.expect_resource("aws_s3_bucket_ownership_controls", {"rule": {"object_ownership": "BucketOwnerEnforced"}})
 
 
@@ -35,7 +42,10 @@ def test_encrypted_with_its_own_rotating_key_and_a_bucket_key(spec):
     key_address = spec.only_address("aws_kms_key")
     assert spec.resource("aws_kms_key")["enable_key_rotation"] is True
     (rule,) = spec.resource("aws_s3_bucket_server_side_encryption_configuration")["rule"]
-    assert rule["apply_server_side_encryption_by_default"] == {"sse_algorithm": "aws:kms", "kms_master_key_id": f"${{{key_address}.arn}}"}
+    assert rule["apply_server_side_encryption_by_default"] == {
+        "sse_algorithm": "aws:kms",
+        "kms_master_key_id": f"${{{key_address}.arn}}",
+    }
     assert rule["bucket_key_enabled"] is True
     assert spec.resource("aws_kms_alias")["name"] == "alias/p5prod-checkpoints"
 
@@ -63,6 +73,13 @@ def test_requests_without_tls_are_refused(spec):
 def test_writers_get_objects_and_the_key_but_not_the_bucket_configuration(spec):
     statements = {s["Sid"]: s for s in spec.construct.read_write_statements()}
     actions = {a for s in statements.values() for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
-    assert actions == {"s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:DeleteObject",
-                       "kms:Decrypt", "kms:GenerateDataKey"}
+    assert actions == {
+        "s3:ListBucket",
+        "s3:GetObject",
+        "s3:PutObject",
+        "s3:AbortMultipartUpload",
+        "s3:DeleteObject",
+        "kms:Decrypt",
+        "kms:GenerateDataKey",
+    }
     assert not any(a.startswith("s3:Put") and a != "s3:PutObject" for a in actions)

@@ -12,10 +12,19 @@ CA_DATA = "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t"
 
 def access(config_file):
     plan = plan_for(config_file)
-    return synth_alone(lambda scope: ClusterAccess(scope, "cluster_access", props=ClusterAccessProps(
-        cluster_name=plan.name, endpoint=ENDPOINT, certificate_authority_data=CA_DATA, region=plan.region,
-        auth=plan.platform.auth,
-    )))
+    return synth_alone(
+        lambda scope: ClusterAccess(
+            scope,
+            "cluster_access",
+            props=ClusterAccessProps(
+                cluster_name=plan.name,
+                endpoint=ENDPOINT,
+                certificate_authority_data=CA_DATA,
+                region=plan.region,
+                auth=plan.platform.auth,
+            ),
+        )
+    )
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +39,8 @@ def token_auth():
 
 def test_exec_asks_aws_eks_get_token_for_this_cluster_in_its_region(exec_auth):
     command = {
-        "api_version": "client.authentication.k8s.io/v1beta1", "command": "aws",
+        "api_version": "client.authentication.k8s.io/v1beta1",
+        "command": "aws",
         "args": ["eks", "get-token", "--cluster-name", "demo", "--region", "us-west-2", "--output", "json"],
     }
     exec_auth.expect_provider("kubernetes", {"host": ENDPOINT, "exec": [command]})

@@ -15,9 +15,17 @@ def spec():
     existing = plan_for("existing-vpc.yaml").existing_vpc
 
     def build(scope):
-        lookups = {zone: ExistingSubnets(scope, f"private_subnets_{zone}", props=ExistingSubnetsProps(
-            private_subnet_ids=existing.private_subnet_ids, availability_zone=zone,
-        )) for zone in ZONES}
+        lookups = {
+            zone: ExistingSubnets(
+                scope,
+                f"private_subnets_{zone}",
+                props=ExistingSubnetsProps(
+                    private_subnet_ids=existing.private_subnet_ids,
+                    availability_zone=zone,
+                ),
+            )
+            for zone in ZONES
+        }
         for zone, lookup in lookups.items():
             TerraformOutput(scope, f"ids_{zone}", value=lookup.ids)  # what a node group in that zone receives
         return lookups
@@ -33,10 +41,18 @@ def test_one_construct_per_zone_whose_lookup_keeps_the_address_it_always_had(spe
 
 @pytest.mark.parametrize("zone", ZONES)
 def test_each_lookup_is_limited_to_the_users_subnets_in_its_zone(spec, zone):
-    spec.expect_data_source("aws_subnets", {"filter": [
-        {"name": "subnet-id", "values": ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb", "subnet-0cccccccccccccccc"]},
-        {"name": "availability-zone", "values": [zone]},
-    ]})
+    spec.expect_data_source(
+        "aws_subnets",
+        {
+            "filter": [
+                {
+                    "name": "subnet-id",
+                    "values": ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb", "subnet-0cccccccccccccccc"],
+                },
+                {"name": "availability-zone", "values": [zone]},
+            ]
+        },
+    )
 
 
 def test_a_zone_gets_the_ids_its_own_lookup_finds(spec):

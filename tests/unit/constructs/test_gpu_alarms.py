@@ -12,6 +12,7 @@ from tests.unit.constructs.conftest import context_for, policy, synth_alone
 def build_with(alarms):
     def build(scope):
         return GpuAlarms(scope, "gpu_alarms", props=GpuAlarmsProps(context=context_for(plan_for("default.yaml")), plan=alarms))
+
     return build
 
 

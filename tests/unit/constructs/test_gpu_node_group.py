@@ -17,10 +17,19 @@ def group_of(config_file, name):
     def build(scope):
         # Node groups wait for the node role's policies and the CNI; the cluster stack passes them.
         prerequisite = bindings.EksAddon(scope, "vpc_cni", cluster_name=plan.name, addon_name="vpc-cni")
-        return GpuNodeGroup(scope, f"gpu_{group.name}", props=GpuNodeGroupProps(
-            context=context_for(plan), vpc_id=VPC_ID, node_role_arn=NODE_ROLE_ARN,
-            cluster_security_group_id=CLUSTER_SECURITY_GROUP_ID, subnet_ids=SUBNETS, plan=group,
-        ), depends_on=[prerequisite])
+        return GpuNodeGroup(
+            scope,
+            f"gpu_{group.name}",
+            props=GpuNodeGroupProps(
+                context=context_for(plan),
+                vpc_id=VPC_ID,
+                node_role_arn=NODE_ROLE_ARN,
+                cluster_security_group_id=CLUSTER_SECURITY_GROUP_ID,
+                subnet_ids=SUBNETS,
+                plan=group,
+            ),
+            depends_on=[prerequisite],
+        )
 
     return group, synth_alone(build)
 
@@ -52,16 +61,27 @@ def bottlerocket():
 
 def test_the_node_group_is_what_the_plan_says(p5):
     group, spec = p5
-    spec.expect_resource("aws_eks_node_group", {
-        "cluster_name": "p5train", "node_group_name": "p5train-h100", "node_role_arn": NODE_ROLE_ARN, "subnet_ids": SUBNETS,
-        "instance_types": ["p5.48xlarge"], "ami_type": "AL2023_x86_64_NVIDIA", "capacity_type": "ON_DEMAND",
-        "scaling_config": {"min_size": 0, "max_size": 2, "desired_size": 0},
-        "labels": {"nvidia.com/gpu.present": "true", "vpc.amazonaws.com/efa.present": "true", "workload": "training"},
-        # The group's own taint, then the health gate's startup taint (health_check is on by default).
-        "taint": [{"key": "nvidia.com/gpu", "value": "true", "effect": "NO_SCHEDULE"},
-                  {"key": "gpu-eks/health", "value": "pending", "effect": "NO_SCHEDULE"}],
-        "update_config": {"max_unavailable": 1}, "depends_on": [spec.only_address("aws_eks_addon")],
-    })
+    spec.expect_resource(
+        "aws_eks_node_group",
+        {
+            "cluster_name": "p5train",
+            "node_group_name": "p5train-h100",
+            "node_role_arn": NODE_ROLE_ARN,
+            "subnet_ids": SUBNETS,
+            "instance_types": ["p5.48xlarge"],
+            "ami_type": "AL2023_x86_64_NVIDIA",
+            "capacity_type": "ON_DEMAND",
+            "scaling_config": {"min_size": 0, "max_size": 2, "desired_size": 0},
+            "labels": {"nvidia.com/gpu.present": "true", "vpc.amazonaws.com/efa.present": "true", "workload": "training"},
+            # The group's own taint, then the health gate's startup taint (health_check is on by default).
+            "taint": [
+                {"key": "nvidia.com/gpu", "value": "true", "effect": "NO_SCHEDULE"},
+                {"key": "gpu-eks/health", "value": "pending", "effect": "NO_SCHEDULE"},
+            ],
+            "update_config": {"max_unavailable": 1},
+            "depends_on": [spec.only_address("aws_eks_addon")],
+        },
+    )
     assert spec.resource("aws_eks_node_group")["labels"] == group.labels
 
 
@@ -74,7 +94,10 @@ def test_terraform_leaves_the_desired_size_to_the_autoscaler(p5):
 def test_nodes_boot_from_this_groups_own_launch_template(p5):
     _, spec = p5
     template = spec.only_address("aws_launch_template")
-    assert spec.resource("aws_eks_node_group")["launch_template"] == {"id": f"${{{template}.id}}", "version": f"${{{template}.latest_version}}"}
+    assert spec.resource("aws_eks_node_group")["launch_template"] == {
+        "id": f"${{{template}.id}}",
+        "version": f"${{{template}.latest_version}}",
+    }
     assert spec.resource("aws_launch_template")["name_prefix"] == "p5train-h100-"
 
 
@@ -85,7 +108,11 @@ def test_efa_traffic_flows_only_between_the_groups_own_nodes(p5):
     for kind in ("aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule"):
         rule = spec.resource(kind)
         # EFA's OS bypass needs every protocol, from and to the group itself and nothing else.
-        assert (rule["ip_protocol"], rule["security_group_id"], rule["referenced_security_group_id"]) == ("-1", f"${{{sg}.id}}", f"${{{sg}.id}}")
+        assert (rule["ip_protocol"], rule["security_group_id"], rule["referenced_security_group_id"]) == (
+            "-1",
+            f"${{{sg}.id}}",
+            f"${{{sg}.id}}",
+        )
         assert "cidr_ipv4" not in rule and rule["description"]
 
 
@@ -102,7 +129,9 @@ def test_every_interface_carries_the_efa_group_and_the_cluster_group(p5):
 def test_an_on_demand_efa_group_gets_a_cluster_placement_group(p5):
     _, spec = p5
     spec.expect_resource("aws_placement_group", {"name": "p5train-h100", "strategy": "cluster"})
-    assert spec.resource("aws_launch_template")["placement"] == {"group_name": f"${{{spec.only_address('aws_placement_group')}.name}}"}
+    assert spec.resource("aws_launch_template")["placement"] == {
+        "group_name": f"${{{spec.only_address('aws_placement_group')}.name}}"
+    }
 
 
 def test_scale_from_zero_tags_say_what_a_node_would_have(p5):
@@ -135,7 +164,9 @@ def test_a_capacity_block_is_launched_into_its_block_without_a_new_placement_gro
     spec.expect_resource("aws_eks_node_group", {"capacity_type": "CAPACITY_BLOCK", "node_group_name": "cbtrain-h200-block"})
     template = spec.resource("aws_launch_template")
     assert template["instance_market_options"] == {"market_type": "capacity-block"}
-    assert template["capacity_reservation_specification"] == {"capacity_reservation_target": {"capacity_reservation_id": "cr-0123456789abcdef0"}}
+    assert template["capacity_reservation_specification"] == {
+        "capacity_reservation_target": {"capacity_reservation_id": "cr-0123456789abcdef0"}
+    }
     # EC2 already co-locates a block; a placement group made after it cannot hold it.
     assert "aws_placement_group" not in spec.kinds() and "placement" not in template
     assert sum(1 for i in template["network_interfaces"] if i["interface_type"] == "efa-only") == 16
@@ -145,7 +176,9 @@ def test_a_targeted_reservation_is_on_demand_and_keeps_out_of_placement_groups(o
     _, spec = odcr
     spec.expect_resource("aws_eks_node_group", {"capacity_type": "ON_DEMAND"})
     template = spec.resource("aws_launch_template")
-    assert template["capacity_reservation_specification"] == {"capacity_reservation_target": {"capacity_reservation_id": "cr-0fedcba9876543210"}}
+    assert template["capacity_reservation_specification"] == {
+        "capacity_reservation_target": {"capacity_reservation_id": "cr-0fedcba9876543210"}
+    }
     assert "instance_market_options" not in template
     assert "aws_placement_group" not in spec.kinds() and "placement" not in template
 
@@ -183,9 +216,17 @@ def test_the_update_policy_is_the_groups_own(config_variant):
     (group,) = plan.gpu_groups
 
     def build(scope):
-        return GpuNodeGroup(scope, "gpu", props=GpuNodeGroupProps(
-            context=context_for(plan), vpc_id=VPC_ID, node_role_arn=NODE_ROLE_ARN,
-            cluster_security_group_id=CLUSTER_SECURITY_GROUP_ID, subnet_ids=SUBNETS, plan=group,
-        ))
+        return GpuNodeGroup(
+            scope,
+            "gpu",
+            props=GpuNodeGroupProps(
+                context=context_for(plan),
+                vpc_id=VPC_ID,
+                node_role_arn=NODE_ROLE_ARN,
+                cluster_security_group_id=CLUSTER_SECURITY_GROUP_ID,
+                subnet_ids=SUBNETS,
+                plan=group,
+            ),
+        )
 
     assert synth_alone(build).resource("aws_eks_node_group")["update_config"] == {"max_unavailable_percentage": 50}

@@ -18,9 +18,12 @@ def specs():
 def spec(specs):
     def build(scope):
         autoscaler = HelmRelease(scope, "cluster_autoscaler", props=HelmReleaseProps(spec=specs["cluster-autoscaler"]))
-        runtimes = HelmRelease(scope, "training_runtimes", props=HelmReleaseProps(
-            spec=specs["training-runtimes"], inputs=PlatformInputs(checkpoint_bucket="bucket-ref")),
-                               depends_on=[autoscaler.release])
+        runtimes = HelmRelease(
+            scope,
+            "training_runtimes",
+            props=HelmReleaseProps(spec=specs["training-runtimes"], inputs=PlatformInputs(checkpoint_bucket="bucket-ref")),
+            depends_on=[autoscaler.release],
+        )
         return autoscaler, runtimes
 
     return synth_alone(build)
@@ -32,10 +35,17 @@ def release(spec, name):
 
 
 def test_a_chart_from_a_repository_is_pinned_to_the_plans_version(spec):
-    spec.expect_resource("helm_release", {
-        "name": "cluster-autoscaler", "namespace": "kube-system", "chart": "cluster-autoscaler",
-        "repository": "https://kubernetes.github.io/autoscaler", "version": "9.59.0", "create_namespace": False,
-    })
+    spec.expect_resource(
+        "helm_release",
+        {
+            "name": "cluster-autoscaler",
+            "namespace": "kube-system",
+            "chart": "cluster-autoscaler",
+            "repository": "https://kubernetes.github.io/autoscaler",
+            "version": "9.59.0",
+            "create_namespace": False,
+        },
+    )
 
 
 @pytest.mark.parametrize("name", ["cluster-autoscaler", "training-runtimes"])
@@ -83,7 +93,14 @@ def test_the_cluster_stacks_values_a_release_reads_are_set_under_keys_derived_fr
 
 def test_a_release_that_reads_what_the_cluster_stack_did_not_make_is_refused():
     (storage,) = [r for r in plan_for("p5-training.yaml").platform.releases if r.name == "training-storage"]
-    with pytest.raises(ValueError, match="release training-storage reads fsx_id, fsx_dns_name, fsx_mount_name from the "
-                                         "cluster stack, which made none"):
-        synth_alone(lambda scope: HelmRelease(scope, "training_storage", props=HelmReleaseProps(
-            spec=storage, inputs=PlatformInputs(checkpoint_bucket="bucket-ref"))))
+    with pytest.raises(
+        ValueError,
+        match="release training-storage reads fsx_id, fsx_dns_name, fsx_mount_name from the cluster stack, which made none",
+    ):
+        synth_alone(
+            lambda scope: HelmRelease(
+                scope,
+                "training_storage",
+                props=HelmReleaseProps(spec=storage, inputs=PlatformInputs(checkpoint_bucket="bucket-ref")),
+            )
+        )

@@ -13,9 +13,18 @@ SUBNET = "subnet-0aaaabbbbccccdddd"
 
 def build_with(fsx):
     def build(scope):
-        return LustreFileSystem(scope, "lustre", props=LustreFileSystemProps(
-            context=context_for(plan_for("p5-training.yaml")), plan=fsx, vpc_id=VPC_ID, subnet_id=SUBNET,
-            client_security_group_id=CLUSTER_SECURITY_GROUP_ID))
+        return LustreFileSystem(
+            scope,
+            "lustre",
+            props=LustreFileSystemProps(
+                context=context_for(plan_for("p5-training.yaml")),
+                plan=fsx,
+                vpc_id=VPC_ID,
+                subnet_id=SUBNET,
+                client_security_group_id=CLUSTER_SECURITY_GROUP_ID,
+            ),
+        )
+
     return build
 
 
@@ -27,8 +36,9 @@ def persistent():
 @pytest.fixture(scope="module")
 def scratch():
     fsx = plan_for("p5-training.yaml").storage.fsx
-    return synth_alone(build_with(dataclasses.replace(fsx, deployment_type="SCRATCH_2", throughput_mib_per_tib=None,
-                                                      storage_capacity_gib=1200)))
+    return synth_alone(
+        build_with(dataclasses.replace(fsx, deployment_type="SCRATCH_2", throughput_mib_per_tib=None, storage_capacity_gib=1200))
+    )
 
 
 def test_persistent_file_system_is_encrypted_with_a_rotating_key_in_one_subnet(persistent):
@@ -59,8 +69,10 @@ LUSTRE_PORT_RANGES = {(988, 988), (1018, 1023)}
 
 
 def rules(spec, kind):
-    return {(r["from_port"], r["to_port"], r["security_group_id"], r["referenced_security_group_id"])
-            for r in spec.resources(kind).values()}
+    return {
+        (r["from_port"], r["to_port"], r["security_group_id"], r["referenced_security_group_id"])
+        for r in spec.resources(kind).values()
+    }
 
 
 def test_only_the_nodes_and_the_file_servers_reach_the_lustre_ports(persistent):
@@ -68,25 +80,32 @@ def test_only_the_nodes_and_the_file_servers_reach_the_lustre_ports(persistent):
     nodes = CLUSTER_SECURITY_GROUP_ID
     assert rules(persistent, "aws_vpc_security_group_ingress_rule") == {
         *((low, high, group, source) for low, high in LUSTRE_PORT_RANGES for source in (nodes, group)),
-        *((low, high, nodes, group) for low, high in LUSTRE_PORT_RANGES)}
-    assert all(r["ip_protocol"] == "tcp" and "cidr_ipv4" not in r
-               for kind in ("aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule")
-               for r in persistent.resources(kind).values())
+        *((low, high, nodes, group) for low, high in LUSTRE_PORT_RANGES),
+    }
+    assert all(
+        r["ip_protocol"] == "tcp" and "cidr_ipv4" not in r
+        for kind in ("aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule")
+        for r in persistent.resources(kind).values()
+    )
 
 
 def test_a_terraform_made_group_sends_lustre_traffic_to_the_nodes_and_its_own_servers(persistent):
     """Terraform removes the allow-all egress rule AWS adds to a new group, so the guide's outbound rules are needed."""
     group = f"${{{persistent.only_address('aws_security_group')}.id}}"
     assert rules(persistent, "aws_vpc_security_group_egress_rule") == {
-        (low, high, group, target) for low, high in LUSTRE_PORT_RANGES for target in (CLUSTER_SECURITY_GROUP_ID, group)}
+        (low, high, group, target) for low, high in LUSTRE_PORT_RANGES for target in (CLUSTER_SECURITY_GROUP_ID, group)
+    }
 
 
 @pytest.mark.parametrize("fixture", ["persistent", "scratch"])
 def test_the_file_system_is_created_after_every_security_group_rule(fixture, request):
     """FSx checks the rules at creation: made in parallel, it fails on port 988 (aws-parallelcluster#6181)."""
     spec = request.getfixturevalue(fixture)
-    addresses = {f"{kind}.{key}" for kind in ("aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule")
-                 for key in spec.resources(kind)}
+    addresses = {
+        f"{kind}.{key}"
+        for kind in ("aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule")
+        for key in spec.resources(kind)
+    }
     assert len(addresses) == 10
     assert addresses <= set(spec.resource("aws_fsx_lustre_file_system").get("depends_on", []))
 

@@ -24,13 +24,27 @@ def spec(plan):
     roles = {a.name: ROLE for a in after_nodes if a.identity}
 
     def build(scope):
-        before = ManagedAddons(scope, "addons_before_nodes", props=ManagedAddonsProps(context=context_for(plan), addons=before_nodes,
-                                                                                           kubernetes_version=plan.kubernetes_version))
-        nodes = bindings.EksNodeGroup(scope, "system_nodes", cluster_name=plan.name, node_role_arn="arn:aws:iam::111122223333:role/n",
-                                      subnet_ids=["subnet-a"], scaling_config=bindings.EksNodeGroupScalingConfig(min_size=1, max_size=1, desired_size=1))
-        after = ManagedAddons(scope, "addons_after_nodes", props=ManagedAddonsProps(context=context_for(plan), addons=after_nodes, role_arns=roles,
-                                                                                         kubernetes_version=plan.kubernetes_version),
-                              depends_on=[nodes])
+        before = ManagedAddons(
+            scope,
+            "addons_before_nodes",
+            props=ManagedAddonsProps(context=context_for(plan), addons=before_nodes, kubernetes_version=plan.kubernetes_version),
+        )
+        nodes = bindings.EksNodeGroup(
+            scope,
+            "system_nodes",
+            cluster_name=plan.name,
+            node_role_arn="arn:aws:iam::111122223333:role/n",
+            subnet_ids=["subnet-a"],
+            scaling_config=bindings.EksNodeGroupScalingConfig(min_size=1, max_size=1, desired_size=1),
+        )
+        after = ManagedAddons(
+            scope,
+            "addons_after_nodes",
+            props=ManagedAddonsProps(
+                context=context_for(plan), addons=after_nodes, role_arns=roles, kubernetes_version=plan.kubernetes_version
+            ),
+            depends_on=[nodes],
+        )
         return before, after
 
     return synth_alone(build)
@@ -45,7 +59,11 @@ def test_the_network_and_identity_add_ons_come_before_nodes_and_the_rest_after(p
     # credentials; the rest need a node to run on.
     assert {a.name for a in plan.addons if a.before_nodes} == {"vpc-cni", "eks-pod-identity-agent", "kube-proxy"}
     assert {a.name for a in plan.addons if not a.before_nodes} == {
-        "coredns", "eks-node-monitoring-agent", "aws-mountpoint-s3-csi-driver", "amazon-cloudwatch-observability"}
+        "coredns",
+        "eks-node-monitoring-agent",
+        "aws-mountpoint-s3-csi-driver",
+        "amazon-cloudwatch-observability",
+    }
 
 
 def test_each_add_on_runs_the_newest_version_eks_has_for_the_clusters_minor(spec):
@@ -70,9 +88,11 @@ def test_the_vpc_cni_hands_out_pod_ips_by_prefix(spec):
 
 def test_add_ons_that_call_aws_get_a_role_through_pod_identity_on_the_add_on(spec):
     assert addons(spec)["aws-mountpoint-s3-csi-driver"]["pod_identity_association"] == [
-        {"role_arn": ROLE, "service_account": "s3-csi-driver-sa"}]
+        {"role_arn": ROLE, "service_account": "s3-csi-driver-sa"}
+    ]
     assert addons(spec)["amazon-cloudwatch-observability"]["pod_identity_association"] == [
-        {"role_arn": ROLE, "service_account": "cloudwatch-agent"}]
+        {"role_arn": ROLE, "service_account": "cloudwatch-agent"}
+    ]
     assert "pod_identity_association" not in addons(spec)["coredns"]
 
 

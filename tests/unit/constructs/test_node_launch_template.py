@@ -13,10 +13,18 @@ SECURITY_GROUPS = ("sg-0efa0000000000000", "sg-0c1u5te75ec9r0up")
 def p5():
     """The p5.48xlarge layout from the plan: ENA primary, then 32 EFA-only interfaces."""
     (group,) = plan_for("p5-efa.yaml").gpu_groups
-    spec = synth_alone(lambda scope: NodeLaunchTemplate(scope, "template", props=NodeLaunchTemplateProps(
-        name=group.node_group_name, root_volume_gib=group.root_volume_gib, network_interfaces=group.network_interfaces,
-        interface_security_group_ids=SECURITY_GROUPS,
-    )))
+    spec = synth_alone(
+        lambda scope: NodeLaunchTemplate(
+            scope,
+            "template",
+            props=NodeLaunchTemplateProps(
+                name=group.node_group_name,
+                root_volume_gib=group.root_volume_gib,
+                network_interfaces=group.network_interfaces,
+                interface_security_group_ids=SECURITY_GROUPS,
+            ),
+        )
+    )
     return group, spec
 
 
@@ -24,9 +32,16 @@ def p5():
 def system():
     """The system nodes' template: no interfaces, so EKS attaches the cluster security group."""
     system_nodes = plan_for("default.yaml").system_nodes
-    return synth_alone(lambda scope: NodeLaunchTemplate(scope, "template", props=NodeLaunchTemplateProps(
-        name="demo-system", root_volume_gib=system_nodes.root_volume_gib,
-    )))
+    return synth_alone(
+        lambda scope: NodeLaunchTemplate(
+            scope,
+            "template",
+            props=NodeLaunchTemplateProps(
+                name="demo-system",
+                root_volume_gib=system_nodes.root_volume_gib,
+            ),
+        )
+    )
 
 
 @pytest.fixture(scope="module", params=["p5", "system"])
@@ -39,7 +54,10 @@ def test_imds_is_on_v2_only_and_out_of_reach_of_pods(template):
     # The endpoint must stay on: nodeadm reads the instance's identity from IMDS to join
     # the cluster. Hop limit 1 keeps pods (one hop further) away from the node's credentials.
     assert template["metadata_options"] == {
-        "http_endpoint": "enabled", "http_tokens": "required", "http_put_response_hop_limit": 1, "instance_metadata_tags": "disabled",
+        "http_endpoint": "enabled",
+        "http_tokens": "required",
+        "http_put_response_hop_limit": 1,
+        "instance_metadata_tags": "disabled",
     }
 
 
@@ -74,7 +92,10 @@ def test_p5_gets_32_efa_interfaces_each_on_its_own_card_and_device(p5):
     """EC2 rejects two interfaces on one card/device slot; every card but 0 has its EFA at device 0,
     card 0 has the ENA primary at device 0 and its EFA at device 1."""
     group, spec = p5
-    written = [(i["network_card_index"], i["device_index"], i["interface_type"]) for i in spec.resource("aws_launch_template")["network_interfaces"]]
+    written = [
+        (i["network_card_index"], i["device_index"], i["interface_type"])
+        for i in spec.resource("aws_launch_template")["network_interfaces"]
+    ]
     assert written == [(0, 0, "interface"), (0, 1, "efa-only")] + [(card, 0, "efa-only") for card in range(1, 32)]
     assert written == [(n.network_card_index, n.device_index, n.interface_type) for n in group.network_interfaces]
 
@@ -91,4 +112,8 @@ def test_every_interface_has_the_security_groups_and_no_subnet(p5):
 def test_without_interfaces_security_groups_are_left_to_eks(system):
     template = system.resource("aws_launch_template")
     assert "network_interfaces" not in template and "vpc_security_group_ids" not in template
-    assert "placement" not in template and "capacity_reservation_specification" not in template and "instance_market_options" not in template
+    assert (
+        "placement" not in template
+        and "capacity_reservation_specification" not in template
+        and "instance_market_options" not in template
+    )

@@ -22,9 +22,12 @@ def spec():
 
 
 def test_the_trainer_namespace_is_made_and_marked_as_ours(spec):
-    spec.expect_resource("kubernetes_namespace_v1", {
-        "metadata": {"name": "kubeflow-system", "labels": {"app.kubernetes.io/managed-by": "gpu-eks"}},
-    })
+    spec.expect_resource(
+        "kubernetes_namespace_v1",
+        {
+            "metadata": {"name": "kubeflow-system", "labels": {"app.kubernetes.io/managed-by": "gpu-eks"}},
+        },
+    )
 
 
 def test_dependencies_are_passed_through(spec):

@@ -29,10 +29,19 @@ def spec():
 
     def build(scope):
         agent = bindings.EksAddon(scope, "agent", cluster_name="demo", addon_name="eks-pod-identity-agent")
-        addon_role = PodIdentityRole(scope, "cloudwatch_agent_role", props=PodIdentityRoleProps(
-            context=context, identity=amazon_cloudwatch_observability.IDENTITY, associate=False, granted=(GRANTED,)))
-        PodIdentityRole(scope, "autoscaler_identity", props=PodIdentityRoleProps(
-            context=context, identity=cluster_autoscaler.IDENTITY, associate=True), depends_on=[agent])
+        addon_role = PodIdentityRole(
+            scope,
+            "cloudwatch_agent_role",
+            props=PodIdentityRoleProps(
+                context=context, identity=amazon_cloudwatch_observability.IDENTITY, associate=False, granted=(GRANTED,)
+            ),
+        )
+        PodIdentityRole(
+            scope,
+            "autoscaler_identity",
+            props=PodIdentityRoleProps(context=context, identity=cluster_autoscaler.IDENTITY, associate=True),
+            depends_on=[agent],
+        )
         TerraformOutput(scope, "arn", value=addon_role.arn)  # what the add-on's association receives
         return addon_role
 
@@ -53,8 +62,13 @@ def inline(spec, construct_id):
 def test_trusted_by_pod_identity_alone_with_session_tags(spec):
     for construct_id in ("cloudwatch_agent_role", "autoscaler_identity"):
         _, found = role(spec, construct_id)
-        assert json.loads(found["assume_role_policy"])["Statement"] == [{
-            "Effect": "Allow", "Principal": {"Service": "pods.eks.amazonaws.com"}, "Action": ["sts:AssumeRole", "sts:TagSession"]}]
+        assert json.loads(found["assume_role_policy"])["Statement"] == [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "pods.eks.amazonaws.com"},
+                "Action": ["sts:AssumeRole", "sts:TagSession"],
+            }
+        ]
 
 
 def test_each_role_keeps_the_address_and_name_it_has_in_users_state(spec):
@@ -68,7 +82,10 @@ def test_each_role_keeps_the_address_and_name_it_has_in_users_state(spec):
 def test_managed_policies_are_attached_and_grants_become_the_inline_policy(spec):
     key, _ = role(spec, "cloudwatch_agent_role")
     attachment = spec.resource("aws_iam_role_policy_attachment")
-    assert attachment == {"role": f"${{aws_iam_role.{key}.name}}", "policy_arn": "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy"}
+    assert attachment == {
+        "role": f"${{aws_iam_role.{key}.name}}",
+        "policy_arn": "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy",
+    }
     granted = inline(spec, "cloudwatch_agent_role")
     assert granted["name"] == "access" and policy(granted["policy"]) == {"ReadTheBucket": GRANTED}
 
@@ -106,8 +123,14 @@ def test_the_autoscaler_reads_only_this_clusters_node_groups(spec):
 
 def test_the_charts_service_account_gets_the_role_once_the_agent_exists(spec):
     key, _ = role(spec, "autoscaler_identity")
-    spec.expect_resource("aws_eks_pod_identity_association", {
-        "cluster_name": CLUSTER_REFERENCE, "namespace": "kube-system", "service_account": "cluster-autoscaler",
-        "role_arn": f"${{aws_iam_role.{key}.arn}}", "depends_on": [spec.only_address("aws_eks_addon")],
-    })
+    spec.expect_resource(
+        "aws_eks_pod_identity_association",
+        {
+            "cluster_name": CLUSTER_REFERENCE,
+            "namespace": "kube-system",
+            "service_account": "cluster-autoscaler",
+            "role_arn": f"${{aws_iam_role.{key}.arn}}",
+            "depends_on": [spec.only_address("aws_eks_addon")],
+        },
+    )
     assert inline(spec, "autoscaler_identity")["name"] == "cluster-autoscaler"  # named after its only user

@@ -16,21 +16,38 @@ def spec():
 
     def build(scope):
         prerequisite = bindings.EksAddon(scope, "vpc_cni", cluster_name=plan.name, addon_name="vpc-cni")
-        return SystemNodeGroup(scope, "system_nodes", props=SystemNodeGroupProps(
-            context=context_for(plan), node_role_arn=NODE_ROLE_ARN, subnet_ids=SUBNETS, plan=plan.system_nodes,
-        ), depends_on=[prerequisite])
+        return SystemNodeGroup(
+            scope,
+            "system_nodes",
+            props=SystemNodeGroupProps(
+                context=context_for(plan),
+                node_role_arn=NODE_ROLE_ARN,
+                subnet_ids=SUBNETS,
+                plan=plan.system_nodes,
+            ),
+            depends_on=[prerequisite],
+        )
 
     return synth_alone(build)
 
 
 def test_small_cpu_nodes_spread_over_every_private_subnet(spec):
-    spec.expect_resource("aws_eks_node_group", {
-        "cluster_name": "demo", "node_group_name_prefix": "demo-system-", "node_role_arn": NODE_ROLE_ARN,
-        "subnet_ids": SUBNETS, "instance_types": ["m6i.large"], "ami_type": "AL2023_x86_64_STANDARD",
-        "capacity_type": "ON_DEMAND", "scaling_config": {"min_size": 2, "max_size": 4, "desired_size": 2},
-        "update_config": {"max_unavailable": 1}, "depends_on": [spec.only_address("aws_eks_addon")],
-        "version": "1.35",
-    })
+    spec.expect_resource(
+        "aws_eks_node_group",
+        {
+            "cluster_name": "demo",
+            "node_group_name_prefix": "demo-system-",
+            "node_role_arn": NODE_ROLE_ARN,
+            "subnet_ids": SUBNETS,
+            "instance_types": ["m6i.large"],
+            "ami_type": "AL2023_x86_64_STANDARD",
+            "capacity_type": "ON_DEMAND",
+            "scaling_config": {"min_size": 2, "max_size": 4, "desired_size": 2},
+            "update_config": {"max_unavailable": 1},
+            "depends_on": [spec.only_address("aws_eks_addon")],
+            "version": "1.35",
+        },
+    )
     assert "release_version" not in spec.resource("aws_eks_node_group")
 
 
@@ -48,15 +65,24 @@ def test_replacements_come_up_before_the_old_group_goes_and_the_size_is_left_alo
     """create_before_destroy keeps the operators scheduled while the group is replaced (hence the
     name prefix); ignore_changes keeps an apply from undoing the autoscaler's or an operator's resize."""
     assert spec.resource("aws_eks_node_group")["lifecycle"] == {
-        "create_before_destroy": True, "ignore_changes": ["scaling_config[0].desired_size"],
+        "create_before_destroy": True,
+        "ignore_changes": ["scaling_config[0].desired_size"],
     }
 
 
 def test_nodes_boot_from_a_secure_template_with_a_50_gib_root(spec):
     template = spec.only_address("aws_launch_template")
-    assert spec.resource("aws_eks_node_group")["launch_template"] == {"id": f"${{{template}.id}}", "version": f"${{{template}.latest_version}}"}
-    spec.expect_resource("aws_launch_template", {
-        "metadata_options": {"http_endpoint": "enabled", "http_tokens": "required", "http_put_response_hop_limit": 1},
-        "block_device_mappings": [{"device_name": "/dev/xvda", "ebs": {"volume_size": 50, "volume_type": "gp3", "encrypted": "true"}}],
-    })
+    assert spec.resource("aws_eks_node_group")["launch_template"] == {
+        "id": f"${{{template}.id}}",
+        "version": f"${{{template}.latest_version}}",
+    }
+    spec.expect_resource(
+        "aws_launch_template",
+        {
+            "metadata_options": {"http_endpoint": "enabled", "http_tokens": "required", "http_put_response_hop_limit": 1},
+            "block_device_mappings": [
+                {"device_name": "/dev/xvda", "ebs": {"volume_size": 50, "volume_type": "gp3", "encrypted": "true"}}
+            ],
+        },
+    )
     assert "network_interfaces" not in spec.resource("aws_launch_template")

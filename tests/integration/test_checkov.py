@@ -59,15 +59,20 @@ def scan(checkov: str, target) -> dict:
     return report
 
 
-# checkov 3.3's terraform_json parser takes every top-level block to be an object and gives up
-# on the whole file ("this method receives only dicts") at the list that `moved` is. A moved
-# block carries no configuration, only two addresses, so the scan reads a copy without it.
+# checkov 3.3's terraform_json parser takes every entry of every top-level block to be an object
+# and gives up on the whole file ("this method receives only dicts") at the list that `moved` is,
+# and at the string that `terraform.required_version` is. A moved block carries no configuration,
+# only two addresses, and the version constraint none either, so the scan reads a copy without them.
 NOT_SCANNED_BLOCKS = {"moved"}
+NOT_SCANNED_SETTINGS = {"required_version"}
 
 
 def scannable_copy(stack: dict, target):
     assert all(isinstance(stack[block], list) for block in NOT_SCANNED_BLOCKS & set(stack))
-    target.write_text(json.dumps({block: body for block, body in stack.items() if block not in NOT_SCANNED_BLOCKS}))
+    copy = {block: body for block, body in stack.items() if block not in NOT_SCANNED_BLOCKS}
+    assert all(isinstance(copy["terraform"][key], str) for key in NOT_SCANNED_SETTINGS & set(copy["terraform"]))
+    copy["terraform"] = {key: value for key, value in copy["terraform"].items() if key not in NOT_SCANNED_SETTINGS}
+    target.write_text(json.dumps(copy))
     return target
 
 

@@ -38,7 +38,8 @@ KARPENTER_PRICES = "pkg/providers/pricing/zz_generated.pricing_aws.go"
 VPC_CNI_LIMITS = "pkg/vpc/vpc_ip_resource_limit.go"
 
 
-def _git(repo: Path, *args: str) -> str:
+def git_read(repo: Path, *args: str) -> str:
+    """What git prints for a clone or bare git directory of an upstream repository."""
     return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True).stdout
 
 
@@ -90,9 +91,9 @@ def network_cards(text: str) -> dict[str, int]:
 
 
 def extract(karpenter: Path, vpc_cni: Path) -> dict:
-    table = karpenter_table(_git(karpenter, "show", f"HEAD:{KARPENTER_TABLE}"))
-    prices = karpenter_prices(_git(karpenter, "show", f"HEAD:{KARPENTER_PRICES}"))
-    cards = network_cards(_git(vpc_cni, "show", f"HEAD:{VPC_CNI_LIMITS}"))
+    table = karpenter_table(git_read(karpenter, "show", f"HEAD:{KARPENTER_TABLE}"))
+    prices = karpenter_prices(git_read(karpenter, "show", f"HEAD:{KARPENTER_PRICES}"))
+    cards = network_cards(git_read(vpc_cni, "show", f"HEAD:{VPC_CNI_LIMITS}"))
     types = {}
     for name in sorted(set(table) | set(cards)):
         row = dict(table.get(name, {}))
@@ -103,10 +104,10 @@ def extract(karpenter: Path, vpc_cni: Path) -> dict:
     return {
         "sources": {
             "aws/karpenter-provider-aws": {
-                "commit": _git(karpenter, "rev-parse", "HEAD").strip(),
+                "commit": git_read(karpenter, "rev-parse", "HEAD").strip(),
                 "files": [KARPENTER_TABLE, KARPENTER_PRICES],
             },
-            "aws/amazon-vpc-cni-k8s": {"commit": _git(vpc_cni, "rev-parse", "HEAD").strip(), "files": [VPC_CNI_LIMITS]},
+            "aws/amazon-vpc-cni-k8s": {"commit": git_read(vpc_cni, "rev-parse", "HEAD").strip(), "files": [VPC_CNI_LIMITS]},
         },
         "families": list(FAMILIES),
         "types": types,
@@ -119,14 +120,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--vpc-cni", type=Path, required=True, help="clone or git directory of aws/amazon-vpc-cni-k8s")
     parser.add_argument("--check", action="store_true", help="compare with the committed extract instead of writing it")
     args = parser.parse_args(argv)
-    text = json.dumps(extract(args.karpenter, args.vpc_cni), indent=1, sort_keys=True) + "\n"
-    if args.check:
-        same = EXTRACT.is_file() and EXTRACT.read_text() == text
-        print(f"{EXTRACT.relative_to(ROOT)} is {'up to date' if same else 'out of date: rerun without --check'}")
+    extracted = extract(args.karpenter, args.vpc_cni)
+    return write_or_check(EXTRACT, extracted, len(extracted["types"]), check=args.check)
+
+
+def write_or_check(path: Path, extracted: dict, types: int, *, check: bool) -> int:
+    """Write an extract as sorted JSON, or with ``check`` say whether the committed one is it (exit 1 if not)."""
+    text = json.dumps(extracted, indent=1, sort_keys=True) + "\n"
+    if check:
+        same = path.is_file() and path.read_text() == text
+        print(f"{path.relative_to(ROOT)} is {'up to date' if same else 'out of date: rerun without --check'}")
         return 0 if same else 1
-    EXTRACT.parent.mkdir(parents=True, exist_ok=True)
-    EXTRACT.write_text(text)
-    print(f"wrote {EXTRACT.relative_to(ROOT)}: {len(json.loads(text)['types'])} instance types")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    print(f"wrote {path.relative_to(ROOT)}: {types} instance types")
     return 0
 
 

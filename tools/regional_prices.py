@@ -21,23 +21,17 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import subprocess
 import sys
 from pathlib import Path
 
 from cluster_config.catalog import INSTANCE_TYPES, REGIONAL_PRICES_FILE
-
-ROOT = Path(__file__).resolve().parents[1]
+from tools.catalog_upstream import git_read, write_or_check
 
 SOURCE_FILE = "data/all_gpu_instances.js"
 
 
-def _git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True).stdout
-
-
 def extract(source: Path) -> dict:
-    text = _git(source, "show", f"HEAD:{SOURCE_FILE}")
+    text = git_read(source, "show", f"HEAD:{SOURCE_FILE}")
     updated = re.search(r"^// Last updated: (\d{4}-\d{2}-\d{2})$", text, flags=re.M)
     rows = json.loads(text[text.index("[") : text.rindex("]") + 1])
     prices: dict[str, dict[str, float]] = {}
@@ -55,7 +49,7 @@ def extract(source: Path) -> dict:
     return {
         "source": {
             "repository": "tsaol/aws-gpu",
-            "commit": _git(source, "rev-parse", "HEAD").strip(),
+            "commit": git_read(source, "rev-parse", "HEAD").strip(),
             "file": SOURCE_FILE,
             "updated": updated.group(1) if updated else None,
             "note": "Linux On-Demand USD per hour, from instances.vantage.sh data",
@@ -69,14 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--source", type=Path, required=True, help="clone or git directory of tsaol/aws-gpu")
     parser.add_argument("--check", action="store_true", help="compare with the committed file instead of writing it")
     args = parser.parse_args(argv)
-    text = json.dumps(extract(args.source), indent=1, sort_keys=True) + "\n"
-    if args.check:
-        same = REGIONAL_PRICES_FILE.is_file() and REGIONAL_PRICES_FILE.read_text() == text
-        print(f"{REGIONAL_PRICES_FILE.relative_to(ROOT)} is {'up to date' if same else 'out of date: rerun without --check'}")
-        return 0 if same else 1
-    REGIONAL_PRICES_FILE.write_text(text)
-    print(f"wrote {REGIONAL_PRICES_FILE.relative_to(ROOT)}: {len(json.loads(text)['prices'])} instance types")
-    return 0
+    extracted = extract(args.source)
+    return write_or_check(REGIONAL_PRICES_FILE, extracted, len(extracted["prices"]), check=args.check)
 
 
 if __name__ == "__main__":

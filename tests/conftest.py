@@ -168,6 +168,9 @@ def pytest_terminal_summary(terminalreporter):
     if placement is None or not placement.TABLES:
         return
     terminalreporter.section("where each rendered workload can run (tests/placement.py; yes, -, or the types it fits)")
+    # Nodes are as a job meets them: a gated group's nodes have passed the health gate, so its check
+    # DaemonSet shows "-"; tests/unit/test_node_health_check.py places it on pending and failed nodes.
+    terminalreporter.write_line("health-gated nodes shown as passed; health-check-* on pending ones: test_node_health_check.py")
     for lines in placement.TABLES.values():
         for line in lines:
             terminalreporter.write_line(line)

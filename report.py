@@ -132,6 +132,9 @@ def health_gate(plan: ClusterPlan) -> list[str]:
             continue
         wait = node_health_check.wait_minutes(group, check)
         out.append(f"  {group.name:<14} {', '.join(node_health_check.checks_run(group, check))}; waits ~{wait} min")
+        if check.recheck_schedule:
+            deadline = node_health_check.recheck_deadline_seconds(group, check) // 60
+            out.append(f"  {'':<14} rechecked when idle: '{check.recheck_schedule}' (UTC), each run up to {deadline} min")
         if group.nvidia and check.nccl_floor_gbps is None:
             out.append(f"  {'':<14} no all_reduce_perf: {check.nccl_floor_source}")
         if group.nvidia and not check.dcgm_level and plan.network is not None and plan.network.nat_gateways == "none":

@@ -54,6 +54,16 @@ def health_check_name(group: str) -> str:
     return f"health-check-{group}"
 
 
+def health_recheck_name(group: str) -> str:
+    """The group's periodic-recheck CronJob (at most 52 characters, for its Jobs' names: a group name has 20)."""
+    return f"health-recheck-{group}"
+
+
+# The recheck's pods yield to any training pod (priority 0 without a class) and never make
+# cluster-autoscaler add a node: it does not scale up for pods below its expendable cutoff.
+HEALTH_RECHECK_PRIORITY_CLASS = "gpu-eks-health-recheck"
+
+
 # Namespaces and service accounts.
 KUBE_SYSTEM_NAMESPACE = "kube-system"
 TRAINER_NAMESPACE = "kubeflow-system"

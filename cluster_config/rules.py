@@ -564,8 +564,32 @@ def _check_platform(config: ClusterConfig, errors: list[Finding], warnings: list
 
 def _check_health_gate(config: ClusterConfig, errors: list[Finding]) -> None:
     """A gated node passes only once its device plugins advertise what the check requests: with a
-    plugin off it would stay under the startup taint for ever."""
+    plugin off it would stay under the startup taint for ever. The recheck runs on nodes that
+    passed the gate, so it needs the gate."""
     platform = config.platform
+    recheck_needs_gate = (
+        "the periodic recheck runs on nodes labelled passed by the health gate, and with the gate off no node ever is"
+    )
+    if config.health_check.recheck and not config.health_check.enabled:
+        errors.append(
+            Finding(
+                "health_check.recheck",
+                f"{recheck_needs_gate}. Turn health_check.enabled on, or set health_check.recheck: false",
+                ("health_check.enabled",),
+            )
+        )
+    for i, group in enumerate(config.gpu_node_groups):
+        if not (group.health_check and group.health_check.recheck):
+            continue
+        if not node_health_check.group_config(config.health_check, group.health_check).enabled:
+            errors.append(
+                Finding(
+                    f"gpu_node_groups[{i}].health_check.recheck",
+                    f"group '{group.name}': {recheck_needs_gate}. Turn the group's health_check.enabled on, "
+                    "or set its recheck: false",
+                    (f"gpu_node_groups[{i}].health_check.enabled",),
+                )
+            )
     for i, group in enumerate(config.gpu_node_groups):
         instance = lookup(group.types[0]) if group.types else None
         if instance is None or not node_health_check.group_config(config.health_check, group.health_check).enabled:

@@ -8,6 +8,8 @@ with the Python 3 standard library only, so it runs in the training image as it 
     check_node.py decide  --results DIR  <expectations>      # judge the saved output: DIR/verdict.json
     check_node.py act     --results DIR  --node N --taint K=V:E --region R
     check_node.py run     --results DIR  --node N --taint K=V:E --region R <expectations>
+    check_node.py recheck-start --results DIR --node N --taint K=V:E --region R --fresh-for S
+    check_node.py recheck --results DIR  --node N --taint K=V:E --region R --fresh-for S <expectations>
 
 <expectations> are flags (--accelerator-kind, --accelerators, --accelerator-model, ...) or
 --expectations FILE (a JSON object with the same names, underscores for dashes; flags win).
@@ -18,6 +20,15 @@ must not run the checks again on a node that failed. A node already labelled fai
 not checked again; its instance is reported unhealthy again (the call is idempotent) and
 the program waits. On pass the DaemonSet's node affinity no longer matches the node, so
 the DaemonSet controller deletes the pod and SIGTERM ends the wait.
+
+`recheck` is the periodic recheck of a node that passed (a CronJob's pod that holds every
+accelerator of the node, so it runs only where no training pod holds one): it checks a node
+labelled passed whose last check is older than --fresh-for seconds, acts on the verdict as
+`run` does (a failing node is labelled failed and tainted again, and its instance reported),
+and exits 0 whatever the verdict, which is on the node. Any other node it leaves alone.
+`recheck-start` makes that decision ahead of the DCGM init container: it writes the reason
+to DIR/skip, which the init container and `recheck` then honour. A recheck stopped by
+SIGTERM (a training pod preempting it) exits at once and says nothing about the node.
 
 The results directory holds, per step, STEP.stdout, STEP.stderr and STEP.exit (the exit
 code, `timeout`, or `error: ...` when the tool could not start); STEP.exit is written last,
@@ -53,6 +64,9 @@ from typing import Any, Callable, Mapping
 STEPS = ("nvidia_smi", "dcgm", "fi_info", "nccl", "neuron_ls")
 KINDS = ("nvidia", "neuron")
 VERDICT_FILE = "verdict.json"
+SKIP_FILE = "skip"  # recheck-start's reason for leaving the node alone
+CHECKED_AT = "-checked-at"  # after the taint's key: the annotation with the time of the node's last verdict
+CHECKED_AT_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 # The query the gpu checks read; `nounits` leaves memory.total a bare MiB figure.
 NVIDIA_SMI_QUERY = "--query-gpu=index,name,uuid,pci.bus_id,memory.total"
@@ -333,19 +347,23 @@ def collect(
     return ran
 
 
-def dcgm_init_command(level: int, results_dir: str, timeout_seconds: int = DCGM_TIMEOUT_SECONDS) -> list[str]:
+def dcgm_init_command(
+    level: int, results_dir: str, timeout_seconds: int = DCGM_TIMEOUT_SECONDS, *, unless_skipped: bool = False
+) -> list[str]:
     """The init container's command (NVIDIA DCGM image, which has sh and coreutils but no Python).
 
     dcgmi starts an embedded host engine when none answers on localhost:5555 (NVIDIA/DCGM
     dcgmi/Diag.cpp StartDiag::DoExecuteConnectionFailure), so the container needs no
     nv-hostengine. It always exits 0: a failing init container is restarted, which would run
-    the diagnostic again and again; the verdict is decide's job.
+    the diagnostic again and again; the verdict is decide's job. `unless_skipped`: do nothing
+    when `recheck-start` left a skip file, so a node checked moments ago is not held for minutes.
     """
     if level not in DCGM_LEVEL_TESTS:
         raise UsageError(f"dcgm level: one of {', '.join(map(str, DCGM_LEVEL_TESTS))}, got {level!r}")
     d = shlex.quote(results_dir.rstrip("/") or "/")
     script = (
-        f"timeout -k 30 {int(timeout_seconds)} dcgmi diag -r {level} -j >{d}/dcgm.stdout 2>{d}/dcgm.stderr; "
+        (f"if [ -e {d}/{SKIP_FILE} ]; then exit 0; fi; " if unless_skipped else "")
+        + f"timeout -k 30 {int(timeout_seconds)} dcgmi diag -r {level} -j >{d}/dcgm.stdout 2>{d}/dcgm.stderr; "
         "rc=$?; "
         # GNU timeout exits 124 when it stopped the command, 137 when it had to kill it.
         f'if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then echo timeout; else echo "$rc"; fi >{d}/dcgm.exit; '
@@ -1021,7 +1039,7 @@ def pass_operations(node: Mapping[str, Any], verdict: Mapping[str, Any], taint: 
             ]
             break
     ops += _set_metadata(node, "labels", {taint.key: "passed"})
-    ops += _set_metadata(node, "annotations", {f"{taint.key}-checked-at": now, f"{taint.key}-figures": _figures(verdict)})
+    ops += _set_metadata(node, "annotations", {taint.key + CHECKED_AT: now, f"{taint.key}-figures": _figures(verdict)})
     return ops
 
 
@@ -1038,7 +1056,7 @@ def fail_operations(node: Mapping[str, Any], verdict: Mapping[str, Any], taint: 
         node,
         "annotations",
         {
-            f"{taint.key}-checked-at": now,
+            taint.key + CHECKED_AT: now,
             f"{taint.key}-figures": _figures(verdict),
             f"{taint.key}-failed-checks": ",".join(failed_checks(verdict)),
         },
@@ -1127,7 +1145,7 @@ def act(
     passed = verdict_passed(verdict)
     for attempt in range(1, 6):
         node = kube.get_node(node_name)
-        stamp = now().strftime("%Y-%m-%dT%H:%M:%SZ")
+        stamp = now().strftime(CHECKED_AT_FORMAT)
         operations = (pass_operations if passed else fail_operations)(node, verdict, taint, stamp)
         try:
             kube.patch_node(node_name, operations)
@@ -1235,6 +1253,12 @@ def _add_act(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--kube-ca-file", type=Path, help=f"default {SERVICE_ACCOUNT_DIR}/ca.crt")
 
 
+def _seconds(text: str) -> int:
+    if not re.fullmatch(r"[1-9][0-9]*", text):
+        raise argparse.ArgumentTypeError(f"a whole number of seconds above 0 is required, got {text!r}")
+    return int(text)
+
+
 def _act_targets(args: argparse.Namespace) -> tuple[Taint, KubeClient, AwsTarget]:
     if not args.node:
         raise UsageError("--node: the node's name is required (or set $NODE_NAME from spec.nodeName)")
@@ -1294,6 +1318,62 @@ def run(args: argparse.Namespace) -> None:
     wait_forever()
 
 
+def recheck_skip_reason(node: Mapping[str, Any], taint: Taint, fresh_for: int, now: datetime.datetime) -> str | None:
+    """Why the periodic recheck leaves this node alone, or None to check it.
+
+    Only a node that passed is rechecked: a pending or failed one is the DaemonSet's. One
+    checked within `fresh_for` seconds (the recheck Job's deadline) was checked in this very
+    run, or has just passed the gate: the Job's other pods, which find the node free once the
+    first is done, must not check it again.
+    """
+    metadata = node.get("metadata", {})
+    name = metadata.get("name", "?")
+    state = (metadata.get("labels") or {}).get(taint.key)
+    if state != "passed":
+        return f"node {name} is labelled {taint.key}={state or '(none)'}, not passed: the gate's DaemonSet has it"
+    stamp = (metadata.get("annotations") or {}).get(taint.key + CHECKED_AT)
+    try:
+        checked = datetime.datetime.strptime(stamp or "", CHECKED_AT_FORMAT).replace(tzinfo=datetime.timezone.utc)
+    except ValueError:
+        return None  # no readable time of the last check: check it
+    age = (now - checked).total_seconds()
+    if age < fresh_for:
+        return f"node {name} was checked {int(age)} s ago ({stamp}), within --fresh-for {fresh_for} s"
+    return None
+
+
+def _stop_on_sigterm() -> None:
+    """A preempted recheck ends now, with no verdict: the node is as it was. (As PID 1 the
+    program would otherwise ignore SIGTERM and run on until SIGKILL.)"""
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(143))
+
+
+def recheck_start(args: argparse.Namespace) -> None:
+    taint, kube, _ = _act_targets(args)
+    now = datetime.datetime.now(datetime.timezone.utc)
+    reason = recheck_skip_reason(kube.get_node(args.node), taint, args.fresh_for, now)
+    args.results.mkdir(parents=True, exist_ok=True)
+    if reason:
+        (args.results / SKIP_FILE).write_text(reason + "\n")
+    print(f"check_node: {reason or f'node {args.node}: rechecking'}")
+
+
+def recheck(args: argparse.Namespace) -> None:
+    expect = _expectations(args)
+    tools = _tools(args)
+    taint, kube, aws = _act_targets(args)
+    skip_file = args.results / SKIP_FILE
+    reason = skip_file.read_text().strip() if skip_file.exists() else None
+    if reason is None:
+        now = datetime.datetime.now(datetime.timezone.utc)
+        reason = recheck_skip_reason(kube.get_node(args.node), taint, args.fresh_for, now)
+    if reason:
+        print(f"check_node: {reason}: not rechecking it")
+        return
+    collect(args.results, expect, tools, skip=tuple(args.skip))
+    act(_decide_and_save(args.results, expect), node_name=args.node, taint=taint, kube=kube, aws=aws)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="check_node.py", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -1302,21 +1382,37 @@ def main(argv: list[str] | None = None) -> int:
         ("decide", "judge the saved output; write verdict.json; exit 1 on fail"),
         ("act", "apply verdict.json to the node"),
         ("run", "collect, decide, act, then wait for the pod's deletion"),
+        ("recheck-start", "leave a skip file when the periodic recheck should leave this node alone"),
+        ("recheck", "recheck a node that passed, unless skipped or checked within --fresh-for; exit 0 on either verdict"),
     ):
         sub = commands.add_parser(name, help=helptext)
         sub.add_argument("--results", type=Path, required=True, help="the results directory (an emptyDir)")
-        if name in ("collect", "decide", "run"):
+        if name in ("collect", "decide", "run", "recheck"):
             _add_expectations(sub)
-        if name in ("collect", "run"):
+        if name in ("collect", "run", "recheck"):
             _add_collect(sub)
-        if name in ("act", "run"):
+        if name in ("act", "run", "recheck-start", "recheck"):
             _add_act(sub)
+        if name in ("recheck-start", "recheck"):
+            sub.add_argument(
+                "--fresh-for",
+                type=_seconds,
+                required=True,
+                metavar="SECONDS",
+                help="leave a node whose last check is younger than this alone",
+            )
     args = parser.parse_args(argv)
+    if args.command in ("recheck-start", "recheck"):
+        _stop_on_sigterm()
     try:
         if args.command == "collect":
             collect(args.results, _expectations(args), _tools(args), skip=tuple(args.skip))
         elif args.command == "decide":
             return 0 if _decide_and_save(args.results, _expectations(args))["passed"] else 1
+        elif args.command == "recheck-start":
+            recheck_start(args)
+        elif args.command == "recheck":
+            recheck(args)
         elif args.command == "act":
             verdict = _read_verdict(args.results)
             taint, kube, aws = _act_targets(args)

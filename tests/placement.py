@@ -537,6 +537,15 @@ EXPECTATIONS: tuple[Expect, ...] = (
         "nowhere",
         "it leaves a node once the node passed, and a job only meets passed nodes",
     ),
+    # The periodic recheck: on a group's nodes that passed (test_node_health_check.py places it
+    # on pending and failed nodes too, where it must not go).
+    _only(
+        "release node-health-check",
+        "CronJob",
+        "health-recheck-{group}",
+        "own",
+        "it rechecks <group>'s nodes that passed, when no training pod holds their GPUs",
+    ),
 )
 
 

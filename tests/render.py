@@ -625,15 +625,25 @@ def kustomize(directory: Path) -> list[dict]:
 def _all_kinds(data: dict) -> None:
     """Every kind of group in one cluster: AL2023 NVIDIA with EFA (the default's a10g), a Spot
     group of two L4 types across zones, Bottlerocket NVIDIA, Trainium; FSx and checkpoints on;
-    a team with quota on two GPU groups."""
+    a team with quota on two GPU groups; the periodic health recheck on, but for l4, and l40s
+    on its own schedule."""
+    data["health_check"] = {"recheck": True}
     data["gpu_node_groups"] += [
-        {"name": "l4", "instance_types": ["g6.12xlarge", "g6.24xlarge"], "capacity_type": "spot", "max_size": 2, "efa": False},
+        {
+            "name": "l4",
+            "instance_types": ["g6.12xlarge", "g6.24xlarge"],
+            "capacity_type": "spot",
+            "max_size": 2,
+            "efa": False,
+            "health_check": {"recheck": False},
+        },
         {
             "name": "l40s",
             "instance_type": "g6e.12xlarge",
             "ami_type": "bottlerocket",
             "max_size": 1,
             "availability_zone": "us-west-2b",
+            "health_check": {"recheck_schedule": "30 2 * * SUN"},
         },
         {"name": "trn1", "instance_type": "trn1.32xlarge", "max_size": 1, "availability_zone": "us-west-2a"},
     ]

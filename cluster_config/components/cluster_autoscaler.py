@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .. import names
-from . import kueue, provisioning_request_crd
+from . import kueue, node_health_check, provisioning_request_crd
 from .contract import Chart, ChartSettings, ChartToggle, HelmComponent, PlanBasis, PodIdentity, chart_settings
 from .release_spec import ReleaseSpec
 
@@ -164,6 +164,10 @@ def release(settings: PlatformSettings, groups: tuple[GpuNodeGroupPlan, ...]) ->
         # every pin in BY_MINOR has it).
         "startup-taint": names.HEALTH_KEY,
     }
+    if any(check.recheck_schedule for check in settings.of(node_health_check.COMPONENT).groups):
+        # The recheck's pods sit below this, so they never make the autoscaler buy a node; the
+        # flag's default, stated so that the two stay together (node_health_check.RECHECK_PRIORITY).
+        extra_args["expendable-pods-priority-cutoff"] = str(node_health_check.AUTOSCALER_EXPENDABLE_CUTOFF)
     values: dict = {}
     queues = settings.of(kueue.COMPONENT)
     if queues is not None and queues.all_or_nothing:

@@ -21,7 +21,9 @@ import base64
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
+
+from pydantic import AfterValidator
 
 from node_health.check_node import dcgm_init_command
 
@@ -62,6 +64,65 @@ NCCL_MINUTES = 1
 START_MINUTES = 5
 
 
+# The recheck's schedule as Kubernetes reads a CronJob's: robfig/cron's standard parser (five
+# fields, or a descriptor; Kubernetes docs, "CronJob", Schedule syntax). Ranges per field as that
+# parser bounds them (robfig/cron v3 spec.go: minutes 0-59, hours 0-23, dom 1-31, months 1-12 or
+# JAN-DEC, dow 0-6 or SUN-SAT); `?` is `*` there.
+CRON_DESCRIPTORS = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
+CRON_FIELDS = (
+    ("minute", 0, 59, ()),
+    ("hour", 0, 23, ()),
+    ("day of month", 1, 31, ()),
+    ("month", 1, 12, ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")),
+    ("day of week", 0, 6, ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")),
+)
+CRON_SYNTAX = (
+    "a cron schedule is five fields, 'minute hour day-of-month month day-of-week', each *, a number, "
+    f"a range a-b, a list a,b or a step */n or a-b/n; or one of {', '.join(CRON_DESCRIPTORS)}"
+)
+
+
+def cron_problem(schedule: str) -> str | None:
+    """What is wrong with a CronJob schedule, or None."""
+    text = schedule.strip()
+    if text.startswith("@"):
+        return None if text in CRON_DESCRIPTORS else f"{text!r} is not a descriptor Kubernetes knows"
+    fields = text.split()
+    if len(fields) != 5:
+        return f"{len(fields)} fields, not 5"
+    for value, (name, low, high, words) in zip(fields, CRON_FIELDS):
+
+        def number(part: str) -> int | None:
+            if part.upper() in words:
+                return low + words.index(part.upper())
+            return int(part) if part.isdigit() else None
+
+        for item in value.split(","):
+            span, _, step = item.partition("/")
+            if step and not (step.isdigit() and int(step) > 0):
+                return f"the {name} field {value!r}: step {step!r} is not a whole number above 0"
+            if span in ("*", "?"):
+                continue
+            ends = [number(part) for part in span.split("-")]
+            if len(ends) > 2 or None in ends:
+                return f"the {name} field {value!r}: {item!r} is not *, a number or a range"
+            if any(not low <= e <= high for e in ends if e is not None):
+                return f"the {name} field {value!r}: {item!r} is outside {low}-{high}"
+            if len(ends) == 2 and ends[0] > ends[1]:  # type: ignore[operator]  # neither is None, checked above
+                return f"the {name} field {value!r}: the range {item!r} runs backwards"
+    return None
+
+
+def _cron(schedule: str) -> str:
+    problem = cron_problem(schedule)
+    if problem:
+        raise ValueError(f"{schedule!r}: {problem}; {CRON_SYNTAX}")
+    return schedule
+
+
+CronSchedule = Annotated[str, AfterValidator(_cron)]
+
+
 class Config(Strict):
     """health_check: the gate every new GPU and Trainium node passes before it takes work (docs/node-health.md)."""
 
@@ -72,6 +133,11 @@ class Config(Strict):
     nccl: bool = True
     """A single-node all_reduce_perf across every GPU, failing below the type's bus-bandwidth floor (types with a floor in the
     catalog only)."""
+    recheck: bool = False
+    """Check the group's idle nodes that passed again on `recheck_schedule`: the same checks, in a pod that holds every GPU of
+    the node, so a node a training pod uses is left alone; a failing node is tainted again and replaced."""
+    recheck_schedule: CronSchedule = "0 3 * * *"
+    """When the recheck runs, as a Kubernetes CronJob schedule in UTC (five cron fields, or @daily and the like)."""
 
 
 class Override(Strict):
@@ -83,6 +149,10 @@ class Override(Strict):
     """Unset: the cluster's health_check.dcgm_level."""
     nccl: bool | None = None
     """Unset: the cluster's health_check.nccl."""
+    recheck: bool | None = None
+    """Unset: the cluster's health_check.recheck."""
+    recheck_schedule: CronSchedule | None = None
+    """Unset: the cluster's health_check.recheck_schedule."""
 
 
 def group_config(cluster: Config, group: Override | None) -> Config:
@@ -97,6 +167,7 @@ class GroupCheck:
     nccl_floor_gbps: float | None  # None: no all_reduce_perf check
     nccl_floor_source: str  # catalog.NCCL_FLOOR_SOURCES key, or why there is none
     image: str
+    recheck_schedule: str | None = None  # None: no periodic recheck
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -146,6 +217,7 @@ def settings(basis: PlanBasis) -> HealthCheckPlan:
                 nccl_floor_gbps=floor,
                 nccl_floor_source=source,
                 image=nvidia_image if plan.nvidia else neuron_image,
+                recheck_schedule=wanted.recheck_schedule if wanted.recheck else None,
             )
         )
     return HealthCheckPlan(groups=tuple(checks))
@@ -186,31 +258,68 @@ def checks_run(group: GpuNodeGroupPlan, check: GroupCheck) -> list[str]:
     return out
 
 
-def _pod(group: GpuNodeGroupPlan, check: GroupCheck, region: str) -> dict:
+def recheck_deadline_seconds(group: GpuNodeGroupPlan, check: GroupCheck) -> int:
+    """How long a recheck run may take: twice a new node's wait, as the DCGM timeout is twice its bound.
+    It is also the recheck's --fresh-for: a node checked more recently was checked in this run."""
+    return 2 * 60 * wait_minutes(group, check)
+
+
+def _pod(group: GpuNodeGroupPlan, check: GroupCheck, region: str, *, recheck: bool = False) -> dict:
+    """The gate's pod (the DaemonSet's), or with `recheck` the periodic recheck's (a Job's)."""
     resources = group.resources_per_node  # every accelerator and EFA device of the node
+    act_flags = ["--taint", names.HEALTH_PENDING_TAINT]
+    if recheck:
+        act_flags += ["--fresh-for", str(recheck_deadline_seconds(group, check))]
     command = [
         "python3",
         f"{CODE_MOUNT}/check_node.py",
-        "run",
+        "recheck" if recheck else "run",
         "--results",
         RESULTS_MOUNT,
         "--expectations",
         f"{CODE_MOUNT}/{group.name}.json",
-        "--taint",
-        names.HEALTH_PENDING_TAINT,
+        *act_flags,
     ]
-    init = []
+    env = [
+        {"name": "NODE_NAME", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}},
+        {"name": "AWS_REGION", "value": region},
+    ]
+    code_and_results = [
+        {"name": "code", "mountPath": CODE_MOUNT, "readOnly": True},
+        {"name": "results", "mountPath": RESULTS_MOUNT},
+    ]
+    init: list[dict] = []
     if check.dcgm_level:
         command += ["--skip", "dcgm"]
+        if recheck:
+            # Decide first whether this node is to be rechecked at all, so that a node checked
+            # moments ago (by this run's previous pod there) is not held for the whole diagnostic.
+            init.append(
+                {
+                    "name": "start",
+                    "image": check.image,
+                    "command": [
+                        "python3",
+                        f"{CODE_MOUNT}/check_node.py",
+                        "recheck-start",
+                        "--results",
+                        RESULTS_MOUNT,
+                        *act_flags,
+                    ],
+                    "env": env,
+                    "volumeMounts": code_and_results,
+                }
+            )
         # The DCGM image has no Python: the diagnostic runs first, in its own container, and
         # leaves its output in the results directory for the checker to judge. It holds the
         # GPUs; the kubelet hands the same devices on to the checker (an init container's
         # devices are reused by the pod's containers, kubelet devicemanager devicesToReuse).
+        timeout = DCGM_TIMEOUT_SECONDS[check.dcgm_level]
         init.append(
             {
                 "name": "dcgm",
                 "image": DCGM_IMAGE,
-                "command": dcgm_init_command(check.dcgm_level, RESULTS_MOUNT, DCGM_TIMEOUT_SECONDS[check.dcgm_level]),
+                "command": dcgm_init_command(check.dcgm_level, RESULTS_MOUNT, timeout, unless_skipped=recheck),
                 "resources": {
                     "limits": {group.accelerator_resource: group.instance.accelerators},
                     "requests": {group.accelerator_resource: group.instance.accelerators},
@@ -218,41 +327,38 @@ def _pod(group: GpuNodeGroupPlan, check: GroupCheck, region: str) -> dict:
                 "volumeMounts": [{"name": "results", "mountPath": RESULTS_MOUNT}],
             }
         )
-    return {
+    if recheck:
+        # Only nodes that passed, and only the group's own taints: a passed node has lost the
+        # startup taint, and one the recheck fails gets it back while this pod runs on.
+        health = {"key": names.HEALTH_KEY, "operator": "In", "values": [names.HEALTH_PASSED]}
+        tolerations = [toleration(t) for t in group.taints]
+    else:
+        # A node leaves the DaemonSet when it passes. A failed node keeps its pod: check_node.py
+        # sees the failed label, checks nothing again, re-reports the instance unhealthy and
+        # waits while the Auto Scaling group replaces it, and the taint stays.
+        health = {"key": names.HEALTH_KEY, "operator": "NotIn", "values": [names.HEALTH_PASSED]}
+        tolerations = [toleration(t) for t in group.node_taints]
+    spec = {
         "serviceAccountName": names.HEALTH_CHECK_SERVICE_ACCOUNT,
-        # Nothing else may take the node's devices while it is checked; a node agent's priority.
-        "priorityClassName": "system-node-critical",
+        # The gate: nothing else may take the node's devices while it is checked; a node agent's
+        # priority. The recheck: below everything, so a training pod preempts it.
+        "priorityClassName": names.HEALTH_RECHECK_PRIORITY_CLASS if recheck else "system-node-critical",
         "nodeSelector": {names.NODEGROUP_LABEL: group.node_group_name},
         "affinity": {
             "nodeAffinity": {
-                "requiredDuringSchedulingIgnoredDuringExecution": {
-                    "nodeSelectorTerms": [
-                        {
-                            # A node leaves the DaemonSet when it passes. A failed node keeps its pod: check_node.py
-                            # sees the failed label, checks nothing again, re-reports the instance unhealthy and
-                            # waits while the Auto Scaling group replaces it, and the taint stays.
-                            "matchExpressions": [{"key": names.HEALTH_KEY, "operator": "NotIn", "values": [names.HEALTH_PASSED]}],
-                        }
-                    ]
-                }
+                "requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [{"matchExpressions": [health]}]}
             }
         },
-        "tolerations": [toleration(t) for t in group.node_taints],
+        "tolerations": tolerations,
         "initContainers": init,
         "containers": [
             {
                 "name": "check",
                 "image": check.image,
                 "command": command,
-                "env": [
-                    {"name": "NODE_NAME", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}},
-                    {"name": "AWS_REGION", "value": region},
-                ],
+                "env": env,
                 "resources": {"limits": resources, "requests": resources},
-                "volumeMounts": [
-                    {"name": "code", "mountPath": CODE_MOUNT, "readOnly": True},
-                    {"name": "results", "mountPath": RESULTS_MOUNT},
-                ],
+                "volumeMounts": code_and_results,
             }
         ],
         "volumes": [
@@ -261,6 +367,9 @@ def _pod(group: GpuNodeGroupPlan, check: GroupCheck, region: str) -> dict:
         ],
         "terminationGracePeriodSeconds": 10,
     }
+    if recheck:
+        spec["restartPolicy"] = "Never"  # a Job's pod; check_node.py exits 0 on either verdict
+    return spec
 
 
 def daemonset(group: GpuNodeGroupPlan, check: GroupCheck, region: str) -> dict:
@@ -273,6 +382,71 @@ def daemonset(group: GpuNodeGroupPlan, check: GroupCheck, region: str) -> dict:
         "spec": {
             "selector": {"matchLabels": labels},
             "template": {"metadata": {"labels": labels}, "spec": _pod(group, check, region)},
+        },
+    }
+
+
+# Below cluster-autoscaler's expendable cutoff (the --expendable-pods-priority-cutoff the
+# autoscaler is given whenever a recheck is on, -10, the flag's default): "Pods with priority
+# lower than this cutoff are expendable ... they don't cause scale up" (kubernetes/autoscaler
+# cluster-autoscaler/FAQ.md, "How does Cluster Autoscaler work with Pod Priority and
+# Preemption?"), so a recheck of a group scaled to zero waits for its deadline instead of
+# buying a node. Below 0, the priority of a pod without a class, so the scheduler preempts it
+# for any training pod; preemptionPolicy Never, so it preempts nothing itself.
+RECHECK_PRIORITY = -100
+AUTOSCALER_EXPENDABLE_CUTOFF = -10
+
+
+def priority_class() -> dict:
+    return {
+        "apiVersion": "scheduling.k8s.io/v1",
+        "kind": "PriorityClass",
+        "metadata": {"name": names.HEALTH_RECHECK_PRIORITY_CLASS},
+        "value": RECHECK_PRIORITY,
+        "preemptionPolicy": "Never",
+        "globalDefault": False,
+        "description": "gpu-eks periodic node recheck: yields to every training pod, never scales a group up.",
+    }
+
+
+def cronjob(group: GpuNodeGroupPlan, check: GroupCheck, region: str) -> dict:
+    """The group's periodic recheck: one pod per node the group may have, each holding every
+    accelerator of a node, so each lands on a different idle node that passed (a node a training
+    pod uses has too few free). Pods left over (busy nodes, fewer nodes than max_size) either
+    find a node the run has just checked, and leave it (check_node.py recheck --fresh-for), or
+    wait unscheduled until the deadline ends the run."""
+    name = names.health_recheck_name(group.name)
+    labels = {"app.kubernetes.io/name": "health-recheck", "app.kubernetes.io/instance": name}
+    nodes = group.scaling.max_size
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "CronJob",
+        "metadata": {"name": name, "namespace": names.HEALTH_CHECK_NAMESPACE, "labels": labels},
+        "spec": {
+            "schedule": check.recheck_schedule,
+            # Explicit, rather than the controller manager's local zone (Kubernetes docs, CronJob, "Time zones").
+            "timeZone": "Etc/UTC",
+            "concurrencyPolicy": "Forbid",
+            # A run the controller could not start within an hour is skipped, not run at a busier time.
+            "startingDeadlineSeconds": 3600,
+            "successfulJobsHistoryLimit": 1,
+            "failedJobsHistoryLimit": 1,
+            "jobTemplate": {
+                "metadata": {"labels": labels},
+                "spec": {
+                    "parallelism": nodes,
+                    "completions": nodes,
+                    # A pod that fails (a Kubernetes or AWS call that failed) is replaced; never
+                    # more often than there are nodes.
+                    "backoffLimit": nodes,
+                    # A pod a training pod preempted failed nothing: it is replaced without counting
+                    # (Kubernetes docs, "Jobs", Pod failure policy: Ignore on the DisruptionTarget
+                    # condition the scheduler's preemption sets; needs restartPolicy Never).
+                    "podFailurePolicy": {"rules": [{"action": "Ignore", "onPodConditions": [{"type": "DisruptionTarget"}]}]},
+                    "activeDeadlineSeconds": recheck_deadline_seconds(group, check),
+                    "template": {"metadata": {"labels": labels}, "spec": _pod(group, check, region, recheck=True)},
+                },
+            },
         },
     }
 
@@ -328,6 +502,9 @@ def release(settings: PlatformSettings, groups: tuple[GpuNodeGroupPlan, ...]) ->
     if not pairs:
         return None
     manifests = [*rbac(), code_configmap(pairs), *(daemonset(g, c, settings.region) for g, c in pairs)]
+    rechecked = [(g, c) for g, c in pairs if c.recheck_schedule]
+    if rechecked:
+        manifests += [priority_class(), *(cronjob(g, c, settings.region) for g, c in rechecked)]
     return ReleaseSpec(
         name=COMPONENT.name,
         namespace=names.HEALTH_CHECK_NAMESPACE,

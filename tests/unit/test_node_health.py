@@ -772,14 +772,25 @@ def test_a_malformed_taint_is_refused(text):
 # ---------------------------------------------------------------------------
 
 
-def start_run(tmp_path: Path, kube: FakeKube, aws: FakeAws, results: Path) -> tuple[subprocess.Popen, Path]:
+def start_run(
+    tmp_path: Path,
+    kube: FakeKube,
+    aws: FakeAws,
+    results: Path,
+    command: str = "run",
+    extra: tuple[str, ...] = (),
+    slow_all_reduce: bool = False,
+) -> tuple[subprocess.Popen, Path]:
     tools, calls = tmp_path / "bin", tmp_path / "calls"
     fake_p5_tools(tools, calls)
+    if slow_all_reduce:
+        fake_tool(tools, "all_reduce_perf", f'echo "all_reduce_perf $$" >> {calls}\nexec sleep 60\n')
     expect = {k: v for k, v in asdict(P5_EXPECT).items() if v is not None}
     argv = [
         sys.executable,
         str(PROGRAM),
-        "run",
+        command,
+        *extra,
         "--results",
         str(results),
         "--skip",
@@ -859,6 +870,160 @@ def test_a_restarted_container_on_a_failed_node_runs_no_check_again(tmp_path, cl
     assert [r["method"] for r in kube.server.requests] == ["GET"]  # no patch, no event
     assert len(aws.health_calls()) == 1  # the instance is reported again, in case the first report failed
     assert startup_taints(kube) and kube.node["metadata"]["labels"]["gpu-eks/health"] == "failed"
+
+
+# ---------------------------------------------------------------------------
+# recheck: the periodic recheck Job's pod on a node that passed
+# ---------------------------------------------------------------------------
+
+FRESH_FOR = 1920  # what the default a10g group's recheck passes (test_node_health_check.py)
+LAST_CHECK = "2026-08-20T03:00:00Z"
+
+
+def passed_node(checked_at: str | None = LAST_CHECK) -> dict:
+    node = new_node(taints=[t for t in new_node()["spec"]["taints"] if t["key"] != "gpu-eks/health"])
+    node["metadata"]["labels"]["gpu-eks/health"] = "passed"
+    if checked_at:
+        node["metadata"]["annotations"]["gpu-eks/health-checked-at"] = checked_at
+    return node
+
+
+def recheck(tmp_path: Path, kube: FakeKube, aws: FakeAws, results: Path) -> tuple[subprocess.CompletedProcess, Path]:
+    proc, calls = start_run(tmp_path, kube, aws, results, "recheck", ("--fresh-for", str(FRESH_FOR)))
+    out, err = proc.communicate(timeout=120)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err), calls
+
+
+def tool_calls(calls: Path) -> list[str]:
+    return [line.split()[0] for line in calls.read_text().splitlines()] if calls.exists() else []
+
+
+def test_a_recheck_of_a_healthy_node_records_the_check_and_exits(tmp_path, cluster):
+    kube, aws = cluster
+    kube.node = passed_node()
+    taints = kube.taints()
+    results = write_results(tmp_path / "results", {"dcgm": P5_HEALTHY["dcgm"]})
+    done, calls = recheck(tmp_path, kube, aws, results)
+    assert done.returncode == 0, done.stderr
+    assert tool_calls(calls) == ["nvidia-smi", "fi_info", "all_reduce_perf"]
+    assert kube.taints() == taints and kube.node["metadata"]["labels"]["gpu-eks/health"] == "passed"
+    annotations = kube.node["metadata"]["annotations"]
+    checked = datetime.datetime.strptime(annotations["gpu-eks/health-checked-at"], "%Y-%m-%dT%H:%M:%SZ")
+    assert abs(checked.replace(tzinfo=datetime.timezone.utc) - datetime.datetime.now(datetime.timezone.utc)).total_seconds() < 120
+    assert kube.events == [] and aws.health_calls() == []
+
+
+def test_a_recheck_that_fails_taints_the_node_again_reports_it_and_exits_0(tmp_path, cluster):
+    """Exit 0 on a failed node too: the verdict is on the node, and a failed pod would only be
+    replaced by one that checks the node again."""
+    kube, aws = cluster
+    kube.node = passed_node()
+    results = write_results(tmp_path / "results", {"dcgm": P5_FAILURES["DCGM memory failure"][0]["dcgm"]})
+    done, _ = recheck(tmp_path, kube, aws, results)
+    assert done.returncode == 0, done.stderr
+    assert kube.node["metadata"]["labels"]["gpu-eks/health"] == "failed"
+    assert startup_taints(kube) == [{"key": "gpu-eks/health", "value": "pending", "effect": "NoSchedule"}]
+    assert kube.node["metadata"]["annotations"]["gpu-eks/health-failed-checks"] == "dcgm_diag"
+    assert len(kube.events) == 1 and len(aws.health_calls()) == 1
+
+
+@pytest.mark.parametrize(
+    "node, why",
+    [
+        (passed_node(checked_at=None), None),  # no record of a check: checked
+        (passed_node(checked_at="yesterday"), None),  # unreadable: checked
+        (passed_node(checked_at=LAST_CHECK), None),
+        (passed_node(checked_at="2026-08-24T09:00:05Z"), "checked 1800 s ago"),  # NOW - 30 min, within FRESH_FOR
+        (new_node(), "not passed"),  # pending: the DaemonSet's
+        ({**new_node(), "metadata": {**new_node()["metadata"], "labels": {"gpu-eks/health": "failed"}}}, "failed, not passed"),
+    ],
+)
+def test_the_recheck_takes_only_passed_nodes_not_checked_in_this_run(node, why):
+    reason = cn.recheck_skip_reason(node, cn.Taint.parse(TAINT), FRESH_FOR, NOW)
+    assert (reason is None) if why is None else (why in (reason or ""))
+
+
+def test_a_recheck_leaves_a_node_checked_in_this_run_alone(tmp_path, cluster):
+    kube, aws = cluster
+    just_now = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=60)
+    kube.node = passed_node(checked_at=just_now.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    done, calls = recheck(tmp_path, kube, aws, tmp_path / "results")
+    assert done.returncode == 0, done.stderr
+    assert tool_calls(calls) == [] and [r["method"] for r in kube.server.requests] == ["GET"]
+    assert "within --fresh-for 1920 s: not rechecking it" in done.stdout
+
+
+def test_recheck_start_skips_the_dcgm_diagnostic_and_the_recheck_on_a_fresh_node(tmp_path, cluster):
+    kube, aws = cluster
+    results, tools = tmp_path / "results", tmp_path / "bin"
+    tools.mkdir()
+    fake_tool(tools, "dcgmi", f"echo dcgmi >> {tmp_path / 'dcgm-calls'}\necho '{{}}'\n")
+    env = {**os.environ, "PATH": f"{tools}:{os.environ['PATH']}"}
+    argv = cn.dcgm_init_command(2, str(results), timeout_seconds=30, unless_skipped=True)
+    start = [
+        sys.executable,
+        str(PROGRAM),
+        "recheck-start",
+        "--results",
+        str(results),
+        "--node",
+        kube.node["metadata"]["name"],
+        "--taint",
+        TAINT,
+        "--region",
+        REGION,
+        "--fresh-for",
+        str(FRESH_FOR),
+        "--kube-api",
+        kube.server.url,
+        "--kube-token-file",
+        str(kube.token_file),
+        "--kube-ca-file",
+        str(kube.ca_file),
+    ]
+    # A node not checked for days: no skip file, and the diagnostic runs.
+    kube.node = passed_node()
+    assert subprocess.run(start, capture_output=True, timeout=60).returncode == 0
+    assert not (results / "skip").exists()
+    assert subprocess.run(argv, env=env, timeout=60).returncode == 0
+    assert (tmp_path / "dcgm-calls").read_text() == "dcgmi\n"
+    # A node checked a minute ago: the skip file, no diagnostic, and the recheck leaves it.
+    (tmp_path / "dcgm-calls").unlink()
+    for step in ("stdout", "stderr", "exit"):
+        (results / f"dcgm.{step}").unlink()
+    just_now = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=60)
+    kube.node = passed_node(checked_at=just_now.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    assert subprocess.run(start, capture_output=True, timeout=60).returncode == 0
+    assert "within --fresh-for" in (results / "skip").read_text()
+    assert subprocess.run(argv, env=env, timeout=60).returncode == 0
+    assert not (tmp_path / "dcgm-calls").exists() and not (results / "dcgm.exit").exists()
+    kube.server.requests.clear()
+    done, calls = recheck(tmp_path, kube, aws, results)
+    assert done.returncode == 0 and tool_calls(calls) == [] and kube.server.requests == []
+
+
+def test_a_recheck_preempted_mid_check_stops_at_once_and_leaves_the_node_as_it_was(tmp_path, cluster):
+    kube, aws = cluster
+    kube.node = passed_node()
+    before = json.loads(json.dumps(kube.node))
+    results = write_results(tmp_path / "results", {"dcgm": P5_HEALTHY["dcgm"]})
+    proc, calls = start_run(tmp_path, kube, aws, results, "recheck", ("--fresh-for", str(FRESH_FOR)), slow_all_reduce=True)
+    try:
+        settle(proc, lambda: "all_reduce_perf" in tool_calls(calls))
+        assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+        started = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        # In a pod the container's end takes the tool with it; here it is killed by hand.
+        for line in calls.read_text().splitlines() if calls.exists() else []:
+            if line.startswith("all_reduce_perf "):
+                os.kill(int(line.split()[1]), signal.SIGKILL)
+    assert proc.returncode == 143 and time.monotonic() - started < 5
+    assert kube.node == before and [r["method"] for r in kube.server.requests] == ["GET"]
+    assert aws.health_calls() == [] and not (results / "verdict.json").exists()
 
 
 def test_a_failed_kubernetes_call_exits_non_zero_with_the_answer(tmp_path, cluster, capsys):

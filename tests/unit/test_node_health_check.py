@@ -153,7 +153,15 @@ def test_the_checker_may_get_and_patch_nodes_and_create_events_and_nothing_else(
         "ClusterRoleBinding",
         "ConfigMap",
         "DaemonSet",
+        "PriorityClass",
+        "CronJob",
     }
+    # The recheck is the same program under the same account: no second identity, no wider role.
+    pods = [w.pod for s, obj in objects for w in placement.workloads(s, obj)]
+    specs = [obj["spec"]["template"]["spec"] for _, obj in objects if obj["kind"] == "DaemonSet"] + [
+        obj["spec"]["jobTemplate"]["spec"]["template"]["spec"] for _, obj in objects if obj["kind"] == "CronJob"
+    ]
+    assert len(pods) == len(specs) == 7 and {spec["serviceAccountName"] for spec in specs} == {"node-health-check"}
 
 
 def test_the_checker_role_may_only_set_instance_health_in_this_clusters_groups(all_kinds):
@@ -283,3 +291,187 @@ def test_the_summary_says_what_each_group_runs_and_about_how_long_a_new_node_wai
         "  a10g           nvidia-smi, dcgmi diag -r 2, fi_info (1 EFA); waits ~16 min",
         "                 no all_reduce_perf: no floor in the catalog for this type (PCIe-only or one GPU)",
     ]
+
+
+# ---------------------------------------------------------------------------
+# The periodic recheck (health_check.recheck): on in the all-kinds variant, but for l4.
+# ---------------------------------------------------------------------------
+
+
+def recheck_pod(objects, group) -> dict:
+    return of_kind(objects, "CronJob")[f"health-recheck-{group}"]["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+
+
+def test_each_rechecked_group_gets_one_cronjob_on_its_schedule(all_kinds):
+    _, objects = all_kinds
+    cronjobs = of_kind(objects, "CronJob")
+    assert sorted(cronjobs) == ["health-recheck-a10g", "health-recheck-l40s", "health-recheck-trn1"]  # l4 turned it off
+    schedules = {name: (c["spec"]["schedule"], c["spec"]["timeZone"]) for name, c in cronjobs.items()}
+    assert schedules == {
+        "health-recheck-a10g": ("0 3 * * *", "Etc/UTC"),
+        "health-recheck-l40s": ("30 2 * * SUN", "Etc/UTC"),
+        "health-recheck-trn1": ("0 3 * * *", "Etc/UTC"),
+    }
+    assert all(c["spec"]["concurrencyPolicy"] == "Forbid" for c in cronjobs.values())
+
+
+@pytest.mark.parametrize("group", ["a10g", "l40s", "trn1"])
+def test_the_recheck_lands_on_exactly_its_groups_passed_nodes(all_kinds, group):
+    result, objects = all_kinds
+    groups = placement.node_groups(result.stacks)
+
+    def state(health):
+        return [dataclasses.replace(g, health=health) for g in groups]
+
+    name = f"health-recheck-{group}"
+    assert fits(objects, state("passed"), name) == {group}  # not another group's, not the system nodes
+    assert fits(objects, state("pending"), name) == set()  # the gate's DaemonSet has those
+    assert fits(objects, state("failed"), name) == set()
+
+
+@pytest.mark.parametrize("group", ["a10g", "l40s", "trn1"])
+def test_the_recheck_holds_the_whole_node_and_runs_the_gates_checks(all_kinds, group):
+    """Every accelerator and EFA device, as the gate's pod: so it fits only a node no training
+    pod uses, and two of a run's pods never share a node."""
+    _, objects = all_kinds
+    gate = of_kind(objects, "DaemonSet")[f"health-check-{group}"]["spec"]["template"]["spec"]
+    pod = recheck_pod(objects, group)
+    (check,), (gate_check,) = pod["containers"], gate["containers"]
+    assert check["resources"] == gate_check["resources"] and check["image"] == gate_check["image"]
+    command = check["command"]
+    assert command[:3] == ["python3", "/opt/gpu-eks-health/check_node.py", "recheck"]
+    gate_flags = gate_check["command"][3:]
+    assert [c for c in command[3:] if c not in ("--fresh-for", command[command.index("--fresh-for") + 1])] == gate_flags
+    assert pod["restartPolicy"] == "Never" and pod["volumes"] == gate["volumes"]
+    gate_dcgm = [c for c in gate["initContainers"] if c["name"] == "dcgm"]
+    dcgm = [c for c in pod["initContainers"] if c["name"] == "dcgm"]
+    if gate_dcgm:
+        assert [c["name"] for c in pod["initContainers"]] == ["start", "dcgm"]  # the decision comes before the diagnostic
+        (script,), (gate_script,) = [c["command"][2] for c in dcgm], [c["command"][2] for c in gate_dcgm]
+        assert script == "if [ -e /results/skip ]; then exit 0; fi; " + gate_script
+        assert dcgm[0]["resources"] == gate_dcgm[0]["resources"]
+    else:
+        assert pod["initContainers"] == []  # trn1: recheck decides itself
+
+
+def test_the_recheck_yields_to_training_and_never_makes_the_autoscaler_buy_a_node(all_kinds, synth, config_variant):
+    _, objects = all_kinds
+    _, renders = render.rendered("variant-all-kinds", synth, config_variant)
+    (priority,) = of_kind(objects, "PriorityClass").values()
+    assert {pod["priorityClassName"] for pod in (recheck_pod(objects, g) for g in ("a10g", "l40s", "trn1"))} == {
+        priority["metadata"]["name"]
+    }
+    (autoscaler,) = [
+        obj for source, obj in renders.objects() if str(source) == "release cluster-autoscaler" and obj["kind"] == "Deployment"
+    ]
+    args = autoscaler["spec"]["template"]["spec"]["containers"][0]["command"]
+    (cutoff,) = [int(a.split("=", 1)[1]) for a in args if a.startswith("--expendable-pods-priority-cutoff=")]
+    # Below the cutoff: no scale-up for it (CA FAQ). Below 0, a training pod's priority: preempted for one.
+    assert priority["value"] < cutoff and priority["value"] < 0
+    assert priority["preemptionPolicy"] == "Never" and priority["globalDefault"] is False
+    # Kueue leaves a Job without a queue name alone (manageJobsWithoutQueueName is off), so the
+    # recheck takes no quota and waits for no admission.
+    (kueue_config,) = [
+        obj
+        for source, obj in renders.objects()
+        if str(source) == "release kueue"
+        and obj["kind"] == "ConfigMap"
+        and "controller_manager_config.yaml" in obj.get("data", {})
+    ]
+    assert not yaml.safe_load(kueue_config["data"]["controller_manager_config.yaml"]).get("manageJobsWithoutQueueName")
+    for name, cronjob in of_kind(objects, "CronJob").items():
+        labels = {
+            **cronjob["spec"]["jobTemplate"]["metadata"]["labels"],
+            **cronjob["spec"]["jobTemplate"]["spec"]["template"]["metadata"]["labels"],
+        }
+        assert "kueue.x-k8s.io/queue-name" not in labels, name
+
+
+def test_a_recheck_run_has_a_pod_per_node_and_ends_by_its_deadline(all_kinds):
+    _, objects = all_kinds
+    plan = plan_for(render.config_file("variant-all-kinds", None))
+    for group in ("a10g", "l40s", "trn1"):
+        job = of_kind(objects, "CronJob")[f"health-recheck-{group}"]["spec"]["jobTemplate"]["spec"]
+        plan_group = next(g for g in plan.gpu_groups if g.name == group)
+        nodes = plan_group.scaling.max_size
+        assert job["parallelism"] == job["completions"] == job["backoffLimit"] == nodes
+        check = plan.platform.settings.of(node_health_check.COMPONENT).of(group)
+        deadline = 2 * 60 * node_health_check.wait_minutes(plan_group, check)
+        assert job["activeDeadlineSeconds"] == deadline
+        # A node checked within the deadline was checked in this run: the fresh-for is the deadline.
+        command = job["template"]["spec"]["containers"][0]["command"]
+        assert command[command.index("--fresh-for") + 1] == str(deadline)
+        # A pod preempted by a training pod is not a failure.
+        assert job["podFailurePolicy"] == {"rules": [{"action": "Ignore", "onPodConditions": [{"type": "DisruptionTarget"}]}]}
+
+
+def test_the_recheck_is_off_by_default_and_then_nothing_of_it_is_synthesized():
+    plan = plan_for("default.yaml")
+    (release,) = [r for r in plan.platform.releases if r.name == "node-health-check"]
+    assert {m["kind"] for m in release.values["manifests"]} == {
+        "ServiceAccount",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "ConfigMap",
+        "DaemonSet",
+    }
+    (autoscaler,) = [r for r in plan.platform.releases if r.name == "cluster-autoscaler"]
+    assert "expendable-pods-priority-cutoff" not in autoscaler.values["extraArgs"]
+
+
+def test_the_summary_says_when_each_group_is_rechecked(config_variant):
+    import report
+
+    lines = report.health_gate(plan_for(config_variant(edit={"health_check": {"recheck": True, "recheck_schedule": "@weekly"}})))
+    assert lines[2] == "                 rechecked when idle: '@weekly' (UTC), each run up to 32 min"
+
+
+@pytest.mark.parametrize(
+    "schedule, problem",
+    [
+        ("0 3 * *", "4 fields, not 5"),
+        ("0 24 * * *", "the hour field '24': '24' is outside 0-23"),
+        ("0 3 * * 7", "the day of week field '7': '7' is outside 0-6"),
+        ("0 3 * FOO *", "the month field 'FOO': 'FOO' is not *, a number or a range"),
+        ("*/0 3 * * *", "the minute field '*/0': step '0' is not a whole number above 0"),
+        ("0 5-3 * * *", "the range '5-3' runs backwards"),
+        ("@fortnightly", "'@fortnightly' is not a descriptor Kubernetes knows"),
+    ],
+)
+def test_a_bad_recheck_schedule_is_refused_naming_the_field_and_the_syntax(config_variant, schedule, problem):
+    from cluster_config.load import ConfigError, load_config
+
+    with pytest.raises(ConfigError) as error:
+        load_config(config_variant(edit={"health_check": {"recheck": True, "recheck_schedule": schedule}}))
+    message = str(error.value)
+    assert "health_check.recheck_schedule" in message and problem in message
+    assert "five fields, 'minute hour day-of-month month day-of-week'" in message
+
+
+@pytest.mark.parametrize("schedule", ["0 3 * * *", "*/15 1-5 * * MON-FRI", "0 0 1,15 JAN,jul ?", "5 4 * * sun", "@daily"])
+def test_a_good_schedule_is_accepted(schedule):
+    assert node_health_check.cron_problem(schedule) is None
+
+
+def test_a_recheck_without_the_gate_is_refused_at_either_level(config_variant):
+    from cluster_config.load import ConfigError, load_config
+
+    with pytest.raises(ConfigError) as error:
+        load_config(
+            config_variant(
+                edit=lambda data: (
+                    data.update(health_check={"enabled": False, "recheck": True}),
+                    data["gpu_node_groups"].append(
+                        {
+                            "name": "l4",
+                            "instance_type": "g6.12xlarge",
+                            "efa": False,
+                            "health_check": {"recheck": True, "enabled": False},
+                        }
+                    ),
+                )
+            )
+        )
+    message = str(error.value)
+    assert "health_check.recheck" in message and "gpu_node_groups[1].health_check.recheck" in message  # both, in one round
+    assert "with the gate off no node ever is" in message

@@ -952,6 +952,48 @@ MUTATIONS: tuple[Mutation, ...] = (
         new="        startup_taints=(),",
         why="a new node with a bad GPU or missing EFA would take a job before its check ran: the gate would gate nothing",
     ),
+    Mutation(
+        name="recheck-on-unpassed-nodes",
+        file="cluster_config/components/node_health_check.py",
+        old='''"operator": "In", "values": [names.HEALTH_PASSED]}''',
+        new='''"operator": "NotIn", "values": [names.HEALTH_PASSED]}''',
+        why="the recheck would land on pending and failed nodes beside the gate's own pod, and never on a node that passed",
+    ),
+    Mutation(
+        name="recheck-priority-not-expendable",
+        file="cluster_config/components/node_health_check.py",
+        old="RECHECK_PRIORITY = -100",
+        new="RECHECK_PRIORITY = 0",
+        why="a recheck of a group scaled to zero would make the autoscaler buy GPU nodes, and training pods could not preempt it",
+    ),
+    Mutation(
+        name="recheck-checks-fresh-nodes-again",
+        file="node_health/check_node.py",
+        old="    if age < fresh_for:",
+        new="    if age < 0:",
+        why="a run's pods would check the same idle node again and again until the deadline, holding its GPUs all night",
+    ),
+    Mutation(
+        name="recheck-dcgm-ignores-skip",
+        file="cluster_config/components/node_health_check.py",
+        old="unless_skipped=recheck",
+        new="unless_skipped=False",
+        why="a pod landing on a node the run has just checked would hold it for the whole DCGM diagnostic again",
+    ),
+    Mutation(
+        name="recheck-runs-on-after-sigterm",
+        file="node_health/check_node.py",
+        old="        _stop_on_sigterm()",
+        new="        pass",
+        why="a recheck preempted by a training pod would run on to SIGKILL and could still judge the node from cut-short tools",
+    ),
+    Mutation(
+        name="recheck-schedule-unchecked",
+        file="cluster_config/components/node_health_check.py",
+        old="    problem = cron_problem(schedule)",
+        new="    problem = None",
+        why="a schedule Kubernetes rejects would fail the platform release at apply time, not at synth",
+    ),
 )
 
 

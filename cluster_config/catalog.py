@@ -43,7 +43,9 @@ SOURCES: dict[str, str] = {
     "Capacity Block here until it is",
     "SMI": "nvidia-smi's GPU names (--query-gpu=name) as recorded in public nvidia-smi transcripts: the p5.48xlarge "
     "and p4d ones of tests/data/node_health/README.md; Tesla T4, NVIDIA A10G, A100-SXM4-80GB, H200, B200 and "
-    "B300 SXM6 AC in published nvidia-smi CSV and table output; NVIDIA L4 and L40S as the board names",
+    "B300 SXM6 AC in published nvidia-smi CSV and table output; NVIDIA L4, NVIDIA L40S (and Tesla T4, NVIDIA A10G, "
+    "A100-SXM4-40GB) as nvidia-smi -q's product_name on g6.xlarge, g6e.xlarge (g4dn, g5, p4d) in "
+    "SpareCores/sc-inspector-data data/aws/<type>/nvidia_smi/stdout, captured on EC2",
 }
 
 # Where each type's single-node all_reduce_perf bus-bandwidth floor (nccl_busbw_floor_gbps) comes
@@ -58,7 +60,9 @@ NCCL_FLOOR_SOURCES: dict[str, str] = {
     "all-reduce without NVLink SHARP reaches about 0.77 of it on A100, so the floor leaves room "
     "for a healthy node and still fails one fallen back to PCIe",
     "NCCL-NVLINK5": "derived as NCCL-NVLINK from NVLink 5's 1800 GB/s per GPU: the reference does not state B300's "
-    "own figure, P6 uses NVLink 5 (gpu-instances-notes NEXTPLATFORM)",
+    "own figure, P6 uses NVLink 5 (gpu-instances-notes NEXTPLATFORM); NVIDIA's HGX table (as fibermall "
+    "reproduces it) gives HGX B300 fifth-generation NVLink at 1.8 TB/s GPU-to-GPU, as HGX B200 (no AWS page "
+    "states p6-b300's figure)",
 }
 
 AcceleratorKind = Literal["nvidia", "neuron"]

@@ -252,7 +252,13 @@ def read_results(results: Path) -> dict[str, StepResult]:
 class Tools:
     nvidia_smi: str = "nvidia-smi"
     dcgmi: str = "dcgmi"
-    fi_info: str = "fi_info"  # /opt/amazon/efa/bin, on the training image's PATH
+    # Where the EFA installer puts libfabric's tools ("Libfabric is installed in the /opt/amazon/efa
+    # directory", EC2 user guide, "Get started with EFA"); by full path, because only some images
+    # put that directory on PATH: the Neuron PyTorch training DLC runs the full installer but
+    # adds only /opt/aws/neuron/bin (aws-neuron/deep-learning-containers 2.30.0,
+    # pytorch/training/2.9.0/Dockerfile.neuronx), and the installer's own PATH line is in
+    # /etc/profile.d, which a container's command never reads.
+    fi_info: str = "/opt/amazon/efa/bin/fi_info"
     all_reduce_perf: str = "all_reduce_perf"  # /usr/local/bin in the AWS PyTorch DLC
     neuron_ls: str = "neuron-ls"
     nccl_launcher: tuple[str, ...] = ()  # e.g. ("mpirun", "--allow-run-as-root", "-np", "1")

@@ -994,6 +994,13 @@ MUTATIONS: tuple[Mutation, ...] = (
         new="    problem = None",
         why="a schedule Kubernetes rejects would fail the platform release at apply time, not at synth",
     ),
+    Mutation(
+        name="fi-info-from-path",
+        file="node_health/check_node.py",
+        old='''    fi_info: str = "/opt/amazon/efa/bin/fi_info"''',
+        new='''    fi_info: str = "fi_info"''',
+        why="on the Neuron training image fi_info is not on PATH: every Trainium EFA node would fail its gate and be replaced",
+    ),
 )
 
 

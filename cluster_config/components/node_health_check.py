@@ -48,9 +48,12 @@ RESULTS_MOUNT = "/results"
 DCGM_IMAGE = "nvcr.io/nvidia/cloud-native/dcgm:4.6.0-1-ubuntu24.04"
 
 # How long each check keeps a new node waiting, as an upper estimate in minutes, with its basis.
-# dcgmi diag: NVIDIA DCGM user guide, "Run Levels" (r1 seconds, r2 under 2 minutes, r3 under 30
-# minutes, r4 1 to 2 hours, per GPU set); level 2 took 2.5 to 10.5 minutes on 8 GPUs in
-# awsome-distributed-training's 1-dcgm-diag-l2.sh, so its bound is that.
+# dcgmi diag: NVIDIA's dcgmi reference ("dcgmi diag", and dcgmi's help text, NVIDIA/DCGM
+# dcgmi/CommandLineParser.cpp) gives r1 "normally lasting seconds", r2 "approximately two
+# minutes", r3 "approximately 15 minutes" and r4 only "longer-running". Level 2 took 2.5 to 10.5
+# minutes on 8 GPUs in awsome-distributed-training's 1-dcgm-diag-l2.sh, so its bound is that;
+# r3's is twice NVIDIA's figure; r4 has none published, so two hours is this project's guess,
+# with the init container's timeout (below) twice that.
 DCGM_MINUTES = {1: 1, 2: 11, 3: 30, 4: 120}
 # The init container's timeout per level: twice the bound, so a slow but healthy run completes;
 # check_node.py's default (DCGM_TIMEOUT_SECONDS, 30 min) would cut level 4 short.

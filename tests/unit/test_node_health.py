@@ -323,6 +323,12 @@ def test_collect_runs_the_tools_with_the_queries_decide_reads(tmp_path):
     assert cn.decide(cn.read_results(results), P5_EXPECT)["passed"]
 
 
+def test_fi_info_is_run_from_where_the_efa_installer_puts_it_not_from_path():
+    """The Neuron training image does not put /opt/amazon/efa/bin on PATH (check_node.Tools):
+    by name, fi_info would not start there and every Trainium EFA node would fail its gate."""
+    assert cn.step_command("fi_info", TRN2_EXPECT, cn.Tools()) == ["/opt/amazon/efa/bin/fi_info", "-p", "efa"]
+
+
 def test_collect_records_a_hung_tool_as_timed_out_and_a_missing_one_as_not_started(tmp_path):
     tools = tmp_path / "bin"
     tools.mkdir()
@@ -812,6 +818,7 @@ def start_run(
     ]
     for name, value in expect.items():
         argv += ["--" + name.replace("_", "-"), str(value)]
+    argv += ["--fi-info", str(tools / "fi_info")]  # by full path, as the program's default is
     env = {**os.environ, **aws.environ, "PATH": f"{tools}:{os.environ['PATH']}"}
     return subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True), calls
 

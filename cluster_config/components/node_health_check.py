@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
@@ -70,8 +71,11 @@ START_MINUTES = 5
 # The recheck's schedule as Kubernetes reads a CronJob's: robfig/cron's standard parser (five
 # fields, or a descriptor; Kubernetes docs, "CronJob", Schedule syntax). Ranges per field as that
 # parser bounds them (robfig/cron v3 spec.go: minutes 0-59, hours 0-23, dom 1-31, months 1-12 or
-# JAN-DEC, dow 0-6 or SUN-SAT); `?` is `*` there.
+# JAN-DEC, dow 0-6 or SUN-SAT); `?` is `*` there. `@every <duration>` is a Go duration
+# (time.ParseDuration: numbers with units ns, us, ms, s, m, h, e.g. 12h or 1h30m), counted from
+# when the controller last started a run.
 CRON_DESCRIPTORS = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
+EVERY = re.compile(r"@every ((\d+(\.\d+)?|\.\d+)(ns|us|µs|ms|s|m|h))+")
 CRON_FIELDS = (
     ("minute", 0, 59, ()),
     ("hour", 0, 23, ()),
@@ -81,13 +85,16 @@ CRON_FIELDS = (
 )
 CRON_SYNTAX = (
     "a cron schedule is five fields, 'minute hour day-of-month month day-of-week', each *, a number, "
-    f"a range a-b, a list a,b or a step */n or a-b/n; or one of {', '.join(CRON_DESCRIPTORS)}"
+    f"a range a-b, a list a,b or a step */n or a-b/n; or one of {', '.join(CRON_DESCRIPTORS)}, "
+    "or @every and a duration such as 12h"
 )
 
 
 def cron_problem(schedule: str) -> str | None:
     """What is wrong with a CronJob schedule, or None."""
     text = schedule.strip()
+    if text.startswith("@every"):
+        return None if EVERY.fullmatch(text) else f"{text!r} is not @every and a duration such as 12h or 1h30m"
     if text.startswith("@"):
         return None if text in CRON_DESCRIPTORS else f"{text!r} is not a descriptor Kubernetes knows"
     fields = text.split()

@@ -436,6 +436,7 @@ def test_the_summary_says_when_each_group_is_rechecked(config_variant):
         ("*/0 3 * * *", "the minute field '*/0': step '0' is not a whole number above 0"),
         ("0 5-3 * * *", "the range '5-3' runs backwards"),
         ("@fortnightly", "'@fortnightly' is not a descriptor Kubernetes knows"),
+        ("@every 2 days", "'@every 2 days' is not @every and a duration"),
     ],
 )
 def test_a_bad_recheck_schedule_is_refused_naming_the_field_and_the_syntax(config_variant, schedule, problem):
@@ -448,7 +449,9 @@ def test_a_bad_recheck_schedule_is_refused_naming_the_field_and_the_syntax(confi
     assert "five fields, 'minute hour day-of-month month day-of-week'" in message
 
 
-@pytest.mark.parametrize("schedule", ["0 3 * * *", "*/15 1-5 * * MON-FRI", "0 0 1,15 JAN,jul ?", "5 4 * * sun", "@daily"])
+@pytest.mark.parametrize(
+    "schedule", ["0 3 * * *", "*/15 1-5 * * MON-FRI", "0 0 1,15 JAN,jul ?", "5 4 * * sun", "@daily", "@every 12h", "@every 1h30m"]
+)
 def test_a_good_schedule_is_accepted(schedule):
     assert node_health_check.cron_problem(schedule) is None
 

@@ -135,6 +135,8 @@ def health_gate(plan: ClusterPlan) -> list[str]:
         if check.recheck_schedule:
             deadline = node_health_check.recheck_deadline_seconds(group, check) // 60
             out.append(f"  {'':<14} rechecked when idle: '{check.recheck_schedule}' (UTC), each run up to {deadline} min")
+        if check.recheck_left_out:
+            out.append(f"  {'':<14} no recheck: {check.recheck_left_out}")
         if group.nvidia and check.nccl_floor_gbps is None:
             out.append(f"  {'':<14} no all_reduce_perf: {check.nccl_floor_source}")
         if group.nvidia and not check.dcgm_level and plan.network is not None and plan.network.nat_gateways == "none":

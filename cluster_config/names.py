@@ -30,6 +30,8 @@ INSTANCE_TYPE_LABEL = "node.kubernetes.io/instance-type"
 # Extended resources the device plugins advertise and the runtimes request.
 NVIDIA_GPU_RESOURCE = "nvidia.com/gpu"
 NEURON_RESOURCE = "aws.amazon.com/neuron"
+# The same chips by core, which the Neuron device plugin registers too; nothing here requests it.
+NEURONCORE_RESOURCE = "aws.amazon.com/neuroncore"
 EFA_RESOURCE = "vpc.amazonaws.com/efa"
 
 # The taint a group gets when the user writes none: only pods that ask for the

@@ -60,7 +60,7 @@ def check(config: ClusterConfig) -> tuple[list[Finding], list[Finding]]:
     _check_gpu_groups(config, errors, warnings)
     _check_tags(config, errors)
     _check_platform(config, errors, warnings)
-    _check_health_gate(config, errors)
+    _check_health_gate(config, errors, warnings)
     _check_training(config, errors)
     _check_storage(config, errors)
     _check_queues(config, errors)
@@ -562,34 +562,12 @@ def _check_platform(config: ClusterConfig, errors: list[Finding], warnings: list
         )
 
 
-def _check_health_gate(config: ClusterConfig, errors: list[Finding]) -> None:
+def _check_health_gate(config: ClusterConfig, errors: list[Finding], warnings: list[Finding]) -> None:
     """A gated node passes only once its device plugins advertise what the check requests: with a
     plugin off it would stay under the startup taint for ever. The recheck runs on nodes that
     passed the gate, so it needs the gate."""
     platform = config.platform
-    recheck_needs_gate = (
-        "the periodic recheck runs on nodes labelled passed by the health gate, and with the gate off no node ever is"
-    )
-    if config.health_check.recheck and not config.health_check.enabled:
-        errors.append(
-            Finding(
-                "health_check.recheck",
-                f"{recheck_needs_gate}. Turn health_check.enabled on, or set health_check.recheck: false",
-                ("health_check.enabled",),
-            )
-        )
-    for i, group in enumerate(config.gpu_node_groups):
-        if not (group.health_check and group.health_check.recheck):
-            continue
-        if not node_health_check.group_config(config.health_check, group.health_check).enabled:
-            errors.append(
-                Finding(
-                    f"gpu_node_groups[{i}].health_check.recheck",
-                    f"group '{group.name}': {recheck_needs_gate}. Turn the group's health_check.enabled on, "
-                    "or set its recheck: false",
-                    (f"gpu_node_groups[{i}].health_check.enabled",),
-                )
-            )
+    _check_recheck(config, errors, warnings)
     for i, group in enumerate(config.gpu_node_groups):
         instance = lookup(group.types[0]) if group.types else None
         if instance is None or not node_health_check.group_config(config.health_check, group.health_check).enabled:
@@ -616,6 +594,54 @@ def _check_health_gate(config: ClusterConfig, errors: list[Finding]) -> None:
                     (f"{plugin}.enabled",),
                 )
             )
+
+
+def _check_recheck(config: ClusterConfig, errors: list[Finding], warnings: list[Finding]) -> None:
+    """The recheck runs on NVIDIA nodes that passed the gate: a group where it cannot run is an
+    error when the group asks for it, and a schedule nothing uses is a warning."""
+    cluster = config.health_check
+    rechecked = []
+    for i, group in enumerate(config.gpu_node_groups):
+        own = group.health_check
+        wanted = node_health_check.group_config(cluster, own)
+        instance = lookup(group.types[0]) if group.types else None
+        where = f"gpu_node_groups[{i}].health_check"
+        if wanted.recheck and wanted.enabled and instance is not None and instance.accelerator_kind == "nvidia":
+            rechecked.append(i)
+        if not (own and own.recheck):
+            if own and "recheck_schedule" in own.model_fields_set and not wanted.recheck:
+                warnings.append(Finding(f"{where}.recheck_schedule", f"group '{group.name}': set, but its recheck is off"))
+            continue
+        if not wanted.enabled:
+            errors.append(
+                Finding(
+                    f"{where}.recheck",
+                    f"group '{group.name}': the periodic recheck runs on nodes the health gate labelled passed, and "
+                    "with the gate off no node ever is. Turn the group's health_check.enabled on, or its recheck off",
+                    (f"{where}.enabled",),
+                )
+            )
+        elif instance is not None and instance.accelerator_kind == "neuron":
+            errors.append(
+                Finding(
+                    f"{where}.recheck",
+                    f"group '{group.name}' ({instance.name}): the recheck tells an idle node by holding every "
+                    f"device of it, and on {node_health_check.RECHECK_TRAINIUM}; it could run beside a job. "
+                    "Set its recheck: false",
+                )
+            )
+    if cluster.recheck and not rechecked and config.gpu_node_groups:
+        errors.append(
+            Finding(
+                "health_check.recheck",
+                "no group is rechecked: the recheck runs on NVIDIA groups whose health gate is on"
+                + ("; health_check.enabled is false" if not cluster.enabled else "")
+                + ". Turn the gate on, or set health_check.recheck: false",
+                ("health_check.enabled",),
+            )
+        )
+    elif "recheck_schedule" in cluster.model_fields_set and not rechecked:
+        warnings.append(Finding("health_check.recheck_schedule", "set, but no group is rechecked (health_check.recheck)"))
 
 
 def _check_training(config: ClusterConfig, errors: list[Finding]) -> None:

@@ -354,23 +354,36 @@ def collect(
 
 
 def dcgm_init_command(
-    level: int, results_dir: str, timeout_seconds: int = DCGM_TIMEOUT_SECONDS, *, unless_skipped: bool = False
+    level: int, results_dir: str, timeout_seconds: int = DCGM_TIMEOUT_SECONDS, *, for_recheck: bool = False
 ) -> list[str]:
     """The init container's command (NVIDIA DCGM image, which has sh and coreutils but no Python).
 
     dcgmi starts an embedded host engine when none answers on localhost:5555 (NVIDIA/DCGM
     dcgmi/Diag.cpp StartDiag::DoExecuteConnectionFailure), so the container needs no
     nv-hostengine. It always exits 0: a failing init container is restarted, which would run
-    the diagnostic again and again; the verdict is decide's job. `unless_skipped`: do nothing
-    when `recheck-start` left a skip file, so a node checked moments ago is not held for minutes.
+    the diagnostic again and again; the verdict is decide's job.
+
+    `for_recheck`: do nothing when `recheck-start` left a skip file, so a node checked moments
+    ago is not held for minutes; and on SIGTERM (a training pod preempting the recheck) stop
+    the diagnostic at once, leaving no dcgm.exit. As PID 1 the shell would otherwise ignore the
+    signal, and dcgmi would only be killed at the end of the grace period. GNU timeout passes
+    the TERM on to dcgmi.
     """
     if level not in DCGM_LEVEL_TESTS:
         raise UsageError(f"dcgm level: one of {', '.join(map(str, DCGM_LEVEL_TESTS))}, got {level!r}")
     d = shlex.quote(results_dir.rstrip("/") or "/")
+    diag = f"timeout -k 30 {int(timeout_seconds)} dcgmi diag -r {level} -j >{d}/dcgm.stdout 2>{d}/dcgm.stderr"
+    if for_recheck:
+        run = (
+            f"if [ -e {d}/{SKIP_FILE} ]; then exit 0; fi; "
+            f"{diag} & pid=$!; "
+            "trap 'kill -TERM $pid; wait $pid; exit 0' TERM; "
+            "wait $pid; "
+        )
+    else:
+        run = f"{diag}; "
     script = (
-        (f"if [ -e {d}/{SKIP_FILE} ]; then exit 0; fi; " if unless_skipped else "")
-        + f"timeout -k 30 {int(timeout_seconds)} dcgmi diag -r {level} -j >{d}/dcgm.stdout 2>{d}/dcgm.stderr; "
-        "rc=$?; "
+        run + "rc=$?; "
         # GNU timeout exits 124 when it stopped the command, 137 when it had to kill it.
         f'if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then echo timeout; else echo "$rc"; fi >{d}/dcgm.exit; '
         "exit 0"
@@ -1377,7 +1390,12 @@ def recheck(args: argparse.Namespace) -> None:
         print(f"check_node: {reason}: not rechecking it")
         return
     collect(args.results, expect, tools, skip=tuple(args.skip))
-    act(_decide_and_save(args.results, expect), node_name=args.node, taint=taint, kube=kube, aws=aws)
+    verdict = _decide_and_save(args.results, expect)
+    # From here on the verdict is reached: a SIGTERM now (the gate's DaemonSet pod preempting
+    # this one once the node is labelled failed) must not cut the event and the Auto Scaling
+    # report short. act takes seconds; the pod's grace period is RECHECK_GRACE_SECONDS.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    act(verdict, node_name=args.node, taint=taint, kube=kube, aws=aws)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -976,8 +976,8 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         name="recheck-dcgm-ignores-skip",
         file="cluster_config/components/node_health_check.py",
-        old="unless_skipped=recheck",
-        new="unless_skipped=False",
+        old="for_recheck=recheck",
+        new="for_recheck=False",
         why="a pod landing on a node the run has just checked would hold it for the whole DCGM diagnostic again",
     ),
     Mutation(
@@ -1000,6 +1000,48 @@ MUTATIONS: tuple[Mutation, ...] = (
         old='''    fi_info: str = "/opt/amazon/efa/bin/fi_info"''',
         new='''    fi_info: str = "fi_info"''',
         why="on the Neuron training image fi_info is not on PATH: every Trainium EFA node would fail its gate and be replaced",
+    ),
+    Mutation(
+        name="recheck-report-cut-by-sigterm",
+        file="node_health/check_node.py",
+        old="    signal.signal(signal.SIGTERM, signal.SIG_IGN)",
+        new="    pass",
+        why="a recheck that failed a node, then preempted by the gate's pod, would leave no event and no Auto Scaling report",
+    ),
+    Mutation(
+        name="recheck-dcgm-ignores-sigterm",
+        file="node_health/check_node.py",
+        old='''            "trap 'kill -TERM $pid; wait $pid; exit 0' TERM; "''',
+        new='''            ""''',
+        why="a preempted recheck would keep a training pod waiting out the grace period while dcgmi runs on",
+    ),
+    Mutation(
+        name="recheck-on-trainium",
+        file="cluster_config/components/node_health_check.py",
+        old=" and plan.nvidia else None,",
+        new=" else None,",
+        why="the recheck would run beside Trainium jobs holding the chips as neuroncores, and could fail and replace their node",
+    ),
+    Mutation(
+        name="recheck-preempts",
+        file="cluster_config/components/node_health_check.py",
+        old='''        "preemptionPolicy": "Never",''',
+        new='''        "preemptionPolicy": "PreemptLowerPriority",''',
+        why="a recheck could evict other low-priority pods to take a node",
+    ),
+    Mutation(
+        name="recheck-preemption-counted",
+        file="cluster_config/components/node_health_check.py",
+        old='''"rules": [{"action": "Ignore", "onPodConditions"''',
+        new='''"rules": [{"action": "Count", "onPodConditions"''',
+        why="every recheck preempted by a training pod would count towards the Job's backoff limit and end the run as failed",
+    ),
+    Mutation(
+        name="recheck-tolerates-startup-taint",
+        file="cluster_config/components/node_health_check.py",
+        old="        tolerations = [toleration(t) for t in group.taints]",
+        new="        tolerations = [toleration(t) for t in group.node_taints]",
+        why="the recheck would tolerate the gate's taint, which only the gate's own pod should",
     ),
 )
 

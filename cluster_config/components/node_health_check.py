@@ -71,11 +71,12 @@ START_MINUTES = 5
 # The recheck's schedule as Kubernetes reads a CronJob's: robfig/cron's standard parser (five
 # fields, or a descriptor; Kubernetes docs, "CronJob", Schedule syntax). Ranges per field as that
 # parser bounds them (robfig/cron v3 spec.go: minutes 0-59, hours 0-23, dom 1-31, months 1-12 or
-# JAN-DEC, dow 0-6 or SUN-SAT); `?` is `*` there. `@every <duration>` is a Go duration
-# (time.ParseDuration: numbers with units ns, us, ms, s, m, h, e.g. 12h or 1h30m), counted from
-# when the controller last started a run.
+# JAN-DEC, dow 0-6 or SUN-SAT); `?` is `*` there. Two limits of this project's on top: the minute
+# is one number, so a recheck runs at most hourly (each run holds idle GPU nodes, and Kueue's
+# topology-aware scheduling counts it: docs/node-health.md); and no `@every <duration>`, which
+# robfig accepts but which has no time of day (it counts from the last run), so the recheck could
+# not be kept to quiet hours.
 CRON_DESCRIPTORS = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
-EVERY = re.compile(r"@every ((\d+(\.\d+)?|\.\d+)(ns|us|µs|ms|s|m|h))+")
 CRON_FIELDS = (
     ("minute", 0, 59, ()),
     ("hour", 0, 23, ()),
@@ -84,32 +85,34 @@ CRON_FIELDS = (
     ("day of week", 0, 6, ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")),
 )
 CRON_SYNTAX = (
-    "a cron schedule is five fields, 'minute hour day-of-month month day-of-week', each *, a number, "
-    f"a range a-b, a list a,b or a step */n or a-b/n; or one of {', '.join(CRON_DESCRIPTORS)}, "
-    "or @every and a duration such as 12h"
+    "a cron schedule is five fields, 'minute hour day-of-month month day-of-week', the minute one number "
+    "and the others each *, a number, a range a-b, a list a,b or a step */n or a-b/n; or one of "
+    f"{', '.join(CRON_DESCRIPTORS)}"
 )
+DIGITS = re.compile(r"[0-9]+")
 
 
 def cron_problem(schedule: str) -> str | None:
-    """What is wrong with a CronJob schedule, or None."""
-    text = schedule.strip()
-    if text.startswith("@every"):
-        return None if EVERY.fullmatch(text) else f"{text!r} is not @every and a duration such as 12h or 1h30m"
-    if text.startswith("@"):
-        return None if text in CRON_DESCRIPTORS else f"{text!r} is not a descriptor Kubernetes knows"
-    fields = text.split()
+    """What is wrong with a recheck schedule, or None."""
+    if schedule.startswith("@every"):
+        return "@every has no time of day (it counts from the last run), so the recheck could land at a busy hour"
+    if schedule.startswith("@"):
+        return None if schedule in CRON_DESCRIPTORS else f"{schedule!r} is not a descriptor Kubernetes knows"
+    fields = schedule.split()
     if len(fields) != 5:
         return f"{len(fields)} fields, not 5"
+    if not DIGITS.fullmatch(fields[0]):
+        return f"the minute field {fields[0]!r} is not one number: the recheck runs at most once an hour"
     for value, (name, low, high, words) in zip(fields, CRON_FIELDS):
 
         def number(part: str) -> int | None:
             if part.upper() in words:
                 return low + words.index(part.upper())
-            return int(part) if part.isdigit() else None
+            return int(part) if DIGITS.fullmatch(part) else None
 
         for item in value.split(","):
             span, _, step = item.partition("/")
-            if step and not (step.isdigit() and int(step) > 0):
+            if step and not (DIGITS.fullmatch(step) and int(step) > 0):
                 return f"the {name} field {value!r}: step {step!r} is not a whole number above 0"
             if span in ("*", "?"):
                 continue
@@ -131,6 +134,12 @@ def _cron(schedule: str) -> str:
 
 
 CronSchedule = Annotated[str, AfterValidator(_cron)]
+
+
+RECHECK_TRAINIUM = (
+    f"Trainium: a pod can hold the chips as {names.NEURONCORE_RESOURCE}, so holding every {names.NEURON_RESOURCE} "
+    "device does not prove a node idle"
+)
 
 
 class Config(Strict):
@@ -178,6 +187,7 @@ class GroupCheck:
     nccl_floor_source: str  # catalog.NCCL_FLOOR_SOURCES key, or why there is none
     image: str
     recheck_schedule: str | None = None  # None: no periodic recheck
+    recheck_left_out: str | None = None  # why a recheck the configuration asks for does not run here
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -227,7 +237,14 @@ def settings(basis: PlanBasis) -> HealthCheckPlan:
                 nccl_floor_gbps=floor,
                 nccl_floor_source=source,
                 image=nvidia_image if plan.nvidia else neuron_image,
-                recheck_schedule=wanted.recheck_schedule if wanted.recheck else None,
+                # NVIDIA only: the recheck tells an idle node by holding every device, and a
+                # Trainium pod can take the same chips as aws.amazon.com/neuroncore, which the
+                # scheduler counts apart from aws.amazon.com/neuron (the Neuron device plugin
+                # registers both; Neuron docs, "Kubernetes environment setup"), in a number
+                # that depends on the node's logical-core setting: nothing here could request
+                # them all.
+                recheck_schedule=wanted.recheck_schedule if wanted.recheck and plan.nvidia else None,
+                recheck_left_out=RECHECK_TRAINIUM if wanted.recheck and not plan.nvidia else None,
             )
         )
     return HealthCheckPlan(groups=tuple(checks))
@@ -266,6 +283,12 @@ def checks_run(group: GpuNodeGroupPlan, check: GroupCheck) -> list[str]:
     if check.nccl_floor_gbps is not None:
         out.append(f"all_reduce_perf >= {check.nccl_floor_gbps:g} GB/s")
     return out
+
+
+# A preempted recheck stops at once (check_node.py exits on SIGTERM, the DCGM step too), except
+# while it acts on a verdict it has reached: the patch, the event and the Auto Scaling call take
+# seconds; a minute leaves room for a few retries on a slow API.
+RECHECK_GRACE_SECONDS = 60
 
 
 def recheck_deadline_seconds(group: GpuNodeGroupPlan, check: GroupCheck) -> int:
@@ -329,7 +352,7 @@ def _pod(group: GpuNodeGroupPlan, check: GroupCheck, region: str, *, recheck: bo
             {
                 "name": "dcgm",
                 "image": DCGM_IMAGE,
-                "command": dcgm_init_command(check.dcgm_level, RESULTS_MOUNT, timeout, unless_skipped=recheck),
+                "command": dcgm_init_command(check.dcgm_level, RESULTS_MOUNT, timeout, for_recheck=recheck),
                 "resources": {
                     "limits": {group.accelerator_resource: group.instance.accelerators},
                     "requests": {group.accelerator_resource: group.instance.accelerators},
@@ -375,7 +398,7 @@ def _pod(group: GpuNodeGroupPlan, check: GroupCheck, region: str, *, recheck: bo
             {"name": "code", "configMap": {"name": names.HEALTH_CHECK_SERVICE_ACCOUNT}},
             {"name": "results", "emptyDir": {}},
         ],
-        "terminationGracePeriodSeconds": 10,
+        "terminationGracePeriodSeconds": RECHECK_GRACE_SECONDS if recheck else 10,
     }
     if recheck:
         spec["restartPolicy"] = "Never"  # a Job's pod; check_node.py exits 0 on either verdict

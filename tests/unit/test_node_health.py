@@ -941,6 +941,8 @@ def test_a_recheck_that_fails_taints_the_node_again_reports_it_and_exits_0(tmp_p
         (passed_node(checked_at="yesterday"), None),  # unreadable: checked
         (passed_node(checked_at=LAST_CHECK), None),
         (passed_node(checked_at="2026-08-24T09:00:05Z"), "checked 1800 s ago"),  # NOW - 30 min, within FRESH_FOR
+        (passed_node(checked_at="2026-08-24T08:58:06Z"), "checked 1919 s ago"),
+        (passed_node(checked_at="2026-08-24T08:58:05Z"), None),  # exactly FRESH_FOR ago: from an earlier run
         (new_node(), "not passed"),  # pending: the DaemonSet's
         ({**new_node(), "metadata": {**new_node()["metadata"], "labels": {"gpu-eks/health": "failed"}}}, "failed, not passed"),
     ],
@@ -966,7 +968,7 @@ def test_recheck_start_skips_the_dcgm_diagnostic_and_the_recheck_on_a_fresh_node
     tools.mkdir()
     fake_tool(tools, "dcgmi", f"echo dcgmi >> {tmp_path / 'dcgm-calls'}\necho '{{}}'\n")
     env = {**os.environ, "PATH": f"{tools}:{os.environ['PATH']}"}
-    argv = cn.dcgm_init_command(2, str(results), timeout_seconds=30, unless_skipped=True)
+    argv = cn.dcgm_init_command(2, str(results), timeout_seconds=30, for_recheck=True)
     start = [
         sys.executable,
         str(PROGRAM),
@@ -1031,6 +1033,50 @@ def test_a_recheck_preempted_mid_check_stops_at_once_and_leaves_the_node_as_it_w
     assert proc.returncode == 143 and time.monotonic() - started < 5
     assert kube.node == before and [r["method"] for r in kube.server.requests] == ["GET"]
     assert aws.health_calls() == [] and not (results / "verdict.json").exists()
+
+
+def test_a_recheck_preempted_once_it_has_a_verdict_still_reports_the_node(tmp_path, cluster):
+    """Labelled failed, the node matches the gate's DaemonSet again, whose pod preempts this one:
+    the SIGTERM comes between the label and the report, and must not cut the report off."""
+    kube, aws = cluster
+    kube.node = passed_node()
+    results = write_results(tmp_path / "results", {"dcgm": P5_FAILURES["DCGM memory failure"][0]["dcgm"]})
+    started: list[subprocess.Popen] = []
+    kube.before_patch = lambda _node: started[0].send_signal(signal.SIGTERM)  # set before the program can patch
+    proc, _ = start_run(tmp_path, kube, aws, results, "recheck", ("--fresh-for", str(FRESH_FOR)))
+    started.append(proc)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, out + err
+    assert kube.node["metadata"]["labels"]["gpu-eks/health"] == "failed" and len(startup_taints(kube)) == 1
+    assert len(kube.events) == 1 and len(aws.health_calls()) == 1
+
+
+def test_the_recheck_dcgm_step_stops_the_diagnostic_at_once_on_sigterm(tmp_path):
+    tools, results = tmp_path / "bin", tmp_path / "results"
+    tools.mkdir()
+    results.mkdir()
+    fake_tool(tools, "dcgmi", f"echo $$ > {tmp_path / 'dcgmi.pid'}\nexec sleep 60\n")
+    argv = cn.dcgm_init_command(2, str(results), timeout_seconds=120, for_recheck=True)
+    proc = subprocess.Popen(argv, env={**os.environ, "PATH": f"{tools}:{os.environ['PATH']}"})
+    pid_file = tmp_path / "dcgmi.pid"
+    deadline = time.monotonic() + 30
+    while not (pid_file.exists() and pid_file.read_text().strip()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    dcgmi = int(pid_file.read_text())
+    try:
+        started = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0 and time.monotonic() - started < 5
+        time.sleep(0.5)
+        with pytest.raises(ProcessLookupError):
+            os.kill(dcgmi, 0)  # the diagnostic went with it
+        assert not (results / "dcgm.exit").exists()  # and left no result to judge
+    finally:
+        for pid in (proc.pid, dcgmi):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
 
 def test_a_failed_kubernetes_call_exits_non_zero_with_the_answer(tmp_path, cluster, capsys):

@@ -161,7 +161,7 @@ def test_the_checker_may_get_and_patch_nodes_and_create_events_and_nothing_else(
     specs = [obj["spec"]["template"]["spec"] for _, obj in objects if obj["kind"] == "DaemonSet"] + [
         obj["spec"]["jobTemplate"]["spec"]["template"]["spec"] for _, obj in objects if obj["kind"] == "CronJob"
     ]
-    assert len(pods) == len(specs) == 7 and {spec["serviceAccountName"] for spec in specs} == {"node-health-check"}
+    assert len(pods) == len(specs) == 6 and {spec["serviceAccountName"] for spec in specs} == {"node-health-check"}
 
 
 def test_the_checker_role_may_only_set_instance_health_in_this_clusters_groups(all_kinds):
@@ -305,17 +305,17 @@ def recheck_pod(objects, group) -> dict:
 def test_each_rechecked_group_gets_one_cronjob_on_its_schedule(all_kinds):
     _, objects = all_kinds
     cronjobs = of_kind(objects, "CronJob")
-    assert sorted(cronjobs) == ["health-recheck-a10g", "health-recheck-l40s", "health-recheck-trn1"]  # l4 turned it off
+    # l4 turned it off; trn1 has it from the cluster, but Trainium is not rechecked (the summary says why)
+    assert sorted(cronjobs) == ["health-recheck-a10g", "health-recheck-l40s"]
     schedules = {name: (c["spec"]["schedule"], c["spec"]["timeZone"]) for name, c in cronjobs.items()}
     assert schedules == {
         "health-recheck-a10g": ("0 3 * * *", "Etc/UTC"),
         "health-recheck-l40s": ("30 2 * * SUN", "Etc/UTC"),
-        "health-recheck-trn1": ("0 3 * * *", "Etc/UTC"),
     }
     assert all(c["spec"]["concurrencyPolicy"] == "Forbid" for c in cronjobs.values())
 
 
-@pytest.mark.parametrize("group", ["a10g", "l40s", "trn1"])
+@pytest.mark.parametrize("group", ["a10g", "l40s"])
 def test_the_recheck_lands_on_exactly_its_groups_passed_nodes(all_kinds, group):
     result, objects = all_kinds
     groups = placement.node_groups(result.stacks)
@@ -329,7 +329,7 @@ def test_the_recheck_lands_on_exactly_its_groups_passed_nodes(all_kinds, group):
     assert fits(objects, state("failed"), name) == set()
 
 
-@pytest.mark.parametrize("group", ["a10g", "l40s", "trn1"])
+@pytest.mark.parametrize("group", ["a10g", "l40s"])
 def test_the_recheck_holds_the_whole_node_and_runs_the_gates_checks(all_kinds, group):
     """Every accelerator and EFA device, as the gate's pod: so it fits only a node no training
     pod uses, and two of a run's pods never share a node."""
@@ -345,20 +345,50 @@ def test_the_recheck_holds_the_whole_node_and_runs_the_gates_checks(all_kinds, g
     assert pod["restartPolicy"] == "Never" and pod["volumes"] == gate["volumes"]
     gate_dcgm = [c for c in gate["initContainers"] if c["name"] == "dcgm"]
     dcgm = [c for c in pod["initContainers"] if c["name"] == "dcgm"]
-    if gate_dcgm:
-        assert [c["name"] for c in pod["initContainers"]] == ["start", "dcgm"]  # the decision comes before the diagnostic
-        (script,), (gate_script,) = [c["command"][2] for c in dcgm], [c["command"][2] for c in gate_dcgm]
-        assert script == "if [ -e /results/skip ]; then exit 0; fi; " + gate_script
-        assert dcgm[0]["resources"] == gate_dcgm[0]["resources"]
-    else:
-        assert pod["initContainers"] == []  # trn1: recheck decides itself
+    assert [c["name"] for c in pod["initContainers"]] == ["start", "dcgm"]  # the decision comes before the diagnostic
+    (script,), (gate_script,) = [c["command"][2] for c in dcgm], [c["command"][2] for c in gate_dcgm]
+    assert script.startswith("if [ -e /results/skip ]; then exit 0; fi; ") and "trap " in script
+    assert gate_script.split(" >")[0] in script and script.endswith(gate_script.split("rc=$?; ")[1])
+    assert dcgm[0]["resources"] == gate_dcgm[0]["resources"]
+    # The gate's own pod has the startup taint to tolerate; the recheck only passed nodes, without it.
+    assert [t for t in pod["tolerations"] if t["key"] == "gpu-eks/health"] == []
+    assert pod["terminationGracePeriodSeconds"] == 60
+
+
+def test_a_recheck_without_dcgm_decides_in_its_only_container(config_variant):
+    plan = plan_for(config_variant(edit={"health_check": {"recheck": True, "dcgm_level": 0}}))
+    (release,) = [r for r in plan.platform.releases if r.name == "node-health-check"]
+    (cronjob,) = [m for m in release.values["manifests"] if m["kind"] == "CronJob"]
+    pod = cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    assert pod["initContainers"] == [] and "--skip" not in pod["containers"][0]["command"]
+
+
+def test_trainium_is_not_rechecked_and_asking_for_it_by_group_is_refused(all_kinds, config_variant):
+    import report
+    from cluster_config.load import ConfigError, load_config
+
+    _, objects = all_kinds
+    assert "health-recheck-trn1" not in of_kind(objects, "CronJob")
+    lines = report.health_gate(plan_for(render.config_file("variant-all-kinds", config_variant)))
+    (trn1,) = [i for i, line in enumerate(lines) if line.startswith("  trn1 ")]
+    assert lines[trn1 + 1].startswith(
+        "                 no recheck: Trainium: a pod can hold the chips as aws.amazon.com/neuroncore"
+    )
+    with pytest.raises(ConfigError, match=r"gpu_node_groups\[1\]\.health_check\.recheck: group 'trn1' \(trn1\.32xlarge\)"):
+        load_config(
+            config_variant(
+                edit=lambda data: data["gpu_node_groups"].append(
+                    {"name": "trn1", "instance_type": "trn1.32xlarge", "health_check": {"recheck": True}}
+                )
+            )
+        )
 
 
 def test_the_recheck_yields_to_training_and_never_makes_the_autoscaler_buy_a_node(all_kinds, synth, config_variant):
     _, objects = all_kinds
     _, renders = render.rendered("variant-all-kinds", synth, config_variant)
     (priority,) = of_kind(objects, "PriorityClass").values()
-    assert {pod["priorityClassName"] for pod in (recheck_pod(objects, g) for g in ("a10g", "l40s", "trn1"))} == {
+    assert {pod["priorityClassName"] for pod in (recheck_pod(objects, g) for g in ("a10g", "l40s"))} == {
         priority["metadata"]["name"]
     }
     (autoscaler,) = [
@@ -390,13 +420,11 @@ def test_the_recheck_yields_to_training_and_never_makes_the_autoscaler_buy_a_nod
 def test_a_recheck_run_has_a_pod_per_node_and_ends_by_its_deadline(all_kinds):
     _, objects = all_kinds
     plan = plan_for(render.config_file("variant-all-kinds", None))
-    for group in ("a10g", "l40s", "trn1"):
+    # Twice a new node's wait: 2 x (5 min to start + 11 for dcgmi diag -r 2), no all_reduce_perf on these PCIe types.
+    for group, deadline in (("a10g", 1920), ("l40s", 1920)):
         job = of_kind(objects, "CronJob")[f"health-recheck-{group}"]["spec"]["jobTemplate"]["spec"]
-        plan_group = next(g for g in plan.gpu_groups if g.name == group)
-        nodes = plan_group.scaling.max_size
+        nodes = next(g for g in plan.gpu_groups if g.name == group).scaling.max_size
         assert job["parallelism"] == job["completions"] == job["backoffLimit"] == nodes
-        check = plan.platform.settings.of(node_health_check.COMPONENT).of(group)
-        deadline = 2 * 60 * node_health_check.wait_minutes(plan_group, check)
         assert job["activeDeadlineSeconds"] == deadline
         # A node checked within the deadline was checked in this run: the fresh-for is the deadline.
         command = job["template"]["spec"]["containers"][0]["command"]
@@ -423,6 +451,7 @@ def test_the_summary_says_when_each_group_is_rechecked(config_variant):
     import report
 
     lines = report.health_gate(plan_for(config_variant(edit={"health_check": {"recheck": True, "recheck_schedule": "@weekly"}})))
+    assert lines[1].startswith("  a10g ")
     assert lines[2] == "                 rechecked when idle: '@weekly' (UTC), each run up to 32 min"
 
 
@@ -433,10 +462,15 @@ def test_the_summary_says_when_each_group_is_rechecked(config_variant):
         ("0 24 * * *", "the hour field '24': '24' is outside 0-23"),
         ("0 3 * * 7", "the day of week field '7': '7' is outside 0-6"),
         ("0 3 * FOO *", "the month field 'FOO': 'FOO' is not *, a number or a range"),
-        ("*/0 3 * * *", "the minute field '*/0': step '0' is not a whole number above 0"),
+        ("0 */0 * * *", "the hour field '*/0': step '0' is not a whole number above 0"),
         ("0 5-3 * * *", "the range '5-3' runs backwards"),
         ("@fortnightly", "'@fortnightly' is not a descriptor Kubernetes knows"),
-        ("@every 2 days", "'@every 2 days' is not @every and a duration"),
+        ("@every 12h", "@every has no time of day"),
+        ("* 3 * * *", "the minute field '*' is not one number: the recheck runs at most once an hour"),
+        ("*/15 3 * * *", "the minute field '*/15' is not one number"),
+        ("0 \u00b2 * * *", "the hour field '\u00b2': '\u00b2' is not *, a number or a range"),
+        (" @daily", "1 fields, not 5"),
+        ("@daily ", "'@daily ' is not a descriptor Kubernetes knows"),
     ],
 )
 def test_a_bad_recheck_schedule_is_refused_naming_the_field_and_the_syntax(config_variant, schedule, problem):
@@ -450,7 +484,7 @@ def test_a_bad_recheck_schedule_is_refused_naming_the_field_and_the_syntax(confi
 
 
 @pytest.mark.parametrize(
-    "schedule", ["0 3 * * *", "*/15 1-5 * * MON-FRI", "0 0 1,15 JAN,jul ?", "5 4 * * sun", "@daily", "@every 12h", "@every 1h30m"]
+    "schedule", ["0 3 * * *", "15 1-5 */2 * MON-FRI", "0 0 1,15 JAN,jul ?", "5 4 * * sun", "@daily", "@hourly"]
 )
 def test_a_good_schedule_is_accepted(schedule):
     assert node_health_check.cron_problem(schedule) is None
@@ -476,5 +510,24 @@ def test_a_recheck_without_the_gate_is_refused_at_either_level(config_variant):
             )
         )
     message = str(error.value)
-    assert "health_check.recheck" in message and "gpu_node_groups[1].health_check.recheck" in message  # both, in one round
-    assert "with the gate off no node ever is" in message
+    # Both, in one round: the group's own request, and the cluster's, which no group can take.
+    assert "gpu_node_groups[1].health_check.recheck: group 'l4': the periodic recheck runs on nodes" in message
+    assert "health_check.recheck: no group is rechecked" in message and "health_check.enabled is false" in message
+    # The gate off for the cluster but on for a group: that group is rechecked, and nothing is wrong.
+    path = config_variant(
+        edit=lambda data: (
+            data.update(health_check={"enabled": False, "recheck": True}),
+            data["gpu_node_groups"][0].update(health_check={"enabled": True}),
+        )
+    )
+    load_config(path)
+    assert plan_for(path).platform.settings.of(node_health_check.COMPONENT).of("a10g").recheck_schedule == "0 3 * * *"
+
+
+def test_a_schedule_without_a_recheck_is_a_warning(config_variant):
+    from cluster_config.load import load_config
+
+    loaded = load_config(config_variant(edit={"health_check": {"recheck_schedule": "0 4 * * *"}}))
+    assert [w.split(": ", 1)[1] for w in loaded.warnings if "recheck" in w] == [
+        "health_check.recheck_schedule: set, but no group is rechecked (health_check.recheck)"
+    ]

@@ -40,6 +40,15 @@ UPDATED_IN_PLACE: dict[str, tuple[tuple[str, ...], str]] = {
     ),
 }
 
+# Changed in the emulator itself (tools/emulator_server.py), not in the rehearsal: a revoke by
+# rule id of a rule that is gone gets InvalidPermission.NotFound from moto, where AWS answers
+# InvalidSecurityGroupRuleId.NotFound, which the provider's delete of a security group rule takes
+# as already deleted (terraform-provider-aws internal/service/ec2 vpc_security_group_rule.go,
+# Delete: errCodeInvalidGroupNotFound, errCodeInvalidSecurityGroupRuleIdNotFound). One fresh-clone
+# run (2026-12-02, p5-efa) failed its destroy there, on an ingress rule Terraform had created; the
+# likeliest way is the SDK resending a revoke that had succeeded, after moto's development server
+# dropped the connection (tools/rehearse.py max_retries), which AWS would have answered as done.
+
 # Resources skipped only when an attribute points at something moto does not make.
 # attribute -> (text found in its value, why)
 NO_CLUSTER_SECURITY_GROUP = (

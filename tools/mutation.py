@@ -1043,6 +1043,13 @@ MUTATIONS: tuple[Mutation, ...] = (
         new="        tolerations = [toleration(t) for t in group.node_taints]",
         why="the recheck would tolerate the gate's taint, which only the gate's own pod should",
     ),
+    Mutation(
+        name="emulator-answers-gone-rule-as-moto",
+        file="tools/emulator.py",
+        old='''        command = [sys.executable, str(Path(__file__).with_name("emulator_server.py"))]''',
+        new='''        command = [sys.executable, "-m", "moto.server"]''',
+        why="a revoke the SDK resent after a dropped connection would fail the rehearsal's destroy now and then",
+    ),
 )
 
 

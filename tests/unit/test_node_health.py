@@ -778,6 +778,24 @@ def test_a_malformed_taint_is_refused(text):
 # ---------------------------------------------------------------------------
 
 
+def node_flags(kube: FakeKube) -> list[str]:
+    """The node, the taint, the region and the stand-in API server, as every acting command takes them."""
+    return [
+        "--node",
+        kube.node["metadata"]["name"],
+        "--taint",
+        TAINT,
+        "--region",
+        REGION,
+        "--kube-api",
+        kube.server.url,
+        "--kube-token-file",
+        str(kube.token_file),
+        "--kube-ca-file",
+        str(kube.ca_file),
+    ]
+
+
 def start_run(
     tmp_path: Path,
     kube: FakeKube,
@@ -801,18 +819,7 @@ def start_run(
         str(results),
         "--skip",
         "dcgm",
-        "--node",
-        kube.node["metadata"]["name"],
-        "--taint",
-        TAINT,
-        "--region",
-        REGION,
-        "--kube-api",
-        kube.server.url,
-        "--kube-token-file",
-        str(kube.token_file),
-        "--kube-ca-file",
-        str(kube.ca_file),
+        *node_flags(kube),
         "--autoscaling-endpoint",
         aws.server.url + "/",
     ]
@@ -975,20 +982,9 @@ def test_recheck_start_skips_the_dcgm_diagnostic_and_the_recheck_on_a_fresh_node
         "recheck-start",
         "--results",
         str(results),
-        "--node",
-        kube.node["metadata"]["name"],
-        "--taint",
-        TAINT,
-        "--region",
-        REGION,
         "--fresh-for",
         str(FRESH_FOR),
-        "--kube-api",
-        kube.server.url,
-        "--kube-token-file",
-        str(kube.token_file),
-        "--kube-ca-file",
-        str(kube.ca_file),
+        *node_flags(kube),
     ]
     # A node not checked for days: no skip file, and the diagnostic runs.
     kube.node = passed_node()
@@ -1051,6 +1047,22 @@ def test_a_recheck_preempted_once_it_has_a_verdict_still_reports_the_node(tmp_pa
     assert len(kube.events) == 1 and len(aws.health_calls()) == 1
 
 
+def running(pid: int) -> bool:
+    """The process exists and has not exited (a zombie, state Z in /proc/PID/stat, has)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def timeout_is_waiting(child: int) -> bool:
+    """The child's parent (GNU timeout) is asleep, which it is only while it waits for the child."""
+    stat = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+    parent = Path(f"/proc/{stat[1]}/stat").read_text().rsplit(")", 1)[1].split()
+    return parent[0] == "S" and Path(f"/proc/{stat[1]}/comm").read_text().strip() == "timeout"
+
+
 def test_the_recheck_dcgm_step_stops_the_diagnostic_at_once_on_sigterm(tmp_path):
     tools, results = tmp_path / "bin", tmp_path / "results"
     tools.mkdir()
@@ -1063,13 +1075,23 @@ def test_the_recheck_dcgm_step_stops_the_diagnostic_at_once_on_sigterm(tmp_path)
     while not (pid_file.exists() and pid_file.read_text().strip()) and time.monotonic() < deadline:
         time.sleep(0.05)
     dcgmi = int(pid_file.read_text())
+    # GNU timeout kills its command on TERM only once its fork() has returned in the parent; a
+    # TERM before that (microseconds after the start; the child can run first) makes it exit
+    # alone (coreutils timeout.c cleanup: no monitored pid yet, _exit). So the TERM is sent once
+    # timeout waits for its command, as it does for the whole diagnostic.
+    waiting = time.monotonic() + 30
+    while not timeout_is_waiting(dcgmi) and time.monotonic() < waiting:
+        time.sleep(0.02)
     try:
         started = time.monotonic()
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=10) == 0 and time.monotonic() - started < 5
-        time.sleep(0.5)
-        with pytest.raises(ProcessLookupError):
-            os.kill(dcgmi, 0)  # the diagnostic went with it
+        # The diagnostic went with it (within moments: an exited process can wait a little for
+        # its reaper, and a zombie has exited); without the trap it would run its full minute.
+        gone = time.monotonic() + 5
+        while running(dcgmi) and time.monotonic() < gone:
+            time.sleep(0.05)
+        assert not running(dcgmi)
         assert not (results / "dcgm.exit").exists()  # and left no result to judge
     finally:
         for pid in (proc.pid, dcgmi):
@@ -1089,18 +1111,7 @@ def test_a_failed_kubernetes_call_exits_non_zero_with_the_answer(tmp_path, clust
             "act",
             "--results",
             str(results),
-            "--node",
-            kube.node["metadata"]["name"],
-            "--taint",
-            TAINT,
-            "--region",
-            REGION,
-            "--kube-api",
-            kube.server.url,
-            "--kube-token-file",
-            str(kube.token_file),
-            "--kube-ca-file",
-            str(kube.ca_file),
+            *node_flags(kube),
         ]
     )
     assert code == 1

@@ -35,6 +35,11 @@ def of_kind(objects, kind):
     return {obj["metadata"]["name"]: obj for _, obj in objects if obj["kind"] == kind}
 
 
+def in_state(groups):
+    """groups -> (health -> the same groups with every gated node in that state of the gate)."""
+    return lambda health: [dataclasses.replace(g, health=health) for g in groups]
+
+
 def fits(objects, groups, name) -> set[str]:
     (daemonset,) = [w for s, obj in objects for w in placement.workloads(s, obj) if w.name == name]
     return {group for group, _ in placement.judge(daemonset, groups).fits}
@@ -55,11 +60,7 @@ def test_each_gated_group_gets_one_daemonset_and_every_group_is_gated_by_default
 @pytest.mark.parametrize("group", ["a10g", "l4", "l40s", "trn1"])
 def test_the_daemonset_lands_on_exactly_its_groups_unpassed_nodes(all_kinds, group):
     result, objects = all_kinds
-    groups = placement.node_groups(result.stacks)
-
-    def state(health):
-        return [dataclasses.replace(g, health=health) for g in groups]
-
+    state = in_state(placement.node_groups(result.stacks))
     name = f"health-check-{group}"
     assert fits(objects, state("pending"), name) == {group}  # not another group's pending nodes, not the system nodes
     # A failed node keeps its pod, which checks nothing again and waits while the group replaces it.
@@ -318,11 +319,7 @@ def test_each_rechecked_group_gets_one_cronjob_on_its_schedule(all_kinds):
 @pytest.mark.parametrize("group", ["a10g", "l40s"])
 def test_the_recheck_lands_on_exactly_its_groups_passed_nodes(all_kinds, group):
     result, objects = all_kinds
-    groups = placement.node_groups(result.stacks)
-
-    def state(health):
-        return [dataclasses.replace(g, health=health) for g in groups]
-
+    state = in_state(placement.node_groups(result.stacks))
     name = f"health-recheck-{group}"
     assert fits(objects, state("passed"), name) == {group}  # not another group's, not the system nodes
     assert fits(objects, state("pending"), name) == set()  # the gate's DaemonSet has those

@@ -60,7 +60,8 @@ def check(config: ClusterConfig) -> tuple[list[Finding], list[Finding]]:
     _check_gpu_groups(config, errors, warnings)
     _check_tags(config, errors)
     _check_platform(config, errors, warnings)
-    _check_health_gate(config, errors, warnings)
+    _check_health_gate(config, errors)
+    _check_recheck(config, errors, warnings)
     _check_training(config, errors)
     _check_storage(config, errors)
     _check_queues(config, errors)
@@ -562,12 +563,10 @@ def _check_platform(config: ClusterConfig, errors: list[Finding], warnings: list
         )
 
 
-def _check_health_gate(config: ClusterConfig, errors: list[Finding], warnings: list[Finding]) -> None:
+def _check_health_gate(config: ClusterConfig, errors: list[Finding]) -> None:
     """A gated node passes only once its device plugins advertise what the check requests: with a
-    plugin off it would stay under the startup taint for ever. The recheck runs on nodes that
-    passed the gate, so it needs the gate."""
+    plugin off it would stay under the startup taint for ever."""
     platform = config.platform
-    _check_recheck(config, errors, warnings)
     for i, group in enumerate(config.gpu_node_groups):
         instance = lookup(group.types[0]) if group.types else None
         if instance is None or not node_health_check.group_config(config.health_check, group.health_check).enabled:
